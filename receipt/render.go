@@ -1,0 +1,164 @@
+package receipt
+
+import (
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/secuprint/receipt/escpos"
+)
+
+// Options choose the printer and how the receipt is cut.
+type Options struct {
+	Profile *escpos.Profile
+	Font    escpos.Font
+	// Columns overrides the profile's columns for Font (e.g. a TM-T88V set
+	// to 48 columns); 0 keeps the profile's.
+	Columns int
+	// SectionCut cuts between receipt sections (before every separator but
+	// the first line); CutNone prints them on one ticket.
+	SectionCut escpos.CutMode
+	// EndCut cuts after the last line; CutNone leaves the paper uncut.
+	EndCut escpos.CutMode
+}
+
+// Renderer lays out and encodes receipts for one set of Options. It reuses
+// its buffers, so rendering many receipts allocates next to nothing; it is
+// not safe for concurrent use.
+type Renderer struct {
+	opt    Options
+	cols   int
+	enc    *escpos.Encoder
+	rows   []row
+	report Report
+}
+
+// NewRenderer checks opt and returns a Renderer for it.
+func NewRenderer(opt Options) (*Renderer, error) {
+	if opt.Profile == nil {
+		return nil, fmt.Errorf("receipt: no printer profile")
+	}
+	if !opt.SectionCut.Valid() || !opt.EndCut.Valid() {
+		return nil, fmt.Errorf("receipt: cut mode out of range")
+	}
+	cols, err := opt.Profile.Columns(opt.Font)
+	if err != nil {
+		return nil, fmt.Errorf("receipt: %w", err)
+	}
+	if opt.Columns != 0 {
+		cols = opt.Columns
+	}
+	if cols < 1 || cols > MaxColumns {
+		return nil, fmt.Errorf("receipt: %d columns out of range 1..%d", cols, MaxColumns)
+	}
+	enc, err := escpos.NewEncoder(opt.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("receipt: %w", err)
+	}
+	r := &Renderer{opt: opt, cols: cols, enc: enc}
+	enc.OnFallback = r.encoderFallback
+	return r, nil
+}
+
+// Columns is the number of character cells per line the layout uses.
+func (r *Renderer) Columns() int { return r.cols }
+
+// encoderFallback should never fire, because prepare substitutes first; if
+// it does, the substitution is still reported rather than lost.
+func (r *Renderer) encoderFallback(f escpos.Fallback) {
+	r.report.Warnings = append(r.report.Warnings, Warning{Line: -1, Field: "text", Kind: WarnFallback, Fallback: f})
+}
+
+// Render appends the ESC/POS bytes for lines to dst: a reset, the lines laid
+// out for the profile, and the cuts Options ask for.
+func (r *Renderer) Render(dst []byte, lines Receipt) ([]byte, Report, error) {
+	r.report = Report{}
+	r.layout(lines)
+	dst = r.enc.AppendInit(dst)
+	var err error
+	if dst, err = r.enc.AppendFont(dst, r.opt.Font); err != nil {
+		return dst, r.report, fmt.Errorf("receipt: %w", err)
+	}
+	for i := range r.rows {
+		if dst, err = r.appendRow(dst, &r.rows[i]); err != nil {
+			return dst, r.report, fmt.Errorf("receipt: %w", err)
+		}
+	}
+	return dst, r.report, nil
+}
+
+func (r *Renderer) appendRow(dst []byte, rw *row) ([]byte, error) {
+	var err error
+	switch rw.kind {
+	case rowBlank:
+		return r.enc.AppendLF(dst), nil
+	case rowCut:
+		return r.enc.AppendCut(dst, rw.cut)
+	}
+	if dst, err = r.enc.AppendJustification(dst, rw.justify); err != nil {
+		return dst, err
+	}
+	if dst, err = r.enc.AppendSize(dst, rw.style.size); err != nil {
+		return dst, err
+	}
+	dst = r.enc.AppendBold(dst, rw.style.bold)
+	dst = r.enc.AppendText(dst, rw.left)
+	dst = appendSpaces(dst, rw.gap)
+	dst = r.enc.AppendText(dst, rw.right)
+	return r.enc.AppendLF(dst), nil
+}
+
+// Text appends a plain-text preview of the laid-out receipt: one line per
+// printed line, padded to the column width as the printer aligns it. Double
+// width characters take two columns (shown as the character and a space);
+// cuts show as a line of '~'.
+func (r *Renderer) Text(dst []byte, lines Receipt) ([]byte, Report) {
+	r.report = Report{}
+	r.layout(lines)
+	for i := range r.rows {
+		rw := &r.rows[i]
+		start := len(dst)
+		switch rw.kind {
+		case rowBlank:
+		case rowCut:
+			dst = appendRepeat(dst, '~', r.cols)
+		default:
+			scale := int(rw.style.size.Width)
+			w := scale * (cells(rw.left) + cells(rw.right))
+			if rw.justify != escpos.JustifyLeft {
+				pad := r.cols - w
+				if rw.justify == escpos.JustifyCenter {
+					pad /= 2
+				}
+				dst = appendSpaces(dst, pad)
+			}
+			dst = appendScaled(dst, rw.left, scale)
+			dst = appendSpaces(dst, rw.gap)
+			dst = appendScaled(dst, rw.right, scale)
+		}
+		for len(dst) > start && dst[len(dst)-1] == ' ' {
+			dst = dst[:len(dst)-1]
+		}
+		dst = append(dst, '\n')
+	}
+	return dst, r.report
+}
+
+func appendScaled(dst []byte, s string, scale int) []byte {
+	if scale == 1 {
+		return append(dst, s...)
+	}
+	for _, c := range s {
+		dst = utf8.AppendRune(dst, c)
+		dst = appendSpaces(dst, scale-1)
+	}
+	return dst
+}
+
+func appendSpaces(dst []byte, n int) []byte { return appendRepeat(dst, ' ', n) }
+
+func appendRepeat(dst []byte, c byte, n int) []byte {
+	for ; n > 0; n-- {
+		dst = append(dst, c)
+	}
+	return dst
+}
