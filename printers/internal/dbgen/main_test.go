@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// No profile in the current database inherits, so pin collate.py's rules
+// here: whole keys are replaced, features merge one by one.
+func TestResolveInherits(t *testing.T) {
+	var raw map[string]map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(`{
+		"base":  {"name": "Base", "vendor": "V", "notes": "",
+		          "media": {"dpi": 203, "width": {"mm": 80, "pixels": 576}},
+		          "fonts": {"0": {"name": "Font A", "columns": 48}, "1": {"name": "Font B", "columns": 64}},
+		          "codePages": {"0": "CP437"},
+		          "features": {"qrCode": true, "paperFullCut": true}},
+		"child": {"inherits": "base", "name": "Child", "vendor": "V", "notes": "n",
+		          "fonts": {"0": {"name": "Font A", "columns": 42}},
+		          "features": {"paperFullCut": false, "pulseBel": true}},
+		"loop1": {"inherits": "loop2"}, "loop2": {"inherits": "loop1"},
+		"orphan": {"inherits": "missing"}
+	}`), &raw))
+
+	p, err := resolve("child", raw)
+	require.NoError(t, err)
+	assert.Equal(t, "Child", p.Name)
+	assert.Equal(t, 203.0, p.Media.DPI)
+	assert.Equal(t, map[string]font{"0": {"Font A", 42}}, p.Fonts)
+	assert.Equal(t, map[string]string{"0": "CP437"}, p.CodePages)
+	assert.Equal(t, map[string]bool{"qrCode": true, "paperFullCut": false, "pulseBel": true}, p.Features)
+
+	for _, id := range []string{"loop1", "orphan"} {
+		_, err := resolve(id, raw)
+		assert.Error(t, err, id)
+	}
+}
+
+func TestNumber(t *testing.T) {
+	tests := []struct {
+		v       any
+		integer bool
+		want    string
+		wantErr bool
+	}{
+		{nil, true, "0", false},
+		{"Unknown", true, "0", false},
+		{57.5, false, "57.5", false},
+		{203.0, true, "203", false},
+		{57.5, true, "", true},
+		{"wide", false, "", true},
+		{-1.0, false, "", true},
+	}
+	for _, tt := range tests {
+		got, err := number(tt.v, tt.integer)
+		if tt.wantErr {
+			assert.Error(t, err, "%v", tt.v)
+			continue
+		}
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, got)
+	}
+}
