@@ -40,6 +40,12 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if !opt.SectionCut.Valid() || !opt.EndCut.Valid() {
 		return nil, fmt.Errorf("receipt: cut mode out of range")
 	}
+	if opt.Profile.Features.StarCommands {
+		// Star Line Mode numbers code pages and styles differently; ESC/POS
+		// bytes would misprint. Star printers in ESC/POS emulation work with
+		// an ESC/POS profile such as "default".
+		return nil, fmt.Errorf("receipt: profile %s speaks Star Line Mode, which this renderer does not emit; use an ESC/POS profile such as \"default\" with the printer in ESC/POS emulation", opt.Profile.ID)
+	}
 	cols, err := opt.Profile.Columns(opt.Font)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)

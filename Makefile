@@ -1,0 +1,61 @@
+# Everything a fresh machine needs is installed by `make deps`.
+GO       ?= go
+APT_PKGS := libusb-1.0-0-dev pkg-config socat
+BIN      := bin
+TX       ?= testdata/secuconnect/card-topup.json
+
+.PHONY: all deps build run test check bench fuzz generate clean
+
+all: build
+
+# deps installs the system packages (libusb for the USB transport, socat for
+# the serial end-to-end tests) when missing, and downloads Go modules.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	$(GO) mod download
+
+build:
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
+
+# run is the main job: render a documented transaction and print it. With no
+# printer attached it goes to the built-in virtual printer and shows the ticket.
+run: deps build
+	$(BIN)/receipt render -printer-model TM-T88V -o $(BIN)/ticket.bin $(TX)
+	$(BIN)/receipt text -printer-model TM-T88V $(TX)
+
+# check is what CI needs beyond the tests: formatting, vet, a cgo-free build.
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) build ./...
+
+test: deps check
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+	@# `go test ./... -update` hands -update to every test binary: each must accept it.
+	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null
+	$(GO) vet -tags usb ./transport/usb/...
+	$(GO) test -count=1 -tags usb ./transport/usb/...
+
+bench:
+	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...
+
+# fuzz runs every fuzz target briefly; FUZZTIME=5m for a longer soak.
+FUZZTIME ?= 20s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; CGO_ENABLED=0 $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+# generate rebuilds the printer profiles from ../shared/escpos-printer-db.
+generate:
+	$(GO) generate ./printers/...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,65 @@
+// Command receipt renders secuconnect Smart Transaction receipts to ESC/POS,
+// previews them and talks to receipt printers.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// Exit codes a script can rely on.
+const (
+	exitOK      = 0
+	exitFailure = 1 // I/O or rendering failed
+	exitUsage   = 2 // bad command line
+	exitInput   = 3 // the transaction JSON was rejected
+)
+
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{
+	"render": {"render a transaction to ESC/POS bytes", runRender},
+	"text":   {"show a plain-text preview of the laid-out receipt", runText},
+	"models": {"list the printer models (profiles)", runModels},
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "receipt: unknown command %q\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	return cmd.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: receipt <command> [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'receipt <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failure, 2 usage, 3 rejected input.")
+}

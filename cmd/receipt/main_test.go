@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var _ = flag.Bool("update", false, "rewrite golden files (accepted so `go test ./... -update` runs)")
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+const topup = "../../testdata/secuconnect/card-topup.json"
+
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		in   string
+		code int
+		err  string
+	}{
+		{"no command", nil, "", exitUsage, ""},
+		{"help", []string{"help"}, "", exitOK, ""},
+		{"unknown command", []string{"frobnicate"}, "", exitUsage, `unknown command "frobnicate"`},
+		{"unknown model", []string{"render", "-printer-model", "nope", topup}, "", exitUsage, `unknown printer model "nope"`},
+		{"bad flag", []string{"render", "-bogus"}, "", exitUsage, "flag provided but not defined"},
+		{"bad font", []string{"render", "-font", "Q", topup}, "", exitUsage, "unknown font"},
+		{"bad cut", []string{"text", "-cut", "half", topup}, "", exitUsage, "unknown cut mode"},
+		{"columns out of range", []string{"text", "-columns", "999", topup}, "", exitUsage, "out of range"},
+		{"two files", []string{"render", topup, topup}, "", exitUsage, "want one FILE"},
+		{"missing file", []string{"render", "does-not-exist.json"}, "", exitFailure, "no such file"},
+		{"rejected input", []string{"render", "-"}, `[{"type":"space"},{"type":"barcode"}]`, exitInput,
+			`error: receipt: receipt[1].type: unknown line type "barcode"`},
+		{"not JSON", []string{"text"}, `{`, exitInput, "not valid JSON"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.in, tt.args...)
+			assert.Equal(t, tt.code, code, stderr)
+			assert.Contains(t, stderr, tt.err)
+		})
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for name := range commands {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, "", name, "-h")
+			assert.Equal(t, exitOK, code)
+			assert.Contains(t, stderr, "usage: receipt "+name)
+		})
+	}
+}
+
+func TestRenderMatchesGolden(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "ticket.bin")
+	code, _, stderr := runCLI(t, "", "render", "-printer-model", "TM-T88V", "-o", out, topup)
+	require.Equal(t, exitOK, code, stderr)
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	want, err := os.ReadFile("../../testdata/golden/card-topup/TM-T88V-42col.bin")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
+
+func TestTextFromStdin(t *testing.T) {
+	code, stdout, stderr := runCLI(t, `{"receipt":[{"type":"name-value","value":{"name":"TA Code:","value":"29008410","decoration":["blink"]}}]}`,
+		"text", "-columns", "20", "-cut", "off")
+	require.Equal(t, exitOK, code)
+	assert.Equal(t, "TA Code:    29008410\n", stdout)
+	assert.Equal(t, "warning: receipt[0].value.decoration: unknown decoration \"blink\"\n", stderr)
+}
+
+func TestModels(t *testing.T) {
+	code, stdout, _ := runCLI(t, "", "models")
+	require.Equal(t, exitOK, code)
+	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+80mm\s+180 A:42 B:56$`, stdout)
+	code, stdout, _ = runCLI(t, "", "models", "-json")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, `"ID": "ZJ-5870"`)
+}

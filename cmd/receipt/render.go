@@ -1,0 +1,227 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// renderFlags are the layout choices shared by every command that renders.
+type renderFlags struct {
+	model      string
+	font       string
+	columns    int
+	sectionCut string
+	endCut     string
+	output     string
+	fs         *flag.FlagSet
+	defaultCut string
+}
+
+func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
+	rf := &renderFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	fs := rf.fs
+	fs.SetOutput(stderr)
+	fs.StringVar(&rf.model, "printer-model", "default", "printer model `ID` (see 'receipt models')")
+	fs.StringVar(&rf.font, "font", "A", "font A or B")
+	fs.IntVar(&rf.columns, "columns", 0, "characters per line (0: the model's for the font)")
+	fs.StringVar(&rf.sectionCut, "cut-sections", "off", "cut between receipt sections: off, partial or full")
+	fs.StringVar(&rf.endCut, "cut", "partial", "cut after the receipt: off, partial or full")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
+		fs.PrintDefaults()
+	}
+	return rf
+}
+
+// parse reads the flags; it returns a non-negative exit code when the
+// command should stop (help or a usage error).
+func (rf *renderFlags) parse(args []string) int {
+	if err := rf.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	return -1
+}
+
+func (rf *renderFlags) options() (receipt.Options, error) {
+	var opt receipt.Options
+	p, err := printers.Lookup(rf.model)
+	if err != nil {
+		return opt, err
+	}
+	font, err := escpos.ParseFont(rf.font)
+	if err != nil {
+		return opt, err
+	}
+	section, err := escpos.ParseCutMode(rf.sectionCut)
+	if err != nil {
+		return opt, err
+	}
+	end, err := escpos.ParseCutMode(rf.endCut)
+	if err != nil {
+		return opt, err
+	}
+	return receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}, nil
+}
+
+// readTransaction reads the single FILE argument, or stdin for "-" or none.
+func readTransaction(fs *flag.FlagSet, stdin io.Reader) (*receipt.Transaction, error) {
+	var data []byte
+	var err error
+	switch fs.NArg() {
+	case 0:
+		data, err = io.ReadAll(stdin)
+	case 1:
+		if fs.Arg(0) == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(fs.Arg(0))
+		}
+	default:
+		return nil, usageError{fmt.Errorf("want one FILE, got %d arguments", fs.NArg())}
+	}
+	if err != nil {
+		return nil, err
+	}
+	tx, err := receipt.ParseTransaction(data)
+	if err != nil {
+		return nil, inputError{err}
+	}
+	return tx, nil
+}
+
+type usageError struct{ error }
+type inputError struct{ error }
+
+// fail prints err and maps it to an exit code.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "error: %v\n", err)
+	var ue usageError
+	var ie inputError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, printers.ErrUnknownModel):
+		return exitUsage
+	case errors.As(err, &ie):
+		return exitInput
+	}
+	return exitFailure
+}
+
+func printWarnings(stderr io.Writer, warnings []receipt.Warning) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+}
+
+// writeOutput writes data to the -o file, or stdout.
+func writeOutput(path string, stdout io.Writer, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	rf := newRenderFlags("render", "receipt render [-printer-model ID] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf.fs.StringVar(&rf.output, "o", "", "write the ESC/POS bytes to `FILE` (default stdout)")
+	if code := rf.parse(args); code >= 0 {
+		return code
+	}
+	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
+		return r.Render(nil, lines)
+	})
+}
+
+func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	rf := newRenderFlags("text", "receipt text [-printer-model ID] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf.fs.StringVar(&rf.output, "o", "", "write the preview to `FILE` (default stdout)")
+	if code := rf.parse(args); code >= 0 {
+		return code
+	}
+	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
+		out, rep := r.Text(nil, lines)
+		return out, rep, nil
+	})
+}
+
+func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
+	render func(*receipt.Renderer, receipt.Receipt) ([]byte, receipt.Report, error)) int {
+	opt, err := rf.options()
+	if err != nil {
+		return fail(stderr, usageError{err})
+	}
+	tx, err := readTransaction(rf.fs, stdin)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	printWarnings(stderr, tx.Warnings)
+	r, err := receipt.NewRenderer(opt)
+	if err != nil {
+		return fail(stderr, usageError{err})
+	}
+	out, rep, err := render(r, tx.Receipt)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	printWarnings(stderr, rep.Warnings)
+	if err := writeOutput(rf.output, stdout, out); err != nil {
+		return fail(stderr, err)
+	}
+	return exitOK
+}
+
+func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("models", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the full profiles as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: receipt models [-json]\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	models := printers.Models()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(models); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", "ID", "VENDOR", "WIDTH", "DPI", "COLUMNS")
+	for _, p := range models {
+		width := "?"
+		if p.WidthMM > 0 {
+			width = fmt.Sprintf("%gmm", p.WidthMM)
+		}
+		dpi := "?"
+		if p.DPI > 0 {
+			dpi = fmt.Sprint(p.DPI)
+		}
+		cols := ""
+		for i, f := range p.Fonts {
+			if i > 0 {
+				cols += " "
+			}
+			cols += fmt.Sprintf("%v:%d", f.Font, f.Columns)
+		}
+		fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", p.ID, p.Vendor, width, dpi, cols)
+	}
+	return exitOK
+}

@@ -1,0 +1,646 @@
+// Package decode reads an ESC/POS byte stream back into commands: the
+// disassembler behind the golden files, the front end of the virtual printer
+// and a tool for looking at streams captured from other software.
+//
+// Decoding never stops at a bad byte. An unknown command, an invalid argument
+// or a stream that ends inside a command is reported on that command (Err,
+// with its offset) and decoding goes on after it; every step consumes at
+// least one byte, so a decode ends after at most len(input) steps and holds
+// nothing but sub-slices of the input and the decoded text.
+package decode
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/secuprint/receipt/escpos"
+)
+
+// Op identifies a decoded command.
+type Op uint8
+
+// Ops; the comment is the command's bytes, with its fixed arguments.
+const (
+	OpText      Op = iota // printable bytes, decoded through the code page in force
+	OpUnknown             // a command this decoder does not know (Err says which)
+	OpTruncated           // the input ended inside a command
+	OpNUL                 // NUL, ignored by printers
+
+	OpHT  // HT
+	OpLF  // LF
+	OpFF  // FF (print and return to standard mode in page mode)
+	OpCR  // CR
+	OpCAN // CAN (cancel print data in page mode)
+
+	OpInit                // ESC @
+	OpPrintMode           // ESC ! n
+	OpEmphasis            // ESC E n
+	OpUnderline           // ESC - n
+	OpDoubleStrike        // ESC G n
+	OpFont                // ESC M n
+	OpJustify             // ESC a n
+	OpFeedLines           // ESC d n
+	OpFeedDots            // ESC J n
+	OpReverseFeedLines    // ESC e n
+	OpCodePage            // ESC t n
+	OpCharset             // ESC R n (international character set)
+	OpLineSpacingDefault  // ESC 2
+	OpLineSpacing         // ESC 3 n
+	OpPulse               // ESC p m t1 t2
+	OpUpsideDown          // ESC { n
+	OpRotate              // ESC V n
+	OpCharSpacing         // ESC SP n
+	OpAbsolutePosition    // ESC $ nL nH
+	OpRelativePosition    // ESC \ nL nH
+	OpTabStops            // ESC D n1 … nk NUL
+	OpBitImage            // ESC * m nL nH d…
+	OpUserCharset         // ESC % n
+	OpUserCharsDefine     // ESC & y c1 c2 [x d…]…
+	OpUserCharsCancel     // ESC ? n
+	OpPeripheral          // ESC = n
+	OpColor               // ESC r n
+	OpPanel               // ESC c 3|4|5 n
+	OpLegacyCut           // ESC i, ESC m
+	OpPageMode            // ESC L
+	OpStandardMode        // ESC S
+	OpPageDirection       // ESC T n
+	OpPageArea            // ESC W xL xH yL yH dxL dxH dyL dyH
+	OpReverseFeedDots     // ESC K n
+	OpESCFunction         // ESC ( X pL pH … (beeper and other functions)
+	OpSize                // GS ! n
+	OpReverse             // GS B n
+	OpCut                 // GS V m [n]
+	OpRasterImage         // GS v 0 m xL xH yL yH d…
+	OpGraphics            // GS ( L pL pH m fn … and GS 8 L p1 p2 p3 p4 m fn …
+	OpSymbol              // GS ( k pL pH cn fn … (QR Code, PDF417, …)
+	OpGSFunction          // GS ( X pL pH … (other functions)
+	OpBarcode             // GS k m …
+	OpHRIPosition         // GS H n
+	OpBarcodeHeight       // GS h n
+	OpBarcodeWidth        // GS w n
+	OpHRIFont             // GS f n
+	OpASB                 // GS a n
+	OpTransmitStatus      // GS r n
+	OpPrinterID           // GS I n
+	OpLeftMargin          // GS L nL nH
+	OpPrintAreaWidth      // GS W nL nH
+	OpMotionUnits         // GS P x y
+	OpVerticalPosition    // GS $ nL nH
+	OpRelativeVertical    // GS \ nL nH
+	OpSmoothing           // GS b n
+	OpDefineDownloadImage // GS * x y d…
+	OpPrintDownloadImage  // GS / m
+	OpLineStart           // GS T n
+	OpMacro               // GS :
+	OpExecuteMacro        // GS ^ r t m
+	OpRealtimeStatus      // DLE EOT n [a]
+	OpRealtimeRequest     // DLE ENQ n
+	OpRealtimeCommand     // DLE DC4 fn …
+	OpNVImage             // FS p n m
+	OpNVImageDefine       // FS q n [xL xH yL yH d…]…
+	OpKanjiOn             // FS &
+	OpKanjiOff            // FS .
+	OpKanjiMode           // FS ! n, FS - n, FS C n, FS W n, FS S n1 n2
+	OpFSFunction          // FS ( X pL pH …
+	opCount
+)
+
+// Errors a command can carry; each wraps one of these.
+var (
+	ErrUnknown   = errors.New("unknown command")
+	ErrTruncated = errors.New("input ends inside a command")
+	ErrArgument  = errors.New("invalid argument")
+	ErrUndefined = errors.New("byte undefined in the code page in force")
+	// ErrShort is returned by Decoder.Next when b ends inside a command: the
+	// caller should call again with more bytes.
+	ErrShort = errors.New("more input needed")
+)
+
+// Command is one decoded command or text run. Raw, Args and Data are
+// sub-slices of the decoded input: copy them to keep them past its lifetime.
+type Command struct {
+	Op     Op
+	Name   string // mnemonic: "ESC E", "GS ( k", "LF", "TEXT"
+	Offset int    // of the command's first byte in the stream
+	Raw    []byte // every byte of the command
+	// Args are the fixed parameter bytes that follow the name (n, m, xL xH
+	// yL yH …). For the "pL pH" function families (GS ( L, GS 8 L, GS ( k …)
+	// they are the two function selectors (m|cn, fn) and Data the rest.
+	Args []byte
+	Data []byte // variable-length payload: image bits, barcode or QR data
+	Text string // OpText: the run, decoded through CodePage
+	// CodePage is the encoding name of the page in force, on OpText and
+	// OpCodePage ("" when the profile's slot has no known table).
+	CodePage string
+	Err      error
+}
+
+// Arg returns parameter byte i, or -1 when the command has fewer.
+func (c *Command) Arg(i int) int {
+	if i < 0 || i >= len(c.Args) {
+		return -1
+	}
+	return int(c.Args[i])
+}
+
+// Arg16 returns the little-endian 16-bit parameter at byte i (nL nH), or -1.
+func (c *Command) Arg16(i int) int {
+	if i < 0 || i+1 >= len(c.Args) {
+		return -1
+	}
+	return int(c.Args[i]) | int(c.Args[i+1])<<8
+}
+
+// Decoder decodes one stream; it tracks the code page selected by ESC t so
+// text decodes as the printer would print it.
+type Decoder struct {
+	profile *escpos.Profile
+	page    *escpos.CodePage
+	defPage *escpos.CodePage
+	slots   [256]*escpos.CodePage
+	known   [256]bool // slot listed by the profile
+}
+
+// NewDecoder returns a decoder for a printer with profile p (nil means a
+// generic printer whose only page, slot 0, is CP437).
+func NewDecoder(p *escpos.Profile) *Decoder {
+	d := &Decoder{profile: p}
+	if p == nil || len(p.CodePages) == 0 {
+		cp, _ := escpos.LookupCodePage("CP437")
+		d.slots[0], d.known[0] = cp, true
+	} else {
+		for _, s := range p.CodePages {
+			d.known[s.Slot] = true
+			if cp, ok := escpos.LookupCodePage(s.Encoding); ok {
+				d.slots[s.Slot] = cp
+			}
+		}
+	}
+	d.defPage = d.slots[0]
+	d.page = d.defPage
+	return d
+}
+
+// Reset returns the decoder to the power-on state (code page slot 0).
+func (d *Decoder) Reset() { d.page = d.defPage }
+
+// Decode decodes all of b with a fresh decoder for profile p.
+func Decode(b []byte, p *escpos.Profile) []Command {
+	return NewDecoder(p).DecodeAll(nil, b)
+}
+
+// DecodeAll appends the commands of b to dst. A command cut off by the end of
+// b is reported as OpTruncated.
+func (d *Decoder) DecodeAll(dst []Command, b []byte) []Command {
+	off := 0
+	for off < len(b) {
+		c, n, err := d.Next(b[off:])
+		if errors.Is(err, ErrShort) {
+			dst = append(dst, Command{Op: OpTruncated, Name: c.Name, Offset: off, Raw: b[off:],
+				Err: fmt.Errorf("offset %d: %s: %w", off, c.Name, ErrTruncated)})
+			break
+		}
+		c.Offset += off
+		if c.Err != nil {
+			c.Err = fmt.Errorf("offset %d: %w", c.Offset, c.Err)
+		}
+		dst = append(dst, c)
+		off += n
+	}
+	return dst
+}
+
+// Next decodes the command at the start of b and reports how many bytes it
+// took (at least 1). When b ends inside a command it returns ErrShort,
+// n == 0 and the command's Name if known, so a stream reader can wait for
+// more bytes. Offsets in the command are relative to b.
+func (d *Decoder) Next(b []byte) (Command, int, error) {
+	if len(b) == 0 {
+		return Command{}, 0, ErrShort
+	}
+	x := b[0]
+	if x >= 0x20 {
+		return d.text(b)
+	}
+	switch x {
+	case escpos.ESC:
+		return d.prefixed(b, escTable[:], "ESC")
+	case escpos.GS:
+		return d.prefixed(b, gsTable[:], "GS")
+	case escpos.FS:
+		return d.prefixed(b, fsTable[:], "FS")
+	case escpos.DLE:
+		return d.prefixed(b, dleTable[:], "DLE")
+	}
+	if s := singleTable[x]; s.name != "" {
+		return Command{Op: s.op, Name: s.name, Raw: b[:1]}, 1, nil
+	}
+	return Command{Op: OpUnknown, Name: c0Names[x], Raw: b[:1],
+		Err: fmt.Errorf("control byte 0x%02X: %w", x, ErrUnknown)}, 1, nil
+}
+
+// text decodes a run of printable bytes up to the next control byte.
+func (d *Decoder) text(b []byte) (Command, int, error) {
+	n := 0
+	ascii := true
+	for n < len(b) && b[n] >= 0x20 {
+		if b[n] >= 0x7F {
+			ascii = false
+		}
+		n++
+	}
+	c := Command{Op: OpText, Name: "TEXT", Raw: b[:n]}
+	if d.page != nil {
+		c.CodePage = d.page.Name
+	}
+	if ascii {
+		c.Text = string(b[:n])
+		return c, n, nil
+	}
+	var sb strings.Builder
+	sb.Grow(n + n/2)
+	bad := -1
+	for i, x := range b[:n] {
+		r, ok := rune(utf8.RuneError), false
+		if d.page != nil {
+			r, ok = d.page.Decode(x)
+		}
+		if !ok {
+			r = utf8.RuneError
+			if bad < 0 {
+				bad = i
+			}
+		}
+		sb.WriteRune(r)
+	}
+	c.Text = sb.String()
+	if bad >= 0 {
+		c.Err = fmt.Errorf("byte 0x%02X at +%d (code page %q): %w", b[bad], bad, c.CodePage, ErrUndefined)
+	}
+	return c, n, nil
+}
+
+// spec describes one command after its prefix byte.
+type spec struct {
+	op   Op
+	name string
+	args int // fixed parameter bytes after the name
+	// more, when set, measures the variable part from the fixed args
+	// (already in b[:fixed]) and returns the payload length, or an error.
+	more func(c *Command, rest []byte) (data int, err error)
+	// second is a table keyed by the byte after the name ("GS ( k",
+	// "ESC c 5", …): commands whose name has three bytes.
+	sub *[256]spec
+}
+
+func (d *Decoder) prefixed(b []byte, table []spec, prefix string) (Command, int, error) {
+	if len(b) < 2 {
+		return Command{Name: prefix}, 0, ErrShort
+	}
+	s := table[b[1]]
+	nameLen := 2
+	if s.sub != nil {
+		if len(b) < 3 {
+			return Command{Name: s.name}, 0, ErrShort
+		}
+		sub := s.sub[b[2]]
+		if sub.name == "" {
+			return Command{Op: OpUnknown, Name: s.name, Raw: b[:3],
+				Err: fmt.Errorf("%s 0x%02X: %w", s.name, b[2], ErrUnknown)}, 3, nil
+		}
+		s = sub
+		nameLen = 3
+	}
+	if s.name == "" {
+		return Command{Op: OpUnknown, Name: prefix, Raw: b[:2],
+			Err: fmt.Errorf("%s 0x%02X: %w", prefix, b[1], ErrUnknown)}, 2, nil
+	}
+	end := nameLen + s.args
+	if len(b) < end {
+		return Command{Name: s.name}, 0, ErrShort
+	}
+	c := Command{Op: s.op, Name: s.name, Args: b[nameLen:end]}
+	if s.more != nil {
+		n, err := s.more(&c, b[end:])
+		switch {
+		case errors.Is(err, ErrShort):
+			return Command{Name: s.name}, 0, ErrShort
+		case err != nil:
+			// The length is unknowable: report, and resume after the fixed part.
+			c.Raw = b[:end]
+			c.Err = fmt.Errorf("%s: %w", s.name, err)
+			return c, end, nil
+		}
+		if len(b) < end+n {
+			return Command{Name: s.name}, 0, ErrShort
+		}
+		end += n
+	}
+	c.Raw = b[:end]
+	if err := d.apply(&c); err != nil {
+		c.Err = fmt.Errorf("%s: %w", s.name, err)
+	}
+	return c, end, nil
+}
+
+// apply checks argument ranges and tracks decoder state.
+func (d *Decoder) apply(c *Command) error {
+	switch c.Op {
+	case OpInit:
+		d.page = d.defPage
+	case OpCodePage:
+		n := c.Args[0]
+		d.page = d.slots[n]
+		if d.page != nil {
+			c.CodePage = d.page.Name
+		}
+		if !d.known[n] {
+			return fmt.Errorf("slot %d not in the printer's code page table: %w", n, ErrArgument)
+		}
+		if d.page == nil {
+			return fmt.Errorf("slot %d has no known character table: %w", n, ErrArgument)
+		}
+	case OpJustify:
+		if n := c.Args[0]; n > 2 && !(n >= '0' && n <= '2') {
+			return fmt.Errorf("justification %d: %w", n, ErrArgument)
+		}
+	case OpSize:
+		if n := c.Args[0]; n&0x0F > 7 || n>>4 > 7 {
+			return fmt.Errorf("size 0x%02X: %w", n, ErrArgument)
+		}
+	case OpRealtimeStatus:
+		if n := c.Args[0]; n < 1 || n > 4 && n != 7 && n != 8 {
+			return fmt.Errorf("status %d: %w", n, ErrArgument)
+		}
+	}
+	return nil
+}
+
+var c0Names = [32]string{"NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
+	"DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"}
+
+var singleTable = func() (t [32]struct {
+	op   Op
+	name string
+}) {
+	t[escpos.NUL] = struct {
+		op   Op
+		name string
+	}{OpNUL, "NUL"}
+	for _, e := range []struct {
+		b  byte
+		op Op
+	}{{escpos.HT, OpHT}, {escpos.LF, OpLF}, {escpos.FF, OpFF}, {escpos.CR, OpCR}, {escpos.CAN, OpCAN}} {
+		t[e.b].op, t[e.b].name = e.op, c0Names[e.b]
+	}
+	return t
+}()
+
+// need returns ErrShort when rest is shorter than n.
+func need(rest []byte, n int) error {
+	if len(rest) < n {
+		return ErrShort
+	}
+	return nil
+}
+
+// fixedData is a payload whose length the fixed arguments give.
+func fixedData(c *Command, rest []byte, n int) (int, error) {
+	if err := need(rest, n); err != nil {
+		return 0, err
+	}
+	c.Data = rest[:n]
+	return n, nil
+}
+
+// pLpH is the "pL pH m fn [params]" family: Args become (m, fn) and Data the
+// rest of the parameter block.
+func pLpH(c *Command, rest []byte) (int, error) {
+	size := int(c.Args[0]) | int(c.Args[1])<<8
+	if size < 2 {
+		// A block too short for the selectors: take it whole as data.
+		c.Args = c.Args[:0]
+		return fixedData(c, rest, size)
+	}
+	if err := need(rest, size); err != nil {
+		return 0, err
+	}
+	c.Args = rest[:2]
+	c.Data = rest[2:size]
+	return size, nil
+}
+
+// graphics8L is GS 8 L p1 p2 p3 p4 m fn: a 32-bit block size.
+func graphics8L(c *Command, rest []byte) (int, error) {
+	size := int(c.Args[0]) | int(c.Args[1])<<8 | int(c.Args[2])<<16 | int(c.Args[3])<<24
+	if size < 2 {
+		c.Args = c.Args[:0]
+		return fixedData(c, rest, size)
+	}
+	if size < 0 || size > len(rest) {
+		return 0, ErrShort
+	}
+	c.Args = rest[:2]
+	c.Data = rest[2:size]
+	return size, nil
+}
+
+var (
+	escTable, gsTable, fsTable, dleTable [256]spec
+	escCTable, gsParenTable, fsParenTable, escParenTable,
+	gs8Table, gsVTable, dleDC4Table [256]spec
+)
+
+func init() {
+	simple := func(t *[256]spec, b byte, op Op, name string, args int) {
+		t[b] = spec{op: op, name: name, args: args}
+	}
+	for _, e := range []struct {
+		b    byte
+		op   Op
+		name string
+		args int
+	}{
+		{'@', OpInit, "ESC @", 0}, {'!', OpPrintMode, "ESC !", 1}, {'E', OpEmphasis, "ESC E", 1},
+		{'-', OpUnderline, "ESC -", 1}, {'G', OpDoubleStrike, "ESC G", 1}, {'M', OpFont, "ESC M", 1},
+		{'a', OpJustify, "ESC a", 1}, {'d', OpFeedLines, "ESC d", 1}, {'J', OpFeedDots, "ESC J", 1},
+		{'e', OpReverseFeedLines, "ESC e", 1}, {'K', OpReverseFeedDots, "ESC K", 1}, {'t', OpCodePage, "ESC t", 1},
+		{'R', OpCharset, "ESC R", 1}, {'2', OpLineSpacingDefault, "ESC 2", 0}, {'3', OpLineSpacing, "ESC 3", 1},
+		{'p', OpPulse, "ESC p", 3}, {'{', OpUpsideDown, "ESC {", 1}, {'V', OpRotate, "ESC V", 1},
+		{' ', OpCharSpacing, "ESC SP", 1}, {'$', OpAbsolutePosition, "ESC $", 2}, {'\\', OpRelativePosition, "ESC \\", 2},
+		{'%', OpUserCharset, "ESC %", 1}, {'?', OpUserCharsCancel, "ESC ?", 1}, {'=', OpPeripheral, "ESC =", 1},
+		{'r', OpColor, "ESC r", 1}, {'i', OpLegacyCut, "ESC i", 0}, {'m', OpLegacyCut, "ESC m", 0},
+		{'L', OpPageMode, "ESC L", 0}, {'S', OpStandardMode, "ESC S", 0}, {'T', OpPageDirection, "ESC T", 1},
+		{'W', OpPageArea, "ESC W", 8},
+	} {
+		simple(&escTable, e.b, e.op, e.name, e.args)
+	}
+	escTable['D'] = spec{op: OpTabStops, name: "ESC D", more: func(c *Command, rest []byte) (int, error) {
+		for i, x := range rest {
+			if x == 0 {
+				c.Data = rest[:i]
+				return i + 1, nil
+			}
+			if i == 32 {
+				return 0, fmt.Errorf("more than 32 tab stops without NUL: %w", ErrArgument)
+			}
+		}
+		return 0, ErrShort
+	}}
+	escTable['*'] = spec{op: OpBitImage, name: "ESC *", args: 3, more: func(c *Command, rest []byte) (int, error) {
+		n := int(c.Args[1]) | int(c.Args[2])<<8
+		switch c.Args[0] {
+		case 0, 1:
+			return fixedData(c, rest, n)
+		case 32, 33:
+			return fixedData(c, rest, 3*n)
+		}
+		return 0, fmt.Errorf("bit-image mode %d: %w", c.Args[0], ErrArgument)
+	}}
+	escTable['&'] = spec{op: OpUserCharsDefine, name: "ESC &", args: 3, more: func(c *Command, rest []byte) (int, error) {
+		y, c1, c2 := int(c.Args[0]), int(c.Args[1]), int(c.Args[2])
+		if y < 1 || y > 3 || c1 < 32 || c2 < c1 || c2 > 126 {
+			return 0, fmt.Errorf("y=%d c1=%d c2=%d: %w", y, c1, c2, ErrArgument)
+		}
+		off := 0
+		for ch := c1; ch <= c2; ch++ {
+			if off >= len(rest) {
+				return 0, ErrShort
+			}
+			off += 1 + y*int(rest[off])
+		}
+		return fixedData(c, rest, off)
+	}}
+	escTable['c'] = spec{name: "ESC c", sub: &escCTable}
+	for _, b := range []byte{'3', '4', '5'} {
+		escCTable[b] = spec{op: OpPanel, name: "ESC c " + string(b), args: 1}
+	}
+	escTable['('] = spec{name: "ESC (", sub: &escParenTable}
+	for b := 'A'; b <= 'Z'; b++ {
+		escParenTable[b] = spec{op: OpESCFunction, name: "ESC ( " + string(b), args: 2, more: pLpH}
+	}
+
+	for _, e := range []struct {
+		b    byte
+		op   Op
+		name string
+		args int
+	}{
+		{'!', OpSize, "GS !", 1}, {'B', OpReverse, "GS B", 1}, {'H', OpHRIPosition, "GS H", 1},
+		{'h', OpBarcodeHeight, "GS h", 1}, {'w', OpBarcodeWidth, "GS w", 1}, {'f', OpHRIFont, "GS f", 1},
+		{'a', OpASB, "GS a", 1}, {'r', OpTransmitStatus, "GS r", 1}, {'I', OpPrinterID, "GS I", 1},
+		{'L', OpLeftMargin, "GS L", 2}, {'W', OpPrintAreaWidth, "GS W", 2}, {'P', OpMotionUnits, "GS P", 2},
+		{'$', OpVerticalPosition, "GS $", 2}, {'\\', OpRelativeVertical, "GS \\", 2}, {'b', OpSmoothing, "GS b", 1},
+		{'/', OpPrintDownloadImage, "GS /", 1}, {'T', OpLineStart, "GS T", 1}, {':', OpMacro, "GS :", 0},
+		{'^', OpExecuteMacro, "GS ^", 3},
+	} {
+		simple(&gsTable, e.b, e.op, e.name, e.args)
+	}
+	gsTable['V'] = spec{op: OpCut, name: "GS V", args: 1, more: func(c *Command, rest []byte) (int, error) {
+		switch c.Args[0] {
+		case 0, 1, 48, 49:
+			return 0, nil
+		case 65, 66, 97, 98, 103, 104:
+			if len(rest) < 1 {
+				return 0, ErrShort
+			}
+			c.Args = c.Args[:2] // m n: the input continues past the fixed m
+			return 1, nil
+		}
+		return 0, fmt.Errorf("cut mode %d: %w", c.Args[0], ErrArgument)
+	}}
+	gsTable['v'] = spec{name: "GS v", sub: &gsVTable}
+	gsVTable['0'] = spec{op: OpRasterImage, name: "GS v 0", args: 5, more: func(c *Command, rest []byte) (int, error) {
+		if c.Args[0] > 3 && !(c.Args[0] >= '0' && c.Args[0] <= '3') {
+			return 0, fmt.Errorf("raster mode %d: %w", c.Args[0], ErrArgument)
+		}
+		x := int(c.Args[1]) | int(c.Args[2])<<8
+		y := int(c.Args[3]) | int(c.Args[4])<<8
+		return fixedData(c, rest, x*y)
+	}}
+	gsTable['*'] = spec{op: OpDefineDownloadImage, name: "GS *", args: 2, more: func(c *Command, rest []byte) (int, error) {
+		return fixedData(c, rest, int(c.Args[0])*int(c.Args[1])*8)
+	}}
+	gsTable['('] = spec{name: "GS (", sub: &gsParenTable}
+	for b := 'A'; b <= 'z'; b++ {
+		if b > 'Z' && b < 'a' {
+			continue
+		}
+		gsParenTable[b] = spec{op: OpGSFunction, name: "GS ( " + string(b), args: 2, more: pLpH}
+	}
+	gsParenTable['L'].op = OpGraphics
+	gsParenTable['k'].op = OpSymbol
+	gsTable['8'] = spec{name: "GS 8", sub: &gs8Table}
+	gs8Table['L'] = spec{op: OpGraphics, name: "GS 8 L", args: 4, more: graphics8L}
+	gsTable['k'] = spec{op: OpBarcode, name: "GS k", args: 1, more: func(c *Command, rest []byte) (int, error) {
+		m := c.Args[0]
+		switch {
+		case m <= 6:
+			for i, x := range rest {
+				if x == 0 {
+					c.Data = rest[:i]
+					return i + 1, nil
+				}
+			}
+			return 0, ErrShort
+		case m >= 65 && m <= 79:
+			if len(rest) < 1 {
+				return 0, ErrShort
+			}
+			n := int(rest[0])
+			if len(rest) < 1+n {
+				return 0, ErrShort
+			}
+			c.Data = rest[1 : 1+n]
+			return 1 + n, nil
+		}
+		return 0, fmt.Errorf("barcode system %d: %w", m, ErrArgument)
+	}}
+
+	dleTable[escpos.EOT] = spec{op: OpRealtimeStatus, name: "DLE EOT", args: 1, more: func(c *Command, rest []byte) (int, error) {
+		if n := c.Args[0]; n == 7 || n == 8 {
+			if len(rest) < 1 {
+				return 0, ErrShort
+			}
+			c.Args = c.Args[:2] // DLE EOT 7|8 a
+			return 1, nil
+		}
+		return 0, nil
+	}}
+	dleTable[escpos.ENQ] = spec{op: OpRealtimeRequest, name: "DLE ENQ", args: 1}
+	dleTable[escpos.DC4] = spec{name: "DLE DC4", sub: &dleDC4Table}
+	for fn, n := range map[byte]int{1: 2, 2: 2, 3: 5, 7: 1, 8: 7} {
+		dleDC4Table[fn] = spec{op: OpRealtimeCommand, name: "DLE DC4 " + string('0'+fn), args: n}
+	}
+
+	for _, e := range []struct {
+		b    byte
+		op   Op
+		name string
+		args int
+	}{
+		{'p', OpNVImage, "FS p", 2}, {'&', OpKanjiOn, "FS &", 0}, {'.', OpKanjiOff, "FS .", 0},
+		{'!', OpKanjiMode, "FS !", 1}, {'-', OpKanjiMode, "FS -", 1}, {'C', OpKanjiMode, "FS C", 1},
+		{'W', OpKanjiMode, "FS W", 1}, {'S', OpKanjiMode, "FS S", 2},
+	} {
+		simple(&fsTable, e.b, e.op, e.name, e.args)
+	}
+	fsTable['q'] = spec{op: OpNVImageDefine, name: "FS q", args: 1, more: func(c *Command, rest []byte) (int, error) {
+		off := 0
+		for i := 0; i < int(c.Args[0]); i++ {
+			if len(rest) < off+4 {
+				return 0, ErrShort
+			}
+			x := int(rest[off]) | int(rest[off+1])<<8
+			y := int(rest[off+2]) | int(rest[off+3])<<8
+			off += 4 + x*y*8
+		}
+		return fixedData(c, rest, off)
+	}}
+	fsTable['('] = spec{name: "FS (", sub: &fsParenTable}
+	for b := 'A'; b <= 'Z'; b++ {
+		fsParenTable[b] = spec{op: OpFSFunction, name: "FS ( " + string(b), args: 2, more: pLpH}
+	}
+}
