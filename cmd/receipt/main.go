@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"render": {"render a transaction to ESC/POS bytes", runRender},
 	"text":   {"show a plain-text preview of the laid-out receipt", runText},
 	"models": {"list the printer models (profiles)", runModels},
+	"decode": {"disassemble an ESC/POS byte stream", runDecode},
 }
 
 func main() {

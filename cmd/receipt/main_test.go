@@ -91,3 +91,20 @@ func TestModels(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"ID": "ZJ-5870"`)
 }
+
+func TestDecodeCommand(t *testing.T) {
+	golden := "../../testdata/golden/card-topup/TM-T88V-42col"
+	want, err := os.ReadFile(golden + ".txt")
+	require.NoError(t, err)
+	code, out, stderr := runCLI(t, "", "decode", "-printer-model", "TM-T88V", golden+".bin")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, string(want), out, "the CLI shows the golden disassembly")
+
+	code, out, _ = runCLI(t, "\x1b\x45\x01Hi\x1b", "decode", "-format", "json", "-strict")
+	assert.Equal(t, exitFailure, code, "strict fails on a truncated command")
+	assert.Contains(t, out, `"name": "ESC E"`)
+	assert.Contains(t, out, `"error": "offset 5: ESC: input ends inside a command"`)
+
+	code, _, _ = runCLI(t, "", "decode", "-format", "xml")
+	assert.Equal(t, exitUsage, code)
+}
