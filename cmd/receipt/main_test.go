@@ -108,3 +108,26 @@ func TestDecodeCommand(t *testing.T) {
 	code, _, _ = runCLI(t, "", "decode", "-format", "xml")
 	assert.Equal(t, exitUsage, code)
 }
+
+func TestPreviewCommand(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "preview", "-printer-model", "TM-T88V", topup)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "[2x2]**Kundenkarte**[/2x2]")
+	assert.Contains(t, out, "Kartennummer:             9276004429942845")
+	assert.Contains(t, out, "--- cut (partial) ---")
+
+	code, out, stderr = runCLI(t, "", "preview", "-format", "png", "-printer-model", "ZJ-5870", topup)
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(out, "\x89PNG\r\n"), "a PNG")
+
+	code, out, _ = runCLI(t, "", "preview", "-format", "html", topup)
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, out, "data:image/png;base64,")
+
+	code, _, stderr = runCLI(t, "", "preview", "-format", "png", "-cut-sections", "partial", topup)
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, stderr, "printed 2 tickets")
+
+	code, _, _ = runCLI(t, "", "preview", "-format", "gif", topup)
+	assert.Equal(t, exitUsage, code)
+}

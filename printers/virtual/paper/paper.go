@@ -1,0 +1,420 @@
+// Package paper is the print engine of the virtual printer: it interprets a
+// decoded ESC/POS stream into tickets of printed lines, the way a thermal
+// printer lays them on paper, and shows them as text, PNG or HTML.
+//
+// Geometry comes from the printer profile: the print area is the profile's
+// dots per line, and a character cell is that width divided by the font's
+// columns (12 dots for font A and 9 for font B on Epson's 80 mm models), so a
+// line wraps exactly where the printer would wrap it: when the next character
+// does not fit the rest of the print area, the line prints and the character
+// starts the next one.
+//
+// Text markup (Ticket.Text): **bold**, __underline__, [rev]reverse[/rev] and
+// [WxH]magnified[/WxH] text, `[raster 128x64]`, `[barcode CODE39 "data"]`,
+// `[qr "data"]` for images, and `--- cut (partial) ---` where the knife cuts.
+package paper
+
+import (
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/decode"
+)
+
+// Limits keep hostile input from allocating without bound.
+const (
+	maxImageDots  = 4096 // tallest image drawn
+	maxTicketDots = 1 << 16
+)
+
+// Style is the print style of one character cell.
+type Style struct {
+	Bold      bool
+	Underline uint8 // 0, 1 or 2 dots
+	Width     uint8 // magnification 1–8
+	Height    uint8
+	Reverse   bool
+	Font      escpos.Font
+}
+
+// Cell is one printed character.
+type Cell struct {
+	R     rune
+	Style Style
+	X     int // left edge in dots
+}
+
+// Line is one printed line of text or one image.
+type Line struct {
+	Cells  []Cell
+	Image  *image.Gray // raster, bit image, barcode or QR; nil for text
+	Label  string      // what an image shows, for the text view
+	X      int         // left edge of an image, in dots
+	Height int         // dots the paper advanced for this line
+	feed   bool        // paper fed without printing (ESC J, the feed of a cut)
+}
+
+// Ticket is the paper between two cuts.
+type Ticket struct {
+	Printed   []Line
+	Cut       escpos.CutMode // CutNone when the stream ended without a cut
+	WidthDots int
+	DPI       int
+	height    int    // dots of paper used
+	cellW     [3]int // per font
+	cellH     [3]int
+}
+
+// Problem is something the printer could not print as asked.
+type Problem struct {
+	Offset  int
+	Message string
+}
+
+func (p Problem) String() string { return "offset " + strconv.Itoa(p.Offset) + ": " + p.Message }
+
+// Result is what came out of the printer.
+type Result struct {
+	Tickets  []*Ticket
+	Problems []Problem
+}
+
+// Options adjust the paper to a printer set-up the profile does not describe.
+type Options struct {
+	// WidthDots overrides the profile's print area, e.g. an 80 mm printer
+	// configured for 576 dots (48 columns of font A).
+	WidthDots int
+}
+
+// Print decodes b and prints it on a printer with profile p.
+func Print(b []byte, p *escpos.Profile) *Result {
+	return Interpret(decode.Decode(b, p), p, Options{})
+}
+
+// Interpret prints decoded commands on a printer with profile p (nil: a
+// generic 80 mm printer).
+func Interpret(cmds []decode.Command, p *escpos.Profile, opt Options) *Result {
+	e := newEngine(p, opt)
+	for i := range cmds {
+		e.exec(&cmds[i])
+	}
+	e.flushLine(false)
+	if len(e.ticket.Printed) > 0 {
+		e.ticket.Cut = escpos.CutNone
+		e.res.Tickets = append(e.res.Tickets, e.ticket)
+	}
+	return &e.res
+}
+
+type engine struct {
+	res     Result
+	ticket  *Ticket
+	proto   Ticket // geometry copied into each new ticket
+	style   Style
+	align   int
+	margin  int // left margin, dots
+	area    int // print area width, dots (0: to the right edge)
+	spacing int // line spacing, dots; 0 = default
+	tabs    []int
+	upside  bool
+	line    []Cell
+	lineX   int // next cell position, dots from the margin
+	hasText bool
+	offset  int
+	// stored graphics (GS ( L fn 112) and QR data (GS ( k fn 80)
+	stored *image.Gray
+	qrData []byte
+	// barcode settings
+	barHeight, barWidth, hri int
+}
+
+func newEngine(p *escpos.Profile, opt Options) *engine {
+	e := &engine{barHeight: 162, barWidth: 3}
+	t := &e.proto
+	t.DPI = 180
+	colsA, colsB := 42, 56
+	if p != nil {
+		if p.DPI > 0 {
+			t.DPI = p.DPI
+		}
+		if c, err := p.Columns(escpos.FontA); err == nil && c > 0 {
+			colsA = c
+		}
+		if c, err := p.Columns(escpos.FontB); err == nil && c > 0 {
+			colsB = c
+		}
+		t.WidthDots = p.WidthDots
+	}
+	if t.WidthDots <= 0 {
+		t.WidthDots = colsA * 12
+	}
+	t.cellW[escpos.FontA] = max(t.WidthDots/colsA, 1)
+	t.cellW[escpos.FontB] = max(t.WidthDots/colsB, 1)
+	t.cellW[escpos.FontC] = t.cellW[escpos.FontB]
+	if opt.WidthDots > 0 {
+		t.WidthDots = opt.WidthDots
+	}
+	for f, w := range t.cellW {
+		t.cellH[f] = w * 2
+		if escpos.Font(f) != escpos.FontA {
+			t.cellH[f] = w * 17 / 9
+		}
+	}
+	e.reset()
+	e.newTicket()
+	return e
+}
+
+func (e *engine) reset() {
+	e.style = Style{Width: 1, Height: 1}
+	e.align, e.margin, e.area, e.spacing = 0, 0, 0, 0
+	e.tabs = nil
+	e.upside = false
+	e.qrData = nil
+}
+
+func (e *engine) newTicket() {
+	t := e.proto
+	e.ticket = &t
+}
+
+func (e *engine) problem(format string, args ...any) {
+	e.res.Problems = append(e.res.Problems, Problem{Offset: e.offset, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e *engine) width() int {
+	w := e.ticket.WidthDots - e.margin
+	if e.area > 0 && e.area < w {
+		w = e.area
+	}
+	return max(w, e.ticket.cellW[escpos.FontA])
+}
+
+func (e *engine) defaultSpacing() int {
+	// Epson's default line spacing is 1/6 inch.
+	return e.ticket.DPI / 6
+}
+
+func (e *engine) exec(c *decode.Command) {
+	e.offset = c.Offset
+	if c.Err != nil {
+		// The decoder's message already names the offset.
+		msg := strings.TrimPrefix(c.Err.Error(), "offset "+strconv.Itoa(c.Offset)+": ")
+		e.res.Problems = append(e.res.Problems, Problem{Offset: c.Offset, Message: msg})
+	}
+	n := c.Arg(0)
+	switch c.Op {
+	case decode.OpText:
+		for _, r := range c.Text {
+			e.putRune(r)
+		}
+	case decode.OpLF:
+		e.flushLine(true)
+	case decode.OpCR:
+		// Epson ignores CR when auto line feed is off, the default.
+	case decode.OpHT:
+		e.tab()
+	case decode.OpInit:
+		e.flushLine(false)
+		e.reset()
+	case decode.OpPrintMode:
+		e.style.Font = escpos.Font(n & 1)
+		e.style.Bold = n&8 != 0
+		e.style.Height = 1 + uint8(n>>4&1)
+		e.style.Width = 1 + uint8(n>>5&1)
+		e.style.Underline = uint8(n >> 7 & 1)
+	case decode.OpEmphasis, decode.OpDoubleStrike:
+		e.style.Bold = n&1 != 0
+	case decode.OpUnderline:
+		switch n {
+		case 1, '1':
+			e.style.Underline = 1
+		case 2, '2':
+			e.style.Underline = 2
+		default:
+			e.style.Underline = 0
+		}
+	case decode.OpFont:
+		switch n {
+		case 1, '1':
+			e.style.Font = escpos.FontB
+		case 2, '2':
+			e.style.Font = escpos.FontC
+		default:
+			e.style.Font = escpos.FontA
+		}
+	case decode.OpSize:
+		if c.Err == nil {
+			e.style.Width = uint8(n>>4) + 1
+			e.style.Height = uint8(n&0x0F) + 1
+		}
+	case decode.OpReverse:
+		e.style.Reverse = n&1 != 0
+	case decode.OpUpsideDown:
+		e.upside = n&1 != 0
+	case decode.OpJustify:
+		if !e.hasText && c.Err == nil {
+			e.align = n % 48 % 3
+		}
+	case decode.OpLeftMargin:
+		e.margin = min(c.Arg16(0), e.ticket.WidthDots-e.ticket.cellW[0])
+	case decode.OpPrintAreaWidth:
+		e.area = c.Arg16(0)
+	case decode.OpLineSpacingDefault:
+		e.spacing = 0
+	case decode.OpLineSpacing:
+		e.spacing = n
+	case decode.OpTabStops:
+		e.tabs = e.tabs[:0]
+		for _, x := range c.Data {
+			e.tabs = append(e.tabs, int(x))
+		}
+	case decode.OpFeedLines:
+		e.flushLine(true)
+		for i := 1; i < n; i++ {
+			e.flushLine(true)
+		}
+	case decode.OpFeedDots:
+		e.flushLine(false)
+		e.feed(n)
+	case decode.OpCut, decode.OpLegacyCut:
+		e.cut(c)
+	case decode.OpRasterImage:
+		e.raster(c)
+	case decode.OpBitImage:
+		e.bitImage(c)
+	case decode.OpGraphics:
+		e.graphics(c)
+	case decode.OpSymbol:
+		e.symbol(c)
+	case decode.OpBarcode:
+		e.barcode(c)
+	case decode.OpBarcodeHeight:
+		e.barHeight = max(n, 1)
+	case decode.OpBarcodeWidth:
+		e.barWidth = min(max(n, 1), 6)
+	case decode.OpHRIPosition:
+		e.hri = n % 48
+	case decode.OpUnknown, decode.OpTruncated:
+		// Already reported.
+	}
+}
+
+func (e *engine) cellSize(s Style) (int, int) {
+	f := s.Font
+	if int(f) >= len(e.ticket.cellW) {
+		f = escpos.FontA
+	}
+	return e.ticket.cellW[f] * int(s.Width), e.ticket.cellH[f] * int(s.Height)
+}
+
+func (e *engine) putRune(r rune) {
+	if r != ' ' && !hasGlyph(r) {
+		e.problem("no glyph for %U %q; printed as a box", r, r)
+	}
+	w, _ := e.cellSize(e.style)
+	if e.lineX+w > e.width() && len(e.line) > 0 {
+		e.flushLine(false) // the printer prints the full line and goes on
+	}
+	e.line = append(e.line, Cell{R: r, Style: e.style, X: e.lineX})
+	e.lineX += w
+	e.hasText = true
+}
+
+func (e *engine) tab() {
+	w := e.ticket.cellW[escpos.FontA]
+	stops := e.tabs
+	if stops == nil {
+		for i := 8; i*w < e.width(); i += 8 {
+			stops = append(stops, i)
+		}
+	}
+	for _, s := range stops {
+		if x := s * w; x > e.lineX {
+			if x <= e.width() {
+				e.lineX = x
+				e.hasText = true
+			}
+			return
+		}
+	}
+}
+
+// flushLine prints the line buffer. An empty buffer prints nothing unless
+// feed is set, when it advances the paper by one line (LF on an empty line).
+func (e *engine) flushLine(feed bool) {
+	if len(e.line) == 0 && !feed && !e.hasText {
+		return
+	}
+	h := e.spacing
+	if h == 0 {
+		h = e.defaultSpacing()
+	}
+	for _, c := range e.line {
+		if _, ch := e.cellSize(c.Style); ch > h {
+			h = ch
+		}
+	}
+	cells := make([]Cell, len(e.line))
+	copy(cells, e.line)
+	shift := e.margin + e.alignShift(e.lineX)
+	for i := range cells {
+		cells[i].X += shift
+	}
+	e.addLine(Line{Cells: cells, Height: h})
+	e.line = e.line[:0]
+	e.lineX = 0
+	e.hasText = false
+}
+
+func (e *engine) alignShift(used int) int {
+	free := e.width() - used
+	switch e.align {
+	case 1:
+		return max(free/2, 0)
+	case 2:
+		return max(free, 0)
+	}
+	return 0
+}
+
+func (e *engine) addLine(l Line) {
+	if e.ticket.height+l.Height > maxTicketDots {
+		if len(e.res.Problems) == 0 || e.res.Problems[len(e.res.Problems)-1].Message != "ticket too long" {
+			e.problem("ticket too long")
+		}
+		return
+	}
+	e.ticket.Printed = append(e.ticket.Printed, l)
+	e.ticket.height += l.Height
+}
+
+func (e *engine) feed(dots int) {
+	if dots > 0 {
+		e.addLine(Line{Height: dots, feed: true})
+	}
+}
+
+func (e *engine) cut(c *decode.Command) {
+	e.flushLine(false)
+	mode := escpos.CutFull
+	switch c.Arg(0) {
+	case 1, 49, 66, 98, 104:
+		mode = escpos.CutPartial
+	}
+	if c.Op == decode.OpLegacyCut {
+		mode = escpos.CutPartial
+	}
+	if c.Op == decode.OpCut && len(c.Args) == 2 {
+		e.feed(c.Arg(1))
+	}
+	e.ticket.Cut = mode
+	e.res.Tickets = append(e.res.Tickets, e.ticket)
+	e.newTicket()
+}
+
+// Text cells per font-A column: the width of the text view.
+func (t *Ticket) columns() int { return max(t.WidthDots/t.cellW[escpos.FontA], 1) }

@@ -1,0 +1,380 @@
+package paper
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+)
+
+var grayBlack = color.Gray{Y: black}
+
+// Lines returns each printed text line as plain text, placed in font-A
+// columns as on paper: leading spaces where the line is centred or right
+// aligned, and a magnified character followed by spaces for the columns it
+// covers. Images show as their label in brackets; pure paper feeds are left
+// out. Trailing spaces are trimmed.
+func (t *Ticket) Lines() []string {
+	var out []string
+	for _, l := range t.Printed {
+		switch {
+		case l.Image != nil:
+			out = append(out, "["+l.Label+"]")
+		case l.Cells == nil && l.feed:
+			continue
+		default:
+			out = append(out, strings.TrimRight(t.plain(l), " "))
+		}
+	}
+	return out
+}
+
+func (t *Ticket) plain(l Line) string {
+	var sb strings.Builder
+	col := 0
+	base := t.cellW[0]
+	for _, c := range l.Cells {
+		for at := c.X / base; col < at; col++ {
+			sb.WriteByte(' ')
+		}
+		sb.WriteRune(c.R)
+		span := max(t.cellW[c.Style.Font%3]*int(c.Style.Width)/base, 1)
+		for i := 1; i < span; i++ {
+			sb.WriteByte(' ')
+		}
+		col += span
+	}
+	return sb.String()
+}
+
+// Text returns the ticket with style markup (see the package comment).
+func (t *Ticket) Text() string {
+	var sb strings.Builder
+	for _, l := range t.Printed {
+		switch {
+		case l.Image != nil:
+			sb.WriteString("[" + l.Label + "]\n")
+			continue
+		case l.Cells == nil && l.feed:
+			continue
+		}
+		col := 0
+		base := t.cellW[0]
+		var cur Style
+		open := false
+		closeRun := func() {
+			if open {
+				sb.WriteString(closeTags(cur))
+				open = false
+			}
+		}
+		for _, c := range l.Cells {
+			at := c.X / base
+			if at > col || c.Style != cur {
+				closeRun()
+			}
+			for ; col < at; col++ {
+				sb.WriteByte(' ')
+			}
+			if !open {
+				cur = c.Style
+				sb.WriteString(openTags(cur))
+				open = true
+			}
+			sb.WriteRune(c.R)
+			col += max(t.cellW[c.Style.Font%3]*int(c.Style.Width)/base, 1)
+		}
+		closeRun()
+		sb.WriteByte('\n')
+	}
+	if t.Cut != 0 {
+		sb.WriteString("--- cut (" + t.Cut.String() + ") ---\n")
+	}
+	return sb.String()
+}
+
+func openTags(s Style) string {
+	var b strings.Builder
+	if s.Width > 1 || s.Height > 1 {
+		fmt.Fprintf(&b, "[%dx%d]", s.Width, s.Height)
+	}
+	if s.Reverse {
+		b.WriteString("[rev]")
+	}
+	if s.Bold {
+		b.WriteString("**")
+	}
+	if s.Underline > 0 {
+		b.WriteString("__")
+	}
+	return b.String()
+}
+
+func closeTags(s Style) string {
+	var b strings.Builder
+	if s.Underline > 0 {
+		b.WriteString("__")
+	}
+	if s.Bold {
+		b.WriteString("**")
+	}
+	if s.Reverse {
+		b.WriteString("[/rev]")
+	}
+	if s.Width > 1 || s.Height > 1 {
+		fmt.Fprintf(&b, "[/%dx%d]", s.Width, s.Height)
+	}
+	return b.String()
+}
+
+// glyphs rasterises Go Mono into 1-bit cell masks, once per size and rune.
+// The rasteriser is pure Go, so images are the same on every run.
+type glyphKey struct {
+	r    rune
+	w, h int
+}
+
+var (
+	monoOnce sync.Once
+	monoFont *sfnt.Font
+	monoErr  error
+	glyphMu  sync.Mutex
+	glyphs   = map[glyphKey]*image.Alpha{}
+	faces    = map[[2]int]font.Face{}
+)
+
+func mono() (*sfnt.Font, error) {
+	monoOnce.Do(func() { monoFont, monoErr = opentype.Parse(gomono.TTF) })
+	return monoFont, monoErr
+}
+
+var glyphKnown sync.Map // rune -> bool
+
+// hasGlyph reports whether the embedded font can draw r.
+func hasGlyph(r rune) bool {
+	if r < 0x7F && r >= 0x20 {
+		return true
+	}
+	if ok, seen := glyphKnown.Load(r); seen {
+		return ok.(bool)
+	}
+	f, err := mono()
+	if err != nil {
+		return false
+	}
+	var buf sfnt.Buffer
+	i, err := f.GlyphIndex(&buf, r)
+	ok := err == nil && i != 0
+	glyphKnown.Store(r, ok)
+	return ok
+}
+
+// glyph returns a w×h coverage mask of r, thresholded to ink or paper.
+func glyph(r rune, w, h int) *image.Alpha {
+	glyphMu.Lock()
+	defer glyphMu.Unlock()
+	k := glyphKey{r, w, h}
+	if g, ok := glyphs[k]; ok {
+		return g
+	}
+	g := image.NewAlpha(image.Rect(0, 0, w, h))
+	f, err := mono()
+	if err != nil || !hasGlyph(r) {
+		hollow(g)
+		glyphs[k] = g
+		return g
+	}
+	face, ok := faces[[2]int{w, h}]
+	if !ok {
+		// Go Mono advances 0.6 em; size the em so a glyph fills the cell.
+		face, err = opentype.NewFace(f, &opentype.FaceOptions{Size: float64(w) / 0.6, DPI: 72, Hinting: font.HintingFull})
+		if err != nil {
+			hollow(g)
+			glyphs[k] = g
+			return g
+		}
+		faces[[2]int{w, h}] = face
+	}
+	d := font.Drawer{Dst: g, Src: image.Opaque, Face: face, Dot: fixed.P(0, h*4/5)}
+	d.DrawString(string(r))
+	for i, a := range g.Pix {
+		if a >= 0x80 {
+			g.Pix[i] = 0xFF
+		} else {
+			g.Pix[i] = 0
+		}
+	}
+	glyphs[k] = g
+	return g
+}
+
+func hollow(g *image.Alpha) {
+	b := g.Bounds()
+	for x := 1; x < b.Dx()-1; x++ {
+		g.Pix[g.PixOffset(x, 2)] = 0xFF
+		g.Pix[g.PixOffset(x, b.Dy()-3)] = 0xFF
+	}
+	for y := 2; y < b.Dy()-2; y++ {
+		g.Pix[g.PixOffset(1, y)] = 0xFF
+		g.Pix[g.PixOffset(b.Dx()-2, y)] = 0xFF
+	}
+}
+
+// Image draws the ticket at the printer's resolution, one pixel per dot.
+func (t *Ticket) Image() *image.Gray {
+	h := 0
+	for _, l := range t.Printed {
+		h += l.Height
+	}
+	img := blank(t.WidthDots, max(h, 1))
+	y := 0
+	for _, l := range t.Printed {
+		if l.Image != nil {
+			draw.Draw(img, l.Image.Bounds().Add(image.Pt(l.X, y)), l.Image, image.Point{}, draw.Src)
+		}
+		for _, c := range l.Cells {
+			t.drawCell(img, c, y+l.Height)
+		}
+		y += l.Height
+	}
+	return img
+}
+
+// drawCell draws c with its bottom at baseline (cells of one line share it).
+func (t *Ticket) drawCell(img *image.Gray, c Cell, bottom int) {
+	f := c.Style.Font % 3
+	w, h := t.cellW[f], t.cellH[f]
+	mw, mh := int(c.Style.Width), int(c.Style.Height)
+	g := glyph(c.R, w, h)
+	top := bottom - h*mh
+	ink := func(x, y int) {
+		img.SetGray(c.X+x, top+y, grayBlack)
+	}
+	if c.Style.Reverse {
+		fill(img, c.X, top, w*mw, h*mh)
+		ink = func(x, y int) { img.SetGray(c.X+x, top+y, color.Gray{Y: white}) }
+	}
+	for gy := 0; gy < h; gy++ {
+		for gx := 0; gx < w; gx++ {
+			on := g.Pix[g.PixOffset(gx, gy)] != 0
+			if c.Style.Bold && gx > 0 && g.Pix[g.PixOffset(gx-1, gy)] != 0 {
+				on = true
+			}
+			if !on {
+				continue
+			}
+			for dy := 0; dy < mh; dy++ {
+				for dx := 0; dx < mw; dx++ {
+					ink(gx*mw+dx, gy*mh+dy)
+				}
+			}
+		}
+	}
+	for u := 0; u < int(c.Style.Underline); u++ {
+		for x := 0; x < w*mw; x++ {
+			ink(x, h*mh-1-u)
+		}
+	}
+}
+
+// PNG writes the ticket image. The bytes depend only on the ticket, so PNGs
+// can serve as golden files.
+func (t *Ticket) PNG(w io.Writer) error {
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
+	if err := enc.Encode(w, t.Image()); err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	return nil
+}
+
+// HTML writes one self-contained page: each ticket as its image and as
+// styled text, with no external resources.
+func HTML(w io.Writer, title string, tickets []*Ticket) error {
+	var b bytes.Buffer
+	b.WriteString("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>")
+	b.WriteString(html.EscapeString(title))
+	b.WriteString(`</title><style>
+body{font-family:sans-serif;background:#eee}
+.ticket{display:inline-block;vertical-align:top;margin:1em;background:#fff;padding:8px;box-shadow:0 1px 4px #999}
+.ticket img{display:block;image-rendering:pixelated}
+pre{font:14px/1.3 monospace;margin:8px 0 0}
+.b{font-weight:bold}.u{text-decoration:underline}.r{background:#000;color:#fff}
+.w2{letter-spacing:.6em}.h2{font-size:1.6em}.cut{color:#888}
+</style></head><body>
+`)
+	for i, t := range tickets {
+		var img bytes.Buffer
+		if err := t.PNG(&img); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "<div class=\"ticket\" id=\"ticket-%d\"><img alt=\"ticket %d\" src=\"data:image/png;base64,", i+1, i+1)
+		b.WriteString(base64.StdEncoding.EncodeToString(img.Bytes()))
+		b.WriteString("\"><pre>")
+		t.appendHTML(&b)
+		b.WriteString("</pre></div>\n")
+	}
+	b.WriteString("</body></html>\n")
+	_, err := w.Write(b.Bytes())
+	if err != nil {
+		return fmt.Errorf("paper: %w", err)
+	}
+	return nil
+}
+
+func (t *Ticket) appendHTML(b *bytes.Buffer) {
+	base := t.cellW[0]
+	for _, l := range t.Printed {
+		switch {
+		case l.Image != nil:
+			b.WriteString("[" + html.EscapeString(l.Label) + "]\n")
+			continue
+		case l.Cells == nil && l.feed:
+			continue
+		}
+		col := 0
+		for _, c := range l.Cells {
+			for at := c.X / base; col < at; col++ {
+				b.WriteByte(' ')
+			}
+			var cls []string
+			if c.Style.Bold {
+				cls = append(cls, "b")
+			}
+			if c.Style.Underline > 0 {
+				cls = append(cls, "u")
+			}
+			if c.Style.Reverse {
+				cls = append(cls, "r")
+			}
+			if c.Style.Width > 1 {
+				cls = append(cls, "w2")
+			}
+			if c.Style.Height > 1 {
+				cls = append(cls, "h2")
+			}
+			ch := html.EscapeString(string(c.R))
+			if len(cls) > 0 {
+				ch = "<span class=\"" + strings.Join(cls, " ") + "\">" + ch + "</span>"
+			}
+			b.WriteString(ch)
+			col += max(t.cellW[c.Style.Font%3]*int(c.Style.Width)/base, 1)
+		}
+		b.WriteByte('\n')
+	}
+	if t.Cut != 0 {
+		b.WriteString("<span class=\"cut\">--- cut (" + t.Cut.String() + ") ---</span>\n")
+	}
+}
