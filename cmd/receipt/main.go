@@ -23,11 +23,12 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"render":  {"render a transaction to ESC/POS bytes", runRender},
-	"text":    {"show a plain-text preview of the laid-out receipt", runText},
-	"models":  {"list the printer models (profiles)", runModels},
-	"decode":  {"disassemble an ESC/POS byte stream", runDecode},
-	"preview": {"print a transaction on the virtual printer and show the paper (text, PNG, HTML)", runPreview},
+	"render":          {"render a transaction to ESC/POS bytes", runRender},
+	"text":            {"show a plain-text preview of the laid-out receipt", runText},
+	"models":          {"list the printer models (profiles)", runModels},
+	"decode":          {"disassemble an ESC/POS byte stream", runDecode},
+	"virtual-printer": {"run the virtual printer on TCP 9100 and/or a pty (a serial port)", runVirtualPrinter},
+	"preview":         {"print a transaction on the virtual printer and show the paper (text, PNG, HTML)", runPreview},
 }
 
 func main() {

@@ -131,3 +131,11 @@ func TestPreviewCommand(t *testing.T) {
 	code, _, _ = runCLI(t, "", "preview", "-format", "gif", topup)
 	assert.Equal(t, exitUsage, code)
 }
+
+func TestVirtualPrinterCommandUsage(t *testing.T) {
+	code, _, stderr := runCLI(t, "", "virtual-printer", "-listen", "", "-fault", "jam")
+	assert.Equal(t, exitUsage, code, stderr)
+	code, _, stderr = runCLI(t, "", "virtual-printer", "-listen", "")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "nothing to listen on")
+}
