@@ -99,6 +99,7 @@ type Device struct {
 	dropAfter int // close the next link after this many more bytes; <0 off
 	closed    bool
 	onTicket  func(Ticket)
+	faultAt   map[int]Fault // inject a fault when the ticket with this number is done
 	wg        sync.WaitGroup
 	closers   []io.Closer
 }
@@ -197,6 +198,17 @@ func (d *Device) Faults() []Fault {
 		}
 	}
 	return out
+}
+
+// FaultAfterTicket injects fault f the moment ticket n (counting from 1)
+// is cut: paper running out mid-job, at an exact place.
+func (d *Device) FaultAfterTicket(n int, f Fault) {
+	d.mu.Lock()
+	if d.faultAt == nil {
+		d.faultAt = map[int]Fault{}
+	}
+	d.faultAt[n] = f
+	d.mu.Unlock()
 }
 
 // DropAfter closes the next connection after n more bytes arrive (n < 0
@@ -362,6 +374,12 @@ func (d *Device) finishTicketLocked() {
 		}
 	}
 	d.log.Info("ticket", "seq", t.Seq, "bytes", len(raw), "problems", len(res.Problems))
+	if f, ok := d.faultAt[t.Seq]; ok {
+		delete(d.faultAt, t.Seq)
+		d.faults[f] = true
+		d.log.Info("fault", "fault", f.String(), "on", true, "after ticket", t.Seq)
+		d.sendASBLocked()
+	}
 	if d.onTicket != nil {
 		d.onTicket(t)
 	}

@@ -252,7 +252,7 @@ func makeRaw(fd int) error {
 
 // Pipe connects an in-memory host end to the device: for tests and for the
 // built-in virtual:// printer. Closing the returned end hangs up.
-func (d *Device) Pipe(name string) io.ReadWriteCloser {
+func (d *Device) Pipe(name string) net.Conn {
 	host, dev := net.Pipe()
 	d.wg.Add(1)
 	go func() {

@@ -1,0 +1,332 @@
+package printers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/secuprint/receipt/transport"
+)
+
+// ConnOptions tune a printer on a transport link.
+type ConnOptions struct {
+	// Timeout bounds the confirmation: how long the printer may take to
+	// print a job after its last byte was sent. Default 20 s.
+	Timeout time.Duration
+	// Poll is how often a waiting job asks the printer's real-time status,
+	// so a fault ends the wait early. Default 250 ms.
+	Poll time.Duration
+	// NoPrecheck skips the status check before sending.
+	NoPrecheck bool
+}
+
+// Dialer opens the link to a printer; a ConnPrinter calls it again for the
+// next job after the link broke (a network printer reconnects).
+type Dialer func(ctx context.Context) (transport.Conn, error)
+
+// ConnPrinter prints over a transport link and confirms each job with a
+// status round-trip: GS r 1 is processed in sequence after the job's bytes,
+// so its answer means the printer got through the job; real-time DLE EOT
+// requests in between tell why a job stalls.
+type ConnPrinter struct {
+	name string
+	dial Dialer
+	opt  ConnOptions
+
+	mu   sync.Mutex // one job or status query at a time
+	conn transport.Conn
+}
+
+// NewConnPrinter returns a printer that dials on first use.
+func NewConnPrinter(name string, dial Dialer, opt ConnOptions) *ConnPrinter {
+	if opt.Timeout <= 0 {
+		opt.Timeout = 20 * time.Second
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 250 * time.Millisecond
+	}
+	return &ConnPrinter{name: name, dial: dial, opt: opt}
+}
+
+// Name is the printer's address.
+func (p *ConnPrinter) Name() string { return p.name }
+
+// Close closes the link.
+func (p *ConnPrinter) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropLocked()
+}
+
+func (p *ConnPrinter) dropLocked() error {
+	if p.conn == nil {
+		return nil
+	}
+	err := p.conn.Close()
+	p.conn = nil
+	return err
+}
+
+func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
+	if p.conn != nil {
+		return p.conn, nil
+	}
+	c, err := p.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.conn = c
+	return c, nil
+}
+
+// reasonFor classifies a link error.
+func reasonFor(err error) Reason {
+	switch {
+	case errors.Is(err, transport.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+		return ReasonTimeout
+	case errors.Is(err, transport.ErrUnsupported), errors.Is(err, ErrNotStatus):
+		return ReasonNoConfirmation
+	}
+	return ReasonDisconnected
+}
+
+// Print sends job and confirms it.
+func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.connLocked(ctx)
+	if err != nil {
+		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+	}
+	s := newSession(ctx, c, p.opt)
+	readable := true
+	if !p.opt.NoPrecheck {
+		st, err := s.status()
+		switch {
+		case errors.Is(err, transport.ErrUnsupported):
+			readable = false
+		case err != nil:
+			p.dropLocked()
+			return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+		case !st.Ready():
+			return Result{Outcome: OutcomeFailed, Reason: st.Reason(), Status: &st,
+				Err: fmt.Errorf("printers: %s: %s", p.name, st)}
+		}
+	}
+	sent, err := s.write(job)
+	if err != nil {
+		p.dropLocked()
+		r := Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Sent: sent, Err: err}
+		if sent == 0 {
+			r.Outcome = OutcomeFailed
+		}
+		return r
+	}
+	if !readable {
+		return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Sent: sent,
+			Err: fmt.Errorf("printers: %s: the link cannot read status back", p.name)}
+	}
+	r := s.confirm()
+	r.Sent = sent
+	if r.Reason == ReasonDisconnected || r.Reason == ReasonTimeout {
+		p.dropLocked()
+	}
+	return r
+}
+
+// Status queries DLE EOT 1–4.
+func (p *ConnPrinter) Status(ctx context.Context) (Status, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.connLocked(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := newSession(ctx, c, p.opt).status()
+	if err != nil && !errors.Is(err, transport.ErrUnsupported) && !errors.Is(err, ErrNotStatus) {
+		p.dropLocked()
+	}
+	return st, err
+}
+
+// session is one job's or query's conversation with the printer.
+type session struct {
+	ctx context.Context
+	c   transport.Conn
+	opt ConnOptions
+	buf [1]byte
+}
+
+func newSession(ctx context.Context, c transport.Conn, opt ConnOptions) *session {
+	return &session{ctx: ctx, c: c, opt: opt}
+}
+
+// deadline is the earlier of ctx's deadline and now+d.
+func (s *session) deadline(d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if dl, ok := s.ctx.Deadline(); ok && dl.Before(t) {
+		return dl
+	}
+	return t
+}
+
+func (s *session) write(b []byte) (int, error) {
+	if dl, ok := s.ctx.Deadline(); ok {
+		if err := s.c.SetWriteDeadline(dl); err != nil {
+			return 0, err
+		}
+		defer s.c.SetWriteDeadline(time.Time{})
+	}
+	return s.c.Write(b)
+}
+
+// readByte reads one byte by the deadline.
+func (s *session) readByte(dl time.Time) (byte, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.c.SetReadDeadline(dl); err != nil {
+		return 0, err
+	}
+	for {
+		n, err := s.c.Read(s.buf[:])
+		if n == 1 {
+			return s.buf[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
+
+// drain discards bytes already waiting (stale answers, ASB, XON/XOFF).
+func (s *session) drain() error {
+	for i := 0; i < 4096; i++ {
+		_, err := s.readByte(time.Now().Add(time.Millisecond))
+		if errors.Is(err, transport.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// status asks DLE EOT 1–4 in turn.
+func (s *session) status() (Status, error) {
+	if err := s.drain(); err != nil {
+		return Status{}, err
+	}
+	var st Status
+	for n := 1; n <= 4; n++ {
+		if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
+			return st, err
+		}
+		b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
+		if err != nil {
+			return st, err
+		}
+		if err := DecodeRealtime(&st, n, b); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// answer reads until a byte accepted by want arrives, skipping ASB packets
+// and flow-control bytes; an unexpected byte is ErrNotStatus.
+func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
+	for {
+		b, err := s.readByte(dl)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case want(b):
+			return b, nil
+		case b == 0x11 || b == 0x13:
+			continue
+		case b&asbMask == asbFixed:
+			for i := 0; i < 3; i++ {
+				if _, err := s.readByte(dl); err != nil {
+					return 0, err
+				}
+			}
+			continue
+		}
+		return b, fmt.Errorf("printers: unexpected byte 0x%02X: %w", b, ErrNotStatus)
+	}
+}
+
+// confirm sends GS r 1 behind the job and waits for its answer, polling the
+// real-time status meanwhile so a fault ends the wait with its reason.
+func (s *session) confirm() Result {
+	if _, err := s.write([]byte{0x1D, 'r', 1}); err != nil {
+		return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
+	}
+	end := s.deadline(s.opt.Timeout)
+	asked := false // a DLE EOT 1 is outstanding
+	var st Status
+	for {
+		poll := time.Now().Add(s.opt.Poll)
+		if poll.After(end) {
+			poll = end
+		}
+		b, err := s.answer(poll, func(b byte) bool { return b&gsrMask == 0 || IsRealtimeStatus(b) })
+		switch {
+		case err == nil && IsRealtimeStatus(b):
+			asked = false
+			if err := DecodeRealtime(&st, 1, b); err != nil {
+				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
+			}
+			if !st.Online {
+				return s.why(st)
+			}
+		case err == nil:
+			if err := DecodePaperSensor(&st, b); err != nil {
+				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
+			}
+			st.Online = true
+			return Result{Outcome: OutcomePrinted, Status: &st}
+		case errors.Is(err, transport.ErrTimeout):
+			if !time.Now().Before(end) {
+				if asked {
+					return Result{Outcome: OutcomeUnknown, Reason: ReasonTimeout,
+						Err: fmt.Errorf("printers: no answer from the printer: %w", err)}
+				}
+				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation,
+					Err: fmt.Errorf("printers: the printer did not confirm the job in %v: %w", s.opt.Timeout, err)}
+			}
+			if asked {
+				// The real-time request went unanswered: a stalled link.
+				return Result{Outcome: OutcomeUnknown, Reason: ReasonTimeout,
+					Err: fmt.Errorf("printers: the printer stopped answering: %w", err)}
+			}
+			if _, err := s.write([]byte{0x10, 0x04, 1}); err != nil {
+				return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
+			}
+			asked = true
+		default:
+			return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
+		}
+	}
+}
+
+// why asks an offline printer for the cause: the job waits in its buffer,
+// so it did not print (and may print after recovery).
+func (s *session) why(st Status) Result {
+	for _, n := range []int{2, 3, 4} {
+		if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
+			break
+		}
+		b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
+		if err != nil || DecodeRealtime(&st, n, b) != nil {
+			break
+		}
+	}
+	return Result{Outcome: OutcomeFailed, Reason: st.Reason(), Status: &st,
+		Err: fmt.Errorf("printers: printing stopped: %s", st)}
+}

@@ -1,0 +1,127 @@
+package printers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/transport"
+	"github.com/secuprint/receipt/transport/file"
+	"github.com/secuprint/receipt/transport/serial"
+	"github.com/secuprint/receipt/transport/tcp"
+	"github.com/secuprint/receipt/transport/usb"
+)
+
+// OpenOptions configure Open.
+type OpenOptions struct {
+	Conn ConnOptions
+	// Profile is the model behind the address; the built-in virtual printer
+	// behaves as it. Nil: "default".
+	Profile *escpos.Profile
+}
+
+// Open connects to the printer at address (see transport.ParseAddress):
+// serial://, usb://, tcp://, file:// or virtual:// — the built-in virtual
+// printer, in this process; virtual://?out=DIR writes its tickets to DIR.
+func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error) {
+	a, err := transport.ParseAddress(address)
+	if err != nil {
+		return nil, err
+	}
+	var dial Dialer
+	switch a.Kind {
+	case transport.KindSerial:
+		dial = func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }
+	case transport.KindTCP:
+		dial = func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }
+	case transport.KindFile:
+		dial = func(context.Context) (transport.Conn, error) { return file.Open(a.File) }
+	case transport.KindUSB:
+		dial = func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }
+	case transport.KindVirtual:
+		return openVirtual(a, opt)
+	default:
+		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
+	}
+	p := NewConnPrinter(a.String(), dial, opt.Conn)
+	// Connect now so a wrong address fails here, not at the first job.
+	c, err := dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.conn = c
+	return p, nil
+}
+
+// Virtual is the built-in virtual printer behind a ConnPrinter.
+type Virtual struct {
+	*ConnPrinter
+	Device *virtual.Device
+}
+
+// Close closes the link and stops the device.
+func (v *Virtual) Close() error {
+	err := v.ConnPrinter.Close()
+	if derr := v.Device.Close(); err == nil {
+		err = derr
+	}
+	return err
+}
+
+func openVirtual(a transport.Address, opt OpenOptions) (*Virtual, error) {
+	p := opt.Profile
+	if m, ok := a.Virtual.Options["model"]; ok {
+		var err error
+		if p, err = Lookup(m); err != nil {
+			return nil, err
+		}
+	}
+	if p == nil {
+		p, _ = Lookup("default")
+	}
+	out := a.Virtual.Options["out"]
+	dev, err := virtual.New(virtual.Options{Profile: p, OutDir: out})
+	if err != nil {
+		return nil, err
+	}
+	name := a.String()
+	dial := func(context.Context) (transport.Conn, error) {
+		return pipeConn{Conn: dev.Pipe(name), name: name}, nil
+	}
+	return &Virtual{ConnPrinter: NewConnPrinter(name, dial, opt.Conn), Device: dev}, nil
+}
+
+// pipeConn adapts the in-memory link to transport.Conn.
+type pipeConn struct {
+	net.Conn
+	name string
+}
+
+func (c pipeConn) Name() string { return c.name }
+
+func (c pipeConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	return n, mapNetErr(err)
+}
+
+func (c pipeConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	return n, mapNetErr(err)
+}
+
+func (c pipeConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(t) }
+func (c pipeConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(t) }
+
+func mapNetErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case os.IsTimeout(err):
+		return fmt.Errorf("%w: %w", transport.ErrTimeout, err)
+	}
+	return fmt.Errorf("%w: %w", transport.ErrDisconnected, err)
+}
