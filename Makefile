@@ -3,6 +3,8 @@ GO       ?= go
 APT_PKGS := libusb-1.0-0-dev pkg-config socat
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
+PRINTER  ?= virtual://
+MODEL    ?= TM-T88V
 
 .PHONY: all deps build run test check bench fuzz generate clean
 
@@ -25,8 +27,7 @@ build:
 # run is the main job: render a documented transaction and print it. With no
 # printer attached it goes to the built-in virtual printer and shows the ticket.
 run: deps build
-	$(BIN)/receipt render -printer-model TM-T88V -o $(BIN)/ticket.bin $(TX)
-	$(BIN)/receipt text -printer-model TM-T88V $(TX)
+	$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) $(TX)
 
 # check is what CI needs beyond the tests: formatting, vet, a cgo-free build.
 check:

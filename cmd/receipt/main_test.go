@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/virtual"
 )
 
 var _ = flag.Bool("update", false, "rewrite golden files (accepted so `go test ./... -update` runs)")
@@ -138,4 +142,59 @@ func TestVirtualPrinterCommandUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "virtual-printer", "-listen", "")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nothing to listen on")
+}
+
+func TestPrintCommand(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "", "print", "-out", out, "-printer-model", "TM-T88V", topup)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, ": printed (417 bytes sent)")
+	assert.Contains(t, stdout, "[2x2]**Kundenkarte**[/2x2]")
+	bin, err := os.ReadFile(filepath.Join(out, "0001.bin"))
+	require.NoError(t, err)
+	golden, err := os.ReadFile("../../testdata/golden/card-topup/TM-T88V-42col.bin")
+	require.NoError(t, err)
+	assert.Equal(t, golden, bin, "the virtual printer got the golden bytes")
+}
+
+func TestPrinterExitCodes(t *testing.T) {
+	dev, err := virtual.New(virtual.Options{})
+	require.NoError(t, err)
+	defer dev.Close()
+	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	printer := "tcp://" + addr.String()
+	tests := []struct {
+		fault virtual.Fault
+		code  int
+	}{{0, exitOK}, {virtual.PaperEnd, exitPaperEnd}, {virtual.CoverOpen, exitCoverOpen}, {virtual.Offline, exitOffline}, {virtual.AutocutterError, exitPrinterError}}
+	for _, tt := range tests {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			if tt.fault != 0 {
+				dev.SetFault(tt.fault, true)
+				defer dev.SetFault(tt.fault, false)
+			}
+			code, _, stderr := runCLI(t, "", "print", "-printer", printer, "-timeout", "2s", topup)
+			assert.Equal(t, tt.code, code, stderr)
+			code, stdout, _ := runCLI(t, "", "status", "-json", printer)
+			assert.Equal(t, tt.code, code, stdout)
+			assert.Contains(t, stdout, `"ready": `+strconv.FormatBool(tt.fault == 0))
+		})
+	}
+	code, _, _ := runCLI(t, "", "print", "-printer", "tcp://127.0.0.1:1", topup)
+	assert.Equal(t, exitNoPrinter, code)
+	code, _, _ = runCLI(t, "", "print", "-printer", "gopher://x", topup)
+	assert.Equal(t, exitUsage, code)
+	path := filepath.Join(t.TempDir(), "lp0")
+	code, _, _ = runCLI(t, "", "print", "-printer", "file://"+path, topup)
+	assert.Equal(t, exitUnknown, code, "a write-only file cannot confirm")
+}
+
+func TestTestPageAndPrinters(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "", "test-page", "-printer-model", "ZJ-5870", "-out", t.TempDir(), "virtual://")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "test page printed")
+	code, stdout, _ = runCLI(t, "", "printers", "-json")
+	require.Equal(t, exitOK, code)
+	assert.Contains(t, stdout, `"address": "virtual://"`)
 }

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -100,6 +101,7 @@ type Device struct {
 	closed    bool
 	onTicket  func(Ticket)
 	faultAt   map[int]Fault // inject a fault when the ticket with this number is done
+	fileBase  int           // tickets already in OutDir from earlier runs
 	wg        sync.WaitGroup
 	closers   []io.Closer
 }
@@ -129,6 +131,15 @@ func New(opt Options) (*Device, error) {
 		links: map[*link]bool{}, dropAfter: -1}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
+	}
+	if opt.OutDir != "" {
+		// Number on from earlier runs instead of overwriting their tickets.
+		old, _ := filepath.Glob(filepath.Join(opt.OutDir, "[0-9][0-9][0-9][0-9].bin")) // the pattern is valid
+		for _, f := range old {
+			if n, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f), ".bin")); err == nil && n > d.fileBase {
+				d.fileBase = n
+			}
+		}
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.wg.Add(1)
@@ -369,7 +380,7 @@ func (d *Device) finishTicketLocked() {
 	}
 	d.tickets = append(d.tickets, t)
 	if d.opt.OutDir != "" {
-		if err := writeTicket(d.opt.OutDir, t); err != nil {
+		if err := writeTicket(d.opt.OutDir, d.fileBase+t.Seq, t); err != nil {
 			d.log.Error("ticket not written", "seq", t.Seq, "err", err)
 		}
 	}
@@ -385,8 +396,13 @@ func (d *Device) finishTicketLocked() {
 	}
 }
 
-func writeTicket(dir string, t Ticket) error {
-	base := filepath.Join(dir, fmt.Sprintf("%04d", t.Seq))
+// File reports where ticket seq was written in the out dir.
+func (d *Device) File(seq int, ext string) string {
+	return filepath.Join(d.opt.OutDir, fmt.Sprintf("%04d%s", d.fileBase+seq, ext))
+}
+
+func writeTicket(dir string, n int, t Ticket) error {
+	base := filepath.Join(dir, fmt.Sprintf("%04d", n))
 	if err := os.WriteFile(base+".bin", t.Raw, 0o644); err != nil {
 		return err
 	}

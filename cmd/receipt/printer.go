@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/receipt"
+	"github.com/secuprint/receipt/transport"
+	"github.com/secuprint/receipt/transport/file"
+	"github.com/secuprint/receipt/transport/serial"
+	"github.com/secuprint/receipt/transport/usb"
+)
+
+// Exit codes of the commands that talk to a printer: one per failure class,
+// so a cash register's script can tell "load paper" from "call a technician".
+const (
+	exitNoPrinter    = 4  // the printer could not be opened (address, permissions, busy)
+	exitPaperEnd     = 5  // not printed: out of paper
+	exitCoverOpen    = 6  // not printed: cover open
+	exitOffline      = 7  // not printed: offline
+	exitPrinterError = 8  // not printed: mechanical, cutter or other printer error
+	exitDisconnected = 9  // not printed: the link broke before any byte was sent
+	exitTimeout      = 10 // not printed: timed out before any byte was sent
+	exitUnknown      = 11 // may or may not have printed (link lost mid-job, no confirmation)
+)
+
+func exitFor(r printers.Result) int {
+	if r.Outcome == printers.OutcomePrinted {
+		return exitOK
+	}
+	if r.Outcome == printers.OutcomeUnknown {
+		return exitUnknown
+	}
+	switch r.Reason {
+	case printers.ReasonPaperEnd:
+		return exitPaperEnd
+	case printers.ReasonCoverOpen:
+		return exitCoverOpen
+	case printers.ReasonOffline:
+		return exitOffline
+	case printers.ReasonPrinterError:
+		return exitPrinterError
+	case printers.ReasonDisconnected:
+		return exitDisconnected
+	case printers.ReasonTimeout:
+		return exitTimeout
+	}
+	return exitUnknown
+}
+
+const exitCodesHelp = `exit codes: 0 printed, 1 failure, 2 usage, 3 rejected input, 4 printer not reachable,
+5 paper end, 6 cover open, 7 offline, 8 printer error, 9 disconnected, 10 timeout,
+11 unknown (may have printed)`
+
+// openPrinter opens address; a virtual printer writes its tickets to out.
+func openPrinter(ctx context.Context, address, out string, opt printers.OpenOptions) (printers.Printer, error) {
+	if address == "virtual://" && out != "" {
+		address = "virtual://?" + url.Values{"out": {out}}.Encode()
+	}
+	return printers.Open(ctx, address, opt)
+}
+
+func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	rf := newRenderFlags("print", "receipt print [-printer ADDRESS] [-printer-model ID] [render flags] [-timeout D] [-out DIR] [FILE|-]", stderr)
+	address := rf.fs.String("printer", "virtual://", "printer `ADDRESS`: serial:///dev/ttyUSB0?baud=19200, usb://04b8:0202, tcp://HOST:9100, file:///dev/usb/lp0 or virtual://")
+	timeout := rf.fs.Duration("timeout", 20*time.Second, "how long the printer may take to confirm the job")
+	out := rf.fs.String("out", "receipt-out", "virtual printer: write the ticket (.bin, .txt, .png) to `DIR`")
+	asJSON := rf.fs.Bool("json", false, "print the result as JSON")
+	rf.fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: receipt print [-printer ADDRESS] [-printer-model ID] [render flags] [-timeout D] [FILE|-]\n\nflags:")
+		rf.fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\n"+exitCodesHelp)
+	}
+	if code := rf.parse(args); code >= 0 {
+		return code
+	}
+	opt, err := rf.options()
+	if err != nil {
+		return fail(stderr, usageError{err})
+	}
+	tx, err := readTransaction(rf.fs, stdin)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	printWarnings(stderr, tx.Warnings)
+	r, err := receipt.NewRenderer(opt)
+	if err != nil {
+		return fail(stderr, usageError{err})
+	}
+	job, rep, err := r.Render(nil, tx.Receipt)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	printWarnings(stderr, rep.Warnings)
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
+	defer cancel()
+	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: opt.Profile, Conn: printers.ConnOptions{Timeout: *timeout}})
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		if errors.Is(err, transport.ErrInvalidAddress) {
+			return exitUsage
+		}
+		return exitNoPrinter
+	}
+	defer p.Close()
+	res := p.Print(ctx, job)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(struct {
+			Printer string `json:"printer"`
+			printers.Result
+			Error string `json:"error,omitempty"`
+		}{p.Name(), res, errString(res.Err)}) // stdout failing leaves only the exit code to tell
+	} else {
+		fmt.Fprintf(stdout, "%s: %s (%d bytes sent)\n", p.Name(), res, res.Sent)
+	}
+	if v, ok := p.(*printers.Virtual); ok && res.Outcome == printers.OutcomePrinted && !*asJSON {
+		// No printer attached: show the paper.
+		for _, t := range v.Device.Tickets() {
+			if t.Paper != nil {
+				fmt.Fprint(stdout, "\n"+t.Paper.Text())
+			}
+			fmt.Fprintf(stdout, "\nticket written to %s\n", v.Device.File(t.Seq, ".png"))
+		}
+	}
+	return exitFor(res)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func runStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the decoded status as JSON")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the printer")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: receipt status [-json] [-timeout D] ADDRESS\n\nflags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\nexit codes: 0 ready, 4 not reachable, 5 paper end, 6 cover open, 7 offline, 8 printer error, 10 no answer, 11 no status on this link")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, usageError{errors.New("want one printer ADDRESS")})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	p, err := printers.Open(ctx, fs.Arg(0), printers.OpenOptions{})
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		if errors.Is(err, transport.ErrInvalidAddress) {
+			return exitUsage
+		}
+		return exitNoPrinter
+	}
+	defer p.Close()
+	st, err := p.Status(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		switch {
+		case errors.Is(err, transport.ErrUnsupported):
+			return exitUnknown
+		case errors.Is(err, transport.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			return exitTimeout
+		}
+		return exitFailure
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(struct {
+			Printer string `json:"printer"`
+			Ready   bool   `json:"ready"`
+			printers.Status
+		}{p.Name(), st.Ready(), st}); err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		fmt.Fprintf(stdout, "%s: %s\n", p.Name(), st)
+	}
+	return exitFor(printers.Result{Outcome: map[bool]printers.Outcome{true: printers.OutcomePrinted, false: printers.OutcomeFailed}[st.Ready()], Reason: st.Reason()})
+}
+
+func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("test-page", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	model := fs.String("printer-model", "default", "printer model `ID` whose code pages, fonts and widths to show")
+	out := fs.String("out", "receipt-out", "virtual printer: write the page to `DIR`")
+	timeout := fs.Duration("timeout", 20*time.Second, "how long the printer may take to confirm")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: receipt test-page [-printer-model ID] [-timeout D] ADDRESS\n\nflags:")
+		fs.PrintDefaults()
+		fmt.Fprintln(stderr, "\n"+exitCodesHelp)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		return fail(stderr, usageError{errors.New("want one printer ADDRESS (virtual:// for the built-in one)")})
+	}
+	prof, err := printers.Lookup(*model)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	page, err := printers.TestPage(prof)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
+	defer cancel()
+	p, err := openPrinter(ctx, fs.Arg(0), *out, printers.OpenOptions{Profile: prof, Conn: printers.ConnOptions{Timeout: *timeout}})
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return exitNoPrinter
+	}
+	defer p.Close()
+	res := p.Print(ctx, page)
+	fmt.Fprintf(stdout, "%s: test page %s\n", p.Name(), res)
+	return exitFor(res)
+}
+
+func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("printers", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the list as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: receipt printers [-json]\n\nLists USB receipt printers, serial ports and /dev/usb/lp* devices.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	type entry struct {
+		Kind    string `json:"kind"`
+		Address string `json:"address"`
+		Detail  string `json:"detail,omitempty"`
+	}
+	var list []entry
+	devs, err := usb.List()
+	switch {
+	case errors.Is(err, transport.ErrUnsupported):
+		fmt.Fprintf(stderr, "note: %v\n", err)
+	case err != nil:
+		fmt.Fprintf(stderr, "warning: %v\n", err)
+	}
+	for _, d := range devs {
+		detail := fmt.Sprintf("%04x:%04x %s %s", d.VID, d.PID, firstNonEmpty(d.Manufacturer, d.Vendor), d.Product)
+		if d.Serial != "" {
+			detail += " serial " + d.Serial
+		}
+		list = append(list, entry{"usb", d.Addr, detail})
+	}
+	ports, err := serial.Ports()
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: %v\n", err)
+	}
+	for _, p := range ports {
+		list = append(list, entry{"serial", "serial://" + p + "?baud=9600", ""})
+	}
+	lps, err := file.Devices()
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: %v\n", err)
+	}
+	for _, p := range lps {
+		list = append(list, entry{"file", "file://" + p, "kernel usblp device"})
+	}
+	list = append(list, entry{"virtual", "virtual://", "the built-in virtual printer"})
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(list); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
+	for _, e := range list {
+		fmt.Fprintf(stdout, "%-8s %-44s %s\n", e.Kind, e.Address, e.Detail)
+	}
+	return exitOK
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
