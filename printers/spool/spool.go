@@ -1,0 +1,345 @@
+// Package spool is the print service's durable job queue: jobs are stored
+// (fsync'd, in bbolt) before they are acknowledged, an idempotency key maps
+// to exactly one job, one worker per printer sends jobs in order, and a job
+// that may have been partly sent when the process died comes back as
+// "unknown" — never silently printed twice.
+package spool
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// State is where a job is in its life.
+type State string
+
+const (
+	Queued   State = "queued"
+	Printing State = "printing"
+	Printed  State = "printed"
+	Failed   State = "failed"
+	Unknown  State = "unknown" // may have printed: a person decides
+)
+
+// Final reports whether the job will not change by itself any more.
+func (s State) Final() bool { return s == Printed || s == Failed || s == Unknown }
+
+// Valid reports whether s is one of the states.
+func (s State) Valid() bool {
+	switch s {
+	case Queued, Printing, Printed, Failed, Unknown:
+		return true
+	}
+	return false
+}
+
+// Job is one receipt to print.
+type Job struct {
+	ID            string    `json:"id"`
+	Printer       string    `json:"printer"`
+	Key           string    `json:"idempotency_key"`
+	TransactionID string    `json:"transaction_id,omitempty"`
+	State         State     `json:"state"`
+	Reason        string    `json:"reason,omitempty"`
+	Copy          bool      `json:"copy,omitempty"`
+	CopyOf        string    `json:"copy_of,omitempty"`
+	Attempts      int       `json:"attempts"`
+	Sent          int       `json:"bytes_sent"`
+	Size          int       `json:"bytes"`
+	Warnings      []string  `json:"warnings,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// Bytes are the rendered ESC/POS, stored so a retry or reprint sends
+	// exactly what was accepted.
+	Bytes []byte `json:"-"`
+}
+
+// ErrNotFound reports an unknown job ID.
+var ErrNotFound = errors.New("spool: no such job")
+
+var (
+	bucketJobs  = []byte("jobs")  // id -> job JSON (without bytes)
+	bucketBytes = []byte("bytes") // id -> ESC/POS
+	bucketKeys  = []byte("keys")  // printer NUL key -> id
+	bucketQueue = []byte("queue") // printer NUL id -> nothing, for queued jobs
+)
+
+type record struct {
+	Job
+	Bytes []byte `json:"-"`
+}
+
+// Spool is the durable store plus change notification.
+type Spool struct {
+	db  *bolt.DB
+	now func() time.Time
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every change
+}
+
+// Open opens (creating) the spool file. Jobs found "printing" were cut off
+// by a crash mid-send and become "unknown".
+func Open(path string) (*Spool, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	s := &Spool{db: db, now: time.Now, changed: make(chan struct{})}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		jobs := tx.Bucket(bucketJobs)
+		var cut []Job
+		err := jobs.ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("job %s: %w", k, err)
+			}
+			if j.State == Printing {
+				cut = append(cut, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range cut {
+			j.State, j.Reason, j.UpdatedAt = Unknown, "interrupted while printing: check the paper, then reprint or dismiss", s.now()
+			if err := putJob(tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Spool) Close() error { return s.db.Close() }
+
+// putJob stores j and keeps the queue index in step with its state.
+func putJob(tx *bolt.Tx, j Job) error {
+	v, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
+		return err
+	}
+	q := tx.Bucket(bucketQueue)
+	if j.State == Queued {
+		return q.Put(queueKey(j.Printer, j.ID), nil)
+	}
+	return q.Delete(queueKey(j.Printer, j.ID))
+}
+
+func (s *Spool) notify() {
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// Changed returns a channel closed at the next change of any job.
+func (s *Spool) Changed() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
+
+func idFor(seq uint64) string {
+	return "j" + strconv.FormatUint(1e12+seq, 10) // sorts by creation
+}
+
+func queueKey(printer, id string) []byte { return []byte(printer + "\x00" + id) }
+
+// Enqueue stores a job durably and returns it; when printer already has a
+// job with key, that job is returned with existing=true and nothing is
+// stored. Concurrent calls share one fsync (bbolt's Batch).
+func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []string) (job Job, existing bool, err error) {
+	if key == "" {
+		return Job{}, false, errors.New("spool: empty idempotency key")
+	}
+	err = s.db.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this twice: decide from the store each time.
+		existing = false
+		keys := tx.Bucket(bucketKeys)
+		k := []byte(printer + "\x00" + key)
+		if id := keys.Get(k); id != nil {
+			j, err := getJob(tx, string(id))
+			if err != nil {
+				return err
+			}
+			job, existing = j, true
+			return nil
+		}
+		seq, err := tx.Bucket(bucketJobs).NextSequence()
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		job = Job{ID: idFor(seq), Printer: printer, Key: key, TransactionID: txID, State: Queued,
+			Size: len(bytes), Warnings: warnings, CreatedAt: now, UpdatedAt: now}
+		if err := putJob(tx, job); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBytes).Put([]byte(job.ID), bytes); err != nil {
+			return err
+		}
+		return keys.Put(k, []byte(job.ID))
+	})
+	if err != nil {
+		return Job{}, false, fmt.Errorf("spool: enqueue: %w", err)
+	}
+	if !existing {
+		s.notify()
+	}
+	return job, existing, nil
+}
+
+func getJob(tx *bolt.Tx, id string) (Job, error) {
+	v := tx.Bucket(bucketJobs).Get([]byte(id))
+	if v == nil {
+		return Job{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	var j Job
+	if err := json.Unmarshal(v, &j); err != nil {
+		return Job{}, err
+	}
+	return j, nil
+}
+
+// Get returns a job without its bytes.
+func (s *Spool) Get(id string) (Job, error) {
+	var j Job
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		j, err = getJob(tx, id)
+		return err
+	})
+	return j, err
+}
+
+// Bytes returns a job's ESC/POS.
+func (s *Spool) Bytes(id string) ([]byte, error) {
+	var b []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketBytes).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		b = append([]byte(nil), v...)
+		return nil
+	})
+	return b, err
+}
+
+// List returns jobs, oldest first, filtered by printer and state when set.
+func (s *Spool) List(printer string, state State, limit int) ([]Job, error) {
+	var out []Job
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJobs).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return err
+			}
+			if (printer == "" || j.Printer == printer) && (state == "" || j.State == state) {
+				out = append(out, j)
+				if limit > 0 && len(out) == limit {
+					break
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// update applies f to a stored job durably.
+func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
+	var j Job
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if j, err = getJob(tx, id); err != nil {
+			return err
+		}
+		if err := f(&j); err != nil {
+			return err
+		}
+		j.UpdatedAt = s.now()
+		return putJob(tx, j)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return j, err
+}
+
+// Reprint queues a copy of a job, marked as such, under a fresh key.
+func (s *Spool) Reprint(id string) (Job, error) {
+	orig, err := s.Get(id)
+	if err != nil {
+		return Job{}, err
+	}
+	b, err := s.Bytes(id)
+	if err != nil {
+		return Job{}, err
+	}
+	key := "copy:" + id + ":" + strconv.FormatInt(s.now().UnixNano(), 36)
+	j, _, err := s.Enqueue(orig.Printer, key, orig.TransactionID, b, nil)
+	if err != nil {
+		return Job{}, err
+	}
+	return s.update(j.ID, func(j *Job) error { j.Copy, j.CopyOf = true, id; return nil })
+}
+
+// Wait blocks until the job reaches a final state or ctx ends, and returns
+// it as it is then.
+func (s *Spool) Wait(ctx context.Context, id string) (Job, error) {
+	for {
+		ch := s.Changed()
+		j, err := s.Get(id)
+		if err != nil || j.State.Final() {
+			return j, err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return j, nil
+		}
+	}
+}
+
+// next returns the oldest queued job of printer that is due.
+func (s *Spool) next(printer string) (Job, bool, error) {
+	var found Job
+	ok := false
+	prefix := []byte(printer + "\x00")
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
+		if k == nil || len(k) <= len(prefix) || string(k[:len(prefix)]) != string(prefix) {
+			return nil
+		}
+		var err error
+		found, err = getJob(tx, string(k[len(prefix):]))
+		ok = err == nil
+		return err
+	})
+	return found, ok, err
+}

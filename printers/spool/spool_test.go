@@ -1,0 +1,202 @@
+package spool
+
+import (
+	"context"
+	"flag"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+)
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+func open(t testing.TB) (*Spool, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "spool.db")
+	s, err := Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func TestIdempotentEnqueue(t *testing.T) {
+	s, _ := open(t)
+	a, existing, err := s.Enqueue("front", "tx-1", "tx-1", []byte("job"), nil)
+	require.NoError(t, err)
+	assert.False(t, existing)
+	assert.Equal(t, Queued, a.State)
+	b, existing, err := s.Enqueue("front", "tx-1", "tx-1", []byte("other bytes"), nil)
+	require.NoError(t, err)
+	assert.True(t, existing)
+	assert.Equal(t, a.ID, b.ID, "the same key is the same job")
+	c, existing, err := s.Enqueue("back", "tx-1", "tx-1", []byte("job"), nil)
+	require.NoError(t, err)
+	assert.False(t, existing, "keys are per printer")
+	assert.NotEqual(t, a.ID, c.ID)
+	got, err := s.Bytes(a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "job", string(got))
+}
+
+func TestConcurrentEnqueueOneJobPerKey(t *testing.T) {
+	s, _ := open(t)
+	var wg sync.WaitGroup
+	ids := make([]string, 200)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			j, _, err := s.Enqueue("p", "key-"+strconv.Itoa(i%50), "", []byte("x"), nil)
+			assert.NoError(t, err)
+			ids[i] = j.ID
+		}()
+	}
+	wg.Wait()
+	for i := range ids {
+		assert.Equal(t, ids[i%50], ids[i])
+	}
+	all, err := s.List("p", "", 0)
+	require.NoError(t, err)
+	assert.Len(t, all, 50)
+}
+
+func TestPrintingBecomesUnknownAfterCrash(t *testing.T) {
+	s, path := open(t)
+	j, _, err := s.Enqueue("p", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+	_, err = s.update(j.ID, func(j *Job) error { j.State = Printing; return nil })
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	s2, err := Open(path)
+	require.NoError(t, err)
+	defer s2.Close()
+	got, err := s2.Get(j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, got.State)
+	assert.Contains(t, got.Reason, "interrupted")
+	_, ok, err := s2.next("p")
+	require.NoError(t, err)
+	assert.False(t, ok, "never re-sent by itself")
+}
+
+// script is a fake printer answering from a list of results.
+type script struct {
+	mu      sync.Mutex
+	results []printers.Result
+	jobs    [][]byte
+}
+
+func (p *script) Name() string { return "script" }
+func (p *script) Print(_ context.Context, job []byte) printers.Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.jobs = append(p.jobs, job)
+	r := printers.Result{Outcome: printers.OutcomePrinted, Sent: len(job)}
+	if len(p.results) > 0 {
+		r, p.results = p.results[0], p.results[1:]
+	}
+	return r
+}
+func (p *script) Status(context.Context) (printers.Status, error) {
+	return printers.Status{Online: true}, nil
+}
+func (p *script) Close() error { return nil }
+
+func runWorker(t *testing.T, s *Spool, p printers.Printer, opt WorkerOptions) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		assert.NoError(t, s.Run(ctx, "p", func(context.Context) (printers.Printer, error) { return p, nil }, opt))
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func waitFinal(t *testing.T, s *Spool, id string) Job {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	j, err := s.Wait(ctx, id)
+	require.NoError(t, err)
+	require.True(t, j.State.Final(), "%+v", j)
+	return j
+}
+
+func TestWorkerOutcomes(t *testing.T) {
+	paperEnd := printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd}
+	tests := []struct {
+		name    string
+		results []printers.Result
+		state   State
+		tries   int
+	}{
+		{"printed", nil, Printed, 1},
+		{"paper end, then printed", []printers.Result{paperEnd, paperEnd}, Printed, 3},
+		{"lost mid-job", []printers.Result{{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 10}}, Unknown, 1},
+		{"printer error", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Failed, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := open(t)
+			p := &script{results: tt.results}
+			runWorker(t, s, p, WorkerOptions{Backoff: time.Millisecond})
+			j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
+			require.NoError(t, err)
+			got := waitFinal(t, s, j.ID)
+			assert.Equal(t, tt.state, got.State, got.Reason)
+			assert.Equal(t, tt.tries, got.Attempts)
+		})
+	}
+}
+
+func TestWorkerGivesUpAfterDeadline(t *testing.T) {
+	s, _ := open(t)
+	paperEnd := printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd}
+	p := &script{results: []printers.Result{paperEnd, paperEnd, paperEnd, paperEnd, paperEnd, paperEnd, paperEnd, paperEnd}}
+	runWorker(t, s, p, WorkerOptions{Backoff: 5 * time.Millisecond, Deadline: 20 * time.Millisecond})
+	j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
+	require.NoError(t, err)
+	got := waitFinal(t, s, j.ID)
+	assert.Equal(t, Failed, got.State)
+	assert.Contains(t, got.Reason, "paper end")
+}
+
+func TestReprintIsMarkedCopy(t *testing.T) {
+	s, _ := open(t)
+	p := &script{}
+	runWorker(t, s, p, WorkerOptions{})
+	j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
+	require.NoError(t, err)
+	waitFinal(t, s, j.ID)
+	c, err := s.Reprint(j.ID)
+	require.NoError(t, err)
+	assert.True(t, c.Copy)
+	assert.Equal(t, j.ID, c.CopyOf)
+	assert.Equal(t, Printed, waitFinal(t, s, c.ID).State)
+	assert.Len(t, p.jobs, 2)
+}
+
+// BenchmarkEnqueueDurable measures durable enqueues per second with many
+// concurrent callers sharing fsyncs.
+func BenchmarkEnqueueDurable(b *testing.B) {
+	s, _ := open(b)
+	var n atomic.Int64
+	job := make([]byte, 400)
+	b.SetParallelism(32)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := s.Enqueue("p", strconv.FormatInt(n.Add(1), 10), "", job, nil); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "jobs/s")
+}
