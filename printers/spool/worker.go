@@ -160,4 +160,3 @@ func (s *Spool) waitOrExpire(ctx context.Context, job Job, reason string, d, dea
 		return false
 	}
 }
-

@@ -1,0 +1,614 @@
+// Package server is receiptd's HTTP API and web page: ECRs post finished
+// transactions, the spool stores them durably, one worker per printer prints
+// them, and every answer says truthfully where a job is.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+//go:embed web
+var webFS embed.FS
+
+// Printer is one configured printer.
+type Printer struct {
+	Name       string
+	Address    string
+	Model      string
+	Font       string
+	Columns    int
+	Cut        string // after the receipt: off, partial (default), full
+	SectionCut string // between sections: off (default), partial, full
+
+	profile  *escpos.Profile
+	renderer *receipt.Renderer
+	shared   *sharedPrinter
+}
+
+// Config is what the server serves.
+type Config struct {
+	Printers []*Printer
+	Tokens   []string
+	// Open connects to a printer address (printers.Open in production).
+	Open     func(ctx context.Context, p *Printer) (printers.Printer, error)
+	Worker   spool.WorkerOptions
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a fresh one
+}
+
+// Server is the HTTP handler plus the printer workers.
+type Server struct {
+	cfg      Config
+	spool    *spool.Spool
+	log      *slog.Logger
+	mux      *http.ServeMux
+	byName   map[string]*Printer
+	ready    chan struct{}
+	metrics  metrics
+	registry *prometheus.Registry
+}
+
+type metrics struct {
+	jobs      *prometheus.CounterVec
+	printTime prometheus.Histogram
+	render    prometheus.Histogram
+	ready     *prometheus.GaugeVec
+}
+
+// New checks cfg and builds the server; Run starts the workers.
+func New(cfg Config, sp *spool.Spool) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{})}
+	for _, p := range cfg.Printers {
+		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
+			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
+		}
+		if _, dup := s.byName[p.Name]; dup {
+			return nil, fmt.Errorf("server: printer %q configured twice", p.Name)
+		}
+		if err := p.prepare(); err != nil {
+			return nil, err
+		}
+		p.shared = &sharedPrinter{open: cfg.Open, cfg: p}
+		s.byName[p.Name] = p
+	}
+	s.registry = cfg.Registry
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	s.metrics = metrics{
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_jobs_total", Help: "Jobs by final state and printer."}, []string{"printer", "state"}),
+		printTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_print_seconds", Help: "Time from sending a job to its confirmation.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
+		render: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_render_seconds", Help: "Time to parse and render a transaction.",
+			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
+		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
+	}
+	s.registry.MustRegister(s.metrics.jobs, s.metrics.printTime, s.metrics.render, s.metrics.ready)
+	s.routes()
+	return s, nil
+}
+
+func (p *Printer) prepare() error {
+	if p.Model == "" {
+		p.Model = "default"
+	}
+	prof, err := printers.Lookup(p.Model)
+	if err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	font, err := escpos.ParseFont(orDefault(p.Font, "A"))
+	if err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	end, err := escpos.ParseCutMode(orDefault(p.Cut, "partial"))
+	if err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	section, err := escpos.ParseCutMode(orDefault(p.SectionCut, "off"))
+	if err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	r, err := receipt.NewRenderer(receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end})
+	if err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	p.profile, p.renderer = prof, r
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// sharedPrinter is one connection per printer, used by its worker and by
+// status queries (a printer serves one host connection at a time).
+type sharedPrinter struct {
+	open func(context.Context, *Printer) (printers.Printer, error)
+	cfg  *Printer
+	mu   sync.Mutex
+	p    printers.Printer
+}
+
+func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.p == nil {
+		p, err := sp.open(ctx, sp.cfg)
+		if err != nil {
+			return nil, err
+		}
+		sp.p = p
+	}
+	return keepOpen{sp.p}, nil
+}
+
+func (sp *sharedPrinter) close() error {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if sp.p == nil {
+		return nil
+	}
+	err := sp.p.Close()
+	sp.p = nil
+	return err
+}
+
+// keepOpen lets the worker "close" its printer without closing the shared
+// one; a ConnPrinter redials by itself after a broken link.
+type keepOpen struct{ printers.Printer }
+
+func (keepOpen) Close() error { return nil }
+
+// Run starts one worker per printer and blocks until ctx ends and the
+// workers have finished their current attempts.
+func (s *Server) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(s.cfg.Printers))
+	opt := s.cfg.Worker
+	opt.Logger = s.log
+	opt.Observe = func(j spool.Job, r printers.Result, took time.Duration) {
+		s.metrics.printTime.Observe(took.Seconds())
+	}
+	for _, p := range s.cfg.Printers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.spool.Run(ctx, p.Name, p.shared.get, opt); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	go s.countFinals(ctx)
+	close(s.ready)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	for _, p := range s.cfg.Printers {
+		all = append(all, p.shared.close())
+	}
+	return errors.Join(all...)
+}
+
+// countFinals keeps the jobs counter in step with the spool.
+func (s *Server) countFinals(ctx context.Context) {
+	seen := map[string]spool.State{}
+	for {
+		ch := s.spool.Changed()
+		jobs, err := s.spool.List("", "", 0)
+		if err == nil {
+			for _, j := range jobs {
+				if j.State.Final() && seen[j.ID] != j.State {
+					seen[j.ID] = j.State
+					s.metrics.jobs.WithLabelValues(j.Printer, string(j.State)).Inc()
+				}
+			}
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// ServeHTTP serves the API and the page.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-s.ready:
+			writeJSON(w, 200, map[string]string{"status": "ready"})
+		default:
+			writeError(w, 503, "not_ready", "workers not started", nil)
+		}
+	})
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	s.mux.Handle("/", http.FileServerFS(mustSub(webFS, "web")))
+	api := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth(h)) }
+	api("POST /v1/printers/{name}/jobs", s.postJob)
+	api("GET /v1/jobs/{id}", s.getJob)
+	api("GET /v1/jobs/{id}/preview.png", s.previewJob)
+	api("GET /v1/jobs", s.listJobs)
+	api("POST /v1/jobs/{id}/reprint", s.reprint)
+	api("POST /v1/render", s.render)
+	api("GET /v1/printers", s.listPrinters)
+	api("GET /v1/printers/{name}", s.getPrinter)
+	api("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
+	})
+}
+
+func (s *Server) auth(h http.Handler) http.Handler {
+	if len(s.cfg.Tokens) == 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || tok == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="receiptd"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "a bearer token is required", nil)
+			return
+		}
+		for _, t := range s.cfg.Tokens {
+			if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		writeError(w, http.StatusForbidden, "forbidden", "the token is not valid", nil)
+	})
+}
+
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Line    *int   `json:"line,omitempty"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string, line *int) {
+	var e apiError
+	e.Error.Code, e.Error.Message, e.Error.Line = code, msg, line
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client hung up: nothing left to tell it
+}
+
+// readTransaction applies the body rules and parses the transaction.
+func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transaction, bool) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the transaction as application/json", nil)
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1 MiB", nil)
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error(), nil)
+		}
+		return nil, false
+	}
+	tx, err := receipt.ParseTransaction(body)
+	if err != nil {
+		var le *receipt.LineError
+		switch {
+		case errors.As(err, &le):
+			line := le.Line
+			writeError(w, http.StatusUnprocessableEntity, "invalid_receipt", err.Error(), &line)
+		case errors.Is(err, receipt.ErrSyntax):
+			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
+		default:
+			writeError(w, http.StatusUnprocessableEntity, "invalid_transaction", err.Error(), nil)
+		}
+		return nil, false
+	}
+	return tx, true
+}
+
+func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, error) {
+	start := time.Now()
+	out, rep, err := p.renderer.Render(nil, tx.Receipt)
+	s.metrics.render.Observe(time.Since(start).Seconds())
+	var warnings []string
+	for _, w := range append(tx.Warnings, rep.Warnings...) {
+		warnings = append(warnings, w.String())
+	}
+	return out, warnings, err
+}
+
+func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.byName[r.PathValue("name")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
+		return
+	}
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 60*time.Second {
+			writeError(w, http.StatusBadRequest, "bad_wait", "wait must be a duration up to 60s, e.g. 10s", nil)
+			return
+		}
+		wait = d
+	}
+	tx, ok := readTransaction(w, r)
+	if !ok {
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		key = tx.ID
+	}
+	if key == "" {
+		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
+		return
+	}
+	job, warnings, err := s.renderFor(p, tx)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
+		return
+	}
+	j, existing, err := s.spool.Enqueue(p.Name, key, tx.ID, job, warnings)
+	if err != nil {
+		s.log.Error("enqueue", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", "the job could not be stored", nil)
+		return
+	}
+	if wait > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		if got, err := s.spool.Wait(ctx, j.ID); err == nil {
+			j = got
+		}
+	}
+	status := http.StatusAccepted
+	if j.State.Final() {
+		status = http.StatusOK
+	}
+	if existing {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.Header().Set("Location", "/v1/jobs/"+j.ID)
+	writeJSON(w, status, j)
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.spool.Get(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.spool.Get(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	b, err := s.spool.Bytes(j.ID)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	var prof *escpos.Profile
+	if p, ok := s.byName[j.Printer]; ok {
+		prof = p.profile
+	}
+	res := paper.Print(b, prof)
+	if len(res.Tickets) == 0 {
+		writeError(w, http.StatusNotFound, "empty", "the job prints nothing", nil)
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "max-age=86400, immutable")
+	if err := res.Tickets[0].PNG(w); err != nil {
+		s.log.Warn("preview", "err", err)
+	}
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := spool.State(q.Get("state"))
+	if state != "" && !state.Valid() {
+		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown", nil)
+		return
+	}
+	limit := 200
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to 10000", nil)
+			return
+		}
+		limit = n
+	}
+	jobs, err := s.spool.List(q.Get("printer"), state, 0)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		return
+	}
+	if len(jobs) > limit { // newest last; keep the newest
+		jobs = jobs[len(jobs)-limit:]
+	}
+	if jobs == nil {
+		jobs = []spool.Job{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+}
+
+func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
+	j, err := s.spool.Reprint(r.PathValue("id"))
+	if errors.Is(err, spool.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		return
+	}
+	w.Header().Set("Location", "/v1/jobs/"+j.ID)
+	writeJSON(w, http.StatusAccepted, j)
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	format := orDefault(q.Get("format"), "escpos")
+	switch format {
+	case "escpos", "text", "png", "html":
+	default:
+		writeError(w, http.StatusBadRequest, "bad_format", "format is escpos, text, png or html", nil)
+		return
+	}
+	prof, err := printers.Lookup(orDefault(q.Get("model"), "default"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "unknown_model", err.Error(), nil)
+		return
+	}
+	tx, ok := readTransaction(w, r)
+	if !ok {
+		return
+	}
+	rd, err := receipt.NewRenderer(receipt.Options{Profile: prof, EndCut: escpos.CutPartial})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_options", err.Error(), nil)
+		return
+	}
+	start := time.Now()
+	out, _, err := rd.Render(nil, tx.Receipt)
+	s.metrics.render.Observe(time.Since(start).Seconds())
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
+		return
+	}
+	switch format {
+	case "escpos":
+		w.Header().Set("Content-Type", "application/vnd.escpos")
+		_, _ = w.Write(out) // a hung-up client is not our error
+	case "text":
+		text, _ := rd.Text(nil, tx.Receipt)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write(text)
+	default:
+		res := paper.Print(out, prof)
+		if format == "html" {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_ = paper.HTML(w, "receipt", res.Tickets)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		if len(res.Tickets) > 0 {
+			_ = res.Tickets[0].PNG(w)
+		}
+	}
+}
+
+type printerView struct {
+	Name    string           `json:"name"`
+	Address string           `json:"address"`
+	Model   string           `json:"model"`
+	Ready   bool             `json:"ready"`
+	Status  *printers.Status `json:"status,omitempty"`
+	Error   string           `json:"error,omitempty"`
+	Queued  int              `json:"queued"`
+}
+
+func (s *Server) view(ctx context.Context, p *Printer) printerView {
+	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model}
+	if q, err := s.spool.List(p.Name, spool.Queued, 0); err == nil {
+		v.Queued = len(q)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	pr, err := p.shared.get(ctx)
+	if err == nil {
+		var st printers.Status
+		st, err = pr.Status(ctx)
+		if err == nil {
+			v.Status, v.Ready = &st, st.Ready()
+		}
+	}
+	if err != nil {
+		v.Error = err.Error()
+	}
+	g := 0.0
+	if v.Ready {
+		g = 1
+	}
+	s.metrics.ready.WithLabelValues(p.Name).Set(g)
+	return v
+}
+
+func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {
+	out := []printerView{}
+	for _, p := range s.cfg.Printers {
+		out = append(out, s.view(r.Context(), p))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
+}
+
+func (s *Server) getPrinter(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.byName[r.PathValue("name")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(r.Context(), p))
+}
+
+func mustSub(f embed.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		// The directory is embedded at build time; a failure is a build bug.
+		return f
+	}
+	return sub
+}

@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
+)
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+func sample(t testing.TB, name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "secuconnect", name+".json"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+type env struct {
+	srv   *Server
+	http  *httptest.Server
+	spool *spool.Spool
+}
+
+func newEnv(t testing.TB, tokens ...string) *env {
+	t.Helper()
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	open := func(ctx context.Context, p *Printer) (printers.Printer, error) {
+		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: p.profile})
+	}
+	s, err := New(Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}, Tokens: tokens, Open: open}, sp)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(ctx) }()
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() { hs.Close(); cancel(); <-done })
+	return &env{srv: s, http: hs, spool: sp}
+}
+
+func (e *env) do(t testing.TB, method, path, ctype, body string, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.http.URL+path, strings.NewReader(body))
+	require.NoError(t, err)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, string(b)
+}
+
+func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	tx := sample(t, "card-topup")
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", tx)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.Contains(t, body, `"state": "printed"`)
+	resp, body2 := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
+	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+	assert.Contains(t, body2, `"id": "j1000000000001"`, "the same transaction id is the same job")
+	jobs, err := e.spool.List("", "", 0)
+	require.NoError(t, err)
+	assert.Len(t, jobs, 1)
+	resp, _ = e.do(t, "POST", "/v1/jobs/j1000000000001/reprint", "", "")
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
+	resp, body = e.do(t, "GET", "/v1/jobs?printer=front", "", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, `"copy": true`)
+	resp, _ = e.do(t, "GET", "/v1/jobs/j1000000000001/preview.png", "", "")
+	assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
+}
+
+func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
+	e := newEnv(t)
+	big := `{"receipt":[{"type":"textline","value":{"text":"` + strings.Repeat("x", MaxBody) + `"}}]}`
+	tests := []struct {
+		name, path, ctype, body string
+		status                  int
+		want                    string
+	}{
+		{"too large", "/v1/printers/front/jobs", "application/json", big, 413, `"too_large"`},
+		{"wrong type", "/v1/printers/front/jobs", "text/plain", `{}`, 415, `"unsupported_media_type"`},
+		{"invalid json", "/v1/printers/front/jobs", "application/json", `{"receipt":[`, 400, `"invalid_json"`},
+		{"unknown line type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"space"},{"type":"barcode"}]}`, 422, `"line": 1`},
+		{"wrong field type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"separator","value":{"caption":7}}]}`, 422, `"line": 0`},
+		{"no key", "/v1/printers/front/jobs", "application/json", `{"receipt":[{"type":"space"}]}`, 422, `"no_idempotency_key"`},
+		{"unknown printer", "/v1/printers/back/jobs", "application/json", sample(t, "cash-start"), 404, `"unknown_printer"`},
+		{"bad wait", "/v1/printers/front/jobs?wait=forever", "application/json", sample(t, "cash-start"), 400, `"bad_wait"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := e.do(t, "POST", tt.path, tt.ctype, tt.body)
+			assert.Equal(t, tt.status, resp.StatusCode, body)
+			assert.Contains(t, body, tt.want)
+			jobs, err := e.spool.List("", "", 0)
+			require.NoError(t, err)
+			assert.Empty(t, jobs)
+		})
+	}
+}
+
+func TestAuth(t *testing.T) {
+	e := newEnv(t, "s3cret")
+	resp, _ := e.do(t, "GET", "/v1/printers", "", "")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = e.do(t, "GET", "/v1/printers", "", "", "Authorization", "Bearer wrong")
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = e.do(t, "GET", "/v1/printers", "", "", "Authorization", "Bearer s3cret")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = e.do(t, "GET", "/healthz", "", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "health needs no token")
+}
+
+func TestRenderAndStatusEndpoints(t *testing.T) {
+	e := newEnv(t)
+	tx := sample(t, "pay-missing-sum")
+	for format, ctype := range map[string]string{"escpos": "application/vnd.escpos", "text": "text/plain; charset=utf-8", "png": "image/png", "html": "text/html; charset=utf-8"} {
+		resp, body := e.do(t, "POST", "/v1/render?model=TM-T88V&format="+format, "application/json", tx)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, format)
+		assert.Equal(t, ctype, resp.Header.Get("Content-Type"))
+		assert.NotEmpty(t, body)
+	}
+	golden, err := os.ReadFile("../../../testdata/golden/pay-missing-sum/TM-T88V-42col.bin")
+	require.NoError(t, err)
+	_, body := e.do(t, "POST", "/v1/render?model=TM-T88V", "application/json", tx)
+	assert.Equal(t, string(golden), body)
+	resp, _ := e.do(t, "POST", "/v1/render?model=nope", "application/json", tx)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	resp, body = e.do(t, "GET", "/v1/printers/front", "", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, `"ready": true`)
+	resp, body = e.do(t, "GET", "/metrics", "", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, "receiptd_render_seconds")
+	resp, body = e.do(t, "GET", "/", "", "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, "<title>receiptd</title>")
+	resp, _ = e.do(t, "GET", "/v1/nothing", "", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+func BenchmarkRenderEndpoint(b *testing.B) {
+	e := newEnv(b)
+	tx := sample(b, "pay-missing-sum")
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := http.Post(e.http.URL+"/v1/render?model=TM-T88V", "application/json", strings.NewReader(tx))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}

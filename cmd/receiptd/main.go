@@ -1,0 +1,199 @@
+// Command receiptd is the print service: ECRs POST finished secuconnect
+// transactions, receiptd stores them durably and prints them, and answers
+// truthfully whether each receipt printed. With no configuration it serves
+// 127.0.0.1:8080 with one printer, "virtual", the built-in virtual printer.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/secuprint/receipt/cmd/internal/server"
+	"github.com/secuprint/receipt/printers/spool"
+)
+
+// fileConfig is the TOML configuration file.
+type fileConfig struct {
+	Listen            string          `toml:"listen"`
+	DataDir           string          `toml:"data_dir"`
+	Tokens            []string        `toml:"tokens"`
+	AllowInsecureBind bool            `toml:"allow_insecure_bind"`
+	JobDeadline       duration        `toml:"job_deadline"`
+	Printers          []printerConfig `toml:"printer"`
+}
+
+type printerConfig struct {
+	Name       string `toml:"name"`
+	Address    string `toml:"address"`
+	Model      string `toml:"model"`
+	Font       string `toml:"font"`
+	Columns    int    `toml:"columns"`
+	Cut        string `toml:"cut"`
+	SectionCut string `toml:"section_cut"`
+}
+
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}
+
+// printerFlags collect repeated -printer name=ADDRESS[,model=ID].
+type printerFlags []printerConfig
+
+func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
+func (p *printerFlags) Set(v string) error {
+	name, rest, ok := strings.Cut(v, "=")
+	if !ok || name == "" {
+		return errors.New("want NAME=ADDRESS[,model=ID]")
+	}
+	addr, opts, _ := strings.Cut(rest, ",")
+	pc := printerConfig{Name: name, Address: addr}
+	for _, o := range strings.Split(opts, ",") {
+		if k, v, ok := strings.Cut(o, "="); ok && k == "model" {
+			pc.Model = v
+		} else if o != "" {
+			return fmt.Errorf("unknown printer option %q", o)
+		}
+	}
+	*p = append(*p, pc)
+	return nil
+}
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("receiptd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", os.Getenv("RECEIPTD_CONFIG"), "TOML configuration `file` (env RECEIPTD_CONFIG)")
+	listen := fs.String("listen", "", "listen `address` (env RECEIPTD_LISTEN; default 127.0.0.1:8080)")
+	dataDir := fs.String("data-dir", "", "spool and virtual printer tickets `dir` (env RECEIPTD_DATA_DIR; default ./receiptd-data)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
+	var flagPrinters printerFlags
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID]` (repeatable; replaces the config file's printers)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	var cfg fileConfig
+	if *configPath != "" {
+		if _, err := toml.DecodeFile(*configPath, &cfg); err != nil {
+			fmt.Fprintf(stderr, "receiptd: config: %v\n", err)
+			return 2
+		}
+	}
+	// Precedence: flag, then environment, then file, then default.
+	pick := func(flagV, env, fileV, def string) string {
+		for _, v := range []string{flagV, os.Getenv(env), fileV} {
+			if v != "" {
+				return v
+			}
+		}
+		return def
+	}
+	cfg.Listen = pick(*listen, "RECEIPTD_LISTEN", cfg.Listen, "127.0.0.1:8080")
+	cfg.DataDir = pick(*dataDir, "RECEIPTD_DATA_DIR", cfg.DataDir, "receiptd-data")
+	if t := os.Getenv("RECEIPTD_TOKENS"); t != "" {
+		cfg.Tokens = strings.Split(t, ",")
+	}
+	cfg.AllowInsecureBind = cfg.AllowInsecureBind || *insecure
+	if len(flagPrinters) > 0 {
+		cfg.Printers = flagPrinters
+	}
+	if len(cfg.Printers) == 0 {
+		out := filepath.Join(cfg.DataDir, "tickets")
+		cfg.Printers = []printerConfig{{Name: "virtual", Address: "virtual://?" + url.Values{"out": {out}}.Encode(), Model: "TM-T88V"}}
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+	if err := serve(cfg, log, stdout); err != nil {
+		log.Error("receiptd stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
+	if err := checkBind(cfg); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return err
+	}
+	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool.db"))
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	var ps []*server.Printer
+	for _, p := range cfg.Printers {
+		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
+			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut})
+	}
+	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
+		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}}, sp)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	workers := make(chan error, 1)
+	go func() { workers <- srv.Run(ctx) }()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "receiptd listening on http://%s (printers: %d, data: %s)\n", ln.Addr(), len(ps), cfg.DataDir)
+	log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		stop()
+		return err
+	}
+	// Graceful: stop taking requests, let the workers finish their attempts.
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = hs.Shutdown(shutdown)
+	return errors.Join(err, <-workers)
+}
+
+// checkBind refuses to expose the API beyond this machine without tokens.
+func checkBind(cfg fileConfig) error {
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %q: %w", cfg.Listen, err)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if !loopback && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
+		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
+	}
+	return nil
+}
