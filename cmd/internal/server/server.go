@@ -5,8 +5,10 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -383,10 +385,7 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
-	if key == "" {
-		key = tx.ID
-	}
-	if key == "" {
+	if key == "" && tx.ID == "" {
 		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
 		return
 	}
@@ -394,6 +393,13 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
+	}
+	if key == "" {
+		// One transaction yields several receipts as it moves on (started,
+		// missing sum paid, captured: the API documents all with one id), so
+		// the default key is the id qualified by the receipt printed.
+		sum := sha256.Sum256(job)
+		key = tx.ID + ":" + hex.EncodeToString(sum[:8])
 	}
 	j, existing, err := s.spool.Enqueue(p.Name, key, tx.ID, job, warnings)
 	if err != nil {

@@ -81,6 +81,9 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	jobs, err := e.spool.List("", "", 0)
 	require.NoError(t, err)
 	assert.Len(t, jobs, 1)
+	// The same transaction at its next step has another receipt: a new job.
+	_, body = e.do(t, "POST", "/v1/printers/front/jobs", "application/json", sample(t, "capture-step4"))
+	assert.Contains(t, body, `"id": "j1000000000002"`)
 	resp, _ = e.do(t, "POST", "/v1/jobs/j1000000000001/reprint", "", "")
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
 	resp, body = e.do(t, "GET", "/v1/jobs?printer=front", "", "")
