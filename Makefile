@@ -1,17 +1,18 @@
 # Everything a fresh machine needs is installed by `make deps`.
 GO       ?= go
-APT_PKGS := libusb-1.0-0-dev pkg-config socat
+APT_PKGS := libusb-1.0-0-dev pkg-config socat chromium
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps build run test check bench fuzz generate clean
+.PHONY: all deps build run serve test check bench fuzz generate clean
 
 all: build
 
-# deps installs the system packages (libusb for the USB transport, socat for
-# the serial end-to-end tests) when missing, and downloads Go modules.
+# deps installs the system packages when missing (libusb for the USB
+# transport, chromium for the web page test, socat for poking at the virtual
+# printer's pty by hand) and downloads Go modules.
 deps:
 	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -28,6 +29,11 @@ build:
 # printer attached it goes to the built-in virtual printer and shows the ticket.
 run: deps build
 	$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) $(TX)
+
+# serve runs the print service with no configuration: http://127.0.0.1:8080,
+# one printer "virtual" writing tickets to receiptd-data/tickets.
+serve: deps build
+	$(BIN)/receiptd
 
 # check is what CI needs beyond the tests: formatting, vet, a cgo-free build.
 check:

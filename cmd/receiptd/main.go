@@ -80,6 +80,25 @@ func (p *printerFlags) Set(v string) error {
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	cfg, logFormat, code := loadConfig(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+	if err := serve(cfg, log, stdout); err != nil {
+		log.Error("receiptd stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// loadConfig merges flags, environment, the config file and defaults; a
+// non-negative code means stop with it.
+func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	fs := flag.NewFlagSet("receiptd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", os.Getenv("RECEIPTD_CONFIG"), "TOML configuration `file` (env RECEIPTD_CONFIG)")
@@ -89,17 +108,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
 	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID]` (repeatable; replaces the config file's printers)")
+	var cfg fileConfig
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return cfg, "", 0
 		}
-		return 2
+		return cfg, "", 2
 	}
-	var cfg fileConfig
+	if *logFormat != "text" && *logFormat != "json" {
+		fmt.Fprintf(stderr, "receiptd: -log-format %q: want text or json\n", *logFormat)
+		return cfg, "", 2
+	}
 	if *configPath != "" {
-		if _, err := toml.DecodeFile(*configPath, &cfg); err != nil {
+		md, err := toml.DecodeFile(*configPath, &cfg)
+		if err != nil {
 			fmt.Fprintf(stderr, "receiptd: config: %v\n", err)
-			return 2
+			return cfg, "", 2
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			fmt.Fprintf(stderr, "receiptd: config %s: unknown settings %v\n", *configPath, und)
+			return cfg, "", 2
 		}
 	}
 	// Precedence: flag, then environment, then file, then default.
@@ -124,16 +152,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		out := filepath.Join(cfg.DataDir, "tickets")
 		cfg.Printers = []printerConfig{{Name: "virtual", Address: "virtual://?" + url.Values{"out": {out}}.Encode(), Model: "TM-T88V"}}
 	}
-	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
-	if *logFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, nil)
-	}
-	log := slog.New(handler)
-	if err := serve(cfg, log, stdout); err != nil {
-		log.Error("receiptd stopped", "err", err)
-		return 1
-	}
-	return 0
+	return cfg, *logFormat, -1
 }
 
 func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {

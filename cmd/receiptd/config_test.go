@@ -1,0 +1,45 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigPrecedence(t *testing.T) {
+	t.Setenv("RECEIPTD_LISTEN", "127.0.0.1:9000")
+	t.Setenv("RECEIPTD_DATA_DIR", "")
+	t.Setenv("RECEIPTD_TOKENS", "")
+	cfg, format, code := loadConfig([]string{"-config", "../../deploy/receiptd.toml"}, io.Discard)
+	require.Equal(t, -1, code)
+	assert.Equal(t, "text", format)
+	assert.Equal(t, "127.0.0.1:9000", cfg.Listen, "environment over file")
+	assert.Equal(t, "/var/lib/receiptd", cfg.DataDir, "file over default")
+	require.Len(t, cfg.Printers, 1)
+	assert.Equal(t, printerConfig{Name: "front", Address: "usb://04b8:0202", Model: "TM-T88V", Cut: "partial", SectionCut: "off"}, cfg.Printers[0])
+
+	cfg, _, code = loadConfig([]string{"-config", "../../deploy/receiptd.toml", "-listen", "127.0.0.1:7000", "-printer", "a=tcp://192.0.2.1:9100,model=ZJ-5870"}, io.Discard)
+	require.Equal(t, -1, code)
+	assert.Equal(t, "127.0.0.1:7000", cfg.Listen, "flag over environment")
+	assert.Equal(t, []printerConfig{{Name: "a", Address: "tcp://192.0.2.1:9100", Model: "ZJ-5870"}}, cfg.Printers)
+
+	t.Setenv("RECEIPTD_LISTEN", "")
+	cfg, _, code = loadConfig(nil, io.Discard)
+	require.Equal(t, -1, code)
+	assert.Equal(t, "127.0.0.1:8080", cfg.Listen)
+	assert.Equal(t, "virtual", cfg.Printers[0].Name, "no configuration: the built-in virtual printer")
+}
+
+func TestBindSafety(t *testing.T) {
+	assert.NoError(t, checkBind(fileConfig{Listen: "127.0.0.1:8080"}))
+	assert.NoError(t, checkBind(fileConfig{Listen: "localhost:8080"}))
+	assert.Error(t, checkBind(fileConfig{Listen: "0.0.0.0:8080"}), "open to the network without a token")
+	assert.NoError(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", Tokens: []string{"t"}}))
+	assert.NoError(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", AllowInsecureBind: true}))
+	_, _, code := loadConfig([]string{"-printer", "noequals"}, io.Discard)
+	assert.Equal(t, 2, code)
+	_, _, code = loadConfig([]string{"-log-format", "xml"}, io.Discard)
+	assert.Equal(t, 2, code)
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// chromium finds Debian's headless browser; CI installs it (make deps), so
+// there a missing browser fails instead of skipping.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("no chromium on a CI machine: make deps installs it")
+	}
+	t.Skip("no chromium installed (apt-get install chromium)")
+	return ""
+}
+
+// TestWebPage loads the page in a real headless Chromium: it shows the
+// printer and a posted job with its preview image. The screenshot is kept
+// as a test artifact (go test -artifacts).
+func TestWebPage(t *testing.T) {
+	browser := chromium(t)
+	d := start(t, "-data-dir", t.TempDir())
+	body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "card-topup.json"))
+	require.NoError(t, err)
+	status, j, err := post(d.url+"/v1/printers/virtual/jobs?wait=10s", string(body), "")
+	require.NoError(t, err)
+	require.Equal(t, 200, status)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 1400))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	_, err = chromedp.Run(ctx, chromedp.Navigate(d.url+"/"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#printer-virtual"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#job-"+j.ID))
+	require.NoError(t, err)
+	printerRow, err := chromedp.Run(ctx, chromedp.Text("#printer-virtual"))
+	require.NoError(t, err)
+	jobRow, err := chromedp.Run(ctx, chromedp.Text("#job-"+j.ID))
+	require.NoError(t, err)
+	imgWidth, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-`+j.ID+` img.preview'); return i && i.complete && i.naturalWidth; })()`))
+	require.NoError(t, err)
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	assert.Contains(t, printerRow, "ready")
+	assert.Contains(t, printerRow, "TM-T88V")
+	assert.Contains(t, jobRow, "printed")
+	assert.Equal(t, 512, imgWidth, "the preview is the ticket at the TM-T88V's 512 dots")
+	require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), "receiptd-page.png"), shot, 0o644))
+}
