@@ -58,7 +58,7 @@ type daemon struct {
 }
 
 // start runs receiptd and waits until it answers /readyz.
-func start(t *testing.T, args ...string) *daemon {
+func start(t testing.TB, args ...string) *daemon {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
@@ -106,7 +106,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func printerAt(t *testing.T) (*virtual.Device, string) {
+func printerAt(t testing.TB) (*virtual.Device, string) {
 	t.Helper()
 	p, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)

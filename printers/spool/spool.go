@@ -92,6 +92,9 @@ func Open(path string) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	// A lone request should not wait long for company; under load the
+	// batch still fills (MaxBatchSize) and shares one fsync.
+	db.MaxBatchDelay = time.Millisecond
 	s := &Spool{db: db, now: time.Now, changed: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue} {

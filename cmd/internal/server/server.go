@@ -48,9 +48,9 @@ type Printer struct {
 	Cut        string // after the receipt: off, partial (default), full
 	SectionCut string // between sections: off (default), partial, full
 
-	profile  *escpos.Profile
-	renderer *receipt.Renderer
-	shared   *sharedPrinter
+	profile   *escpos.Profile
+	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
+	shared    *sharedPrinter
 }
 
 // Config is what the server serves.
@@ -139,11 +139,17 @@ func (p *Printer) prepare() error {
 	if err != nil {
 		return fmt.Errorf("server: printer %q: %w", p.Name, err)
 	}
-	r, err := receipt.NewRenderer(receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end})
+	opt := receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
+	r, err := receipt.NewRenderer(opt)
 	if err != nil {
 		return fmt.Errorf("server: printer %q: %w", p.Name, err)
 	}
-	p.profile, p.renderer = prof, r
+	p.profile = prof
+	p.renderers.Put(r)
+	p.renderers.New = func() any {
+		r, _ := receipt.NewRenderer(opt) // the same options succeeded above
+		return r
+	}
 	return nil
 }
 
@@ -356,7 +362,9 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 
 func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, error) {
 	start := time.Now()
-	out, rep, err := p.renderer.Render(nil, tx.Receipt)
+	r := p.renderers.Get().(*receipt.Renderer)
+	out, rep, err := r.Render(nil, tx.Receipt)
+	p.renderers.Put(r)
 	s.metrics.render.Observe(time.Since(start).Seconds())
 	var warnings []string
 	for _, w := range append(tx.Warnings, rep.Warnings...) {

@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,4 +180,24 @@ func BenchmarkRenderEndpoint(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+// TestConcurrentPosts: renderers keep buffers, so concurrent requests for
+// one printer must not share one (run with -race).
+func TestConcurrentPosts(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tx := `{"id":"C-` + strconv.Itoa(i) + `","receipt":[{"type":"textline","value":{"text":"` + strings.Repeat("ä", i+1) + `"}}]}`
+			resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
+			assert.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+		}()
+	}
+	wg.Wait()
+	jobs, err := e.spool.List("front", "", 0)
+	require.NoError(t, err)
+	assert.Len(t, jobs, 16)
 }

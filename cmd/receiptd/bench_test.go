@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/secuprint/receipt/printers/virtual"
+)
+
+// The benchmarks load the real binary over loopback HTTP.
+
+func BenchmarkRenderEndpoint(b *testing.B) {
+	d := start(b, "-data-dir", b.TempDir())
+	tx, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "pay-missing-sum.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(8)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(d.url+"/v1/render?model=TM-T88V", "application/json", strings.NewReader(string(tx)))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+}
+
+func BenchmarkDurableEnqueue(b *testing.B) {
+	dev, addr := printerAt(b)
+	dev.SetFault(virtual.Offline, true) // jobs stay queued: only the enqueue is measured
+	d := start(b, "-data-dir", b.TempDir(), "-printer", "front="+addr+",model=TM-T88V")
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var n atomic.Int64
+	b.SetParallelism(16)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			tx := fmt.Sprintf(`{"id":"B-%d","receipt":[{"type":"textline","value":{"text":"job %d"}}]}`, i, i)
+			req, _ := http.NewRequest("POST", d.url+"/v1/printers/front/jobs", strings.NewReader(tx))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Errorf("%v\n%s", err, d.logs)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "jobs/s")
+}
+
+// BenchmarkPostToTicket measures an idle printer's latency from POST to the
+// virtual printer's cut of the ticket (which is after its first byte).
+func BenchmarkPostToTicket(b *testing.B) {
+	dev, addr := printerAt(b)
+	d := start(b, "-data-dir", b.TempDir(), "-printer", "front="+addr+",model=TM-T88V")
+	tickets := make(chan time.Time, 1)
+	dev.OnTicket(func(virtual.Ticket) { tickets <- time.Now() })
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		tx := fmt.Sprintf(`{"id":"L-%d","receipt":[{"type":"separator","value":{"caption":"Beleg"}},{"type":"name-value","value":{"name":"Betrag","value":"7,96 EUR"}}]}`, i)
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(context.Background(), "POST", d.url+"/v1/printers/front/jobs", strings.NewReader(tx))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		lat = append(lat, (<-tickets).Sub(t0))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
