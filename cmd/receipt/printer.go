@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,9 +111,7 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer p.Close()
 	res := p.Print(ctx, job)
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(struct {
+		_ = writeJSON(stdout, struct {
 			Printer string `json:"printer"`
 			printers.Result
 			Error string `json:"error,omitempty"`
@@ -151,11 +148,8 @@ func runStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nexit codes: 0 ready, 4 not reachable, 5 paper end, 6 cover open, 7 offline, 8 printer error, 10 no answer, 11 no status on this link")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, usageError{errors.New("want one printer ADDRESS")})
@@ -183,9 +177,7 @@ func runStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
+		if err := writeJSON(stdout, struct {
 			Printer string `json:"printer"`
 			Ready   bool   `json:"ready"`
 			printers.Status
@@ -209,11 +201,8 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\n"+exitCodesHelp)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, usageError{errors.New("want one printer ADDRESS (virtual:// for the built-in one)")})
@@ -247,11 +236,8 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: receipt printers [-json]\n\nLists USB receipt printers, serial ports and /dev/usb/lp* devices.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	type entry struct {
 		Kind    string `json:"kind"`
@@ -289,9 +275,7 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	list = append(list, entry{"virtual", "virtual://", "the built-in virtual printer"})
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(list); err != nil {
+		if err := writeJSON(stdout, list); err != nil {
 			return fail(stderr, err)
 		}
 		return exitOK

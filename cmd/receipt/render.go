@@ -43,14 +43,25 @@ func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
 
 // parse reads the flags; it returns a non-negative exit code when the
 // command should stop (help or a usage error).
-func (rf *renderFlags) parse(args []string) int {
-	if err := rf.fs.Parse(args); err != nil {
+func (rf *renderFlags) parse(args []string) int { return parseFlags(rf.fs, args) }
+
+// parseFlags parses args; a non-negative result is the exit code to stop
+// with: 0 after -h, exitUsage after a bad flag (the flag package has said why).
+func parseFlags(fs *flag.FlagSet, args []string) int {
+	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
 		return exitUsage
 	}
 	return -1
+}
+
+// writeJSON writes v indented, for -json output.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func (rf *renderFlags) options() (receipt.Options, error) {
@@ -189,17 +200,12 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: receipt models [-json]\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	models := printers.Models()
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(models); err != nil {
+		if err := writeJSON(stdout, models); err != nil {
 			return fail(stderr, err)
 		}
 		return exitOK

@@ -33,11 +33,8 @@ func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())})

@@ -10,9 +10,9 @@ import (
 	"strconv"
 
 	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
 
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/transport/file"
 )
 
 // link is one connection to the printer: TCP, a pty or an in-memory pipe.
@@ -212,7 +212,7 @@ func (d *Device) OpenPTY() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("virtual: %w", err)
 	}
-	if err := makeRaw(int(slave.Fd())); err != nil {
+	if err := file.RawMode(slave); err != nil {
 		master.Close()
 		slave.Close()
 		return "", fmt.Errorf("virtual: raw mode on %s: %w", slave.Name(), err)
@@ -233,21 +233,6 @@ func (d *Device) OpenPTY() (string, error) {
 		_ = d.Serve(master, "pty "+slave.Name())
 	}()
 	return slave.Name(), nil
-}
-
-func makeRaw(fd int) error {
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	t.Cc[unix.VMIN] = 1
-	t.Cc[unix.VTIME] = 0
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }
 
 // Pipe connects an in-memory host end to the device: for tests and for the

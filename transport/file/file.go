@@ -49,7 +49,7 @@ func Open(a transport.FileAddress) (*Conn, error) {
 	if st != nil && st.Mode()&fs.ModeCharDevice != 0 {
 		f, err := os.OpenFile(a.Path, os.O_RDWR, 0)
 		if err == nil {
-			if err := rawMode(f); err != nil {
+			if err := RawMode(f); err != nil {
 				f.Close()
 				return nil, fmt.Errorf("%s: raw mode: %w", name, err)
 			}
@@ -72,9 +72,11 @@ func Open(a transport.FileAddress) (*Conn, error) {
 	return c, nil
 }
 
-// rawMode sets raw mode through SyscallConn: f.Fd would switch the file to
+// RawMode puts f in raw mode when it is a terminal (a serial port opened as
+// a file, a pty), so bytes pass unchanged both ways; other files are left
+// alone. It works through SyscallConn: f.Fd would switch the file to
 // blocking mode and disable read deadlines.
-func rawMode(f *os.File) error {
+func RawMode(f *os.File) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
