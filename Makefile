@@ -1,20 +1,24 @@
 # Everything a fresh machine needs is installed by `make deps`.
 GO       ?= go
-APT_PKGS := libusb-1.0-0-dev pkg-config socat chromium
+APT_PKGS := libusb-1.0-0-dev pkg-config socat
+# The web page test drives a real headless browser; only the tests need it.
+TEST_APT_PKGS := chromium
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps build run serve test check bench fuzz generate clean
+.PHONY: all deps test-deps build run serve test check bench fuzz generate clean
 
 all: build
 
 # deps installs the system packages when missing (libusb for the USB
-# transport, chromium for the web page test, socat for poking at the virtual
-# printer's pty by hand) and downloads Go modules.
-deps:
-	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# transport, socat for poking at the virtual printer's pty by hand) and
+# downloads Go modules; test-deps adds what only the tests need.
+deps: PKGS = $(APT_PKGS)
+test-deps: PKGS = $(APT_PKGS) $(TEST_APT_PKGS)
+deps test-deps:
+	@missing=""; for p in $(PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
@@ -41,7 +45,7 @@ check:
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
 
-test: deps check
+test: test-deps check
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 	@# `go test ./... -update` hands -update to every test binary: each must accept it.
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null
