@@ -37,6 +37,10 @@ type ConnPrinter struct {
 
 	mu   sync.Mutex // one job or status query at a time
 	conn transport.Conn
+	// gsr counts GS r requests still unanswered on conn: a job that failed
+	// while held in the printer's buffer gets its answer after recovery,
+	// in the middle of a later conversation, where it must not be mistaken.
+	gsr int
 }
 
 // NewConnPrinter returns a printer that dials on first use.
@@ -66,6 +70,7 @@ func (p *ConnPrinter) dropLocked() error {
 	}
 	err := p.conn.Close()
 	p.conn = nil
+	p.gsr = 0
 	return err
 }
 
@@ -100,7 +105,7 @@ func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
 	if err != nil {
 		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
 	}
-	s := newSession(ctx, c, p.opt)
+	s := newSession(ctx, c, p.opt, &p.gsr)
 	readable := true
 	if !p.opt.NoPrecheck {
 		st, err := s.status()
@@ -144,7 +149,7 @@ func (p *ConnPrinter) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st, err := newSession(ctx, c, p.opt).status()
+	st, err := newSession(ctx, c, p.opt, &p.gsr).status()
 	if err != nil && !errors.Is(err, transport.ErrUnsupported) && !errors.Is(err, ErrNotStatus) {
 		p.dropLocked()
 	}
@@ -156,11 +161,12 @@ type session struct {
 	ctx context.Context
 	c   transport.Conn
 	opt ConnOptions
+	gsr *int // outstanding GS r requests on the link
 	buf [1]byte
 }
 
-func newSession(ctx context.Context, c transport.Conn, opt ConnOptions) *session {
-	return &session{ctx: ctx, c: c, opt: opt}
+func newSession(ctx context.Context, c transport.Conn, opt ConnOptions, gsr *int) *session {
+	return &session{ctx: ctx, c: c, opt: opt, gsr: gsr}
 }
 
 // deadline is the earlier of ctx's deadline and now+d.
@@ -204,12 +210,15 @@ func (s *session) readByte(dl time.Time) (byte, error) {
 // drain discards bytes already waiting (stale answers, ASB, XON/XOFF).
 func (s *session) drain() error {
 	for i := 0; i < 4096; i++ {
-		_, err := s.readByte(time.Now().Add(time.Millisecond))
+		b, err := s.readByte(time.Now().Add(time.Millisecond))
 		if errors.Is(err, transport.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if b&gsrMask == 0 && *s.gsr > 0 {
+			*s.gsr-- // a late GS r answer: it is accounted for
 		}
 	}
 	return nil
@@ -245,6 +254,9 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 			return 0, err
 		}
 		switch {
+		case b&gsrMask == 0 && *s.gsr > 1, b&gsrMask == 0 && *s.gsr == 1 && !want(b):
+			*s.gsr-- // the late answer to an earlier job's GS r
+			continue
 		case want(b):
 			return b, nil
 		case b == 0x11 || b == 0x13:
@@ -267,6 +279,7 @@ func (s *session) confirm() Result {
 	if _, err := s.write([]byte{0x1D, 'r', 1}); err != nil {
 		return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
 	}
+	*s.gsr++
 	end := s.deadline(s.opt.Timeout)
 	asked := false // a DLE EOT 1 is outstanding
 	var st Status
@@ -286,6 +299,7 @@ func (s *session) confirm() Result {
 				return s.why(st)
 			}
 		case err == nil:
+			*s.gsr-- // ours: answer() skipped the earlier ones
 			if err := DecodePaperSensor(&st, b); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
 			}

@@ -15,22 +15,26 @@ import (
 	"github.com/secuprint/receipt/printers/virtual"
 )
 
-// runVirtualPrinter runs the virtual printer until interrupted: a test bench
-// for transports and the service, and a printer for machines without one.
+// runVirtualPrinter runs the virtual printer until SIGINT or SIGTERM: a test
+// bench for transports and the service, and a printer for machines without
+// one. Where it listens goes to stdout, its status traffic to stderr.
 func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("virtual-printer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9100", "TCP `address` for raw (port 9100) print jobs; empty: no TCP")
 	withPTY := fs.Bool("pty", false, "also offer a pseudo-terminal as a serial port (its path is printed)")
-	model := fs.String("printer-model", "TM-T88V", "printer model `ID` the virtual printer behaves as")
-	out := fs.String("out", "", "write each ticket to `DIR` as NNNN.bin, NNNN.txt and NNNN.png")
-	buffer := fs.Int("buffer", 4096, "receive buffer in `bytes`")
-	speed := fs.Int("speed", 0, "print speed in `bytes/s` the buffer drains at (0: instant)")
-	xon := fs.Bool("xonxoff", false, "send XOFF/XON when the buffer fills and drains")
+	model := fs.String("printer-model", "TM-T88V", "printer model `ID` the virtual printer behaves as (see 'receipt models')")
+	out := fs.String("out", "", "write each ticket to `DIR` as NNNN.bin, NNNN.txt and NNNN.png, status traffic to DIR/status.log")
+	buffer := fs.Int("buffer", virtual.DefaultBufferSize, "receive buffer in `bytes`")
+	speed := fs.Int("speed", 0, "print speed in `bytes/s` the buffer drains at (0: at once)")
+	xon := fs.Bool("xonxoff", false, "on the pty, send XOFF/XON as the buffer fills and drains")
+	xoffAt := fs.Int("xoff-at", 0, "send XOFF when the buffer holds `N` bytes (0: 3/4 of it)")
+	xonAt := fs.Int("xon-at", 0, "send XON when the buffer drained to `N` bytes (0: 1/4 of it)")
+	switchIdle := fs.Duration("switch-idle", virtual.DefaultSwitchIdle, "how long a link that left a ticket uncut keeps the printer from the others")
 	faults := fs.String("fault", "", "faults present at start, comma separated: paper-end, paper-near-end, cover-open, offline, autocutter-error")
-	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after `N` bytes")
+	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after it sent `N` bytes")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nflags:")
+		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nRuns until interrupted (SIGINT, SIGTERM).\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code := parseFlags(fs, args); code >= 0 {
@@ -56,7 +60,8 @@ func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int
 			initial = append(initial, f)
 		}
 	}
-	dev, err := virtual.New(virtual.Options{Profile: p, BufferSize: *buffer, Speed: *speed, OutDir: *out, XonXoff: *xon,
+	dev, err := virtual.New(virtual.Options{Profile: p, BufferSize: *buffer, Speed: *speed, OutDir: *out,
+		XonXoff: *xon, XoffAt: *xoffAt, XonAt: *xonAt, SwitchIdle: *switchIdle,
 		Logger: slog.New(slog.NewTextHandler(stderr, nil))})
 	if err != nil {
 		return fail(stderr, usageError{err})
@@ -72,18 +77,19 @@ func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	if *listen != "" {
 		addr, err := dev.ListenTCP(ctx, *listen)
 		if err != nil {
-			dev.Close()
-			return fail(stderr, err)
+			return fail(stderr, errors.Join(err, dev.Close()))
 		}
 		fmt.Fprintf(stdout, "listening on tcp://%s\n", addr)
 	}
 	if *withPTY {
 		path, err := dev.OpenPTY()
 		if err != nil {
-			dev.Close()
-			return fail(stderr, err)
+			return fail(stderr, errors.Join(err, dev.Close()))
 		}
 		fmt.Fprintf(stdout, "serial port serial://%s\n", path)
+	}
+	if *out != "" {
+		fmt.Fprintf(stdout, "tickets go to %s\n", *out)
 	}
 	<-ctx.Done()
 	if err := dev.Close(); err != nil {

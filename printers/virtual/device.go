@@ -3,12 +3,43 @@
 // requests as an Epson printer does, prints into tickets through package
 // paper, and lets tests inject the faults real printers have.
 //
-// Like a real printer it has a receive buffer that drains at print speed:
-// when the buffer is full it stops reading, so the sender sees back-pressure.
-// Real-time requests (DLE EOT, DLE ENQ, DLE DC4) are answered as soon as they
-// are read, even while printing is stopped by a fault; GS r, GS I and GS a
-// are answered when the print engine reaches them, after everything before
-// them was processed — which is what makes GS r a print confirmation.
+// # Receiving
+//
+// Like a real printer it has a receive buffer (4 KiB by default) that drains
+// at print speed. When the buffer is full the device stops taking data from
+// the connection, so the sender sees TCP or serial back-pressure; on a pty it
+// can also send XOFF/XON at high and low water marks. A command is buffered
+// whole: one larger than the buffer is taken when the buffer is empty.
+//
+// Real-time requests (DLE EOT, DLE ENQ, DLE DC4) are answered the moment the
+// device reads them, even while a fault holds printing or the buffer is full:
+// with a full buffer the device still reads, one byte at a time, until it
+// holds the next data command. A request that follows that command on the
+// wire waits behind it, as it would behind a serial printer's BUSY line.
+// GS r, GS I and GS a are answered when the print engine reaches them, after
+// everything before them was printed — which is what makes GS r a print
+// confirmation. While paper end, cover open, offline or an autocutter error
+// is in force, data stays in the buffer until recovery.
+//
+// # Connections
+//
+// Any number of links (TCP, pty, in-memory) may be open, but the printer
+// takes data from one at a time, as a multi-interface printer does: a link
+// owns the buffer from its first data byte until its data has printed and
+// no ticket is left open (or it hangs up, or it has sent nothing for
+// Options.SwitchIdle); the others wait as if the buffer were full. TCP
+// accepts one connection at a time like a JetDirect card: a second client's
+// connect succeeds (the kernel's listen backlog) but nothing of it is read
+// until the first hangs up.
+//
+// # Tickets
+//
+// Each cut (GS V, ESC i, ESC m) ends a ticket. When the link that owns an
+// uncut ticket hangs up, the paper is torn off as a ticket with Cut false
+// (a job cut short, or a printer without a cutter). A ticket's Raw holds the
+// bytes that printed it as received, except the status traffic: real-time
+// requests (DLE EOT, DLE ENQ, DLE DC4) and GS r, GS I and GS a — so a job's
+// ticket compares byte for byte with the job its host sent.
 package virtual
 
 import (
@@ -28,126 +59,220 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/transport"
 )
 
 // Fault is a printer condition tests and operators inject.
 type Fault uint8
 
 const (
-	PaperEnd Fault = iota + 1
-	PaperNearEnd
-	CoverOpen
-	Offline
-	AutocutterError
+	PaperEnd        Fault = iota + 1 // roll empty: printing stops
+	PaperNearEnd                     // roll nearly empty: a warning only
+	CoverOpen                        // printing stops
+	Offline                          // printing stops, no cause reported
+	AutocutterError                  // a recoverable error: DLE ENQ 1/2 or SetFault clears it
+	faultEnd
 )
 
 var faultNames = [...]string{"", "paper-end", "paper-near-end", "cover-open", "offline", "autocutter-error"}
 
 func (f Fault) String() string {
-	if int(f) < len(faultNames) && f > 0 {
+	if f.Valid() {
 		return faultNames[f]
 	}
 	return "Fault(" + strconv.Itoa(int(f)) + ")"
 }
 
+// Valid reports whether f is one of the faults.
+func (f Fault) Valid() bool { return f > 0 && f < faultEnd }
+
 // ParseFault reads a fault name as String writes it.
 func ParseFault(s string) (Fault, error) {
-	for i, n := range faultNames {
-		if n == s && i > 0 {
-			return Fault(i), nil
+	for f := PaperEnd; f < faultEnd; f++ {
+		if faultNames[f] == s {
+			return f, nil
 		}
 	}
-	return 0, fmt.Errorf("virtual: unknown fault %q (want paper-end, paper-near-end, cover-open, offline or autocutter-error)", s)
+	return 0, fmt.Errorf("virtual: unknown fault %q (want %s)", s, strings.Join(faultNames[1:], ", "))
 }
+
+// ErrClosed is returned for work asked of a closed device.
+var ErrClosed = errors.New("virtual: device closed")
+
+// Defaults.
+const (
+	DefaultBufferSize = 4096
+	DefaultSwitchIdle = 2 * time.Second
+)
 
 // Options configure a Device.
 type Options struct {
-	Profile    *escpos.Profile // nil: a generic 80 mm printer
-	BufferSize int             // receive buffer, bytes; default 4096
-	Speed      int             // bytes per second the buffer drains; 0: at once
-	OutDir     string          // when set, each ticket is written there as NNNN.bin/.txt/.png
-	XonXoff    bool            // send XOFF/XON at 3/4 and 1/4 of the buffer (serial flow control)
-	Logger     *slog.Logger    // status traffic and faults; nil: discarded
+	Profile    *escpos.Profile // nil: a generic 80 mm printer with a cutter
+	BufferSize int             // receive buffer, bytes; 0: DefaultBufferSize
+	Speed      int             // bytes per second the buffer drains at; 0: at once
+	OutDir     string          // when set, tickets go there as NNNN.bin/.txt/.png, status traffic to status.log
+	// XonXoff sends XOFF (0x13) on a pty when the buffer fills to XoffAt
+	// bytes (or data must wait) and XON (0x11) once it drained to XonAt.
+	// Zero marks mean 3/4 and 1/4 of the buffer.
+	XonXoff       bool
+	XoffAt, XonAt int
+	// SwitchIdle is how long a link that left a ticket uncut keeps the
+	// printer from the other links; 0: DefaultSwitchIdle, negative: forever.
+	SwitchIdle time.Duration
+	Logger     *slog.Logger // status traffic, faults, tickets; nil: discarded
+}
+
+func (o *Options) check() error {
+	if o.BufferSize < 0 {
+		return fmt.Errorf("virtual: buffer size %d is negative", o.BufferSize)
+	}
+	if o.BufferSize == 0 {
+		o.BufferSize = DefaultBufferSize
+	}
+	if o.Speed < 0 {
+		return fmt.Errorf("virtual: speed %d bytes/s is negative", o.Speed)
+	}
+	if o.XoffAt == 0 {
+		o.XoffAt = max(o.BufferSize*3/4, 1)
+	}
+	if o.XonAt == 0 {
+		o.XonAt = o.BufferSize / 4
+	}
+	if o.XoffAt < 1 || o.XoffAt > o.BufferSize || o.XonAt < 0 || o.XonAt >= o.XoffAt {
+		return fmt.Errorf("virtual: XON at %d and XOFF at %d bytes: want 0 <= XON < XOFF <= buffer size %d",
+			o.XonAt, o.XoffAt, o.BufferSize)
+	}
+	if o.SwitchIdle == 0 {
+		o.SwitchIdle = DefaultSwitchIdle
+	}
+	return nil
 }
 
 // Ticket is the paper between two cuts and the bytes that printed it.
-// Raw holds the job's bytes as received, without the status requests that
-// came in between (DLE EOT/ENQ/DC4, GS r, GS I, GS a), so that a job's ticket
-// compares byte for byte with the job.
 type Ticket struct {
-	Seq   int
+	Seq int  // 1, 2, … in the order printed
+	Cut bool // false: torn off when its host hung up
+	// Raw is every byte that printed the ticket, as received, without the
+	// status traffic (DLE EOT/ENQ/DC4, GS r, GS I, GS a).
 	Raw   []byte
-	Paper *paper.Ticket
+	Paper *paper.Ticket // nil when the bytes print nothing paper can show
 }
 
-// Device is one virtual printer.
+// State is a snapshot of the device.
+type State struct {
+	Faults    []Fault // in force, in Fault order
+	Online    bool    // printing is not held by a fault or a stall
+	Stalled   bool
+	ASB       uint8   // the GS a mask in force; 0: Automatic Status Back off
+	Realtime  [4]byte // what DLE EOT 1–4 answer now (WrongStatus aside)
+	Buffered  int     // bytes in the receive buffer
+	Received  int64   // bytes read from all links, status requests included
+	Processed int64   // bytes the print engine took from the buffer
+	Links     int     // open links
+	Waiting   int     // links whose data waits for room in the buffer
+	Tickets   int
+}
+
+// Has reports whether fault f is in force.
+func (s State) Has(f Fault) bool {
+	for _, g := range s.Faults {
+		if g == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Device is one virtual printer. Its methods are safe for concurrent use.
 type Device struct {
 	opt  Options
 	log  *slog.Logger
 	done chan struct{}
+	wg   sync.WaitGroup
 
-	mu        sync.Mutex
-	cond      *sync.Cond // queue space, faults, stall and close changes
-	queue     []job      // received, not yet printed
-	queued    int        // bytes in queue
-	faults    map[Fault]bool
-	asb       bool
-	links     map[*link]bool
-	tickets   []Ticket
-	current   []byte // raw bytes of the ticket being printed
-	wrong     *byte  // answer every DLE EOT with this byte
+	mu      sync.Mutex
+	cond    *sync.Cond // the data path waits here: buffer, faults, stall, close
+	watch   *sync.Cond // Wait callers wait here: any change of State
+	closed  bool
+	closers []io.Closer
+	links   map[*link]struct{}
+
+	queue     fifo  // the receive buffer, in arrival order
+	used      int   // bytes in the buffer, the command being printed included
+	owner     *link // the link whose data the buffer takes
+	received  int64
+	processed int64
+	waiting   int
+
+	faults    [faultEnd]bool
+	asb       uint8
 	stalled   bool
-	dropAfter int // close the next link after this many more bytes; <0 off
-	closed    bool
-	onTicket  func(Ticket)
-	faultAt   map[int]Fault // inject a fault when the ticket with this number is done
-	fileBase  int           // tickets already in OutDir from earlier runs
-	wg        sync.WaitGroup
-	closers   []io.Closer
+	wrong     int // DLE EOT answers this byte; -1: the true status
+	wrongOnce bool
+	dropLeft  int // bytes until the next link is dropped; -1: off
+
+	current  []byte // raw bytes of the ticket being printed
+	tickets  []Ticket
+	faultAt  map[int]Fault
+	onTicket func(Ticket)
+	fileBase int     // tickets already in OutDir from earlier runs
+	errs     []error // ticket files that could not be written, for Close
+
+	logMu     sync.Mutex // callers of event may hold mu or not
+	statusLog *os.File
+	logErr    error // the first failed status.log write
 }
 
-// job is a decoded command waiting for the print engine.
+// job is one buffered command, a run of commands that only print, or the
+// tear-off mark of a link that hung up.
 type job struct {
-	cmd  decode.Command
+	op   decode.Op
+	arg  int  // first parameter, -1 if none
+	bad  bool // the decoder reported an error: printed (or not) by paper, not acted on
 	raw  []byte
 	from *link
-	tear bool // the host hung up: paper without a cut is torn off
+	tear bool
 }
 
 // New starts a device's print engine.
 func New(opt Options) (*Device, error) {
-	if opt.BufferSize <= 0 {
-		opt.BufferSize = 4096
+	if err := opt.check(); err != nil {
+		return nil, err
 	}
-	if opt.Speed < 0 {
-		return nil, fmt.Errorf("virtual: speed %d bytes/s is negative", opt.Speed)
+	d := &Device{opt: opt, log: opt.Logger, done: make(chan struct{}), links: map[*link]struct{}{},
+		wrong: -1, dropLeft: -1}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
 	}
 	if opt.OutDir != "" {
 		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("virtual: %w", err)
 		}
-	}
-	d := &Device{opt: opt, log: opt.Logger, done: make(chan struct{}), faults: map[Fault]bool{},
-		links: map[*link]bool{}, dropAfter: -1}
-	if d.log == nil {
-		d.log = slog.New(slog.DiscardHandler)
-	}
-	if opt.OutDir != "" {
 		// Number on from earlier runs instead of overwriting their tickets.
-		old, _ := filepath.Glob(filepath.Join(opt.OutDir, "[0-9][0-9][0-9][0-9].bin")) // the pattern is valid
+		old, err := filepath.Glob(filepath.Join(opt.OutDir, "[0-9][0-9][0-9][0-9]*.bin"))
+		if err != nil {
+			return nil, fmt.Errorf("virtual: %w", err)
+		}
 		for _, f := range old {
 			if n, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(f), ".bin")); err == nil && n > d.fileBase {
 				d.fileBase = n
 			}
 		}
+		f, err := os.OpenFile(filepath.Join(opt.OutDir, "status.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("virtual: %w", err)
+		}
+		d.statusLog = f
 	}
 	d.cond = sync.NewCond(&d.mu)
+	d.watch = sync.NewCond(&d.mu)
 	d.wg.Add(1)
 	go d.engine()
 	return d, nil
 }
 
-// OnTicket sets a function called (from the print engine) for each ticket.
+// OnTicket sets a function the print engine calls with each ticket, after
+// its files are written. It must not call Close.
 func (d *Device) OnTicket(f func(Ticket)) {
 	d.mu.Lock()
 	d.onTicket = f
@@ -161,58 +286,94 @@ func (d *Device) Tickets() []Ticket {
 	return append([]Ticket(nil), d.tickets...)
 }
 
-// WaitTickets blocks until n tickets have printed or ctx ends.
-func (d *Device) WaitTickets(ctx context.Context, n int) error {
-	stop := context.AfterFunc(ctx, func() {
-		d.mu.Lock()
-		d.cond.Broadcast()
-		d.mu.Unlock()
-	})
+// File is where ticket seq is written in the out dir, with extension ext
+// (".bin", ".txt", ".png").
+func (d *Device) File(seq int, ext string) string {
+	return filepath.Join(d.opt.OutDir, fmt.Sprintf("%04d%s", d.fileBase+seq, ext))
+}
+
+// Status returns the device's state.
+func (d *Device) Status() State {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stateLocked()
+}
+
+func (d *Device) stateLocked() State {
+	s := State{Online: !d.stoppedLocked(), Stalled: d.stalled, ASB: d.asb, Buffered: d.used,
+		Received: d.received, Processed: d.processed, Links: len(d.links), Waiting: d.waiting, Tickets: len(d.tickets)}
+	for f := PaperEnd; f < faultEnd; f++ {
+		if d.faults[f] {
+			s.Faults = append(s.Faults, f)
+		}
+	}
+	for n := 1; n <= 4; n++ {
+		s.Realtime[n-1] = d.realtimeStatusLocked(n)
+	}
+	return s
+}
+
+// Wait blocks until cond holds for the device's state, ctx ends or the
+// device closes. Tests use it instead of sleeping.
+func (d *Device) Wait(ctx context.Context, cond func(State) bool) error {
+	stop := context.AfterFunc(ctx, d.broadcast)
 	defer stop()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	for len(d.tickets) < n {
+	for {
+		s := d.stateLocked()
+		if cond(s) {
+			return nil
+		}
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("virtual: %d of %d tickets: %w", len(d.tickets), n, err)
+			return fmt.Errorf("virtual: waiting (buffered %d, received %d, processed %d, tickets %d): %w",
+				s.Buffered, s.Received, s.Processed, s.Tickets, err)
 		}
 		if d.closed {
-			return fmt.Errorf("virtual: device closed after %d of %d tickets", len(d.tickets), n)
+			return ErrClosed
 		}
-		d.cond.Wait()
+		d.watch.Wait()
 	}
-	return nil
 }
 
-// SetFault turns a fault on or off. Paper end, cover open and offline stop
-// printing (data waits in the buffer) until cleared.
+// WaitTickets blocks until n tickets have printed, ctx ends or the device
+// closes.
+func (d *Device) WaitTickets(ctx context.Context, n int) error {
+	return d.Wait(ctx, func(s State) bool { return s.Tickets >= n })
+}
+
+// SetFault turns a fault on or off. Paper end, cover open, offline and an
+// autocutter error hold printing (data waits in the buffer) until cleared;
+// Automatic Status Back reports the change.
 func (d *Device) SetFault(f Fault, on bool) {
-	d.mu.Lock()
-	if d.faults[f] == on {
-		d.mu.Unlock()
+	if !f.Valid() {
 		return
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.setFaultLocked(nil, f, on)
+}
+
+func (d *Device) setFaultLocked(l *link, f Fault, on bool) {
+	if d.faults[f] == on {
+		return
+	}
+	before := d.asbPacketLocked()
 	d.faults[f] = on
-	d.log.Info("fault", "fault", f.String(), "on", on)
-	d.sendASBLocked()
-	d.cond.Broadcast()
-	d.mu.Unlock()
+	state := " off"
+	if on {
+		state = " on"
+	}
+	d.event(l, "fault "+f.String()+state)
+	d.asbChangedLocked(before)
+	d.changed()
 }
 
 // Faults returns the faults in force.
-func (d *Device) Faults() []Fault {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	var out []Fault
-	for f := PaperEnd; f <= AutocutterError; f++ {
-		if d.faults[f] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func (d *Device) Faults() []Fault { return d.Status().Faults }
 
-// FaultAfterTicket injects fault f the moment ticket n (counting from 1)
-// is cut: paper running out mid-job, at an exact place.
+// FaultAfterTicket injects fault f the moment ticket n (counting from 1) is
+// done: paper running out mid-job, at an exact place.
 func (d *Device) FaultAfterTicket(n int, f Fault) {
 	d.mu.Lock()
 	if d.faultAt == nil {
@@ -222,35 +383,50 @@ func (d *Device) FaultAfterTicket(n int, f Fault) {
 	d.mu.Unlock()
 }
 
-// DropAfter closes the next connection after n more bytes arrive (n < 0
-// turns it off): a cable pulled mid-job.
+// DropAfter hangs up the link that reads next once n more bytes arrived
+// from it (a cable pulled mid-job): those bytes print, later ones are never
+// read. n < 0 turns it off.
 func (d *Device) DropAfter(n int) {
 	d.mu.Lock()
-	d.dropAfter = n
+	d.dropLeft = max(n, -1)
+	d.changed()
 	d.mu.Unlock()
 }
 
-// Stall makes the printer stop reading and answering altogether.
+// Stall makes the printer hang: it stops reading, printing and answering
+// (status requests included) until Stall(false); then it goes on where it
+// stopped.
 func (d *Device) Stall(on bool) {
 	d.mu.Lock()
-	d.stalled = on
-	d.cond.Broadcast()
-	d.mu.Unlock()
-}
-
-// WrongStatus makes every DLE EOT answer b (a broken or foreign printer);
-// on=false restores true answers.
-func (d *Device) WrongStatus(b byte, on bool) {
-	d.mu.Lock()
-	if on {
-		d.wrong = &b
-	} else {
-		d.wrong = nil
+	if d.stalled != on {
+		d.stalled = on
+		d.event(nil, "stall "+strconv.FormatBool(on))
+		d.changed()
 	}
 	d.mu.Unlock()
 }
 
-// Close stops listeners, links and the print engine.
+// WrongStatus makes every DLE EOT answer b (a broken or foreign printer)
+// until WrongStatus(_, false) restores true answers.
+func (d *Device) WrongStatus(b byte, on bool) {
+	d.mu.Lock()
+	d.wrong, d.wrongOnce = -1, false
+	if on {
+		d.wrong = int(b)
+	}
+	d.mu.Unlock()
+}
+
+// WrongStatusOnce makes the next DLE EOT answer b; later ones are true.
+func (d *Device) WrongStatusOnce(b byte) {
+	d.mu.Lock()
+	d.wrong, d.wrongOnce = int(b), true
+	d.mu.Unlock()
+}
+
+// Close stops listeners, links and the print engine; blocked calls return.
+// Data still in the buffer and an uncut ticket are discarded. It reports
+// output files that could not be written.
 func (d *Device) Close() error {
 	d.mu.Lock()
 	if d.closed {
@@ -263,272 +439,56 @@ func (d *Device) Close() error {
 	for l := range d.links {
 		closers = append(closers, l.rw)
 	}
-	d.cond.Broadcast()
+	d.changed()
 	d.mu.Unlock()
 	var errs []error
 	for _, c := range closers {
-		if err := c.Close(); err != nil && !errors.Is(err, os.ErrClosed) && !errors.Is(err, net.ErrClosed) && !errors.Is(err, io.ErrClosedPipe) {
-			errs = append(errs, err)
+		if err := c.Close(); err != nil && !isClosedErr(err) {
+			errs = append(errs, fmt.Errorf("virtual: %w", err))
 		}
 	}
 	d.wg.Wait()
+	d.mu.Lock()
+	errs = append(errs, d.errs...)
+	d.mu.Unlock()
+	d.logMu.Lock()
+	defer d.logMu.Unlock()
+	if d.logErr != nil {
+		errs = append(errs, d.logErr)
+	}
+	if d.statusLog != nil {
+		if err := d.statusLog.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("virtual: %w", err))
+		}
+		d.statusLog = nil
+	}
 	return errors.Join(errs...)
 }
 
-// engine is the print head: it takes commands from the buffer in order,
-// waits while a fault stops printing, and answers the in-sequence requests.
-func (d *Device) engine() {
-	defer d.wg.Done()
-	for {
-		d.mu.Lock()
-		for !d.closed && (len(d.queue) == 0 || d.stoppedLocked()) {
-			d.cond.Wait()
-		}
-		if d.closed {
-			d.mu.Unlock()
-			return
-		}
-		j := d.queue[0]
-		d.mu.Unlock()
+func isClosedErr(err error) bool {
+	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
+		errors.Is(err, transport.ErrClosed)
+}
 
-		if d.opt.Speed > 0 {
-			select {
-			case <-time.After(time.Duration(len(j.raw)) * time.Second / time.Duration(d.opt.Speed)):
-			case <-d.done:
-				return
-			}
-		}
-
-		d.mu.Lock()
-		d.queue = d.queue[1:]
-		d.queued -= len(j.raw)
-		if j.tear {
-			d.tearLocked()
-		} else {
-			d.process(j)
-		}
-		if d.opt.XonXoff && j.from != nil && j.from.xoff && d.queued <= d.opt.BufferSize/4 {
-			j.from.xoff = false
-			j.from.send([]byte{0x11})
-		}
-		d.cond.Broadcast()
-		d.mu.Unlock()
+// event logs one line of status traffic: to the Logger and to status.log.
+func (d *Device) event(l *link, msg string) {
+	name := "-"
+	if l != nil {
+		name = l.name
 	}
-}
-
-// stoppedLocked reports whether a fault holds printing.
-func (d *Device) stoppedLocked() bool {
-	return d.stalled || d.faults[PaperEnd] || d.faults[CoverOpen] || d.faults[Offline] || d.faults[AutocutterError]
-}
-
-// process executes one command at the print head; d.mu is held.
-func (d *Device) process(j job) {
-	c := &j.cmd
-	switch c.Op {
-	case decode.OpTransmitStatus:
-		var b byte
-		switch c.Arg(0) {
-		case 1, 49:
-			b = d.paperSensorLocked()
-		case 2, 50:
-			b = 0 // drawer pin 3 low
-		}
-		d.log.Info("status", "request", "GS r "+strconv.Itoa(c.Arg(0)), "answer", b)
-		j.from.send([]byte{b})
-		return
-	case decode.OpPrinterID:
-		ans := d.printerID(c.Arg(0))
-		d.log.Info("status", "request", "GS I "+strconv.Itoa(c.Arg(0)), "answer", fmt.Sprintf("% x", ans))
-		j.from.send(ans)
-		return
-	case decode.OpASB:
-		d.asb = c.Arg(0) != 0
-		d.log.Info("status", "request", "GS a "+strconv.Itoa(c.Arg(0)))
-		if d.asb {
-			d.sendASBLocked()
-		}
+	d.log.Info(msg, "link", name)
+	d.logMu.Lock()
+	defer d.logMu.Unlock()
+	if d.statusLog == nil {
 		return
 	}
-	d.current = append(d.current, j.raw...)
-	if c.Op == decode.OpCut || c.Op == decode.OpLegacyCut {
-		d.finishTicketLocked()
+	line := time.Now().UTC().AppendFormat(nil, "2006-01-02T15:04:05.000000Z")
+	line = append(line, ' ')
+	line = append(line, name...)
+	line = append(line, ": "...)
+	line = append(line, msg...)
+	line = append(line, '\n')
+	if _, err := d.statusLog.Write(line); err != nil && d.logErr == nil {
+		d.logErr = fmt.Errorf("virtual: status.log: %w", err)
 	}
-}
-
-// tearLocked ends a ticket that has paper but no cut (printers without a
-// cutter, or a job cut short); bytes that printed nothing are dropped.
-func (d *Device) tearLocked() {
-	if len(d.current) == 0 {
-		return
-	}
-	res := paper.Print(d.current, d.opt.Profile)
-	if len(res.Tickets) == 0 {
-		d.current = nil
-		return
-	}
-	d.finishTicketLocked()
-}
-
-// finishTicketLocked turns the bytes since the last cut into a ticket.
-func (d *Device) finishTicketLocked() {
-	raw := d.current
-	d.current = nil
-	res := paper.Print(raw, d.opt.Profile)
-	t := Ticket{Seq: len(d.tickets) + 1, Raw: raw}
-	if len(res.Tickets) > 0 {
-		t.Paper = res.Tickets[0]
-	}
-	d.tickets = append(d.tickets, t)
-	if d.opt.OutDir != "" {
-		if err := writeTicket(d.opt.OutDir, d.fileBase+t.Seq, t); err != nil {
-			d.log.Error("ticket not written", "seq", t.Seq, "err", err)
-		}
-	}
-	d.log.Info("ticket", "seq", t.Seq, "bytes", len(raw), "problems", len(res.Problems))
-	if f, ok := d.faultAt[t.Seq]; ok {
-		delete(d.faultAt, t.Seq)
-		d.faults[f] = true
-		d.log.Info("fault", "fault", f.String(), "on", true, "after ticket", t.Seq)
-		d.sendASBLocked()
-	}
-	if d.onTicket != nil {
-		d.onTicket(t)
-	}
-}
-
-// File reports where ticket seq was written in the out dir.
-func (d *Device) File(seq int, ext string) string {
-	return filepath.Join(d.opt.OutDir, fmt.Sprintf("%04d%s", d.fileBase+seq, ext))
-}
-
-func writeTicket(dir string, n int, t Ticket) error {
-	base := filepath.Join(dir, fmt.Sprintf("%04d", n))
-	if err := os.WriteFile(base+".bin", t.Raw, 0o644); err != nil {
-		return err
-	}
-	if t.Paper == nil {
-		return nil
-	}
-	if err := os.WriteFile(base+".txt", []byte(t.Paper.Text()), 0o644); err != nil {
-		return err
-	}
-	f, err := os.Create(base + ".png")
-	if err != nil {
-		return err
-	}
-	if err := t.Paper.PNG(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
-}
-
-// Status bytes as Epson documents them (ESC/POS reference, DLE EOT and
-// GS a): bits 1 and 4 of a DLE EOT answer are always set, bits 0 and 7 clear.
-const statusFixed = 0x12
-
-func (d *Device) realtimeStatusLocked(n int) byte {
-	if d.wrong != nil {
-		return *d.wrong
-	}
-	b := byte(statusFixed)
-	switch n {
-	case 1: // printer status
-		if d.stoppedLocked() {
-			b |= 0x08 // offline
-		}
-	case 2: // offline cause
-		if d.faults[CoverOpen] {
-			b |= 0x04
-		}
-		if d.faults[PaperEnd] {
-			b |= 0x20 // printing stopped by paper end
-		}
-		if d.faults[AutocutterError] {
-			b |= 0x40 // error occurred
-		}
-	case 3: // error cause
-		if d.faults[AutocutterError] {
-			b |= 0x08
-		}
-	case 4: // roll paper sensor
-		if d.faults[PaperNearEnd] {
-			b |= 0x0C
-		}
-		if d.faults[PaperEnd] {
-			b |= 0x60
-		}
-	}
-	return b
-}
-
-// paperSensorLocked is the GS r 1 answer: bits 0–1 near end, 2–3 end.
-func (d *Device) paperSensorLocked() byte {
-	var b byte
-	if d.faults[PaperNearEnd] {
-		b |= 0x03
-	}
-	if d.faults[PaperEnd] {
-		b |= 0x0C
-	}
-	return b
-}
-
-// asbLocked is the 4-byte Automatic Status Back packet.
-func (d *Device) asbLocked() []byte {
-	b1 := byte(0x10)
-	if d.stoppedLocked() {
-		b1 |= 0x08
-	}
-	if d.faults[CoverOpen] {
-		b1 |= 0x20
-	}
-	var b2, b3 byte
-	if d.faults[AutocutterError] {
-		b2 |= 0x08
-	}
-	if d.faults[PaperNearEnd] {
-		b3 |= 0x03
-	}
-	if d.faults[PaperEnd] {
-		b3 |= 0x0C
-	}
-	return []byte{b1, b2, b3, 0x00}
-}
-
-func (d *Device) sendASBLocked() {
-	if !d.asb {
-		return
-	}
-	p := d.asbLocked()
-	d.log.Info("status", "asb", fmt.Sprintf("% x", p))
-	for l := range d.links {
-		l.send(p)
-	}
-}
-
-func (d *Device) printerID(n int) []byte {
-	name := "Virtual"
-	if d.opt.Profile != nil {
-		name = d.opt.Profile.Name
-	}
-	switch n {
-	case 1, 49:
-		return []byte{0x20} // model ID
-	case 2, 50:
-		return []byte{0x02} // type: autocutter fitted
-	case 3, 51:
-		return []byte{0x40} // ROM version ID
-	case 65:
-		return append(append([]byte{'_'}, "1.00 virtual"...), 0)
-	case 66:
-		return append(append([]byte{'_'}, "secuprint"...), 0)
-	case 67:
-		return append(append([]byte{'_'}, name...), 0)
-	case 68:
-		return append(append([]byte{'_'}, "0000000000"...), 0)
-	case 69:
-		return append(append([]byte{'_'}, "PC437"...), 0)
-	}
-	return nil
 }

@@ -1,0 +1,201 @@
+package virtual
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/printers/virtual/paper"
+)
+
+// engine is the print head: it takes commands from the buffer in order at
+// print speed, waits while a fault holds printing, answers the in-sequence
+// requests and cuts tickets.
+func (d *Device) engine() {
+	defer d.wg.Done()
+	var due time.Time // when the bytes taken so far are printed, at Speed
+	for {
+		d.mu.Lock()
+		for !d.closed && (d.queue.len() == 0 || d.stoppedLocked()) {
+			d.cond.Wait()
+		}
+		if d.closed {
+			d.mu.Unlock()
+			return
+		}
+		j := d.queue.pop()
+		d.mu.Unlock()
+
+		if d.opt.Speed > 0 && len(j.raw) > 0 {
+			now := time.Now()
+			if due.Before(now) {
+				due = now
+			}
+			due = due.Add(time.Duration(len(j.raw)) * time.Second / time.Duration(d.opt.Speed))
+			if !d.sleepUntil(due) {
+				return
+			}
+		}
+
+		d.mu.Lock()
+		raw, cut := d.execLocked(j)
+		d.used -= len(j.raw)
+		d.processed += int64(len(j.raw))
+		j.from.queued -= len(j.raw)
+		d.releaseLocked()
+		d.flowLocked()
+		d.changed()
+		d.mu.Unlock()
+		if raw != nil {
+			d.finishTicket(raw, cut)
+		}
+	}
+}
+
+// releaseLocked lets the next link in once the owner's data printed and no
+// ticket is open.
+func (d *Device) releaseLocked() {
+	if o := d.owner; o != nil && o.queued == 0 && o.held.len() == 0 && len(d.current) == 0 {
+		d.owner = nil
+	}
+}
+
+// sleepUntil waits for t; false when the device closed meanwhile.
+func (d *Device) sleepUntil(t time.Time) bool {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-d.done:
+		return false
+	}
+}
+
+// execLocked executes one command at the print head. It returns the bytes
+// of a ticket that ends here, and whether a cut ended it.
+func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
+	if j.tear {
+		if len(d.current) == 0 {
+			return nil, false
+		}
+		ticket, d.current = d.current, nil
+		return ticket, false
+	}
+	if !j.bad {
+		n := strconv.Itoa(j.arg)
+		switch j.op {
+		case decode.OpTransmitStatus:
+			var b []byte
+			switch j.arg {
+			case 1, 49:
+				b = []byte{d.paperSensorLocked()}
+			case 2, 50:
+				b = []byte{0x00} // drawer kick-out connector pin 3 low
+			}
+			d.answerLocked(j.from, "GS r "+n, b)
+			return nil, false
+		case decode.OpPrinterID:
+			d.answerLocked(j.from, "GS I "+n, d.printerID(j.arg))
+			return nil, false
+		case decode.OpASB:
+			d.asb = uint8(j.arg) & (asbDrawer | asbOnline | asbError | asbPaper)
+			if d.asb == 0 {
+				d.event(j.from, "GS a "+n+": ASB off")
+				return nil, false
+			}
+			d.event(j.from, "GS a "+n+": ASB on")
+			d.sendASBLocked(d.asbPacketLocked()) // the first status goes at once
+			return nil, false
+		case decode.OpPulse:
+			d.event(j.from, "ESC p: drawer pulse on pin "+n)
+		}
+	}
+	d.current = append(d.current, j.raw...)
+	if !j.bad && (j.op == decode.OpCut || j.op == decode.OpLegacyCut) {
+		ticket, d.current = d.current, nil
+		return ticket, true
+	}
+	return nil, false
+}
+
+// answerLocked sends an in-sequence answer; nil means the request has no
+// answer (an n the printer does not know).
+func (d *Device) answerLocked(l *link, req string, b []byte) {
+	if b == nil {
+		d.event(l, req+": not answered")
+		return
+	}
+	l.send(b)
+	d.event(l, req+" -> "+hex.EncodeToString(b))
+}
+
+// finishTicket prints raw on paper, writes its files and records it. Only
+// the engine calls it, so tickets are numbered in order; the lock is not
+// held while rendering.
+func (d *Device) finishTicket(raw []byte, cut bool) {
+	res := paper.Print(raw, d.opt.Profile)
+	var pt *paper.Ticket
+	if len(res.Tickets) > 0 {
+		pt = res.Tickets[0]
+	}
+	if !cut && pt == nil {
+		return // no paper came out: nothing to tear off
+	}
+	d.mu.Lock()
+	t := Ticket{Seq: len(d.tickets) + 1, Cut: cut, Raw: raw, Paper: pt}
+	d.mu.Unlock()
+	var werr error
+	if d.opt.OutDir != "" {
+		werr = d.writeTicket(t)
+	}
+	d.mu.Lock()
+	if werr != nil {
+		d.errs = append(d.errs, werr)
+		d.event(nil, werr.Error())
+	}
+	d.tickets = append(d.tickets, t)
+	how := "cut"
+	if !cut {
+		how = "torn off"
+	}
+	d.event(nil, "ticket "+strconv.Itoa(t.Seq)+" "+how+", "+strconv.Itoa(len(raw))+" bytes, "+
+		strconv.Itoa(len(res.Problems))+" problems")
+	if f, ok := d.faultAt[t.Seq]; ok {
+		delete(d.faultAt, t.Seq)
+		d.setFaultLocked(nil, f, true)
+	}
+	onTicket := d.onTicket
+	d.changed()
+	d.mu.Unlock()
+	if onTicket != nil {
+		onTicket(t)
+	}
+}
+
+// writeTicket writes NNNN.bin, and NNNN.txt and NNNN.png when paper came out.
+func (d *Device) writeTicket(t Ticket) error {
+	base := filepath.Join(d.opt.OutDir, fmt.Sprintf("%04d", d.fileBase+t.Seq))
+	if err := os.WriteFile(base+".bin", t.Raw, 0o644); err != nil {
+		return fmt.Errorf("virtual: ticket %d: %w", t.Seq, err)
+	}
+	if t.Paper == nil {
+		return nil
+	}
+	if err := os.WriteFile(base+".txt", []byte(t.Paper.Text()), 0o644); err != nil {
+		return fmt.Errorf("virtual: ticket %d: %w", t.Seq, err)
+	}
+	f, err := os.Create(base + ".png")
+	if err != nil {
+		return fmt.Errorf("virtual: ticket %d: %w", t.Seq, err)
+	}
+	if err := errors.Join(t.Paper.PNG(f), f.Close()); err != nil {
+		return fmt.Errorf("virtual: ticket %d: %w", t.Seq, err)
+	}
+	return nil
+}
