@@ -35,8 +35,13 @@ type ConnPrinter struct {
 	dial Dialer
 	opt  ConnOptions
 
-	mu   sync.Mutex // one job or status query at a time
-	conn transport.Conn
+	mu sync.Mutex // one job or status query at a time
+
+	// cmu guards conn and closed apart from mu, so Close can close the link
+	// under a job in progress: its blocked Read or Write then returns.
+	cmu    sync.Mutex
+	conn   transport.Conn
+	closed bool
 	// gsr counts GS r requests still unanswered on conn: a job that failed
 	// while held in the printer's buffer gets its answer after recovery,
 	// in the middle of a later conversation, where it must not be mistaken.
@@ -57,30 +62,53 @@ func NewConnPrinter(name string, dial Dialer, opt ConnOptions) *ConnPrinter {
 // Name is the printer's address.
 func (p *ConnPrinter) Name() string { return p.name }
 
-// Close closes the link.
+// Close closes the link at once, without waiting for a job in progress:
+// that job's blocked calls return and it reports what it knows. Later calls
+// fail with transport.ErrClosed.
 func (p *ConnPrinter) Close() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.dropLocked()
-}
-
-func (p *ConnPrinter) dropLocked() error {
-	if p.conn == nil {
+	p.cmu.Lock()
+	c := p.conn
+	p.conn, p.closed = nil, true
+	p.cmu.Unlock()
+	if c == nil {
 		return nil
 	}
-	err := p.conn.Close()
-	p.conn = nil
-	p.gsr = 0
-	return err
+	return c.Close()
 }
 
+// dropLocked closes the link after it failed; the next job dials again.
+// Callers hold mu.
+func (p *ConnPrinter) dropLocked() {
+	p.cmu.Lock()
+	c := p.conn
+	p.conn = nil
+	p.cmu.Unlock()
+	p.gsr = 0
+	if c != nil {
+		_ = c.Close() // already broken: its close error says nothing new
+	}
+}
+
+// connLocked returns the link, dialling if there is none. Callers hold mu.
 func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
-	if p.conn != nil {
-		return p.conn, nil
+	p.cmu.Lock()
+	c, closed := p.conn, p.closed
+	p.cmu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
+	}
+	if c != nil {
+		return c, nil
 	}
 	c, err := p.dial(ctx)
 	if err != nil {
 		return nil, err
+	}
+	p.cmu.Lock()
+	defer p.cmu.Unlock()
+	if p.closed { // closed while dialling
+		_ = c.Close()
+		return nil, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
 	}
 	p.conn = c
 	return c, nil
@@ -89,6 +117,9 @@ func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
 // reasonFor classifies a link error.
 func reasonFor(err error) Reason {
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The caller stopped waiting (the link's error is then a timeout).
+		return ReasonNoConfirmation
 	case errors.Is(err, transport.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return ReasonTimeout
 	case errors.Is(err, transport.ErrUnsupported), errors.Is(err, ErrNotStatus):
@@ -106,6 +137,7 @@ func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
 		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
 	}
 	s := newSession(ctx, c, p.opt, &p.gsr)
+	defer s.end()
 	readable := true
 	if !p.opt.NoPrecheck {
 		st, err := s.status()
@@ -149,7 +181,9 @@ func (p *ConnPrinter) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	st, err := newSession(ctx, c, p.opt, &p.gsr).status()
+	s := newSession(ctx, c, p.opt, &p.gsr)
+	defer s.end()
+	st, err := s.status()
 	if err != nil && !errors.Is(err, transport.ErrUnsupported) && !errors.Is(err, ErrNotStatus) {
 		p.dropLocked()
 	}
@@ -163,10 +197,31 @@ type session struct {
 	opt ConnOptions
 	gsr *int // outstanding GS r requests on the link
 	buf [1]byte
+	// stop detaches the cancellation hook.
+	stop func() bool
 }
 
 func newSession(ctx context.Context, c transport.Conn, opt ConnOptions, gsr *int) *session {
-	return &session{ctx: ctx, c: c, opt: opt, gsr: gsr}
+	s := &session{ctx: ctx, c: c, opt: opt, gsr: gsr}
+	// Deadlines also end calls already blocked, so a cancelled ctx ends a
+	// blocked Write or Read through them.
+	s.stop = context.AfterFunc(ctx, func() {
+		now := time.Now()
+		_ = c.SetReadDeadline(now)
+		_ = c.SetWriteDeadline(now)
+	})
+	return s
+}
+
+// end detaches the session from its ctx.
+func (s *session) end() { s.stop() }
+
+// ctxErr adds ctx's error to a link error caused by its cancellation.
+func (s *session) ctxErr(err error) error {
+	if cerr := s.ctx.Err(); err != nil && cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
 }
 
 // deadline is the earlier of ctx's deadline and now+d.
@@ -178,22 +233,27 @@ func (s *session) deadline(d time.Duration) time.Time {
 	return t
 }
 
+// write writes b by ctx's deadline, or the transport's timeout without one.
 func (s *session) write(b []byte) (int, error) {
-	if dl, ok := s.ctx.Deadline(); ok {
-		if err := s.c.SetWriteDeadline(dl); err != nil {
-			return 0, err
-		}
-		defer s.c.SetWriteDeadline(time.Time{})
+	dl, _ := s.ctx.Deadline()
+	if err := s.c.SetWriteDeadline(dl); err != nil {
+		return 0, err
 	}
-	return s.c.Write(b)
+	// Checked after setting the deadline: a cancellation that came before
+	// had its past deadline overwritten.
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := s.c.Write(b)
+	return n, s.ctxErr(err)
 }
 
 // readByte reads one byte by the deadline.
 func (s *session) readByte(dl time.Time) (byte, error) {
-	if err := s.ctx.Err(); err != nil {
+	if err := s.c.SetReadDeadline(dl); err != nil {
 		return 0, err
 	}
-	if err := s.c.SetReadDeadline(dl); err != nil {
+	if err := s.ctx.Err(); err != nil {
 		return 0, err
 	}
 	for {
@@ -202,20 +262,29 @@ func (s *session) readByte(dl time.Time) (byte, error) {
 			return s.buf[0], nil
 		}
 		if err != nil {
-			return 0, err
+			return 0, s.ctxErr(err)
 		}
 	}
 }
 
 // drain discards bytes already waiting (stale answers, ASB, XON/XOFF).
 func (s *session) drain() error {
+	asb := 0 // bytes left of an ASB packet: they look like GS r answers
 	for i := 0; i < 4096; i++ {
 		b, err := s.readByte(time.Now().Add(time.Millisecond))
-		if errors.Is(err, transport.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+		if s.ctx.Err() == nil && (errors.Is(err, transport.ErrTimeout) || errors.Is(err, context.DeadlineExceeded)) {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		switch {
+		case asb > 0:
+			asb--
+			continue
+		case b&asbMask == asbFixed:
+			asb = 3
+			continue
 		}
 		if b&gsrMask == 0 && *s.gsr > 0 {
 			*s.gsr-- // a late GS r answer: it is accounted for

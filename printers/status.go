@@ -50,7 +50,9 @@ func DecodeRealtime(s *Status, n int, b byte) error {
 		s.AutoRecoverable = bit(6)
 	case 4: // roll paper sensor
 		s.PaperNearEnd = bit(2) || bit(3)
-		s.PaperEnd = bit(5) || bit(6)
+		if bit(5) || bit(6) { // merged: DLE EOT 2 bit 5 may have said so
+			s.PaperEnd = true
+		}
 	default:
 		return fmt.Errorf("printers: DLE EOT %d: no such status", n)
 	}

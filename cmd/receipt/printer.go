@@ -257,7 +257,7 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if d.Serial != "" {
 			detail += " serial " + d.Serial
 		}
-		list = append(list, entry{"usb", d.Addr, detail})
+		list = append(list, entry{"usb", d.Address, detail})
 	}
 	ports, err := serial.Ports()
 	if err != nil {

@@ -3,10 +3,12 @@ package tcp_test
 import (
 	"bytes"
 	"context"
-	"flag"
+	"errors"
 	"io"
 	"net"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,38 +19,70 @@ import (
 	"github.com/secuprint/receipt/transport/tcp"
 )
 
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+// peer is a printer on 127.0.0.1: serve runs for each accepted connection
+// (numbered from 0).
+type peer struct {
+	addr    transport.TCPAddress
+	accepts atomic.Int32
+}
 
-// listen starts a one-connection peer running serve.
-func listen(t testing.TB, serve func(net.Conn)) transport.TCPAddress {
+func listen(t testing.TB, serve func(i int, c net.Conn)) *peer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	p := &peer{}
+	wg.Add(1)
 	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			i := int(p.accepts.Add(1)) - 1
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				serve(i, c)
+			}()
 		}
-		defer c.Close()
-		serve(c)
 	}()
-	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	p, _ := strconv.Atoi(port)
-	return transport.TCPAddress{Host: host, Port: p, Timeout: 2 * time.Second}
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	p.addr = transport.TCPAddress{Host: host, Port: n, Timeout: 2 * time.Second}
+	return p
+}
+
+// within fails the test if f takes longer than d: nothing may hang.
+func within(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still blocked after %v", d)
+	}
 }
 
 func TestWriteAndReadBack(t *testing.T) {
 	got := make(chan []byte, 1)
-	a := listen(t, func(c net.Conn) {
+	p := listen(t, func(_ int, c net.Conn) {
 		buf := make([]byte, 5)
 		io.ReadFull(c, buf)
 		got <- buf
 		c.Write([]byte{0x12})
+		io.Copy(io.Discard, c)
 	})
-	c, err := tcp.Dial(context.Background(), a)
+	c, err := tcp.Dial(context.Background(), p.addr)
 	require.NoError(t, err)
 	defer c.Close()
-	assert.Equal(t, "tcp://"+net.JoinHostPort(a.Host, strconv.Itoa(a.Port)), c.Name())
+	assert.Equal(t, "tcp://127.0.0.1:"+strconv.Itoa(p.addr.Port)+"?timeout=2s", c.Name())
 	n, err := c.Write([]byte("hello"))
 	require.NoError(t, err)
 	assert.Equal(t, 5, n)
@@ -59,82 +93,338 @@ func TestWriteAndReadBack(t *testing.T) {
 	assert.Equal(t, []byte("hello"), <-got)
 }
 
-func TestErrors(t *testing.T) {
-	t.Run("refused", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addr := ln.Addr().(*net.TCPAddr)
-		ln.Close()
-		_, err = tcp.Dial(context.Background(), transport.TCPAddress{Host: "127.0.0.1", Port: addr.Port})
-		assert.ErrorIs(t, err, transport.ErrNotFound)
-	})
-	t.Run("peer closes mid-job", func(t *testing.T) {
-		a := listen(t, func(c net.Conn) {
-			io.CopyN(io.Discard, c, 100)
-			c.(*net.TCPConn).SetLinger(0) // reset, like a printer losing power
+func TestDialErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		addr transport.TCPAddress
+		want error
+	}{
+		{"refused", context.Background(), transport.TCPAddress{Host: "127.0.0.1", Port: closedPort}, transport.ErrNotFound},
+		{"cancelled", cancelled, transport.TCPAddress{Host: "127.0.0.1", Port: closedPort}, context.Canceled},
+		{"no host", context.Background(), transport.TCPAddress{Port: 9100}, transport.ErrInvalidAddress},
+		{"bad port", context.Background(), transport.TCPAddress{Host: "127.0.0.1", Port: 70000}, transport.ErrInvalidAddress},
+		{"negative timeout", context.Background(), transport.TCPAddress{Host: "127.0.0.1", Timeout: -1}, transport.ErrInvalidAddress},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := tcp.Dial(tt.ctx, tt.addr)
+			assert.ErrorIs(t, err, tt.want)
 		})
-		c, err := tcp.Dial(context.Background(), a)
-		require.NoError(t, err)
-		defer c.Close()
-		var werr error
+	}
+}
+
+func TestPeerClosesMidJob(t *testing.T) {
+	received := make(chan int64, 1)
+	p := listen(t, func(_ int, c net.Conn) {
+		n, _ := io.CopyN(io.Discard, c, 100<<10)
+		c.(*net.TCPConn).SetLinger(0) // reset, like a printer losing power
+		received <- n
+	})
+	c, err := tcp.Dial(context.Background(), p.addr)
+	require.NoError(t, err)
+	defer c.Close()
+	var sent int
+	var werr error
+	within(t, 10*time.Second, func() {
+		block := bytes.Repeat([]byte("x"), 64<<10)
 		for i := 0; i < 1000 && werr == nil; i++ {
-			_, werr = c.Write(bytes.Repeat([]byte("x"), 4096))
+			var n int
+			n, werr = c.Write(block)
+			sent += n
 		}
-		assert.ErrorIs(t, werr, transport.ErrDisconnected)
 	})
-	t.Run("printer stops reading", func(t *testing.T) {
-		stop := make(chan struct{})
-		t.Cleanup(func() { close(stop) })
-		a := listen(t, func(c net.Conn) { <-stop })
-		c, err := tcp.Dial(context.Background(), a)
-		require.NoError(t, err)
-		defer c.Close()
-		require.NoError(t, c.SetWriteDeadline(time.Now().Add(200*time.Millisecond)))
-		n, err := c.Write(make([]byte, 64<<20))
-		assert.ErrorIs(t, err, transport.ErrTimeout, "the write deadline fires")
-		assert.Greater(t, n, 0, "the count says how much the socket took")
-		assert.Less(t, n, 64<<20)
-	})
-	t.Run("read timeout", func(t *testing.T) {
-		stop := make(chan struct{})
-		t.Cleanup(func() { close(stop) })
-		a := listen(t, func(c net.Conn) { <-stop })
-		a.Timeout = 50 * time.Millisecond
+	assert.ErrorIs(t, werr, transport.ErrDisconnected)
+	assert.GreaterOrEqual(t, int64(sent), <-received, "the count covers what the printer got")
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, transport.ErrDisconnected)
+}
+
+func TestPrinterStopsReading(t *testing.T) {
+	stop := make(chan struct{})
+	p := listen(t, func(_ int, c net.Conn) { <-stop })
+	defer close(stop)
+	tests := []struct {
+		name     string
+		timeout  time.Duration
+		deadline time.Duration
+	}{
+		{"write deadline", time.Minute, 100 * time.Millisecond},
+		{"per-chunk timeout from the address", 100 * time.Millisecond, 0},
+	}
+	// More than the socket buffers on both ends can take (up to 4 MiB and
+	// 32 MiB by default on Linux); made before any deadline is set.
+	job := make([]byte, 64<<20)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := p.addr
+			a.Timeout = tt.timeout
+			c, err := tcp.Dial(context.Background(), a)
+			require.NoError(t, err)
+			defer c.Close()
+			if tt.deadline > 0 {
+				require.NoError(t, c.SetWriteDeadline(time.Now().Add(tt.deadline)))
+			}
+			var n int
+			within(t, 10*time.Second, func() { n, err = c.Write(job) })
+			assert.ErrorIs(t, err, transport.ErrTimeout, "the deadline fires")
+			assert.Greater(t, n, 0, "the count says how much the socket took")
+			assert.Less(t, n, len(job))
+		})
+	}
+}
+
+func TestReadTimeouts(t *testing.T) {
+	stop := make(chan struct{})
+	p := listen(t, func(_ int, c net.Conn) { <-stop })
+	defer close(stop)
+	t.Run("from the address", func(t *testing.T) {
+		a := p.addr
+		a.Timeout = 30 * time.Millisecond
 		c, err := tcp.Dial(context.Background(), a)
 		require.NoError(t, err)
 		defer c.Close()
 		_, err = c.Read(make([]byte, 1))
 		assert.ErrorIs(t, err, transport.ErrTimeout)
 	})
-	t.Run("peer hangs up", func(t *testing.T) {
-		a := listen(t, func(c net.Conn) {})
+	t.Run("deadline moved while blocked", func(t *testing.T) {
+		a := p.addr
+		a.Timeout = time.Minute
 		c, err := tcp.Dial(context.Background(), a)
 		require.NoError(t, err)
 		defer c.Close()
-		_, err = c.Read(make([]byte, 1))
-		assert.ErrorIs(t, err, transport.ErrDisconnected)
-		assert.ErrorIs(t, err, io.EOF)
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			c.SetReadDeadline(time.Now())
+		}()
+		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		assert.ErrorIs(t, err, transport.ErrTimeout)
 	})
-	t.Run("closed", func(t *testing.T) {
-		a := listen(t, func(c net.Conn) { io.Copy(io.Discard, c) })
-		c, err := tcp.Dial(context.Background(), a)
+	t.Run("close while blocked", func(t *testing.T) {
+		c, err := tcp.Dial(context.Background(), p.addr)
 		require.NoError(t, err)
-		require.NoError(t, c.Close())
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			c.Close()
+		}()
+		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		assert.ErrorIs(t, err, transport.ErrClosed)
 		_, err = c.Write([]byte("x"))
 		assert.ErrorIs(t, err, transport.ErrClosed)
 	})
 }
 
+func TestPeerHangsUp(t *testing.T) {
+	p := listen(t, func(int, net.Conn) {})
+	c, err := tcp.Dial(context.Background(), p.addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, transport.ErrDisconnected)
+	assert.ErrorIs(t, err, io.EOF)
+}
+
+// printer collects each connection's bytes; closeAfter(i) bytes end
+// connection i (0: the client ends it).
+type printer struct {
+	mu    sync.Mutex
+	conns [][]byte
+}
+
+func (pr *printer) serve(closeAfter func(i int) int64) func(int, net.Conn) {
+	return func(i int, c net.Conn) {
+		var buf bytes.Buffer
+		pr.mu.Lock()
+		for len(pr.conns) <= i {
+			pr.conns = append(pr.conns, nil)
+		}
+		pr.mu.Unlock()
+		var r io.Reader = c
+		if n := closeAfter(i); n > 0 {
+			r = io.LimitReader(c, n)
+		}
+		io.Copy(&buf, r)
+		c.Close() // before the bytes show: a test waiting for them sees the hang-up too
+		pr.mu.Lock()
+		pr.conns[i] = buf.Bytes()
+		pr.mu.Unlock()
+	}
+}
+
+func (pr *printer) got() []string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	var s []string
+	for _, b := range pr.conns {
+		s = append(s, string(b))
+	}
+	return s
+}
+
+func TestLinkDialsLazilyAndReplacesAStaleConnection(t *testing.T) {
+	pr := &printer{}
+	// The first connection is closed by the printer after job one, as
+	// printers close idle connections.
+	p := listen(t, pr.serve(func(i int) int64 {
+		if i == 0 {
+			return 4
+		}
+		return 0
+	}))
+	l, err := tcp.NewLink(p.addr)
+	require.NoError(t, err)
+	defer l.Close()
+	time.Sleep(10 * time.Millisecond)
+	assert.Zero(t, p.accepts.Load(), "nothing dialled before the first write")
+
+	_, err = l.Write([]byte("job1"))
+	require.NoError(t, err)
+	l.EndJob()
+	require.Eventually(t, func() bool { return len(pr.got()) == 1 && pr.got()[0] == "job1" }, 2*time.Second, time.Millisecond)
+
+	n, err := l.Write([]byte("job2"))
+	require.NoError(t, err, "a stale connection is replaced while nothing of the job went out")
+	assert.Equal(t, 4, n)
+	require.NoError(t, l.Close())
+	require.Eventually(t, func() bool { return len(pr.got()) == 2 && pr.got()[1] == "job2" }, 2*time.Second, time.Millisecond)
+	assert.Equal(t, []string{"job1", "job2"}, pr.got(), "each job exactly once")
+	assert.EqualValues(t, 2, p.accepts.Load())
+}
+
+func TestLinkNeverResendsAPartJob(t *testing.T) {
+	pr := &printer{}
+	p := listen(t, func(i int, c net.Conn) {
+		if i == 0 {
+			io.CopyN(io.Discard, c, 10)
+			c.(*net.TCPConn).SetLinger(0) // the printer resets mid-job
+			return
+		}
+		pr.serve(func(int) int64 { return 0 })(i, c)
+	})
+	l, err := tcp.NewLink(p.addr)
+	require.NoError(t, err)
+	defer l.Close()
+
+	_, err = l.Write([]byte("0123456789"))
+	require.NoError(t, err)
+	var werr error
+	within(t, 10*time.Second, func() {
+		for i := 0; i < 1000 && werr == nil; i++ {
+			_, werr = l.Write(bytes.Repeat([]byte("x"), 64<<10))
+		}
+	})
+	require.ErrorIs(t, werr, transport.ErrDisconnected)
+
+	_, err = l.Write([]byte("tail"))
+	assert.ErrorIs(t, err, transport.ErrDisconnected, "the rest of a cut job is refused")
+	assert.Contains(t, err.Error(), "EndJob")
+	assert.EqualValues(t, 1, p.accepts.Load(), "no redial inside a job")
+
+	l.EndJob()
+	_, err = l.Write([]byte("next"))
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	require.Eventually(t, func() bool { g := pr.got(); return len(g) == 2 && g[1] == "next" }, 2*time.Second, time.Millisecond)
+	assert.EqualValues(t, 2, p.accepts.Load())
+}
+
+func TestLinkReadsStatusAndKeepsPolledBytes(t *testing.T) {
+	p := listen(t, func(_ int, c net.Conn) {
+		b := make([]byte, 3)
+		io.ReadFull(c, b)     // DLE EOT 1
+		c.Write([]byte{0x16}) // answered, but read only after the next job starts
+		io.Copy(io.Discard, c)
+	})
+	l, err := tcp.NewLink(p.addr)
+	require.NoError(t, err)
+	defer l.Close()
+	require.NoError(t, l.Connect(context.Background()))
+	_, err = l.Write([]byte{0x10, 0x04, 0x01})
+	require.NoError(t, err)
+	l.EndJob()
+	time.Sleep(20 * time.Millisecond)
+	_, err = l.Write([]byte("job")) // the freshness check reads the answer
+	require.NoError(t, err)
+	b := make([]byte, 1)
+	_, err = l.Read(b)
+	require.NoError(t, err)
+	assert.Equal(t, byte(0x16), b[0], "bytes seen by the check are not lost")
+	assert.EqualValues(t, 1, p.accepts.Load())
+}
+
+func TestLinkErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	l, err := tcp.NewLink(transport.TCPAddress{Host: "127.0.0.1", Port: port})
+	require.NoError(t, err)
+	_, err = l.Write([]byte("x"))
+	assert.ErrorIs(t, err, transport.ErrNotFound)
+	require.NoError(t, l.Close())
+	_, err = l.Write([]byte("x"))
+	assert.ErrorIs(t, err, transport.ErrClosed)
+	_, err = l.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, transport.ErrClosed)
+	assert.ErrorIs(t, l.Close(), transport.ErrClosed)
+
+	_, err = tcp.NewLink(transport.TCPAddress{})
+	assert.ErrorIs(t, err, transport.ErrInvalidAddress)
+}
+
+func TestLinkCloseUnblocksRead(t *testing.T) {
+	stop := make(chan struct{})
+	p := listen(t, func(_ int, c net.Conn) { <-stop })
+	defer close(stop)
+	a := p.addr
+	a.Timeout = time.Minute
+	l, err := tcp.NewLink(a)
+	require.NoError(t, err)
+	require.NoError(t, l.Connect(context.Background()))
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		l.Close()
+	}()
+	within(t, 5*time.Second, func() { _, err = l.Read(make([]byte, 1)) })
+	assert.True(t, errors.Is(err, transport.ErrClosed), "%v", err)
+}
+
+// BenchmarkWrite is the loopback throughput of a Conn.
 func BenchmarkWrite(b *testing.B) {
-	a := listen(b, func(c net.Conn) { io.Copy(io.Discard, c) })
-	c, err := tcp.Dial(context.Background(), a)
+	p := listen(b, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
+	c, err := tcp.Dial(context.Background(), p.addr)
 	require.NoError(b, err)
 	defer c.Close()
 	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
 	b.SetBytes(int64(len(job)))
+	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.Write(job); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLinkJob is one job through a Link: the freshness check on the
+// idle connection, the write, EndJob.
+func BenchmarkLinkJob(b *testing.B) {
+	p := listen(b, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
+	l, err := tcp.NewLink(p.addr)
+	require.NoError(b, err)
+	defer l.Close()
+	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
+	b.SetBytes(int64(len(job)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Write(job); err != nil {
+			b.Fatal(err)
+		}
+		l.EndJob()
 	}
 }

@@ -1,0 +1,46 @@
+//go:build !windows
+
+package serial
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Ports lists candidate printer ports: USB-serial adapters (/dev/ttyUSB*),
+// CDC-ACM printers (/dev/ttyACM*), their stable /dev/serial/by-id/ links,
+// then on-board ports (/dev/ttyS*) that have a UART behind them (the kernel
+// creates ttyS0..31 whether or not the hardware exists).
+func Ports() ([]string, error) { return ports("/dev", "/sys/class/tty") }
+
+// ports is Ports with its roots as parameters, for tests.
+func ports(dev, sys string) ([]string, error) {
+	var out []string
+	for _, pat := range []string{"ttyUSB*", "ttyACM*", "serial/by-id/*", "ttyS*"} {
+		m, err := filepath.Glob(filepath.Join(dev, pat))
+		if err != nil {
+			return nil, fmt.Errorf("serial: ports: %w", err)
+		}
+		sortNatural(m)
+		for _, p := range m {
+			if pat == "ttyS*" && !hasUART(sys, filepath.Base(p)) {
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// hasUART reports whether sysfs knows a UART behind an on-board port: its
+// type is 0 (PORT_UNKNOWN) when there is none. Without sysfs the port is
+// kept.
+func hasUART(sys, name string) bool {
+	b, err := os.ReadFile(filepath.Join(sys, name, "type"))
+	if err != nil {
+		return true
+	}
+	return !bytes.Equal(bytes.TrimSpace(b), []byte("0"))
+}
