@@ -42,10 +42,26 @@ type ConnPrinter struct {
 	cmu    sync.Mutex
 	conn   transport.Conn
 	closed bool
-	// gsr counts GS r requests still unanswered on conn: a job that failed
-	// while held in the printer's buffer gets its answer after recovery,
-	// in the middle of a later conversation, where it must not be mistaken.
+	out    pending
+}
+
+// pending is what the link still owes: answers come in request order, so
+// an answer that was not waited for arrives later, in the middle of another
+// conversation, where it must not be mistaken for that one's own.
+type pending struct {
+	// gsr: GS r requests unanswered. A job that failed while held in the
+	// printer's buffer gets its answer after recovery.
 	gsr int
+	// rt: DLE EOT requests unanswered. A confirmation that arrives while a
+	// poll is outstanding leaves the poll's answer on the way.
+	rt int
+	// junk: a byte that is no answer came, so the link is drained before the
+	// next conversation. Otherwise the counts suffice and no time is spent
+	// listening for stale bytes.
+	junk bool
+	// mute: the link cannot read (a write-only device file); nothing is
+	// asked on it, so no request bytes land on paper.
+	mute bool
 }
 
 // NewConnPrinter returns a printer that dials on first use.
@@ -83,7 +99,7 @@ func (p *ConnPrinter) dropLocked() {
 	c := p.conn
 	p.conn = nil
 	p.cmu.Unlock()
-	p.gsr = 0
+	p.out = pending{}
 	if c != nil {
 		_ = c.Close() // already broken: its close error says nothing new
 	}
@@ -111,6 +127,9 @@ func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
 		return nil, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
 	}
 	p.conn = c
+	// Whatever a fresh link holds (an earlier program's answers, ASB, line
+	// noise at power-up) is drained once before the first conversation.
+	p.out = pending{junk: true}
 	return c, nil
 }
 
@@ -136,11 +155,17 @@ func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
 	if err != nil {
 		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
 	}
-	s := newSession(ctx, c, p.opt, &p.gsr)
+	s := newSession(ctx, c, p.opt, &p.out)
 	defer s.end()
 	readable := true
-	if !p.opt.NoPrecheck {
-		st, err := s.status()
+	if err := s.settle(); err != nil {
+		p.dropLocked()
+		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+	}
+	if p.out.mute {
+		readable = false
+	} else if !p.opt.NoPrecheck {
+		st, err := s.precheck()
 		switch {
 		case errors.Is(err, transport.ErrUnsupported):
 			readable = false
@@ -181,8 +206,15 @@ func (p *ConnPrinter) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	s := newSession(ctx, c, p.opt, &p.gsr)
+	s := newSession(ctx, c, p.opt, &p.out)
 	defer s.end()
+	if err := s.settle(); err != nil {
+		p.dropLocked()
+		return Status{}, err
+	}
+	if p.out.mute {
+		return Status{}, s.muteErr()
+	}
 	st, err := s.status()
 	if err != nil && !errors.Is(err, transport.ErrUnsupported) && !errors.Is(err, ErrNotStatus) {
 		p.dropLocked()
@@ -195,14 +227,14 @@ type session struct {
 	ctx context.Context
 	c   transport.Conn
 	opt ConnOptions
-	gsr *int // outstanding GS r requests on the link
+	out *pending
 	buf [1]byte
 	// stop detaches the cancellation hook.
 	stop func() bool
 }
 
-func newSession(ctx context.Context, c transport.Conn, opt ConnOptions, gsr *int) *session {
-	s := &session{ctx: ctx, c: c, opt: opt, gsr: gsr}
+func newSession(ctx context.Context, c transport.Conn, opt ConnOptions, out *pending) *session {
+	s := &session{ctx: ctx, c: c, opt: opt, out: out}
 	// Deadlines also end calls already blocked, so a cancelled ctx ends a
 	// blocked Write or Read through them.
 	s.stop = context.AfterFunc(ctx, func() {
@@ -267,7 +299,27 @@ func (s *session) readByte(dl time.Time) (byte, error) {
 	}
 }
 
-// drain discards bytes already waiting (stale answers, ASB, XON/XOFF).
+// settle drains the link when a foreign byte was seen on it.
+func (s *session) settle() error {
+	if !s.out.junk {
+		return nil
+	}
+	s.out.junk = false
+	err := s.drain()
+	if errors.Is(err, transport.ErrUnsupported) {
+		s.out.mute = true
+		return nil
+	}
+	return err
+}
+
+// muteErr is the error of a conversation on a link that cannot read.
+func (s *session) muteErr() error {
+	return fmt.Errorf("printers: %s: reading status: %w", s.c.Name(), transport.ErrUnsupported)
+}
+
+// drain discards bytes already waiting (stale answers, ASB, XON/XOFF,
+// noise), counting the answers among them.
 func (s *session) drain() error {
 	asb := 0 // bytes left of an ASB packet: they look like GS r answers
 	for i := 0; i < 4096; i++ {
@@ -281,33 +333,59 @@ func (s *session) drain() error {
 		switch {
 		case asb > 0:
 			asb--
-			continue
 		case b&asbMask == asbFixed:
 			asb = 3
-			continue
-		}
-		if b&gsrMask == 0 && *s.gsr > 0 {
-			*s.gsr-- // a late GS r answer: it is accounted for
+		case b&gsrMask == 0 && s.out.gsr > 0:
+			s.out.gsr-- // a late GS r answer: it is accounted for
+		case IsRealtimeStatus(b) && s.out.rt > 0:
+			s.out.rt--
 		}
 	}
 	return nil
 }
 
+// ask sends DLE EOT n.
+func (s *session) ask(n int) error {
+	if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
+		return err
+	}
+	s.out.rt++
+	return nil
+}
+
+// query asks DLE EOT n and merges its answer into st.
+func (s *session) query(st *Status, n int) error {
+	if err := s.ask(n); err != nil {
+		return err
+	}
+	b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
+	if err != nil {
+		return err
+	}
+	return DecodeRealtime(st, n, b)
+}
+
 // status asks DLE EOT 1–4 in turn.
 func (s *session) status() (Status, error) {
-	if err := s.drain(); err != nil {
-		return Status{}, err
-	}
 	var st Status
 	for n := 1; n <= 4; n++ {
-		if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
+		if err := s.query(&st, n); err != nil {
 			return st, err
 		}
-		b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
-		if err != nil {
-			return st, err
-		}
-		if err := DecodeRealtime(&st, n, b); err != nil {
+	}
+	return st, nil
+}
+
+// precheck asks DLE EOT 1, and 2–4 only when the printer is offline: every
+// condition that keeps a printer from printing takes it offline, so the
+// usual case costs one round trip before the job.
+func (s *session) precheck() (Status, error) {
+	var st Status
+	if err := s.query(&st, 1); err != nil || st.Online {
+		return st, err
+	}
+	for n := 2; n <= 4; n++ {
+		if err := s.query(&st, n); err != nil {
 			return st, err
 		}
 	}
@@ -323,10 +401,16 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 			return 0, err
 		}
 		switch {
-		case b&gsrMask == 0 && *s.gsr > 1, b&gsrMask == 0 && *s.gsr == 1 && !want(b):
-			*s.gsr-- // the late answer to an earlier job's GS r
+		case b&gsrMask == 0 && s.out.gsr > 1, b&gsrMask == 0 && s.out.gsr == 1 && !want(b):
+			s.out.gsr-- // the late answer to an earlier job's GS r
+			continue
+		case IsRealtimeStatus(b) && s.out.rt > 1:
+			s.out.rt-- // the answer to an earlier poll
 			continue
 		case want(b):
+			if IsRealtimeStatus(b) && s.out.rt > 0 {
+				s.out.rt--
+			}
 			return b, nil
 		case b == 0x11 || b == 0x13:
 			continue
@@ -338,6 +422,7 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 			}
 			continue
 		}
+		s.out.junk = true
 		return b, fmt.Errorf("printers: unexpected byte 0x%02X: %w", b, ErrNotStatus)
 	}
 }
@@ -348,7 +433,7 @@ func (s *session) confirm() Result {
 	if _, err := s.write([]byte{0x1D, 'r', 1}); err != nil {
 		return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
 	}
-	*s.gsr++
+	s.out.gsr++
 	end := s.deadline(s.opt.Timeout)
 	asked := false // a DLE EOT 1 is outstanding
 	var st Status
@@ -368,7 +453,7 @@ func (s *session) confirm() Result {
 				return s.why(st)
 			}
 		case err == nil:
-			*s.gsr-- // ours: answer() skipped the earlier ones
+			s.out.gsr-- // ours: answer() skipped the earlier ones
 			if err := DecodePaperSensor(&st, b); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
 			}
@@ -388,7 +473,7 @@ func (s *session) confirm() Result {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonTimeout,
 					Err: fmt.Errorf("printers: the printer stopped answering: %w", err)}
 			}
-			if _, err := s.write([]byte{0x10, 0x04, 1}); err != nil {
+			if err := s.ask(1); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
 			}
 			asked = true
@@ -401,12 +486,8 @@ func (s *session) confirm() Result {
 // why asks an offline printer for the cause: the job waits in its buffer,
 // so it did not print (and may print after recovery).
 func (s *session) why(st Status) Result {
-	for _, n := range []int{2, 3, 4} {
-		if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
-			break
-		}
-		b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
-		if err != nil || DecodeRealtime(&st, n, b) != nil {
+	for n := 2; n <= 4; n++ {
+		if s.query(&st, n) != nil {
 			break
 		}
 	}

@@ -17,7 +17,12 @@ import (
 // loaded machine never mistakes a slow goroutine for a stalled printer.
 var scripted = printers.ConnOptions{Timeout: 1500 * time.Millisecond, Poll: 150 * time.Millisecond}
 
-var precheck = []string{"DLE EOT 1", "DLE EOT 2", "DLE EOT 3", "DLE EOT 4"}
+// The check before a job: DLE EOT 1 says whether the printer can print;
+// only an offline printer is asked 2–4 for the cause.
+var (
+	readyCheck = []string{"DLE EOT 1"}
+	precheck   = []string{"DLE EOT 1", "DLE EOT 2", "DLE EOT 3", "DLE EOT 4"}
+)
 
 func with(base script, edit func(*script)) script {
 	edit(&base)
@@ -42,7 +47,7 @@ func TestConnPrinterFaults(t *testing.T) {
 		status  func(*testing.T, *printers.Status)
 	}{
 		{name: "printed", sc: ready, outcome: printers.OutcomePrinted, sent: len(job),
-			reqs: append(precheck, "GS r"),
+			reqs: append(readyCheck, "GS r"),
 			status: func(t *testing.T, s *printers.Status) {
 				assert.Equal(t, printers.Status{Online: true}, *s)
 			}},
@@ -58,7 +63,7 @@ func TestConnPrinterFaults(t *testing.T) {
 				s.before = append(append([]byte{}, asbReady...), xoff, xon)
 				s.stale = []byte{0xAB, 0x10, 0x00, xoff}
 			}),
-			outcome: printers.OutcomePrinted, sent: len(job), reqs: append(precheck, "GS r")},
+			outcome: printers.OutcomePrinted, sent: len(job), reqs: append(readyCheck, "GS r")},
 		{name: "paper end before the job", sc: with(ready, func(s *script) { s.fault = fault(paperOut) }),
 			outcome: printers.OutcomeFailed, reason: printers.ReasonPaperEnd, sent: 0, reqs: precheck,
 			status: func(t *testing.T, s *printers.Status) {
@@ -75,7 +80,7 @@ func TestConnPrinterFaults(t *testing.T) {
 		{name: "paper end mid-job",
 			sc:      with(ready, func(s *script) { s.fault, s.faultAfter = fault(paperOut), 200 }),
 			outcome: printers.OutcomeFailed, reason: printers.ReasonPaperEnd, sent: len(job),
-			reqs: append(precheck, "GS r", "DLE EOT 1", "DLE EOT 2", "DLE EOT 3", "DLE EOT 4"),
+			reqs: append(readyCheck, "GS r", "DLE EOT 1", "DLE EOT 2", "DLE EOT 3", "DLE EOT 4"),
 			status: func(t *testing.T, s *printers.Status) {
 				assert.True(t, s.PaperEnd)
 				assert.False(t, s.Online)
@@ -89,22 +94,22 @@ func TestConnPrinterFaults(t *testing.T) {
 		{name: "no answer after the job",
 			sc:      with(ready, func(s *script) { s.silent, s.silentAfter = true, len(job) }),
 			outcome: printers.OutcomeUnknown, reason: printers.ReasonTimeout, sent: len(job),
-			reqs: append(precheck, "GS r", "DLE EOT 1")},
+			reqs: append(readyCheck, "GS r", "DLE EOT 1")},
 		{name: "answers status but never GS r", sc: with(ready, func(s *script) { s.noGSR = true }),
 			outcome: printers.OutcomeUnknown, reason: printers.ReasonNoConfirmation, sent: len(job)},
 		{name: "disconnect mid-job",
 			sc:      with(ready, func(s *script) { s.drop, s.dropAfter = true, 100 }),
 			outcome: printers.OutcomeUnknown, reason: printers.ReasonDisconnected, sent: -1},
 		{name: "disconnect during the status check",
-			sc:      with(ready, func(s *script) { s.dropAtRequest = 3 }),
+			sc:      with(ready, func(s *script) { s.fault, s.dropAtRequest = fault(coverOpen), 3 }),
 			outcome: printers.OutcomeFailed, reason: printers.ReasonDisconnected, sent: 0},
 		{name: "disconnect before the confirmation",
-			sc:      with(ready, func(s *script) { s.dropAtRequest = 5 }),
+			sc:      with(ready, func(s *script) { s.dropAtRequest = 2 }),
 			outcome: printers.OutcomeUnknown, reason: printers.ReasonDisconnected, sent: len(job)},
 		{name: "garbage status byte", sc: with(ready, func(s *script) { s.wrong = map[int]byte{1: 0xFF} }),
 			outcome: printers.OutcomeFailed, reason: printers.ReasonNoConfirmation, sent: 0, notStat: true,
 			reqs: []string{"DLE EOT 1"}},
-		{name: "fixed bits wrong in DLE EOT 3", sc: with(ready, func(s *script) { s.wrong = map[int]byte{3: 0x92} }),
+		{name: "fixed bits wrong in DLE EOT 3", sc: with(ready, func(s *script) { s.fault, s.wrong = fault(coverOpen), map[int]byte{3: 0x92} }),
 			outcome: printers.OutcomeFailed, reason: printers.ReasonNoConfirmation, sent: 0, notStat: true},
 		{name: "garbage confirmation byte", sc: with(ready, func(s *script) { s.gsr = 0xFF }),
 			outcome: printers.OutcomeUnknown, reason: printers.ReasonNoConfirmation, sent: len(job), notStat: true},

@@ -49,11 +49,12 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	}
 	p := NewConnPrinter(a.String(), dial, opt.Conn)
 	// Connect now so a wrong address fails here, not at the first job.
-	c, err := dial(ctx)
+	p.mu.Lock()
+	_, err = p.connLocked(ctx)
+	p.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	p.conn = c
 	return p, nil
 }
 

@@ -83,7 +83,20 @@ type Spool struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
+
+	writes  chan writeReq // to the committer
+	quit    chan struct{} // closed by Close
+	stopped chan struct{} // closed when the committer has ended
 }
+
+// writeReq is one change waiting for the committer.
+type writeReq struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how many changes share a transaction.
+const maxBatch = 1024
 
 // Open opens (creating) the spool file. Jobs found "printing" were cut off
 // by a crash mid-send and become "unknown".
@@ -92,10 +105,8 @@ func Open(path string) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	// A lone request should not wait long for company; under load the
-	// batch still fills (MaxBatchSize) and shares one fsync.
-	db.MaxBatchDelay = time.Millisecond
-	s := &Spool{db: db, now: time.Now, changed: make(chan struct{})}
+	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}),
+		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -129,11 +140,88 @@ func Open(path string) (*Spool, error) {
 		db.Close()
 		return nil, fmt.Errorf("spool: %w", err)
 	}
+	go s.commitLoop()
 	return s, nil
 }
 
-// Close closes the store.
-func (s *Spool) Close() error { return s.db.Close() }
+// ErrClosed reports a change attempted after Close.
+var ErrClosed = errors.New("spool: closed")
+
+// Close waits for the changes in progress and closes the store.
+func (s *Spool) Close() error {
+	select {
+	case <-s.quit:
+	default:
+		close(s.quit)
+	}
+	<-s.stopped
+	return s.db.Close()
+}
+
+// write applies fn durably, in a transaction shared with the changes that
+// arrive while the previous transaction is being written. Unlike bbolt's
+// Batch, a lone change is committed at once instead of waiting for
+// company: its latency is one commit, and under load the batches grow by
+// themselves. fn may run more than once (when another change in its batch
+// fails), so it must decide from the store each time.
+func (s *Spool) write(fn func(*bolt.Tx) error) error {
+	r := writeReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- r:
+	case <-s.quit:
+		return ErrClosed
+	}
+	return <-r.done
+}
+
+// commitLoop is the single writer.
+func (s *Spool) commitLoop() {
+	defer close(s.stopped)
+	batch := make([]writeReq, 0, maxBatch)
+	for {
+		select {
+		case r := <-s.writes:
+			batch = append(batch[:0], r)
+		case <-s.quit:
+			return
+		}
+	more: // whoever arrived meanwhile joins
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a batch in one transaction. A change that fails gets its
+// error alone and the others are tried again without it.
+func (s *Spool) commit(batch []writeReq) {
+	for len(batch) > 0 {
+		failed, ferr := -1, error(nil)
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for i, r := range batch {
+				if err := r.fn(tx); err != nil {
+					failed, ferr = i, err
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 { // committed, or the commit itself failed for all
+			for _, r := range batch {
+				r.done <- err
+			}
+			return
+		}
+		batch[failed].done <- ferr
+		batch = append(batch[:failed], batch[failed+1:]...)
+	}
+}
 
 // putJob stores j and keeps the queue index in step with its state.
 func putJob(tx *bolt.Tx, j Job) error {
@@ -173,13 +261,13 @@ func queueKey(printer, id string) []byte { return []byte(printer + "\x00" + id) 
 
 // Enqueue stores a job durably and returns it; when printer already has a
 // job with key, that job is returned with existing=true and nothing is
-// stored. Concurrent calls share one fsync (bbolt's Batch).
+// stored. Concurrent calls share one commit (see write).
 func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []string) (job Job, existing bool, err error) {
 	if key == "" {
 		return Job{}, false, errors.New("spool: empty idempotency key")
 	}
-	err = s.db.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this twice: decide from the store each time.
+	err = s.write(func(tx *bolt.Tx) error {
+		// write may run this twice: decide from the store each time.
 		existing = false
 		keys := tx.Bucket(bucketKeys)
 		k := []byte(printer + "\x00" + key)
@@ -277,7 +365,7 @@ func (s *Spool) List(printer string, state State, limit int) ([]Job, error) {
 // update applies f to a stored job durably.
 func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 	var j Job
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.write(func(tx *bolt.Tx) error {
 		var err error
 		if j, err = getJob(tx, id); err != nil {
 			return err

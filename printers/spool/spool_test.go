@@ -2,6 +2,7 @@ package spool
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/secuprint/receipt/printers"
 )
@@ -199,4 +201,55 @@ func BenchmarkEnqueueDurable(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "jobs/s")
+}
+
+// TestWriteBatches: changes that arrive while a commit is written share
+// the next one; one that fails gets its error alone and the rest commit.
+func TestWriteBatches(t *testing.T) {
+	s, _ := open(t)
+	errBoom := errors.New("boom")
+	hold := make(chan struct{})
+	first := make(chan struct{})
+	go func() {
+		// Holds the committer so the next changes queue up behind it.
+		_ = s.write(func(*bolt.Tx) error { close(first); <-hold; return nil })
+	}()
+	<-first
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.write(func(tx *bolt.Tx) error {
+				if i == 3 {
+					return errBoom
+				}
+				return tx.Bucket(bucketKeys).Put([]byte("k"+strconv.Itoa(i)), []byte("v"))
+			})
+		}()
+	}
+	time.Sleep(20 * time.Millisecond) // let them queue behind the held commit
+	close(hold)
+	wg.Wait()
+	for i, err := range errs {
+		if i == 3 {
+			assert.ErrorIs(t, err, errBoom)
+			continue
+		}
+		assert.NoError(t, err, i)
+	}
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		for i := range errs {
+			v := tx.Bucket(bucketKeys).Get([]byte("k" + strconv.Itoa(i)))
+			if i == 3 {
+				assert.Nil(t, v)
+			} else {
+				assert.Equal(t, []byte("v"), v, i)
+			}
+		}
+		return nil
+	}))
+	require.NoError(t, s.Close())
+	assert.ErrorIs(t, s.write(func(*bolt.Tx) error { return nil }), ErrClosed)
 }

@@ -215,8 +215,11 @@ type Device struct {
 	tickets  []Ticket
 	faultAt  map[int]Fault
 	onTicket func(Ticket)
-	fileBase int     // tickets already in OutDir from earlier runs
-	errs     []error // ticket files that could not be written, for Close
+	// rxOpen: a ticket's data has begun arriving and its cut has not.
+	rxOpen     bool
+	onRxTicket func(time.Time)
+	fileBase   int     // tickets already in OutDir from earlier runs
+	errs       []error // ticket files that could not be written, for Close
 
 	logMu     sync.Mutex // callers of event may hold mu or not
 	statusLog *os.File
@@ -276,6 +279,16 @@ func New(opt Options) (*Device, error) {
 func (d *Device) OnTicket(f func(Ticket)) {
 	d.mu.Lock()
 	d.onTicket = f
+	d.mu.Unlock()
+}
+
+// OnTicketStart sets a function called with the arrival time of each
+// ticket's first data byte (status traffic aside), as the link reads it:
+// what a host's latency to the printer is measured to. It runs outside
+// the device's lock and must not call Close.
+func (d *Device) OnTicketStart(f func(time.Time)) {
+	d.mu.Lock()
+	d.onRxTicket = f
 	d.mu.Unlock()
 }
 

@@ -441,6 +441,32 @@ func TestDLEENQ(t *testing.T) {
 	}
 }
 
+// TestTicketStart: the hook fires once per ticket, at its first data byte;
+// status traffic alone starts nothing.
+func TestTicketStart(t *testing.T) {
+	d := newDevice(t, virtual.Options{})
+	starts := make(chan time.Time, 10)
+	d.OnTicketStart(func(at time.Time) { starts <- at })
+	c := connect(t, d, "tcp")
+	before := time.Now()
+	send(t, c, []byte("\x10\x04\x01\x1dr\x01")) // status only
+	assert.Equal(t, []byte{0x12, 0x00}, ask(t, c, nil, 2))
+	assert.Empty(t, starts)
+	send(t, c, []byte("\x1b@Eins\n\x1dV\x07\x1dV\x01Zwei\n\x1dVA\x03"))
+	send(t, c, gsr1)
+	assert.Equal(t, []byte{0x00}, ask(t, c, nil, 1))
+	assert.Len(t, d.Tickets(), 2)
+	for i := 0; i < 2; i++ {
+		select {
+		case at := <-starts:
+			assert.False(t, at.Before(before))
+		case <-time.After(safety):
+			t.Fatalf("ticket %d: no start", i+1)
+		}
+	}
+	assert.Empty(t, starts, "the unknown cut mode (7) does not end the first ticket")
+}
+
 // TestTicketsAndFiles: every cut ends a ticket, counted exactly; status
 // traffic is not part of a ticket; files are numbered on after earlier runs.
 func TestTicketsAndFiles(t *testing.T) {

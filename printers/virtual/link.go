@@ -257,8 +257,23 @@ func (d *Device) nextRead(l *link, pending int) (size int, ok bool) {
 // data commands wait in l.held. It returns where the incomplete rest
 // begins and ends.
 func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (off, end int) {
+	arrived := time.Now()
+	var hook func(time.Time)
+	starts := 0    // tickets begun in this read
+	defer func() { // after the unlock below
+		for ; hook != nil && starts > 0; starts-- {
+			hook(arrived)
+		}
+	}()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	hook = d.onRxTicket
+	begin := func() {
+		if !d.rxOpen {
+			d.rxOpen = true
+			starts++
+		}
+	}
 	if d.dropLeft >= 0 && n > d.dropLeft {
 		n = d.dropLeft // the cable was pulled before the rest arrived
 	}
@@ -291,7 +306,15 @@ func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (o
 		case decode.OpTransmitStatus, decode.OpPrinterID, decode.OpASB, decode.OpCut, decode.OpLegacyCut, decode.OpPulse:
 			flush(off)
 			l.held.push(job{op: c.Op, arg: c.Arg(0), bad: c.Err != nil, raw: buf[off : off+m], from: l})
+			switch c.Op {
+			case decode.OpCut, decode.OpLegacyCut:
+				begin()
+				d.rxOpen = d.rxOpen && c.Err != nil // a cut the printer does not know cuts nothing
+			case decode.OpPulse:
+				begin()
+			}
 		default:
+			begin()
 			if run < 0 {
 				run = off
 			}
@@ -394,6 +417,7 @@ func (d *Device) hangUp(l *link) {
 	if d.owner == l {
 		d.owner = nil
 		d.queue.push(job{tear: true, from: l, arg: -1})
+		d.rxOpen = false
 	}
 	l.ended = true
 	delete(d.links, l)
