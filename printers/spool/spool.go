@@ -6,6 +6,7 @@
 package spool
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,10 +84,55 @@ type Spool struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
+	desks   map[string]*desk
 
 	writes  chan writeReq // to the committer
 	quit    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the committer has ended
+}
+
+// desk is where a printer's idle worker takes a job straight from Enqueue:
+// the job is stored "printing" in its enqueue transaction, which saves the
+// worker a commit before the first byte. Guarded by Spool.mu.
+type desk struct {
+	idle    bool     // the worker waits with its printer open, nothing queued
+	pending bool     // a claimed job is being committed
+	handed  *handoff // committed "printing", for the worker
+}
+
+type handoff struct {
+	job   Job
+	bytes []byte
+}
+
+func (s *Spool) deskLocked(printer string) *desk {
+	d := s.desks[printer]
+	if d == nil {
+		d = &desk{}
+		s.desks[printer] = d
+	}
+	return d
+}
+
+// claim takes an idle worker's desk for a job about to be stored.
+func (s *Spool) claim(printer string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deskLocked(printer)
+	if !d.idle || d.pending || d.handed != nil {
+		return false
+	}
+	d.idle, d.pending = false, true
+	return true
+}
+
+// hand settles a claim: h is the committed job, nil when none was stored.
+func (s *Spool) hand(printer string, h *handoff) {
+	s.mu.Lock()
+	d := s.deskLocked(printer)
+	d.pending, d.handed = false, h
+	s.mu.Unlock()
+	s.notify()
 }
 
 // writeReq is one change waiting for the committer.
@@ -101,11 +147,11 @@ const maxBatch = 1024
 // Open opens (creating) the spool file. Jobs found "printing" were cut off
 // by a crash mid-send and become "unknown".
 func Open(path string) (*Spool, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 64 << 20, NoFreelistSync: true})
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}),
+	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{},
 		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue} {
@@ -266,6 +312,7 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 	if key == "" {
 		return Job{}, false, errors.New("spool: empty idempotency key")
 	}
+	claimed := false // this job is to be handed to the idle worker
 	err = s.write(func(tx *bolt.Tx) error {
 		// write may run this twice: decide from the store each time.
 		existing = false
@@ -286,6 +333,11 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 		now := s.now()
 		job = Job{ID: idFor(seq), Printer: printer, Key: key, TransactionID: txID, State: Queued,
 			Size: len(bytes), Warnings: warnings, CreatedAt: now, UpdatedAt: now}
+		// Only a job with none queued ahead of it may skip the queue.
+		if claimed || (queueEmpty(tx, printer) && s.claim(printer)) {
+			claimed = true
+			job.State, job.Attempts = Printing, 1
+		}
 		if err := putJob(tx, job); err != nil {
 			return err
 		}
@@ -294,6 +346,13 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 		}
 		return keys.Put(k, []byte(job.ID))
 	})
+	if claimed {
+		var h *handoff
+		if err == nil && !existing {
+			h = &handoff{job: job, bytes: bytes}
+		}
+		s.hand(printer, h)
+	}
 	if err != nil {
 		return Job{}, false, fmt.Errorf("spool: enqueue: %w", err)
 	}
@@ -301,6 +360,13 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 		s.notify()
 	}
 	return job, existing, nil
+}
+
+// queueEmpty reports whether printer has no queued job.
+func queueEmpty(tx *bolt.Tx, printer string) bool {
+	prefix := []byte(printer + "\x00")
+	k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
+	return k == nil || !bytes.HasPrefix(k, prefix)
 }
 
 func getJob(tx *bolt.Tx, id string) (Job, error) {

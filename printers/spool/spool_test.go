@@ -143,6 +143,7 @@ func TestWorkerOutcomes(t *testing.T) {
 		{"paper end, then printed", []printers.Result{paperEnd, paperEnd}, Printed, 3},
 		{"lost mid-job", []printers.Result{{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 10}}, Unknown, 1},
 		{"printer error", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Failed, 1},
+		{"paper end mid-job: held in the printer", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd, Sent: 3}}, Unknown, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,4 +253,68 @@ func TestWriteBatches(t *testing.T) {
 	}))
 	require.NoError(t, s.Close())
 	assert.ErrorIs(t, s.write(func(*bolt.Tx) error { return nil }), ErrClosed)
+}
+
+// TestHandoff: a job for an idle worker is stored "printing" in its
+// enqueue commit and handed over; only one per idle spell, never past a
+// queued job; a handed job not begun when the worker stops is queued again.
+func TestHandoff(t *testing.T) {
+	s, path := open(t)
+	s.setIdle("p", true) // as an idle worker with its printer open
+	a, _, err := s.Enqueue("p", "a", "", []byte("A"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, Printing, a.State)
+	assert.Equal(t, 1, a.Attempts)
+	b, _, err := s.Enqueue("p", "b", "", []byte("B"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, Queued, b.State, "one handoff per idle spell")
+
+	s.setIdle("p", true)
+	c, _, err := s.Enqueue("p", "c", "", []byte("C"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, Queued, c.State, "b is queued ahead")
+
+	job, bytes, ok := s.takeHanded("p")
+	require.True(t, ok)
+	assert.Equal(t, a.ID, job.ID)
+	assert.Equal(t, []byte("A"), bytes)
+	_, _, ok = s.takeHanded("p")
+	assert.False(t, ok)
+
+	// Handed but not begun, then the worker stops: back in the queue.
+	_, _, err = s.Enqueue("q", "x", "", []byte("X"), nil)
+	require.NoError(t, err)
+	s.setIdle("q", true)
+	d, _, err := s.Enqueue("q", "d", "", []byte("D"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, Queued, d.State, "x is queued ahead")
+	require.NoError(t, s.closeDesk("q"))
+
+	s.setIdle("r", true)
+	e, _, err := s.Enqueue("r", "e", "", []byte("E"), nil)
+	require.NoError(t, err)
+	require.Equal(t, Printing, e.State)
+	require.NoError(t, s.closeDesk("r"))
+	got, err := s.Get(e.ID)
+	require.NoError(t, err)
+	assert.Equal(t, Queued, got.State)
+	assert.Zero(t, got.Attempts)
+	next, ok, err := s.next("r")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, e.ID, next.ID)
+
+	// A crash with a job handed: it comes back unknown, never printed
+	// silently (nothing may have been sent, but nobody can know).
+	s.setIdle("z", true)
+	f, _, err := s.Enqueue("z", "f", "", []byte("F"), nil)
+	require.NoError(t, err)
+	require.Equal(t, Printing, f.State)
+	require.NoError(t, s.Close())
+	s3, err := Open(path)
+	require.NoError(t, err)
+	defer s3.Close()
+	jobs, err := s3.List("z", Unknown, 0)
+	require.NoError(t, err)
+	assert.Len(t, jobs, 1)
 }

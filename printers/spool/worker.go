@@ -38,7 +38,7 @@ func retryable(r printers.Result) bool {
 // Run prints printer's jobs in order until ctx ends. open is called to get
 // the printer (again after it failed to open). The job in hand when ctx ends
 // finishes its attempt; a job not yet sent stays queued.
-func (s *Spool) Run(ctx context.Context, printer string, open func(context.Context) (printers.Printer, error), opt WorkerOptions) error {
+func (s *Spool) Run(ctx context.Context, printer string, open func(context.Context) (printers.Printer, error), opt WorkerOptions) (runErr error) {
 	if opt.Deadline <= 0 {
 		opt.Deadline = 10 * time.Minute
 	}
@@ -58,40 +58,52 @@ func (s *Spool) Run(ctx context.Context, printer string, open func(context.Conte
 			p.Close()
 		}
 	}()
+	defer func() {
+		if err := s.closeDesk(printer); err != nil && runErr == nil {
+			runErr = fmt.Errorf("spool: %s: %w", printer, err)
+		}
+	}()
 	backoff := opt.Backoff
 	for {
 		changed := s.Changed()
-		job, ok, err := s.next(printer)
-		if err != nil {
-			return fmt.Errorf("spool: %s: %w", printer, err)
-		}
-		if !ok {
-			select {
-			case <-changed:
-				continue
-			case <-ctx.Done():
-				return nil
+		job, bytes, handed := s.takeHanded(printer)
+		if !handed {
+			var ok bool
+			var err error
+			if job, ok, err = s.next(printer); err != nil {
+				return fmt.Errorf("spool: %s: %w", printer, err)
 			}
-		}
-		if p == nil {
-			if p, err = open(ctx); err != nil {
-				p = nil
-				log.Warn("printer not available", "printer", printer, "err", err)
-				if !s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), backoff, opt.Deadline) {
+			if !ok {
+				// Idle. With the printer open, the next job may come
+				// straight from Enqueue, already stored as printing.
+				s.setIdle(printer, p != nil)
+				select {
+				case <-changed:
+					s.setIdle(printer, false)
+					continue
+				case <-ctx.Done():
 					return nil
 				}
-				backoff = min(backoff*2, opt.MaxBackoff)
-				continue
 			}
-		}
-		bytes, err := s.Bytes(job.ID)
-		if err != nil {
-			return fmt.Errorf("spool: %s: %w", printer, err)
-		}
-		// Durably "printing" before the first byte leaves: a crash from
-		// here on makes the job unknown, never a silent second print.
-		if _, err := s.update(job.ID, func(j *Job) error { j.State, j.Reason = Printing, ""; j.Attempts++; return nil }); err != nil {
-			return fmt.Errorf("spool: %s: %w", printer, err)
+			if p == nil {
+				if p, err = open(ctx); err != nil {
+					p = nil
+					log.Warn("printer not available", "printer", printer, "err", err)
+					if !s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), backoff, opt.Deadline) {
+						return nil
+					}
+					backoff = min(backoff*2, opt.MaxBackoff)
+					continue
+				}
+			}
+			if bytes, err = s.Bytes(job.ID); err != nil {
+				return fmt.Errorf("spool: %s: %w", printer, err)
+			}
+			// Durably "printing" before the first byte leaves: a crash from
+			// here on makes the job unknown, never a silent second print.
+			if _, err := s.update(job.ID, func(j *Job) error { j.State, j.Reason = Printing, ""; j.Attempts++; return nil }); err != nil {
+				return fmt.Errorf("spool: %s: %w", printer, err)
+			}
 		}
 		start := time.Now()
 		// The attempt runs to its end even when ctx is cancelled: a job is
@@ -127,6 +139,12 @@ func (s *Spool) Run(ctx context.Context, printer string, open func(context.Conte
 				p.Close()
 				p = nil
 			}
+		case res.Sent > 0:
+			// The printer stopped with the job in its buffer (paper end,
+			// cover open mid-job): it prints the rest once it recovers, so
+			// "failed" would invite a second copy. A person checks.
+			s.finish(job.ID, Unknown, "held in the printer by "+res.Reason.String()+
+				": the rest prints when the printer recovers; check the receipt before reprinting", res.Sent)
 		default:
 			s.finish(job.ID, Failed, res.String(), res.Sent)
 		}
@@ -159,4 +177,50 @@ func (s *Spool) waitOrExpire(ctx context.Context, job Job, reason string, d, dea
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// setIdle says whether printer's worker waits for a job with its printer
+// open.
+func (s *Spool) setIdle(printer string, idle bool) {
+	s.mu.Lock()
+	s.deskLocked(printer).idle = idle
+	s.mu.Unlock()
+}
+
+// takeHanded takes the job Enqueue handed to printer's worker, if any.
+func (s *Spool) takeHanded(printer string) (Job, []byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.deskLocked(printer)
+	h := d.handed
+	if h == nil {
+		return Job{}, nil, false
+	}
+	d.handed = nil
+	return h.job, h.bytes, true
+}
+
+// closeDesk ends handoffs to printer's worker as it stops. A job handed
+// but not begun goes back to the queue: nothing of it was sent.
+func (s *Spool) closeDesk(printer string) error {
+	for {
+		s.mu.Lock()
+		d := s.deskLocked(printer)
+		d.idle = false
+		pending, changed := d.pending, s.changed
+		s.mu.Unlock()
+		if !pending {
+			break
+		}
+		<-changed // hand() notifies when the claim is settled
+	}
+	job, _, ok := s.takeHanded(printer)
+	if !ok {
+		return nil
+	}
+	_, err := s.update(job.ID, func(j *Job) error {
+		j.State, j.Attempts = Queued, j.Attempts-1
+		return nil
+	})
+	return err
 }
