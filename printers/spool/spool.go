@@ -8,10 +8,12 @@ package spool
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +72,9 @@ var (
 	bucketBytes = []byte("bytes") // id -> ESC/POS
 	bucketKeys  = []byte("keys")  // printer NUL key -> id
 	bucketQueue = []byte("queue") // printer NUL id -> nothing, for queued jobs
+	// printer NUL state -> number of jobs, kept in the transaction that
+	// changes a state, so counting costs nothing per job
+	bucketCounts = []byte("counts")
 )
 
 type record struct {
@@ -159,6 +164,16 @@ func Open(path string) (*Spool, error) {
 				return err
 			}
 		}
+		// The counts are recounted at every start: a spool written before
+		// they existed gets them too.
+		if tx.Bucket(bucketCounts) != nil {
+			if err := tx.DeleteBucket(bucketCounts); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CreateBucket(bucketCounts); err != nil {
+			return err
+		}
 		jobs := tx.Bucket(bucketJobs)
 		var cut []Job
 		err := jobs.ForEach(func(k, v []byte) error {
@@ -169,14 +184,14 @@ func Open(path string) (*Spool, error) {
 			if j.State == Printing {
 				cut = append(cut, j)
 			}
-			return nil
+			return count(tx, j.Printer, j.State, 1)
 		})
 		if err != nil {
 			return err
 		}
 		for _, j := range cut {
 			j.State, j.Reason, j.UpdatedAt = Unknown, "interrupted while printing: check the paper, then reprint or dismiss", s.now()
-			if err := putJob(tx, j); err != nil {
+			if err := putJob(tx, Printing, j); err != nil {
 				return err
 			}
 		}
@@ -269,11 +284,22 @@ func (s *Spool) commit(batch []writeReq) {
 	}
 }
 
-// putJob stores j and keeps the queue index in step with its state.
-func putJob(tx *bolt.Tx, j Job) error {
+// putJob stores j, which was in state old ("" for a new job), and keeps
+// the queue index and the counts in step with its state.
+func putJob(tx *bolt.Tx, old State, j Job) error {
 	v, err := json.Marshal(j)
 	if err != nil {
 		return err
+	}
+	if old != j.State {
+		if old != "" {
+			if err := count(tx, j.Printer, old, -1); err != nil {
+				return err
+			}
+		}
+		if err := count(tx, j.Printer, j.State, 1); err != nil {
+			return err
+		}
 	}
 	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
 		return err
@@ -283,6 +309,40 @@ func putJob(tx *bolt.Tx, j Job) error {
 		return q.Put(queueKey(j.Printer, j.ID), nil)
 	}
 	return q.Delete(queueKey(j.Printer, j.ID))
+}
+
+// count adds d to printer's number of jobs in state st.
+func count(tx *bolt.Tx, printer string, st State, d int64) error {
+	b := tx.Bucket(bucketCounts)
+	k := []byte(printer + "\x00" + string(st))
+	var n int64
+	if v := b.Get(k); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	n += d
+	if n <= 0 {
+		return b.Delete(k)
+	}
+	return b.Put(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// Counts returns how many jobs each printer has in each state.
+func (s *Spool) Counts() (map[string]map[State]int, error) {
+	out := map[string]map[State]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCounts).ForEach(func(k, v []byte) error {
+			printer, st, ok := strings.Cut(string(k), "\x00")
+			if !ok || len(v) != 8 {
+				return fmt.Errorf("spool: bad count %q", k)
+			}
+			if out[printer] == nil {
+				out[printer] = map[State]int{}
+			}
+			out[printer][State(st)] = int(binary.BigEndian.Uint64(v))
+			return nil
+		})
+	})
+	return out, err
 }
 
 func (s *Spool) notify() {
@@ -338,7 +398,7 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 			claimed = true
 			job.State, job.Attempts = Printing, 1
 		}
-		if err := putJob(tx, job); err != nil {
+		if err := putJob(tx, "", job); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bucketBytes).Put([]byte(job.ID), bytes); err != nil {
@@ -436,11 +496,12 @@ func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 		if j, err = getJob(tx, id); err != nil {
 			return err
 		}
+		old := j.State
 		if err := f(&j); err != nil {
 			return err
 		}
 		j.UpdatedAt = s.now()
-		return putJob(tx, j)
+		return putJob(tx, old, j)
 	})
 	if err == nil {
 		s.notify()

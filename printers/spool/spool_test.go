@@ -318,3 +318,32 @@ func TestHandoff(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, jobs, 1)
 }
+
+// TestCounts: the counts follow every state change, a batch member that
+// failed leaves no trace in them, and a restart recounts.
+func TestCounts(t *testing.T) {
+	s, path := open(t)
+	a, _, err := s.Enqueue("p", "a", "", []byte("A"), nil)
+	require.NoError(t, err)
+	_, _, err = s.Enqueue("p", "b", "", []byte("B"), nil)
+	require.NoError(t, err)
+	_, _, err = s.Enqueue("p", "b", "", []byte("B"), nil) // the same key: no new job
+	require.NoError(t, err)
+	_, _, err = s.Enqueue("q", "c", "", []byte("C"), nil)
+	require.NoError(t, err)
+	_, err = s.update(a.ID, func(j *Job) error { j.State = Printing; return nil })
+	require.NoError(t, err)
+	_, err = s.update(a.ID, func(j *Job) error { j.State = Printed; return errors.New("rolled back") })
+	require.Error(t, err)
+	got, err := s.Counts()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]map[State]int{"p": {Printing: 1, Queued: 1}, "q": {Queued: 1}}, got)
+
+	require.NoError(t, s.Close())
+	s2, err := Open(path)
+	require.NoError(t, err)
+	defer s2.Close()
+	got, err = s2.Counts()
+	require.NoError(t, err)
+	assert.Equal(t, map[string]map[State]int{"p": {Unknown: 1, Queued: 1}, "q": {Queued: 1}}, got, "printing was cut off by the stop")
+}

@@ -77,7 +77,6 @@ type Server struct {
 }
 
 type metrics struct {
-	jobs      *prometheus.CounterVec
 	printTime prometheus.Histogram
 	render    prometheus.Histogram
 	ready     *prometheus.GaugeVec
@@ -107,14 +106,13 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		s.registry = prometheus.NewRegistry()
 	}
 	s.metrics = metrics{
-		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_jobs_total", Help: "Jobs by final state and printer."}, []string{"printer", "state"}),
 		printTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_print_seconds", Help: "Time from sending a job to its confirmation.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
 		render: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_render_seconds", Help: "Time to parse and render a transaction.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
 		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
 	}
-	s.registry.MustRegister(s.metrics.jobs, s.metrics.printTime, s.metrics.render, s.metrics.ready)
+	s.registry.MustRegister(jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready)
 	s.routes()
 	return s, nil
 }
@@ -218,7 +216,6 @@ func (s *Server) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	go s.countFinals(ctx)
 	close(s.ready)
 	wg.Wait()
 	close(errs)
@@ -232,24 +229,27 @@ func (s *Server) Run(ctx context.Context) error {
 	return errors.Join(all...)
 }
 
-// countFinals keeps the jobs counter in step with the spool.
-func (s *Server) countFinals(ctx context.Context) {
-	seen := map[string]spool.State{}
-	for {
-		ch := s.spool.Changed()
-		jobs, err := s.spool.List("", "", 0)
-		if err == nil {
-			for _, j := range jobs {
-				if j.State.Final() && seen[j.ID] != j.State {
-					seen[j.ID] = j.State
-					s.metrics.jobs.WithLabelValues(j.Printer, string(j.State)).Inc()
-				}
+// jobsCollector reports the spool's jobs by printer and state at each
+// scrape, from counts the spool keeps as states change.
+type jobsCollector struct{ spool *spool.Spool }
+
+var jobsDesc = prometheus.NewDesc("receiptd_jobs", "Jobs in the spool by printer and state.", []string{"printer", "state"}, nil)
+
+func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+
+func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, err := c.spool.Counts()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
+		return
+	}
+	for printer, states := range counts {
+		for st, n := range states {
+			m, err := prometheus.NewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), printer, string(st))
+			if err != nil {
+				m = prometheus.NewInvalidMetric(jobsDesc, err)
 			}
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return
+			ch <- m
 		}
 	}
 }
@@ -379,14 +379,9 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
 		return
 	}
-	var wait time.Duration
-	if v := r.URL.Query().Get("wait"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > 60*time.Second {
-			writeError(w, http.StatusBadRequest, "bad_wait", "wait must be a duration up to 60s, e.g. 10s", nil)
-			return
-		}
-		wait = d
+	wait, ok := parseWait(w, r)
+	if !ok {
+		return
 	}
 	tx, ok := readTransaction(w, r)
 	if !ok {
@@ -433,11 +428,36 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, j)
 }
 
+// parseWait reads ?wait, how long a request may wait for a job's outcome.
+func parseWait(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
+	v := r.URL.Query().Get("wait")
+	if v == "" {
+		return 0, true
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 || d > 60*time.Second {
+		writeError(w, http.StatusBadRequest, "bad_wait", "wait must be a duration up to 60s, e.g. 10s", nil)
+		return 0, false
+	}
+	return d, true
+}
+
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	wait, ok := parseWait(w, r)
+	if !ok {
+		return
+	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
 		return
+	}
+	if wait > 0 && !j.State.Final() {
+		ctx, cancel := context.WithTimeout(r.Context(), wait)
+		defer cancel()
+		if got, err := s.spool.Wait(ctx, j.ID); err == nil {
+			j = got
+		}
 	}
 	writeJSON(w, http.StatusOK, j)
 }

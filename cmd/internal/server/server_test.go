@@ -93,6 +93,12 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	assert.Contains(t, body, `"copy": true`)
 	resp, _ = e.do(t, "GET", "/v1/jobs/j1000000000001/preview.png", "", "")
 	assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
+	for _, id := range []string{"j1000000000002", "j1000000000003"} {
+		_, body = e.do(t, "GET", "/v1/jobs/"+id+"?wait=5s", "", "")
+		require.Contains(t, body, `"state": "printed"`)
+	}
+	_, body = e.do(t, "GET", "/metrics", "", "")
+	assert.Contains(t, body, `receiptd_jobs{printer="front",state="printed"} 3`)
 }
 
 func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
