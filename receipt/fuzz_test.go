@@ -1,10 +1,15 @@
 package receipt
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/secuprint/receipt/escpos"
 )
@@ -75,6 +80,58 @@ func FuzzRender(f *testing.F) {
 					t.Fatalf("control %U in the text preview: %q", c, text)
 				}
 			}
+		}
+	})
+}
+
+// FuzzParseDifferential holds the single-pass parser to the encoding/json
+// one it replaced (parse_reference_test.go): the same transaction or the
+// same class of error, except where it is stricter on purpose.
+func FuzzParseDifferential(f *testing.F) {
+	addTestdataSeeds(f)
+	f.Add([]byte(`[{"type":"space","type":"space"}]`))
+	f.Add([]byte("[{\"type\":\"textline\",\"value\":{\"text\":\"\xff\"}}]"))
+	f.Add([]byte(`{"receipt":[{"value":{"text":"a"},"type":"text\u006cine"}],"merchant":{"CompanyName":"X"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := ParseTransaction(data)
+		want, wantErr := refParseTransaction(data)
+		strict := !jsontext.Value(data).IsValid() && json.Valid(data) // duplicate names or invalid UTF-8
+		switch {
+		case strict:
+			if err == nil || !errors.Is(err, ErrSyntax) {
+				t.Fatalf("duplicate names or invalid UTF-8 must be a syntax error, got %v", err)
+			}
+			return
+		case err == nil && wantErr == nil:
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("parsed differently:\n got %#v\nwant %#v", got, want)
+			}
+			return
+		case err == nil || wantErr == nil:
+			if errors.Is(err, ErrTooManyLines) || errors.Is(wantErr, ErrTooManyLines) {
+				return // counted before or after the lines' faults
+			}
+			t.Fatalf("got error %v, want %v", err, wantErr)
+		}
+		for _, sentinel := range []error{ErrSyntax, ErrNoReceipt, ErrUnknownType, ErrFieldType, ErrMissingField,
+			ErrUnknownField, ErrTooManyLines, ErrFieldTooLong, errNotAnObject} {
+			if errors.Is(err, sentinel) != errors.Is(wantErr, sentinel) {
+				if errors.Is(err, ErrTooManyLines) || errors.Is(wantErr, ErrTooManyLines) {
+					return
+				}
+				t.Fatalf("error class differs for %v:\n got %v\nwant %v", sentinel, err, wantErr)
+			}
+		}
+		var le, wantLE *LineError
+		if errors.As(err, &le) != errors.As(wantErr, &wantLE) {
+			t.Fatalf("line error differs:\n got %v\nwant %v", err, wantErr)
+		}
+		if le == nil {
+			return
+		}
+		// With several unknown names the old parser named a random one.
+		if le.Line != wantLE.Line || (le.Field != wantLE.Field && !errors.Is(err, ErrUnknownField)) {
+			t.Fatalf("located differently:\n got %v\nwant %v", err, wantErr)
 		}
 	})
 }

@@ -4,10 +4,13 @@ package receipt
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // LineType is the "type" of a receipt line.
@@ -102,83 +105,307 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // ParseTransaction reads a smart.transactions object, an object holding just
 // {"receipt": [...]}, or a bare receipt array.
+//
+// It reads the document in one pass and copies every string it keeps into
+// one allocation. It is stricter than encoding/json where leniency would
+// hide a fault: a duplicate name (which of the two should print?) and
+// invalid UTF-8 (which encoding/json silently replaces) are syntax errors.
 func ParseTransaction(data []byte) (*Transaction, error) {
-	data = bytes.TrimSpace(data)
-	tx := &Transaction{}
-	if len(data) > 0 && data[0] == '[' {
-		var err error
-		tx.Receipt, tx.Warnings, err = parseLines(data)
-		return tx, err
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, syntaxError(err)
-	}
-	if top == nil {
-		return nil, fmt.Errorf("receipt: %w", errNotAnObject)
-	}
-	for key, dst := range map[string]*string{
-		"object": &tx.Object, "id": &tx.ID, "status": &tx.Status, "trans_id": &tx.TransID,
-		"created": &tx.Created, "payment_method": &tx.PaymentMethod,
-	} {
-		*dst = optionalString(top[key])
-	}
-	if m, ok := top["merchant"]; ok {
-		var merchant struct {
-			CompanyName json.RawMessage `json:"companyname"`
-		}
-		if json.Unmarshal(m, &merchant) == nil {
-			tx.Merchant = optionalString(merchant.CompanyName)
+	data = bytes.TrimSpace(data) // more than JSON's whitespace, as it always was
+	p := parsers.Get().(*parser)
+	defer p.release()
+	tx, err := p.parse(data)
+	if err != nil && !errors.Is(err, ErrSyntax) {
+		// A fault in the content is reported only for a well-formed
+		// document: a syntax error anywhere comes first.
+		if serr := validate(data); serr != nil {
+			return nil, serr
 		}
 	}
-	raw, ok := top["receipt"]
-	if !ok || jsonKind(raw) == "null" {
-		return nil, fmt.Errorf("receipt: %w", ErrNoReceipt)
-	}
-	if jsonKind(raw) != "array" {
-		return nil, fmt.Errorf("receipt: %w: receipt is %s, want array", ErrFieldType, jsonKind(raw))
-	}
-	var err error
-	tx.Receipt, tx.Warnings, err = parseLines(raw)
 	if err != nil {
 		return nil, err
 	}
 	return tx, nil
 }
 
+// validate returns the syntax error of data, if any.
+func validate(data []byte) error {
+	d := jsontext.NewDecoder(bytes.NewReader(data))
+	if err := d.SkipValue(); err != nil {
+		return syntaxError(err)
+	}
+	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			err = errors.New("data after the document")
+		}
+		return syntaxError(err)
+	}
+	return nil
+}
+
+// parsers keeps parsers with their decoders' buffers warm.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// span locates a string in parser.arena.
+type span struct{ off, end int }
+
+// rawLine is a line whose strings are still spans.
+type rawLine struct {
+	typ                        LineType
+	caption, name, value, text span
+	decoration                 Decoration
+}
+
+type parser struct {
+	data    []byte
+	in      bytes.Buffer // data, which the decoder reads in place
+	dec     jsontext.Decoder
+	sub     bytes.Reader // a span of data for sub
+	subDec  jsontext.Decoder
+	arena   []byte // every kept string, back to back
+	lines   []rawLine
+	scratch []byte // an object name with escapes, unquoted
+
+	meta     [metaFields]span
+	warnings []Warning
+}
+
+func (p *parser) release() {
+	if cap(p.arena) > 1<<20 || cap(p.lines) > MaxLines { // keep no outsized buffers
+		p.arena, p.lines = nil, nil
+	}
+	p.data = nil
+	p.in.Reset()
+	p.warnings = nil
+	parsers.Put(p)
+}
+
+// The transaction's metadata fields, in Transaction order.
+const (
+	metaObject = iota
+	metaID
+	metaStatus
+	metaTransID
+	metaCreated
+	metaPaymentMethod
+	metaMerchant
+	metaFields
+)
+
+var metaNames = map[string]int{
+	"object": metaObject, "id": metaID, "status": metaStatus, "trans_id": metaTransID,
+	"created": metaCreated, "payment_method": metaPaymentMethod,
+}
+
+func (p *parser) parse(data []byte) (*Transaction, error) {
+	p.data = data
+	p.in.Reset()
+	p.in.Write(data)
+	p.dec.Reset(&p.in)
+	p.arena, p.lines = p.arena[:0], p.lines[:0]
+	p.meta = [metaFields]span{}
+
+	switch p.dec.PeekKind() {
+	case '[':
+		if err := p.receipt(); err != nil {
+			return nil, err
+		}
+	case '{':
+		if err := p.transaction(); err != nil {
+			return nil, err
+		}
+	case 'n':
+		return nil, fmt.Errorf("receipt: %w", errNotAnObject)
+	case 0: // not JSON
+		_, err := p.dec.ReadToken()
+		return nil, syntaxError(err)
+	default: // a string, number or boolean: as encoding/json, a syntax error
+		return nil, syntaxError(errNotAnObject)
+	}
+	if err := p.end(); err != nil {
+		return nil, err
+	}
+	return p.build(), nil
+}
+
+// end checks that nothing but whitespace follows the document.
+func (p *parser) end() error {
+	if _, err := p.dec.ReadToken(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			err = errors.New("data after the document")
+		}
+		return syntaxError(err)
+	}
+	return nil
+}
+
+// build makes the Transaction: one string holds all its text.
+func (p *parser) build() *Transaction {
+	text := string(p.arena)
+	str := func(s span) string { return text[s.off:s.end] }
+	tx := &Transaction{
+		Object: str(p.meta[metaObject]), ID: str(p.meta[metaID]), Status: str(p.meta[metaStatus]),
+		TransID: str(p.meta[metaTransID]), Created: str(p.meta[metaCreated]),
+		PaymentMethod: str(p.meta[metaPaymentMethod]), Merchant: str(p.meta[metaMerchant]),
+		Receipt:  make(Receipt, len(p.lines)),
+		Warnings: p.warnings,
+	}
+	for i, l := range p.lines {
+		tx.Receipt[i] = Line{Type: l.typ, Caption: str(l.caption), Name: str(l.name),
+			Value: str(l.value), Text: str(l.text), Decoration: l.decoration}
+	}
+	return tx
+}
+
 func syntaxError(err error) error {
 	return fmt.Errorf("receipt: %w: %v", ErrSyntax, err)
 }
 
-// optionalString returns a JSON string's value, or "" for anything else: the
-// transaction's metadata is informative, only the receipt lines are strict.
-func optionalString(raw json.RawMessage) string {
-	var s string
-	if jsonKind(raw) == "string" && json.Unmarshal(raw, &s) == nil {
-		return s
+// transaction reads the top-level object: the receipt strictly, the
+// metadata leniently (a non-string there is just empty).
+func (p *parser) transaction() error {
+	if _, err := p.dec.ReadToken(); err != nil { // {
+		return syntaxError(err)
 	}
-	return ""
+	seen := false
+	for p.dec.PeekKind() != '}' {
+		name, err := p.name(&p.dec)
+		if err != nil {
+			return err
+		}
+		switch field, meta := metaNames[string(name)]; {
+		case meta:
+			if err := p.optionalString(&p.meta[field]); err != nil {
+				return err
+			}
+		case string(name) == "merchant":
+			if err := p.merchant(); err != nil {
+				return err
+			}
+		case string(name) == "receipt":
+			seen = true
+			switch k := p.dec.PeekKind(); k {
+			case 'n':
+				seen = false
+				if err := p.dec.SkipValue(); err != nil {
+					return syntaxError(err)
+				}
+			case '[':
+				if err := p.receipt(); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("receipt: %w: receipt is %s, want array", ErrFieldType, kindName(k))
+			}
+		default:
+			if err := p.dec.SkipValue(); err != nil {
+				return syntaxError(err)
+			}
+		}
+	}
+	if _, err := p.dec.ReadToken(); err != nil { // }
+		return syntaxError(err)
+	}
+	if !seen {
+		return fmt.Errorf("receipt: %w", ErrNoReceipt)
+	}
+	return nil
 }
 
-func parseLines(data []byte) (Receipt, []Warning, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(data, &raws); err != nil {
-		return nil, nil, syntaxError(err)
-	}
-	if len(raws) > MaxLines {
-		return nil, nil, fmt.Errorf("receipt: %w: %d > %d", ErrTooManyLines, len(raws), MaxLines)
-	}
-	lines := make(Receipt, 0, len(raws))
-	var warnings []Warning
-	for i, raw := range raws {
-		l, w, err := parseLine(i, raw)
-		if err != nil {
-			return nil, nil, err
+// merchant reads merchant.companyname; its field name matches in any case,
+// as encoding/json matched it.
+func (p *parser) merchant() error {
+	if p.dec.PeekKind() != '{' {
+		if err := p.dec.SkipValue(); err != nil {
+			return syntaxError(err)
 		}
-		warnings = append(warnings, w...)
-		lines = append(lines, l)
+		return nil
 	}
-	return lines, warnings, nil
+	if _, err := p.dec.ReadToken(); err != nil {
+		return syntaxError(err)
+	}
+	for p.dec.PeekKind() != '}' {
+		name, err := p.name(&p.dec)
+		if err != nil {
+			return err
+		}
+		if !bytes.EqualFold(name, []byte("companyname")) {
+			if err := p.dec.SkipValue(); err != nil {
+				return syntaxError(err)
+			}
+			continue
+		}
+		if err := p.optionalString(&p.meta[metaMerchant]); err != nil {
+			return err
+		}
+	}
+	if _, err := p.dec.ReadToken(); err != nil {
+		return syntaxError(err)
+	}
+	return nil
+}
+
+// optionalString reads a value into dst if it is a string.
+func (p *parser) optionalString(dst *span) error {
+	v, err := p.dec.ReadValue()
+	if err != nil {
+		return syntaxError(err)
+	}
+	*dst = span{}
+	if v.Kind() == '"' {
+		if *dst, err = p.unquote(v); err != nil {
+			return syntaxError(err)
+		}
+	}
+	return nil
+}
+
+// name reads an object member's name. The bytes are valid until the next
+// read.
+func (p *parser) name(d *jsontext.Decoder) ([]byte, error) {
+	v, err := d.ReadValue()
+	if err != nil {
+		return nil, syntaxError(err)
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1], nil
+	}
+	if p.scratch, err = jsontext.AppendUnquote(p.scratch[:0], v); err != nil {
+		return nil, syntaxError(err)
+	}
+	return p.scratch, nil
+}
+
+// unquote appends a JSON string's value to the arena.
+func (p *parser) unquote(v jsontext.Value) (span, error) {
+	s := span{off: len(p.arena)}
+	var err error
+	if bytes.IndexByte(v, '\\') < 0 {
+		p.arena = append(p.arena, v[1:len(v)-1]...)
+	} else if p.arena, err = jsontext.AppendUnquote(p.arena, v); err != nil {
+		return span{}, err
+	}
+	s.end = len(p.arena)
+	return s, nil
+}
+
+// receipt reads the array of lines.
+func (p *parser) receipt() error {
+	if _, err := p.dec.ReadToken(); err != nil { // [
+		return syntaxError(err)
+	}
+	for i := 0; p.dec.PeekKind() != ']'; i++ {
+		if i == MaxLines {
+			return fmt.Errorf("receipt: %w: more than %d", ErrTooManyLines, MaxLines)
+		}
+		if err := p.line(i); err != nil {
+			return err
+		}
+	}
+	if _, err := p.dec.ReadToken(); err != nil { // ]
+		return syntaxError(err)
+	}
+	return nil
 }
 
 // fieldsOf lists the value fields each line type has.
@@ -189,82 +416,168 @@ var fieldsOf = [...][]string{
 	Space:     {},
 }
 
-func parseLine(i int, raw json.RawMessage) (Line, []Warning, error) {
+// A line's members are collected first and checked after, in a fixed
+// order, so the fault reported does not depend on the order of names.
+func (p *parser) line(i int) error {
 	lineErr := func(field string, err error) error { return &LineError{Line: i, Field: field, Err: err} }
-	if k := jsonKind(raw); k != "object" {
-		return Line{}, nil, lineErr("", fmt.Errorf("%w: line is %s, want object", ErrFieldType, k))
+	if k := p.dec.PeekKind(); k != '{' {
+		v, err := p.dec.ReadValue()
+		if err != nil {
+			return syntaxError(err)
+		}
+		return lineErr("", fmt.Errorf("%w: line is %s, want object", ErrFieldType, kindName(v.Kind())))
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return Line{}, nil, lineErr("", syntaxError(err))
+	if _, err := p.dec.ReadToken(); err != nil {
+		return syntaxError(err)
 	}
-	for key := range obj {
-		if key != "type" && key != "value" {
-			return Line{}, nil, lineErr(key, ErrUnknownField)
+	var typ jsontext.Value // in data, which stays put
+	var typeSeen, valueSeen bool
+	var valueSpan span
+	for p.dec.PeekKind() != '}' {
+		name, err := p.name(&p.dec)
+		if err != nil {
+			return err
+		}
+		switch string(name) {
+		case "type":
+			v, err := p.dec.ReadValue()
+			if err != nil {
+				return syntaxError(err)
+			}
+			end := int(p.dec.InputOffset())
+			typ, typeSeen = p.data[end-len(v):end], true
+		case "value":
+			v, err := p.dec.ReadValue()
+			if err != nil {
+				return syntaxError(err)
+			}
+			end := int(p.dec.InputOffset())
+			valueSpan, valueSeen = span{end - len(v), end}, true
+		default:
+			return lineErr(string(name), ErrUnknownField)
 		}
 	}
-	typeName, err := stringField(obj, "type", true)
-	if err != nil {
-		return Line{}, nil, lineErr("type", err)
-	}
-	var l Line
-	switch typeName {
-	case "separator":
-		l.Type = Separator
-	case "name-value":
-		l.Type = NameValue
-	case "textline":
-		l.Type = TextLine
-	case "space":
-		l.Type = Space
-	default:
-		return Line{}, nil, lineErr("type", fmt.Errorf("%w %q (want separator, name-value, textline or space)", ErrUnknownType, typeName))
+	if _, err := p.dec.ReadToken(); err != nil {
+		return syntaxError(err)
 	}
 
-	var value map[string]json.RawMessage
-	switch rawValue, ok := obj["value"]; {
-	case !ok || jsonKind(rawValue) == "null":
-		if l.Type != Space && l.Type != Separator {
-			return Line{}, nil, lineErr("value", ErrMissingField)
-		}
-	case jsonKind(rawValue) != "object":
-		return Line{}, nil, lineErr("value", fmt.Errorf("%w: %s, want object", ErrFieldType, jsonKind(rawValue)))
-	default:
-		if err := json.Unmarshal(rawValue, &value); err != nil {
-			return Line{}, nil, lineErr("value", syntaxError(err))
-		}
+	var l rawLine
+	switch {
+	case !typeSeen || typ.Kind() == 'n':
+		return lineErr("type", ErrMissingField)
+	case typ.Kind() != '"':
+		return lineErr("type", fmt.Errorf("%w: %s, want string", ErrFieldType, kindName(typ.Kind())))
 	}
-	for key := range value {
-		if !contains(fieldsOf[l.Type], key) {
-			return Line{}, nil, lineErr("value."+key, fmt.Errorf("%w for a %s line", ErrUnknownField, l.Type))
+	switch string(typ) {
+	case `"separator"`:
+		l.typ = Separator
+	case `"name-value"`:
+		l.typ = NameValue
+	case `"textline"`:
+		l.typ = TextLine
+	case `"space"`:
+		l.typ = Space
+	default:
+		name, err := jsontext.AppendUnquote(nil, typ)
+		if err != nil {
+			return lineErr("type", syntaxError(err))
+		}
+		switch string(name) { // spelt with escapes
+		case "separator":
+			l.typ = Separator
+		case "name-value":
+			l.typ = NameValue
+		case "textline":
+			l.typ = TextLine
+		case "space":
+			l.typ = Space
+		default:
+			return lineErr("type", fmt.Errorf("%w %q (want separator, name-value, textline or space)", ErrUnknownType, name))
 		}
 	}
 
-	var warnings []Warning
-	switch l.Type {
+	var fields valueFields
+	switch {
+	case !valueSeen || p.data[valueSpan.off] == 'n':
+		if l.typ != Space && l.typ != Separator {
+			return lineErr("value", ErrMissingField)
+		}
+	case p.data[valueSpan.off] != '{':
+		return lineErr("value", fmt.Errorf("%w: %s, want object", ErrFieldType, kindName(jsontext.Value(p.data[valueSpan.off:valueSpan.end]).Kind())))
+	default:
+		var err error
+		if fields, err = p.valueFields(i, l.typ, p.data[valueSpan.off:valueSpan.end]); err != nil {
+			return err
+		}
+	}
+
+	var err error
+	switch l.typ {
 	case Separator:
-		if l.Caption, err = stringField(value, "caption", false); err != nil {
-			return Line{}, nil, lineErr("value.caption", err)
+		if l.caption, err = p.stringField(fields.caption, false); err != nil {
+			return lineErr("value.caption", err)
 		}
 	case NameValue:
-		if l.Name, err = stringField(value, "name", true); err != nil {
-			return Line{}, nil, lineErr("value.name", err)
+		if l.name, err = p.stringField(fields.name, true); err != nil {
+			return lineErr("value.name", err)
 		}
-		if l.Value, err = stringField(value, "value", true); err != nil {
-			return Line{}, nil, lineErr("value.value", err)
+		if l.value, err = p.stringField(fields.value, true); err != nil {
+			return lineErr("value.value", err)
 		}
 	case TextLine:
-		if l.Text, err = stringField(value, "text", true); err != nil {
-			return Line{}, nil, lineErr("value.text", err)
+		if l.text, err = p.stringField(fields.text, true); err != nil {
+			return lineErr("value.text", err)
 		}
 	}
-	if l.Type == NameValue || l.Type == TextLine {
-		l.Decoration, warnings, err = parseDecoration(i, value["decoration"])
+	if l.typ == NameValue || l.typ == TextLine {
+		if l.decoration, err = p.decoration(i, fields.decoration); err != nil {
+			return lineErr("value.decoration", err)
+		}
+	}
+	p.lines = append(p.lines, l)
+	return nil
+}
+
+// valueFields holds a value object's members as raw JSON; nil: absent.
+type valueFields struct{ caption, name, value, text, decoration []byte }
+
+// valueFields reads a line's value object, a valid JSON object.
+func (p *parser) valueFields(i int, typ LineType, raw []byte) (valueFields, error) {
+	var f valueFields
+	p.sub.Reset(raw)
+	p.subDec.Reset(&p.sub)
+	if _, err := p.subDec.ReadToken(); err != nil {
+		return f, syntaxError(err)
+	}
+	for p.subDec.PeekKind() != '}' {
+		name, err := p.name(&p.subDec)
 		if err != nil {
-			return Line{}, nil, lineErr("value.decoration", err)
+			return f, err
 		}
+		var dst *[]byte
+		switch string(name) {
+		case "caption":
+			dst = &f.caption
+		case "name":
+			dst = &f.name
+		case "value":
+			dst = &f.value
+		case "text":
+			dst = &f.text
+		case "decoration":
+			dst = &f.decoration
+		}
+		if dst == nil || !contains(fieldsOf[typ], string(name)) {
+			return f, &LineError{Line: i, Field: "value." + string(name), Err: fmt.Errorf("%w for a %s line", ErrUnknownField, typ)}
+		}
+		v, err := p.subDec.ReadValue()
+		if err != nil {
+			return f, syntaxError(err)
+		}
+		end := int(p.subDec.InputOffset())
+		*dst = raw[end-len(v) : end]
 	}
-	return l, warnings, nil
+	return f, nil
 }
 
 func contains(list []string, s string) bool {
@@ -276,69 +589,72 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// stringField reads obj[key] as a string. A missing or null field is "" unless
-// required.
-func stringField(obj map[string]json.RawMessage, key string, required bool) (string, error) {
-	raw, ok := obj[key]
-	if !ok || jsonKind(raw) == "null" {
+// stringField reads a raw JSON value as a string. A missing or null field
+// is empty unless required.
+func (p *parser) stringField(raw []byte, required bool) (span, error) {
+	if raw == nil || raw[0] == 'n' {
 		if required {
-			return "", ErrMissingField
+			return span{}, ErrMissingField
 		}
-		return "", nil
+		return span{}, nil
 	}
-	if k := jsonKind(raw); k != "string" {
-		return "", fmt.Errorf("%w: %s, want string", ErrFieldType, k)
+	if raw[0] != '"' {
+		return span{}, fmt.Errorf("%w: %s, want string", ErrFieldType, kindName(jsontext.Value(raw).Kind()))
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", syntaxError(err)
+	s, err := p.unquote(raw)
+	if err != nil {
+		return span{}, syntaxError(err)
 	}
-	if len(s) > MaxFieldLength {
-		return "", fmt.Errorf("%w: %d bytes > %d", ErrFieldTooLong, len(s), MaxFieldLength)
+	if n := s.end - s.off; n > MaxFieldLength {
+		return span{}, fmt.Errorf("%w: %d bytes > %d", ErrFieldTooLong, n, MaxFieldLength)
 	}
 	return s, nil
 }
 
-func parseDecoration(line int, raw json.RawMessage) (Decoration, []Warning, error) {
-	if len(raw) == 0 || jsonKind(raw) == "null" {
-		return 0, nil, nil
+func (p *parser) decoration(line int, raw []byte) (Decoration, error) {
+	if raw == nil || raw[0] == 'n' {
+		return 0, nil
 	}
-	if jsonKind(raw) != "array" {
-		return 0, nil, fmt.Errorf("%w: %s, %v", ErrFieldType, jsonKind(raw), errDecorationType)
+	if raw[0] != '[' {
+		return 0, fmt.Errorf("%w: %s, %v", ErrFieldType, kindName(jsontext.Value(raw).Kind()), errDecorationType)
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return 0, nil, syntaxError(err)
+	p.sub.Reset(raw)
+	p.subDec.Reset(&p.sub)
+	if _, err := p.subDec.ReadToken(); err != nil {
+		return 0, syntaxError(err)
 	}
 	var d Decoration
-	var warnings []Warning
-	for j, item := range items {
-		if jsonKind(item) != "string" {
-			return 0, nil, fmt.Errorf("%w: item %d is %s, %v", ErrFieldType, j, jsonKind(item), errDecorationType)
+	for j := 0; p.subDec.PeekKind() != ']'; j++ {
+		v, err := p.subDec.ReadValue()
+		if err != nil {
+			return 0, syntaxError(err)
 		}
-		var name string
-		if err := json.Unmarshal(item, &name); err != nil {
-			return 0, nil, syntaxError(err)
+		if v.Kind() != '"' {
+			return 0, fmt.Errorf("%w: item %d is %s, %v", ErrFieldType, j, kindName(v.Kind()), errDecorationType)
 		}
-		switch name {
-		case "important":
+		switch string(v) {
+		case `"important"`:
 			d |= Important
-		default:
-			warnings = append(warnings, Warning{
-				Line: line, Field: "value.decoration", Kind: WarnUnknownDecoration, Decoration: name,
-			})
+			continue
 		}
+		name, err := jsontext.AppendUnquote(nil, v)
+		if err != nil {
+			return 0, syntaxError(err)
+		}
+		if string(name) == "important" {
+			d |= Important
+			continue
+		}
+		p.warnings = append(p.warnings, Warning{
+			Line: line, Field: "value.decoration", Kind: WarnUnknownDecoration, Decoration: string(name),
+		})
 	}
-	return d, warnings, nil
+	return d, nil
 }
 
-// jsonKind names the JSON type of a raw value by its first byte.
-func jsonKind(raw json.RawMessage) string {
-	raw = bytes.TrimLeft(raw, " \t\r\n")
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
+// kindName names a JSON kind as the error messages do.
+func kindName(k jsontext.Kind) string {
+	switch k {
 	case '"':
 		return "string"
 	case '{':
@@ -349,6 +665,8 @@ func jsonKind(raw json.RawMessage) string {
 		return "boolean"
 	case 'n':
 		return "null"
+	case '0':
+		return "number"
 	}
-	return "number"
+	return "nothing"
 }

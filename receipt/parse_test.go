@@ -2,6 +2,7 @@ package receipt
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,6 +89,14 @@ func TestParseErrors(t *testing.T) {
 		{"unknown line field", `[{"type":"space","extra":1}]`, ErrUnknownField, 0, "extra", ""},
 		{"unknown value field", `[{"type":"textline","value":{"text":"a","colour":"red"}}]`, ErrUnknownField, 0, "value.colour", ""},
 		{"field of another type", `[{"type":"separator","value":{"text":"a"}}]`, ErrUnknownField, 0, "value.text", ""},
+		// Stricter than encoding/json on purpose: which of two names should print?
+		{"duplicate name in a line", `[{"type":"space"},{"type":"textline","type":"space"}]`, ErrSyntax, -1, "", ""},
+		{"duplicate name in a value", `[{"type":"textline","value":{"text":"a","text":"b"}}]`, ErrSyntax, -1, "", ""},
+		{"duplicate receipt", `{"receipt":[],"receipt":[{"type":"space"}]}`, ErrSyntax, -1, "", ""},
+		{"invalid UTF-8", "[{\"type\":\"textline\",\"value\":{\"text\":\"\xfc\"}}]", ErrSyntax, -1, "", ""},
+		{"data after the document", `{"receipt":[]} {}`, ErrSyntax, -1, "", ""},
+		{"a syntax error after a line's fault", `[{"type":"barcode"},{"type":`, ErrSyntax, -1, "", ""},
+		{"receipt not array, then a syntax error", `{"receipt":7,"x":}`, ErrSyntax, -1, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,4 +125,26 @@ func TestParseLimits(t *testing.T) {
 	}
 	_, err := ParseTransaction([]byte(`[{"type":"textline","value":{"text":"` + string(long) + `"}}]`))
 	assert.ErrorIs(t, err, ErrFieldTooLong)
+}
+
+func TestParseMetadataLeniently(t *testing.T) {
+	deep := strings.Repeat(`{"a":[`, 200) + strings.Repeat(`]}`, 200)
+	tx, err := ParseTransaction([]byte(`{"id":7,"status":null,"extra":` + deep + `,
+		"merchant":{"CompanyName":"Bäckerei \u00d6z","x":[1,{"y":2}]},
+		"receipt":[{"value":{"text":"t\u00e9st"},"type":"text\u006cine"}]}`))
+	require.NoError(t, err)
+	assert.Empty(t, tx.ID, "not a string: empty")
+	assert.Equal(t, "Bäckerei Öz", tx.Merchant, "matched in any case, as encoding/json did")
+	assert.Equal(t, Receipt{{Type: TextLine, Text: "tést"}}, tx.Receipt, "escapes in names and strings")
+}
+
+func TestParseTooManyLinesEarly(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := 0; i <= MaxLines; i++ {
+		b.WriteString(`{"type":"space"},`)
+	}
+	b.WriteString(`{"type":"space"}]`)
+	_, err := ParseTransaction([]byte(b.String()))
+	assert.ErrorIs(t, err, ErrTooManyLines)
 }
