@@ -169,23 +169,68 @@ func TestDocumentedTransactionsPrint(t *testing.T) {
 
 // TestFaultWaitsThenPrints: a job for a printer without paper waits, shows
 // why, and prints once the paper is back.
+// TestFaultWaitsThenPrints: a fault at the printer keeps the job queued,
+// with the reason on show, and it prints once the fault clears.
 func TestFaultWaitsThenPrints(t *testing.T) {
-	dev, addr := printerAt(t)
-	d := start(t, "-data-dir", t.TempDir(), "-printer", "front="+addr+",model=TM-T88V")
-	dev.SetFault(virtual.PaperEnd, true)
 	body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "card-topup.json"))
 	require.NoError(t, err)
-	status, j, err := post(d.url+"/v1/printers/front/jobs?wait=500ms", string(body), "")
+	for _, tt := range []struct {
+		fault  virtual.Fault
+		reason string
+	}{
+		{virtual.PaperEnd, "waiting: paper end"},
+		{virtual.CoverOpen, "waiting: cover open"},
+		{virtual.Offline, "waiting: offline"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			dev, addr := printerAt(t)
+			d := start(t, "-data-dir", t.TempDir(), "-printer", "front="+addr+",model=TM-T88V")
+			dev.SetFault(tt.fault, true)
+			status, j, err := post(d.url+"/v1/printers/front/jobs?wait=500ms", string(body), "")
+			require.NoError(t, err)
+			assert.Equal(t, 202, status)
+			assert.Equal(t, "queued", j.State)
+			assert.Equal(t, tt.reason, j.Reason)
+			assert.Empty(t, dev.Tickets())
+			dev.SetFault(tt.fault, false)
+			status, j, err = post(d.url+"/v1/printers/front/jobs?wait=10s", string(body), "")
+			require.NoError(t, err)
+			assert.Equal(t, 200, status)
+			assert.Equal(t, "printed", j.State)
+			assert.Len(t, dev.Tickets(), 1)
+		})
+	}
+}
+
+// TestHeldJobIsUnknown: paper that runs out in the middle of a job leaves
+// the rest in the printer, which prints it after recovery; the job is
+// "unknown" (a person checks), never "failed" (which invites a copy).
+func TestHeldJobIsUnknown(t *testing.T) {
+	dev, addr := printerAt(t)
+	dir := t.TempDir()
+	// A cut before every section: one job, two tickets, and the paper
+	// runs out after the first.
+	config := filepath.Join(dir, "receiptd.toml")
+	require.NoError(t, os.WriteFile(config, []byte(`[[printer]]
+name = "front"
+address = "`+addr+`"
+model = "TM-T88V"
+section_cut = "partial"
+`), 0o644))
+	d := start(t, "-data-dir", dir, "-config", config)
+	dev.FaultAfterTicket(1, virtual.PaperEnd)
+	job := `{"id":"two-sections","receipt":[{"type":"textline","value":{"text":"eins"}},` +
+		`{"type":"separator","value":{"caption":"zwei"}},{"type":"textline","value":{"text":"zwei"}}]}`
+	status, j, err := post(d.url+"/v1/printers/front/jobs?wait=10s", job, "")
 	require.NoError(t, err)
-	assert.Equal(t, 202, status)
-	assert.Equal(t, "queued", j.State)
-	assert.Equal(t, "waiting: paper end", j.Reason)
-	dev.SetFault(virtual.PaperEnd, false)
-	status, j, err = post(d.url+"/v1/printers/front/jobs?wait=10s", string(body), "")
-	require.NoError(t, err)
-	assert.Equal(t, 200, status)
-	assert.Equal(t, "printed", j.State)
+	require.Equal(t, 200, status)
+	assert.Equal(t, "unknown", j.State)
+	assert.Contains(t, j.Reason, "held in the printer by paper end")
 	assert.Len(t, dev.Tickets(), 1)
+	dev.SetFault(virtual.PaperEnd, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, dev.WaitTickets(ctx, 2), "the held rest prints after recovery")
 }
 
 // TestCrashLosesNothingAndPrintsNothingTwice submits jobs while killing the
