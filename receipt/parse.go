@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -567,7 +568,7 @@ func (p *parser) valueFields(i int, typ LineType, raw []byte) (valueFields, erro
 		case "decoration":
 			dst = &f.decoration
 		}
-		if dst == nil || !contains(fieldsOf[typ], string(name)) {
+		if dst == nil || !slices.Contains(fieldsOf[typ], string(name)) {
 			return f, &LineError{Line: i, Field: "value." + string(name), Err: fmt.Errorf("%w for a %s line", ErrUnknownField, typ)}
 		}
 		v, err := p.subDec.ReadValue()
@@ -578,15 +579,6 @@ func (p *parser) valueFields(i int, typ LineType, raw []byte) (valueFields, erro
 		*dst = raw[end-len(v) : end]
 	}
 	return f, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // stringField reads a raw JSON value as a string. A missing or null field

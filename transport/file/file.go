@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -43,8 +42,7 @@ type Conn struct {
 	pollable bool
 	noRead   string // why Read is unsupported
 
-	mu     sync.Mutex
-	rd, wd time.Time
+	dl transport.Deadlines
 }
 
 var _ transport.Conn = (*Conn)(nil)
@@ -70,7 +68,7 @@ func Open(a transport.FileAddress) (*Conn, error) {
 		return nil, fmt.Errorf("file: %w: negative timeout", transport.ErrInvalidAddress)
 	}
 	name := a.String()
-	c := &Conn{name: name, timeout: timeout}
+	c := &Conn{name: name, timeout: timeout, dl: transport.Deadlines{Timeout: timeout}}
 	st, err := os.Stat(a.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && underDev(a.Path):
@@ -189,11 +187,9 @@ func (c *Conn) Name() string { return c.name }
 // SetReadDeadline sets an absolute read deadline; zero restores the
 // per-read timeout. It affects a Read already blocked.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.rd = t
-	c.mu.Unlock()
+	dl := c.dl.Set(true, t)
 	if c.readable {
-		return c.ioError("set deadline", c.f.SetReadDeadline(c.effective(t)))
+		return c.ioError("set deadline", c.f.SetReadDeadline(dl))
 	}
 	return nil
 }
@@ -203,30 +199,11 @@ func (c *Conn) SetReadDeadline(t time.Time) error {
 // file never block, so there it is trivially met; a device the runtime
 // cannot poll (rare) blocks regardless.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.wd = t
-	c.mu.Unlock()
+	dl := c.dl.Set(false, t)
 	if c.pollable {
-		return c.ioError("set deadline", c.f.SetWriteDeadline(c.effective(t)))
+		return c.ioError("set deadline", c.f.SetWriteDeadline(dl))
 	}
 	return nil
-}
-
-func (c *Conn) effective(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().Add(c.timeout)
-	}
-	return t
-}
-
-func (c *Conn) deadline(read bool) time.Time {
-	c.mu.Lock()
-	t := c.wd
-	if read {
-		t = c.rd
-	}
-	c.mu.Unlock()
-	return c.effective(t)
 }
 
 // Read reads what the device sent back. Where there is no return channel
@@ -236,7 +213,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	if !c.readable {
 		return 0, fmt.Errorf("%s: read: %w: %s", c.name, transport.ErrUnsupported, c.noRead)
 	}
-	if err := c.f.SetReadDeadline(c.deadline(true)); err != nil {
+	if err := c.f.SetReadDeadline(c.dl.Next(true)); err != nil {
 		return 0, c.ioError("read", err)
 	}
 	n, err := c.f.Read(p)
@@ -260,7 +237,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	sent := 0
 	for sent < len(p) {
-		if err := c.f.SetWriteDeadline(c.deadline(false)); err != nil {
+		if err := c.f.SetWriteDeadline(c.dl.Next(false)); err != nil {
 			return sent, c.ioError("write", err)
 		}
 		n, err := c.f.Write(p[sent:min(sent+chunk, len(p))])

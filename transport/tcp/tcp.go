@@ -35,12 +35,9 @@ var keepAlive = net.KeepAliveConfig{Enable: true, Idle: 15 * time.Second, Interv
 // Conn is a connection to a network printer. One Read and one Write may run
 // concurrently; Close may be called at any time.
 type Conn struct {
-	c       net.Conn
-	name    string
-	timeout time.Duration
-
-	mu     sync.Mutex
-	rd, wd time.Time
+	c    net.Conn
+	name string
+	dl   transport.Deadlines
 }
 
 var _ transport.Conn = (*Conn)(nil)
@@ -81,7 +78,7 @@ func Dial(ctx context.Context, a transport.TCPAddress) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, dialError(ctx, err))
 	}
-	return &Conn{c: c, name: name, timeout: timeout}, nil
+	return &Conn{c: c, name: name, dl: transport.Deadlines{Timeout: timeout}}, nil
 }
 
 func dialError(ctx context.Context, err error) error {
@@ -112,42 +109,18 @@ func (c *Conn) Name() string { return c.name }
 // SetReadDeadline sets an absolute deadline for reads; zero restores the
 // per-read timeout. It affects a Read already blocked.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.rd = t
-	c.mu.Unlock()
-	return c.ioError("set deadline", c.c.SetReadDeadline(c.effective(t)))
+	return c.ioError("set deadline", c.c.SetReadDeadline(c.dl.Set(true, t)))
 }
 
 // SetWriteDeadline sets an absolute deadline for writes; zero restores the
 // per-chunk timeout. It affects a Write already blocked.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
-	c.mu.Lock()
-	c.wd = t
-	c.mu.Unlock()
-	return c.ioError("set deadline", c.c.SetWriteDeadline(c.effective(t)))
-}
-
-// effective is the socket deadline for a caller's deadline t.
-func (c *Conn) effective(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Now().Add(c.timeout)
-	}
-	return t
-}
-
-func (c *Conn) deadline(read bool) time.Time {
-	c.mu.Lock()
-	t := c.wd
-	if read {
-		t = c.rd
-	}
-	c.mu.Unlock()
-	return c.effective(t)
+	return c.ioError("set deadline", c.c.SetWriteDeadline(c.dl.Set(false, t)))
 }
 
 // Read reads status bytes the printer sent.
 func (c *Conn) Read(p []byte) (int, error) {
-	if err := c.c.SetReadDeadline(c.deadline(true)); err != nil {
+	if err := c.c.SetReadDeadline(c.dl.Next(true)); err != nil {
 		return 0, c.ioError("read", err)
 	}
 	n, err := c.c.Read(p)
@@ -161,7 +134,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	sent := 0
 	for sent < len(p) {
 		end := min(sent+chunk, len(p))
-		if err := c.c.SetWriteDeadline(c.deadline(false)); err != nil {
+		if err := c.c.SetWriteDeadline(c.dl.Next(false)); err != nil {
 			return sent, c.ioError("write", err)
 		}
 		n, err := c.c.Write(p[sent:end])
