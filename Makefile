@@ -8,7 +8,7 @@ TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps test-deps build run serve test check bench fuzz generate clean
+.PHONY: all deps test-deps build run serve test check lint bench fuzz generate clean
 
 all: build
 
@@ -44,6 +44,13 @@ check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) build ./...
+
+# lint runs staticcheck (pinned; fetched through the module proxy) over the
+# cgo-free tree and the USB transport.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+lint:
+	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
+	@if [ -d transport/usb ]; then set -x; $(GO) run $(STATICCHECK) -tags usb ./transport/usb/...; fi
 
 test: test-deps check
 	CGO_ENABLED=0 $(GO) test -count=1 ./...

@@ -22,7 +22,6 @@ type renderFlags struct {
 	endCut     string
 	output     string
 	fs         *flag.FlagSet
-	defaultCut string
 }
 
 func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {

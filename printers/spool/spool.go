@@ -77,11 +77,6 @@ var (
 	bucketCounts = []byte("counts")
 )
 
-type record struct {
-	Job
-	Bytes []byte `json:"-"`
-}
-
 // Spool is the durable store plus change notification.
 type Spool struct {
 	db  *bolt.DB

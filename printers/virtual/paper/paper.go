@@ -415,6 +415,3 @@ func (e *engine) cut(c *decode.Command) {
 	e.res.Tickets = append(e.res.Tickets, e.ticket)
 	e.newTicket()
 }
-
-// Text cells per font-A column: the width of the text view.
-func (t *Ticket) columns() int { return max(t.WidthDots/t.cellW[escpos.FontA], 1) }
