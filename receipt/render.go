@@ -168,3 +168,24 @@ func appendRepeat(dst []byte, c byte, n int) []byte {
 	}
 	return dst
 }
+
+// copyMark is the banner on a reprinted receipt: ASCII, so it prints the
+// same in every code page.
+const copyMark = "*** KOPIE / COPY ***"
+
+// AppendCopyMark appends the banner that heads a reprint, so a copy on
+// paper can never pass for the original: centred, bold, double height.
+// The receipt that follows starts with its own reset.
+func AppendCopyMark(dst []byte) ([]byte, error) {
+	dst = escpos.AppendInit(dst)
+	dst, err := escpos.AppendJustification(dst, escpos.JustifyCenter)
+	if err != nil {
+		return dst, err
+	}
+	dst = escpos.AppendEmphasis(dst, true)
+	if dst, err = escpos.AppendSize(dst, escpos.Size{Width: 1, Height: 2}); err != nil {
+		return dst, err
+	}
+	dst = append(dst, copyMark...)
+	return escpos.AppendLF(dst), nil
+}

@@ -133,3 +133,10 @@ func encoderCommandLen(b []byte) (int, bool) {
 	}
 	return 0, false
 }
+
+func TestAppendCopyMark(t *testing.T) {
+	got, err := AppendCopyMark([]byte("prefix|"))
+	require.NoError(t, err)
+	want := "prefix|" + "\x1b@" + "\x1ba\x01" + "\x1bE\x01" + "\x1d!\x01" + "*** KOPIE / COPY ***" + "\n"
+	assert.Equal(t, want, string(got))
+}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/receipt"
 )
 
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
@@ -165,10 +166,31 @@ func TestDocumentedTransactionsPrint(t *testing.T) {
 		require.Len(t, tickets, i+1)
 		assert.Equal(t, want, tickets[i].Raw, doc)
 	}
+
+	// A reprint is the same bytes headed by a copy banner on the paper.
+	req, err := http.NewRequest("POST", d.url+"/v1/jobs/j1000000000003/reprint", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var c jobView
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&c))
+	resp.Body.Close()
+	require.Equal(t, http.StatusAccepted, resp.StatusCode)
+	resp, err = http.Get(d.url + "/v1/jobs/" + c.ID + "?wait=10s")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&c))
+	resp.Body.Close()
+	require.Equal(t, "printed", c.State, c.Reason)
+	tickets := dev.Tickets()
+	require.Len(t, tickets, 5)
+	mark, err := receipt.AppendCopyMark(nil)
+	require.NoError(t, err)
+	orig := tickets[2].Raw
+	assert.Equal(t, append(mark, orig...), tickets[4].Raw)
+	require.NotNil(t, tickets[4].Paper)
+	assert.Equal(t, "*** KOPIE / COPY ***", strings.TrimSpace(tickets[4].Paper.Lines()[0]))
 }
 
-// TestFaultWaitsThenPrints: a job for a printer without paper waits, shows
-// why, and prints once the paper is back.
 // TestFaultWaitsThenPrints: a fault at the printer keeps the job queued,
 // with the reason on show, and it prints once the fault clears.
 func TestFaultWaitsThenPrints(t *testing.T) {

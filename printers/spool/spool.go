@@ -360,12 +360,25 @@ func idFor(seq uint64) string {
 
 func queueKey(printer, id string) []byte { return []byte(printer + "\x00" + id) }
 
+// MaxKeyLen bounds an idempotency key; the store's own key limit is far
+// above it.
+const MaxKeyLen = 1024
+
+// ErrBadKey reports an idempotency key that is empty or over MaxKeyLen.
+var ErrBadKey = errors.New("spool: idempotency key must be 1 to 1024 bytes")
+
 // Enqueue stores a job durably and returns it; when printer already has a
 // job with key, that job is returned with existing=true and nothing is
 // stored. Concurrent calls share one commit (see write).
 func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []string) (job Job, existing bool, err error) {
-	if key == "" {
-		return Job{}, false, errors.New("spool: empty idempotency key")
+	return s.enqueue(printer, key, Job{TransactionID: txID, Warnings: warnings}, bytes)
+}
+
+// enqueue is Enqueue for a job shaped like proto (transaction, warnings,
+// copy marks), stored whole in one commit.
+func (s *Spool) enqueue(printer, key string, proto Job, bytes []byte) (job Job, existing bool, err error) {
+	if key == "" || len(key) > MaxKeyLen {
+		return Job{}, false, ErrBadKey
 	}
 	claimed := false // this job is to be handed to the idle worker
 	err = s.write(func(tx *bolt.Tx) error {
@@ -386,8 +399,9 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 			return err
 		}
 		now := s.now()
-		job = Job{ID: idFor(seq), Printer: printer, Key: key, TransactionID: txID, State: Queued,
-			Size: len(bytes), Warnings: warnings, CreatedAt: now, UpdatedAt: now}
+		job = proto
+		job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
+		job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
 		// Only a job with none queued ahead of it may skip the queue.
 		if claimed || (queueEmpty(tx, printer) && s.claim(printer)) {
 			claimed = true
@@ -504,8 +518,10 @@ func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 	return j, err
 }
 
-// Reprint queues a copy of a job, marked as such, under a fresh key.
-func (s *Spool) Reprint(id string) (Job, error) {
+// Reprint queues a copy of a job, marked as such: mark (a printed "copy"
+// banner) goes before the original bytes. A copy asked for again with the
+// same non-empty key is the same copy; an empty key always makes a new one.
+func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	orig, err := s.Get(id)
 	if err != nil {
 		return Job{}, err
@@ -514,12 +530,12 @@ func (s *Spool) Reprint(id string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	key := "copy:" + id + ":" + strconv.FormatInt(s.now().UnixNano(), 36)
-	j, _, err := s.Enqueue(orig.Printer, key, orig.TransactionID, b, nil)
-	if err != nil {
-		return Job{}, err
+	if key == "" {
+		key = strconv.FormatInt(s.now().UnixNano(), 36)
 	}
-	return s.update(j.ID, func(j *Job) error { j.Copy, j.CopyOf = true, id; return nil })
+	j, _, err := s.enqueue(orig.Printer, "copy:"+id+":"+key,
+		Job{TransactionID: orig.TransactionID, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
+	return j, err
 }
 
 // Wait blocks until the job reaches a final state or ctx ends, and returns

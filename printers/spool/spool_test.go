@@ -6,6 +6,7 @@ import (
 	"flag"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -178,12 +179,38 @@ func TestReprintIsMarkedCopy(t *testing.T) {
 	j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
 	require.NoError(t, err)
 	waitFinal(t, s, j.ID)
-	c, err := s.Reprint(j.ID)
+	c, err := s.Reprint(j.ID, "", []byte("COPY|"))
 	require.NoError(t, err)
-	assert.True(t, c.Copy)
+	assert.True(t, c.Copy, "marked in the commit that stores it, before it can print")
 	assert.Equal(t, j.ID, c.CopyOf)
 	assert.Equal(t, Printed, waitFinal(t, s, c.ID).State)
-	assert.Len(t, p.jobs, 2)
+	again, err := s.Reprint(j.ID, "", []byte("COPY|"))
+	require.NoError(t, err)
+	assert.NotEqual(t, c.ID, again.ID, "without a key every reprint is a new copy")
+	keyed, err := s.Reprint(j.ID, "ecr-42", []byte("COPY|"))
+	require.NoError(t, err)
+	replay, err := s.Reprint(j.ID, "ecr-42", []byte("COPY|"))
+	require.NoError(t, err)
+	assert.Equal(t, keyed.ID, replay.ID, "the same key is the same copy")
+	waitFinal(t, s, again.ID)
+	waitFinal(t, s, keyed.ID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var got []string
+	for _, b := range p.jobs {
+		got = append(got, string(b))
+	}
+	assert.Equal(t, []string{"job", "COPY|job", "COPY|job", "COPY|job"}, got)
+}
+
+func TestEnqueueRejectsBadKeys(t *testing.T) {
+	s, _ := open(t)
+	for _, key := range []string{"", strings.Repeat("k", MaxKeyLen+1)} {
+		_, _, err := s.Enqueue("p", key, "", []byte("job"), nil)
+		assert.ErrorIs(t, err, ErrBadKey, "key of %d bytes", len(key))
+	}
+	_, _, err := s.Enqueue("p", strings.Repeat("k", MaxKeyLen), "", []byte("job"), nil)
+	assert.NoError(t, err)
 }
 
 // BenchmarkEnqueueDurable measures durable enqueues per second with many

@@ -402,7 +402,10 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key := r.Header.Get("Idempotency-Key")
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
 	if key == "" && tx.ID == "" {
 		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
 		return
@@ -417,9 +420,18 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		// missing sum paid, captured: the API documents all with one id), so
 		// the default key is the id qualified by the receipt printed.
 		sum := sha256.Sum256(job)
-		key = tx.ID + ":" + hex.EncodeToString(sum[:8])
+		id := tx.ID
+		if len(id) > maxKeyHeader {
+			idSum := sha256.Sum256([]byte(id))
+			id = "sha256:" + hex.EncodeToString(idSum[:16])
+		}
+		key = id + ":" + hex.EncodeToString(sum[:8])
 	}
 	j, existing, err := s.spool.Enqueue(p.Name, key, tx.ID, job, warnings)
+	if errors.Is(err, spool.ErrBadKey) {
+		writeError(w, http.StatusBadRequest, "bad_idempotency_key", err.Error(), nil)
+		return
+	}
 	if err != nil {
 		s.log.Error("enqueue", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", "the job could not be stored", nil)
@@ -441,6 +453,23 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/v1/jobs/"+j.ID)
 	writeJSON(w, status, j)
+}
+
+// maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.
+const maxKeyHeader = 255
+
+// idempotencyKey reads the Idempotency-Key header: up to 255 visible ASCII
+// characters, "" when absent.
+func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	key := r.Header.Get("Idempotency-Key")
+	ok := len(key) <= maxKeyHeader
+	for i := 0; ok && i < len(key); i++ {
+		ok = key[i] > ' ' && key[i] < 0x7f
+	}
+	if !ok {
+		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters", nil)
+	}
+	return key, ok
 }
 
 // parseWait reads ?wait, how long a request may wait for a job's outcome.
@@ -535,7 +564,30 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
-	j, err := s.spool.Reprint(r.PathValue("id"))
+	key, ok := idempotencyKey(w, r)
+	if !ok {
+		return
+	}
+	orig, err := s.spool.Get(r.PathValue("id"))
+	if errors.Is(err, spool.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		return
+	}
+	if _, ok := s.byName[orig.Printer]; !ok {
+		// Its printer left the configuration: no worker would ever print it.
+		writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(orig.Printer)+" is no longer configured", nil)
+		return
+	}
+	mark, err := receipt.AppendCopyMark(nil)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		return
+	}
+	j, err := s.spool.Reprint(orig.ID, key, mark)
 	if errors.Is(err, spool.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
 		return

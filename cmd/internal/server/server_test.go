@@ -19,6 +19,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/receipt"
 )
 
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
@@ -108,19 +109,28 @@ func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
 		name, path, ctype, body string
 		status                  int
 		want                    string
+		key                     string // Idempotency-Key
 	}{
-		{"too large", "/v1/printers/front/jobs", "application/json", big, 413, `"too_large"`},
-		{"wrong type", "/v1/printers/front/jobs", "text/plain", `{}`, 415, `"unsupported_media_type"`},
-		{"invalid json", "/v1/printers/front/jobs", "application/json", `{"receipt":[`, 400, `"invalid_json"`},
-		{"unknown line type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"space"},{"type":"barcode"}]}`, 422, `"line": 1`},
-		{"wrong field type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"separator","value":{"caption":7}}]}`, 422, `"line": 0`},
-		{"no key", "/v1/printers/front/jobs", "application/json", `{"receipt":[{"type":"space"}]}`, 422, `"no_idempotency_key"`},
-		{"unknown printer", "/v1/printers/back/jobs", "application/json", sample(t, "cash-start"), 404, `"unknown_printer"`},
-		{"bad wait", "/v1/printers/front/jobs?wait=forever", "application/json", sample(t, "cash-start"), 400, `"bad_wait"`},
+		{"too large", "/v1/printers/front/jobs", "application/json", big, 413, `"too_large"`, ""},
+		{"wrong type", "/v1/printers/front/jobs", "text/plain", `{}`, 415, `"unsupported_media_type"`, ""},
+		{"invalid json", "/v1/printers/front/jobs", "application/json", `{"receipt":[`, 400, `"invalid_json"`, ""},
+		{"unknown line type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"space"},{"type":"barcode"}]}`, 422, `"line": 1`, ""},
+		{"wrong field type", "/v1/printers/front/jobs", "application/json", `{"id":"x","receipt":[{"type":"separator","value":{"caption":7}}]}`, 422, `"line": 0`, ""},
+		{"no key", "/v1/printers/front/jobs", "application/json", `{"receipt":[{"type":"space"}]}`, 422, `"no_idempotency_key"`, ""},
+		{"unknown printer", "/v1/printers/back/jobs", "application/json", sample(t, "cash-start"), 404, `"unknown_printer"`, ""},
+		{"bad wait", "/v1/printers/front/jobs?wait=forever", "application/json", sample(t, "cash-start"), 400, `"bad_wait"`, ""},
+		{"key too long", "/v1/printers/front/jobs", "application/json", sample(t, "cash-start"), 400, `"bad_idempotency_key"`, strings.Repeat("k", 256)},
+		{"key with a space", "/v1/printers/front/jobs", "application/json", sample(t, "cash-start"), 400, `"bad_idempotency_key"`, "a b"},
+		{"reprint key too long", "/v1/jobs/j1000000000001/reprint", "", "", 400, `"bad_idempotency_key"`, strings.Repeat("k", 256)},
+		{"reprint unknown job", "/v1/jobs/j1000000000001/reprint", "", "", 404, `"unknown_job"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := e.do(t, "POST", tt.path, tt.ctype, tt.body)
+			var hdr []string
+			if tt.key != "" {
+				hdr = []string{"Idempotency-Key", tt.key}
+			}
+			resp, body := e.do(t, "POST", tt.path, tt.ctype, tt.body, hdr...)
 			assert.Equal(t, tt.status, resp.StatusCode, body)
 			assert.Contains(t, body, tt.want)
 			jobs, err := e.spool.List("", "", 0)
@@ -128,6 +138,42 @@ func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
 			assert.Empty(t, jobs)
 		})
 	}
+}
+
+func TestLongTransactionIDStillHasAKey(t *testing.T) {
+	e := newEnv(t)
+	tx := `{"id":"` + strings.Repeat("i", 40000) + `","receipt":[{"type":"space"}]}`
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	assert.Contains(t, body, `"idempotency_key": "sha256:`)
+	resp, _ = e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
+	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"), "the hashed id still identifies the transaction")
+}
+
+func TestReprintIsACopyOnPaper(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, "cash-start"))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	orig, err := e.spool.Bytes("j1000000000001")
+	require.NoError(t, err)
+
+	resp, body = e.do(t, "POST", "/v1/jobs/j1000000000001/reprint", "", "", "Idempotency-Key", "ecr-7")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	assert.Contains(t, body, `"copy_of": "j1000000000001"`)
+	copied, err := e.spool.Bytes("j1000000000002")
+	require.NoError(t, err)
+	mark, err := receipt.AppendCopyMark(nil)
+	require.NoError(t, err)
+	assert.Equal(t, append(mark, orig...), copied, "the banner, then the original bytes")
+
+	_, body = e.do(t, "POST", "/v1/jobs/j1000000000001/reprint", "", "", "Idempotency-Key", "ecr-7")
+	assert.Contains(t, body, `"id": "j1000000000002"`, "a retried reprint is the same copy")
+
+	// A job whose printer has left the configuration cannot be reprinted.
+	gone, _, err := e.spool.Enqueue("back", "k", "", orig, nil)
+	require.NoError(t, err)
+	resp, body = e.do(t, "POST", "/v1/jobs/"+gone.ID+"/reprint", "", "")
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, body)
 }
 
 func TestAuth(t *testing.T) {
