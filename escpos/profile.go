@@ -1,6 +1,9 @@
 package escpos
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Profile describes what one printer model can do: the facts layout and
 // encoding need. Profiles are generated from the escpos-printer-db data
@@ -60,4 +63,41 @@ func (p *Profile) Columns(f Font) (int, error) {
 		}
 	}
 	return 0, fmt.Errorf("escpos: profile %s has no font %v", p.ID, f)
+}
+
+// PinCodePages returns a copy of p that uses only the named code pages
+// (e.g. "CP858"), for a printer whose other tables differ from what its
+// model documents, as clones' often do. The slots keep their numbers.
+func (p *Profile) PinCodePages(names ...string) (*Profile, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("escpos: profile %s: no code page to pin", p.ID)
+	}
+	want := make(map[*CodePage]bool, len(names))
+	for _, n := range names {
+		cp, ok := LookupCodePage(n)
+		if !ok {
+			return nil, fmt.Errorf("escpos: unknown code page %q", n)
+		}
+		want[cp] = false // true once a slot holds it
+	}
+	pinned := *p
+	pinned.CodePages = nil
+	var have []string
+	for _, s := range p.CodePages {
+		cp, ok := LookupCodePage(s.Encoding)
+		if !ok {
+			continue
+		}
+		have = append(have, cp.Name)
+		if found, pin := want[cp]; pin && !found {
+			pinned.CodePages = append(pinned.CodePages, s)
+			want[cp] = true
+		}
+	}
+	for _, n := range names {
+		if cp, _ := LookupCodePage(n); !want[cp] {
+			return nil, fmt.Errorf("escpos: profile %s has no slot for code page %s (it has %s)", p.ID, cp.Name, strings.Join(have, ", "))
+		}
+	}
+	return &pinned, nil
 }

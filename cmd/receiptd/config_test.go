@@ -18,7 +18,7 @@ func TestConfigPrecedence(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:9000", cfg.Listen, "environment over file")
 	assert.Equal(t, "/var/lib/receiptd", cfg.DataDir, "file over default")
 	require.Len(t, cfg.Printers, 1)
-	assert.Equal(t, printerConfig{Name: "front", Address: "usb://04b8:0202", Model: "TM-T88V", Cut: "partial", SectionCut: "off"}, cfg.Printers[0])
+	assert.Equal(t, printerConfig{Name: "front", Address: "usb://04b8:0202", Model: "TM-T88V", Cut: "partial", SectionCut: "off", Copies: 1}, cfg.Printers[0])
 
 	cfg, _, code = loadConfig([]string{"-config", "../../deploy/receiptd.toml", "-listen", "127.0.0.1:7000", "-printer", "a=tcp://192.0.2.1:9100,model=ZJ-5870"}, io.Discard)
 	require.Equal(t, -1, code)
@@ -42,4 +42,32 @@ func TestBindSafety(t *testing.T) {
 	assert.Equal(t, 2, code)
 	_, _, code = loadConfig([]string{"-log-format", "xml"}, io.Discard)
 	assert.Equal(t, 2, code)
+}
+
+func TestPrinterFlag(t *testing.T) {
+	tests := []struct {
+		flag    string
+		want    printerConfig
+		wantErr string
+	}{
+		{"a=tcp://192.0.2.1:9100", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100"}, ""},
+		{"a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
+			printerConfig{Name: "a", Address: "virtual://", Model: "ZJ-5870", Copies: 2, CodePages: []string{"CP437", "CP858"}}, ""},
+		{"noequals", printerConfig{}, "want NAME=ADDRESS"},
+		{"=virtual://", printerConfig{}, "want NAME=ADDRESS"},
+		{"a=virtual://,copies=two", printerConfig{}, `copies "two"`},
+		{"a=virtual://,colour=red", printerConfig{}, `unknown printer option "colour=red"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.flag, func(t *testing.T) {
+			var p printerFlags
+			err := p.Set(tt.flag)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, printerFlags{tt.want}, p)
+		})
+	}
 }

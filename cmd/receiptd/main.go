@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -38,13 +39,15 @@ type fileConfig struct {
 }
 
 type printerConfig struct {
-	Name       string `toml:"name"`
-	Address    string `toml:"address"`
-	Model      string `toml:"model"`
-	Font       string `toml:"font"`
-	Columns    int    `toml:"columns"`
-	Cut        string `toml:"cut"`
-	SectionCut string `toml:"section_cut"`
+	Name       string   `toml:"name"`
+	Address    string   `toml:"address"`
+	Model      string   `toml:"model"`
+	Font       string   `toml:"font"`
+	Columns    int      `toml:"columns"`
+	Cut        string   `toml:"cut"`
+	SectionCut string   `toml:"section_cut"`
+	Copies     int      `toml:"copies"`
+	CodePages  []string `toml:"code_pages"`
 }
 
 type duration struct{ time.Duration }
@@ -55,21 +58,33 @@ func (d *duration) UnmarshalText(b []byte) error {
 	return err
 }
 
-// printerFlags collect repeated -printer name=ADDRESS[,model=ID].
+// printerFlags collect repeated
+// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]….
 type printerFlags []printerConfig
 
 func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
 func (p *printerFlags) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=ADDRESS[,model=ID]")
+		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME]")
 	}
 	addr, opts, _ := strings.Cut(rest, ",")
 	pc := printerConfig{Name: name, Address: addr}
 	for _, o := range strings.Split(opts, ",") {
-		if k, v, ok := strings.Cut(o, "="); ok && k == "model" {
+		k, v, _ := strings.Cut(o, "=")
+		switch {
+		case o == "":
+		case k == "model":
 			pc.Model = v
-		} else if o != "" {
+		case k == "copies":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("copies %q: want a number", v)
+			}
+			pc.Copies = n
+		case k == "code_page":
+			pc.CodePages = append(pc.CodePages, v)
+		default:
 			return fmt.Errorf("unknown printer option %q", o)
 		}
 	}
@@ -170,7 +185,7 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	var ps []*server.Printer
 	for _, p := range cfg.Printers {
 		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
-			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut})
+			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
 	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}}, sp)

@@ -35,6 +35,9 @@ import (
 // MaxBody is the largest request body accepted.
 const MaxBody = 1 << 20
 
+// MaxCopies bounds a printer's copies per receipt.
+const MaxCopies = 10
+
 //go:embed web
 var webFS embed.FS
 
@@ -47,6 +50,12 @@ type Printer struct {
 	Columns    int
 	Cut        string // after the receipt: off, partial (default), full
 	SectionCut string // between sections: off (default), partial, full
+	// Copies is how many times each receipt prints in its job (a customer
+	// and a merchant copy, say): 0 or 1 is once, at most MaxCopies.
+	Copies int
+	// CodePages pins the printer to these code pages (e.g. "CP858") when
+	// its other tables differ from its model's; empty uses the model's.
+	CodePages []string
 
 	profile   *escpos.Profile
 	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
@@ -139,6 +148,14 @@ func (p *Printer) prepare() error {
 	section, err := escpos.ParseCutMode(orDefault(p.SectionCut, "off"))
 	if err != nil {
 		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
+	if len(p.CodePages) > 0 {
+		if prof, err = prof.PinCodePages(p.CodePages...); err != nil {
+			return fmt.Errorf("server: printer %q: %w", p.Name, err)
+		}
+	}
+	if p.Copies < 0 || p.Copies > MaxCopies {
+		return fmt.Errorf("server: printer %q: copies %d out of range 0..%d", p.Name, p.Copies, MaxCopies)
 	}
 	opt := receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
 	r, err := receipt.NewRenderer(opt)
@@ -398,11 +415,11 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	tx, ok := readTransaction(w, r)
+	key, ok := idempotencyKey(w, r)
 	if !ok {
 		return
 	}
-	key, ok := idempotencyKey(w, r)
+	tx, ok := readTransaction(w, r)
 	if !ok {
 		return
 	}
@@ -426,6 +443,10 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 			id = "sha256:" + hex.EncodeToString(idSum[:16])
 		}
 		key = id + ":" + hex.EncodeToString(sum[:8])
+	}
+	if p.Copies > 1 {
+		// One job, so the copies print together and are confirmed as one.
+		job = bytes.Repeat(job, p.Copies)
 	}
 	j, existing, err := s.spool.Enqueue(p.Name, key, tx.ID, job, warnings)
 	if errors.Is(err, spool.ErrBadKey) {
@@ -658,17 +679,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 }
 
 type printerView struct {
-	Name    string           `json:"name"`
-	Address string           `json:"address"`
-	Model   string           `json:"model"`
-	Ready   bool             `json:"ready"`
-	Status  *printers.Status `json:"status,omitempty"`
-	Error   string           `json:"error,omitempty"`
-	Queued  int              `json:"queued"`
+	Name      string           `json:"name"`
+	Address   string           `json:"address"`
+	Model     string           `json:"model"`
+	Copies    int              `json:"copies,omitempty"`
+	CodePages []string         `json:"code_pages,omitempty"`
+	Ready     bool             `json:"ready"`
+	Status    *printers.Status `json:"status,omitempty"`
+	Error     string           `json:"error,omitempty"`
+	Queued    int              `json:"queued"`
 }
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
-	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model}
+	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages}
 	if q, err := s.spool.List(p.Name, spool.Queued, 0); err == nil {
 		v.Queued = len(q)
 	}

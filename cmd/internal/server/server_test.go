@@ -38,13 +38,18 @@ type env struct {
 
 func newEnv(t testing.TB, tokens ...string) *env {
 	t.Helper()
+	return newEnvWith(t, []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}, tokens...)
+}
+
+func newEnvWith(t testing.TB, ps []*Printer, tokens ...string) *env {
+	t.Helper()
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { sp.Close() })
 	open := func(ctx context.Context, p *Printer) (printers.Printer, error) {
 		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: p.profile})
 	}
-	s, err := New(Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}, Tokens: tokens, Open: open}, sp)
+	s, err := New(Config{Printers: ps, Tokens: tokens, Open: open}, sp)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -174,6 +179,54 @@ func TestReprintIsACopyOnPaper(t *testing.T) {
 	require.NoError(t, err)
 	resp, body = e.do(t, "POST", "/v1/jobs/"+gone.ID+"/reprint", "", "")
 	assert.Equal(t, http.StatusConflict, resp.StatusCode, body)
+}
+
+func TestPrinterOptions(t *testing.T) {
+	e := newEnvWith(t, []*Printer{
+		{Name: "front", Address: "virtual://", Model: "TM-T88V"},
+		{Name: "twice", Address: "virtual://", Model: "TM-T88V", Copies: 2},
+		{Name: "cp437", Address: "virtual://", Model: "TM-T88V", CodePages: []string{"CP437"}},
+	})
+	umlauts, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "receipts", "umlauts.json"))
+	require.NoError(t, err)
+	var jobs [3][]byte
+	for i, name := range []string{"front", "twice", "cp437"} {
+		resp, body := e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", string(umlauts), "Idempotency-Key", "u")
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		require.Contains(t, body, `"state": "printed"`)
+		if name == "cp437" {
+			assert.Contains(t, body, "U+20AC", "the euro sign's fallback is reported")
+		}
+		var err error
+		jobs[i], err = e.spool.Bytes("j100000000000" + strconv.Itoa(i+1))
+		require.NoError(t, err)
+	}
+	assert.Equal(t, append(append([]byte(nil), jobs[0]...), jobs[0]...), jobs[1], "two copies in one job")
+	assert.NotEqual(t, jobs[0], jobs[2])
+	slots := func(job []byte) (got []byte) {
+		for i := 0; i+2 < len(job); i++ {
+			if job[i] == 0x1b && job[i+1] == 't' {
+				got = append(got, job[i+2])
+			}
+		}
+		return got
+	}
+	assert.Equal(t, []byte{0, 15, 16}, slots(jobs[0]), "the model's pages: CP437, ISO-8859-15, CP1252")
+	assert.Equal(t, []byte{0}, slots(jobs[2]), "pinned to CP437: no other table")
+	_, body := e.do(t, "GET", "/v1/printers/twice", "", "")
+	assert.Contains(t, body, `"copies": 2`)
+
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	defer sp.Close()
+	for _, bad := range []*Printer{
+		{Name: "p", Address: "virtual://", Copies: MaxCopies + 1},
+		{Name: "p", Address: "virtual://", Copies: -1},
+		{Name: "p", Address: "virtual://", Model: "TM-T88V", CodePages: []string{"CP999"}},
+	} {
+		_, err := New(Config{Printers: []*Printer{bad}}, sp)
+		assert.Error(t, err, "%+v", bad)
+	}
 }
 
 func TestAuth(t *testing.T) {
