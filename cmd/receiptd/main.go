@@ -35,6 +35,7 @@ type fileConfig struct {
 	Tokens            []string        `toml:"tokens"`
 	AllowInsecureBind bool            `toml:"allow_insecure_bind"`
 	JobDeadline       duration        `toml:"job_deadline"`
+	StatusInterval    duration        `toml:"status_interval"`
 	Printers          []printerConfig `toml:"printer"`
 }
 
@@ -122,8 +123,8 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
-	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID]` (repeatable; replaces the config file's printers)")
-	var cfg fileConfig
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]` (repeatable; replaces the config file's printers)")
+	cfg := fileConfig{StatusInterval: duration{30 * time.Second}} // the file may set 0: read only when asked
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, "", 0
@@ -188,7 +189,7 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
 	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
-		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}}, sp)
+		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration}, sp)
 	if err != nil {
 		return err
 	}

@@ -67,10 +67,14 @@ type Config struct {
 	Printers []*Printer
 	Tokens   []string
 	// Open connects to a printer address (printers.Open in production).
-	Open     func(ctx context.Context, p *Printer) (printers.Printer, error)
-	Worker   spool.WorkerOptions
-	Logger   *slog.Logger
-	Registry *prometheus.Registry // nil: a fresh one
+	Open   func(ctx context.Context, p *Printer) (printers.Printer, error)
+	Worker spool.WorkerOptions
+	// StatusInterval is how often an idle moment is used to read each
+	// printer's status for the gauges, so an alert on paper running out
+	// needs no one to look at the page; 0 reads only when asked.
+	StatusInterval time.Duration
+	Logger         *slog.Logger
+	Registry       *prometheus.Registry // nil: a fresh one
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -92,6 +96,19 @@ type metrics struct {
 	printTime prometheus.Histogram
 	render    prometheus.Histogram
 	ready     *prometheus.GaugeVec
+	condition *prometheus.GaugeVec
+}
+
+// conditions are the status bits the condition gauge shows.
+var conditions = []struct {
+	name string
+	of   func(printers.Status) bool
+}{
+	{"online", func(s printers.Status) bool { return s.Online }},
+	{"paper_end", func(s printers.Status) bool { return s.PaperEnd }},
+	{"paper_near_end", func(s printers.Status) bool { return s.PaperNearEnd }},
+	{"cover_open", func(s printers.Status) bool { return s.CoverOpen }},
+	{"error", func(s printers.Status) bool { return s.Error }},
 }
 
 // New checks cfg and builds the server; Run starts the workers.
@@ -123,8 +140,10 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		render: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_render_seconds", Help: "Time to parse and render a transaction.",
 			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
 		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
+		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
+			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
 	}
-	s.registry.MustRegister(jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready)
+	s.registry.MustRegister(jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition)
 	s.routes()
 	return s, nil
 }
@@ -235,6 +254,13 @@ func (s *Server) Run(ctx context.Context) error {
 				errs <- err
 			}
 		}()
+		if s.cfg.StatusInterval > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.watchStatus(ctx, p, s.cfg.StatusInterval)
+			}()
+		}
 	}
 	close(s.ready)
 	wg.Wait()
@@ -695,25 +721,55 @@ func (s *Server) view(ctx context.Context, p *Printer) printerView {
 	if q, err := s.spool.List(p.Name, spool.Queued, 0); err == nil {
 		v.Queued = len(q)
 	}
+	st, err := s.readStatus(ctx, p)
+	if err != nil {
+		v.Error = err.Error()
+	} else {
+		v.Status, v.Ready = &st, st.Ready()
+	}
+	return v
+}
+
+// readStatus asks the printer for its status and sets its gauges.
+func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	pr, err := p.shared.get(ctx)
+	var st printers.Status
 	if err == nil {
-		var st printers.Status
 		st, err = pr.Status(ctx)
-		if err == nil {
-			v.Status, v.Ready = &st, st.Ready()
+	}
+	ready := 0.0
+	if err == nil && st.Ready() {
+		ready = 1
+	}
+	s.metrics.ready.WithLabelValues(p.Name).Set(ready)
+	for _, c := range conditions {
+		if err != nil {
+			s.metrics.condition.DeleteLabelValues(p.Name, c.name) // unknown, not "no"
+			continue
+		}
+		g := 0.0
+		if c.of(st) {
+			g = 1
+		}
+		s.metrics.condition.WithLabelValues(p.Name, c.name).Set(g)
+	}
+	return st, err
+}
+
+// watchStatus reads p's status every interval until ctx ends.
+func (s *Server) watchStatus(ctx context.Context, p *Printer, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		_, _ = s.readStatus(ctx, p) // the gauges carry the outcome, an error included
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
 		}
 	}
-	if err != nil {
-		v.Error = err.Error()
-	}
-	g := 0.0
-	if v.Ready {
-		g = 1
-	}
-	s.metrics.ready.WithLabelValues(p.Name).Set(g)
-	return v
 }
 
 func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {

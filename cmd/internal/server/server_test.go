@@ -19,6 +19,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -43,13 +44,20 @@ func newEnv(t testing.TB, tokens ...string) *env {
 
 func newEnvWith(t testing.TB, ps []*Printer, tokens ...string) *env {
 	t.Helper()
+	return newEnvConfig(t, Config{Printers: ps, Tokens: tokens})
+}
+
+// newEnvConfig serves cfg, with printers opened by address.
+func newEnvConfig(t testing.TB, cfg Config) *env {
+	t.Helper()
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { sp.Close() })
 	open := func(ctx context.Context, p *Printer) (printers.Printer, error) {
 		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: p.profile})
 	}
-	s, err := New(Config{Printers: ps, Tokens: tokens, Open: open}, sp)
+	cfg.Open = open
+	s, err := New(cfg, sp)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -227,6 +235,58 @@ func TestPrinterOptions(t *testing.T) {
 		_, err := New(Config{Printers: []*Printer{bad}}, sp)
 		assert.Error(t, err, "%+v", bad)
 	}
+}
+
+// The status gauges follow the printer without anyone asking for its
+// status: an alert on paper running low needs no open web page.
+func TestStatusGaugesFollowThePrinter(t *testing.T) {
+	prof, err := printers.Lookup("TM-T88V")
+	require.NoError(t, err)
+	dev, err := virtual.New(virtual.Options{Profile: prof})
+	require.NoError(t, err)
+	t.Cleanup(func() { dev.Close() })
+	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	e := newEnvConfig(t, Config{StatusInterval: 10 * time.Millisecond, Printers: []*Printer{
+		{Name: "front", Address: "tcp://" + addr.String(), Model: "TM-T88V"},
+		{Name: "gone", Address: "tcp://127.0.0.1:1", Model: "TM-T88V"},
+	}})
+	metricsShow := func(want ...string) func() bool {
+		return func() bool {
+			_, body := e.do(t, "GET", "/metrics", "", "")
+			for _, w := range want {
+				if !strings.Contains(body, w+"\n") {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	assert.Eventually(t, metricsShow(
+		`receiptd_printer_ready{printer="front"} 1`,
+		`receiptd_printer_condition{condition="online",printer="front"} 1`,
+		`receiptd_printer_condition{condition="paper_near_end",printer="front"} 0`,
+		`receiptd_printer_ready{printer="gone"} 0`,
+	), 5*time.Second, 10*time.Millisecond)
+
+	dev.SetFault(virtual.PaperNearEnd, true)
+	assert.Eventually(t, metricsShow(
+		`receiptd_printer_condition{condition="paper_near_end",printer="front"} 1`,
+		`receiptd_printer_ready{printer="front"} 1`,
+	), 5*time.Second, 10*time.Millisecond, "near end is a warning: still ready")
+	dev.SetFault(virtual.CoverOpen, true)
+	assert.Eventually(t, metricsShow(
+		`receiptd_printer_condition{condition="cover_open",printer="front"} 1`,
+		`receiptd_printer_ready{printer="front"} 0`,
+	), 5*time.Second, 10*time.Millisecond)
+	dev.SetFault(virtual.CoverOpen, false)
+	dev.SetFault(virtual.PaperNearEnd, false)
+	assert.Eventually(t, metricsShow(
+		`receiptd_printer_condition{condition="cover_open",printer="front"} 0`,
+		`receiptd_printer_ready{printer="front"} 1`,
+	), 5*time.Second, 10*time.Millisecond)
+	_, body := e.do(t, "GET", "/metrics", "", "")
+	assert.NotContains(t, body, `printer_condition{condition="online",printer="gone"}`, "unreadable: unknown, not offline")
 }
 
 func TestAuth(t *testing.T) {
