@@ -36,6 +36,7 @@ type fileConfig struct {
 	AllowInsecureBind bool            `toml:"allow_insecure_bind"`
 	JobDeadline       duration        `toml:"job_deadline"`
 	StatusInterval    duration        `toml:"status_interval"`
+	Retention         duration        `toml:"retention"`
 	Printers          []printerConfig `toml:"printer"`
 }
 
@@ -124,7 +125,9 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
 	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]` (repeatable; replaces the config file's printers)")
-	cfg := fileConfig{StatusInterval: duration{30 * time.Second}} // the file may set 0: read only when asked
+	// Defaults the file may override, with 0 too (read status only when
+	// asked; keep jobs forever).
+	cfg := fileConfig{StatusInterval: duration{30 * time.Second}, Retention: duration{30 * 24 * time.Hour}}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, "", 0
@@ -189,7 +192,7 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
 	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
-		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration}, sp)
+		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration}, sp)
 	if err != nil {
 		return err
 	}

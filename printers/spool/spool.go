@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,15 +302,15 @@ func putJob(tx *bolt.Tx, old State, j Job) error {
 	}
 	q := tx.Bucket(bucketQueue)
 	if j.State == Queued {
-		return q.Put(queueKey(j.Printer, j.ID), nil)
+		return q.Put(printerKey(j.Printer, j.ID), nil)
 	}
-	return q.Delete(queueKey(j.Printer, j.ID))
+	return q.Delete(printerKey(j.Printer, j.ID))
 }
 
 // count adds d to printer's number of jobs in state st.
 func count(tx *bolt.Tx, printer string, st State, d int64) error {
 	b := tx.Bucket(bucketCounts)
-	k := []byte(printer + "\x00" + string(st))
+	k := printerKey(printer, string(st))
 	var n int64
 	if v := b.Get(k); len(v) == 8 {
 		n = int64(binary.BigEndian.Uint64(v))
@@ -358,7 +359,8 @@ func idFor(seq uint64) string {
 	return "j" + strconv.FormatUint(1e12+seq, 10) // sorts by creation
 }
 
-func queueKey(printer, id string) []byte { return []byte(printer + "\x00" + id) }
+// printerKey is a per-printer bucket key: printer NUL s.
+func printerKey(printer, s string) []byte { return []byte(printer + "\x00" + s) }
 
 // MaxKeyLen bounds an idempotency key; the store's own key limit is far
 // above it.
@@ -385,7 +387,7 @@ func (s *Spool) enqueue(printer, key string, proto Job, bytes []byte) (job Job, 
 		// write may run this twice: decide from the store each time.
 		existing = false
 		keys := tx.Bucket(bucketKeys)
-		k := []byte(printer + "\x00" + key)
+		k := printerKey(printer, key)
 		if id := keys.Get(k); id != nil {
 			j, err := getJob(tx, string(id))
 			if err != nil {
@@ -433,7 +435,7 @@ func (s *Spool) enqueue(printer, key string, proto Job, bytes []byte) (job Job, 
 
 // queueEmpty reports whether printer has no queued job.
 func queueEmpty(tx *bolt.Tx, printer string) bool {
-	prefix := []byte(printer + "\x00")
+	prefix := printerKey(printer, "")
 	k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
 	return k == nil || !bytes.HasPrefix(k, prefix)
 }
@@ -475,12 +477,15 @@ func (s *Spool) Bytes(id string) ([]byte, error) {
 	return b, err
 }
 
-// List returns jobs, oldest first, filtered by printer and state when set.
+// List returns the newest limit jobs (all when limit is 0) of printer in
+// state, each filter ignored when empty, oldest first. It reads from the
+// newest end, so a page of recent jobs costs the same however long the
+// spool's history.
 func (s *Spool) List(printer string, state State, limit int) ([]Job, error) {
 	var out []Job
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketJobs).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			var j Job
 			if err := json.Unmarshal(v, &j); err != nil {
 				return err
@@ -494,7 +499,73 @@ func (s *Spool) List(printer string, state State, limit int) ([]Job, error) {
 		}
 		return nil
 	})
+	slices.Reverse(out)
 	return out, err
+}
+
+// pruneBatch bounds the jobs one prune commit deletes, so enqueues are
+// never held behind a long transaction.
+const pruneBatch = 512
+
+// Prune deletes the jobs that were created and finished (printed, failed
+// or unknown) before cutoff, with their bytes and idempotency keys, and
+// returns how many went. A job not yet final is kept however old. Its key
+// goes too: the same key after pruning is a new job.
+func (s *Spool) Prune(cutoff time.Time) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.write(func(tx *bolt.Tx) error {
+			n = 0 // write may run this twice
+			c := tx.Bucket(bucketJobs).Cursor()
+			var doomed []Job
+			for k, v := c.First(); k != nil && len(doomed) < pruneBatch; k, v = c.Next() {
+				var j Job
+				if err := json.Unmarshal(v, &j); err != nil {
+					return err
+				}
+				if !j.CreatedAt.Before(cutoff) {
+					break // ids follow creation: the rest are newer
+				}
+				if j.State.Final() && j.UpdatedAt.Before(cutoff) {
+					doomed = append(doomed, j)
+				}
+			}
+			for _, j := range doomed {
+				if err := deleteJob(tx, j); err != nil {
+					return err
+				}
+			}
+			n = len(doomed)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("spool: prune: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// deleteJob removes a final job and everything kept for it.
+func deleteJob(tx *bolt.Tx, j Job) error {
+	id := []byte(j.ID)
+	if err := count(tx, j.Printer, j.State, -1); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketBytes).Delete(id); err != nil {
+		return err
+	}
+	keys := tx.Bucket(bucketKeys)
+	k := printerKey(j.Printer, j.Key)
+	if got := keys.Get(k); string(got) == j.ID {
+		if err := keys.Delete(k); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(bucketJobs).Delete(id)
 }
 
 // update applies f to a stored job durably.
@@ -559,7 +630,7 @@ func (s *Spool) Wait(ctx context.Context, id string) (Job, error) {
 func (s *Spool) next(printer string) (Job, bool, error) {
 	var found Job
 	ok := false
-	prefix := []byte(printer + "\x00")
+	prefix := printerKey(printer, "")
 	err := s.db.View(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
 		if k == nil || len(k) <= len(prefix) || string(k[:len(prefix)]) != string(prefix) {

@@ -73,8 +73,11 @@ type Config struct {
 	// printer's status for the gauges, so an alert on paper running out
 	// needs no one to look at the page; 0 reads only when asked.
 	StatusInterval time.Duration
-	Logger         *slog.Logger
-	Registry       *prometheus.Registry // nil: a fresh one
+	// Retention is how long finished jobs (and their idempotency keys) are
+	// kept; older ones are pruned hourly. 0 keeps them forever.
+	Retention time.Duration
+	Logger    *slog.Logger
+	Registry  *prometheus.Registry // nil: a fresh one
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -261,6 +264,13 @@ func (s *Server) Run(ctx context.Context) error {
 				s.watchStatus(ctx, p, s.cfg.StatusInterval)
 			}()
 		}
+	}
+	if s.cfg.Retention > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.prune(ctx, s.cfg.Retention, time.Hour)
+		}()
 	}
 	close(s.ready)
 	wg.Wait()
@@ -718,8 +728,8 @@ type printerView struct {
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
 	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages}
-	if q, err := s.spool.List(p.Name, spool.Queued, 0); err == nil {
-		v.Queued = len(q)
+	if counts, err := s.spool.Counts(); err == nil {
+		v.Queued = counts[p.Name][spool.Queued]
 	}
 	st, err := s.readStatus(ctx, p)
 	if err != nil {
@@ -756,6 +766,26 @@ func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, e
 		s.metrics.condition.WithLabelValues(p.Name, c.name).Set(g)
 	}
 	return st, err
+}
+
+// prune deletes jobs finished longer than retention ago, every interval
+// until ctx ends.
+func (s *Server) prune(ctx context.Context, retention, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := s.spool.Prune(time.Now().Add(-retention))
+		if err != nil {
+			s.log.Error("prune", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned finished jobs", "jobs", n, "older_than", retention.String())
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // watchStatus reads p's status every interval until ctx ends.

@@ -289,6 +289,19 @@ func TestStatusGaugesFollowThePrinter(t *testing.T) {
 	assert.NotContains(t, body, `printer_condition{condition="online",printer="gone"}`, "unreadable: unknown, not offline")
 }
 
+func TestPruneForgetsFinishedJobs(t *testing.T) {
+	e := newEnv(t)
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, "cash-start"))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go e.srv.prune(ctx, time.Nanosecond, 10*time.Millisecond)
+	assert.Eventually(t, func() bool {
+		resp, _ := e.do(t, "GET", "/v1/jobs/j1000000000001", "", "")
+		return resp.StatusCode == http.StatusNotFound
+	}, 5*time.Second, 10*time.Millisecond)
+}
+
 func TestAuth(t *testing.T) {
 	e := newEnv(t, "s3cret")
 	resp, _ := e.do(t, "GET", "/v1/printers", "", "")
