@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/virtual"
 )
 
 // chromium finds Debian's headless browser; CI installs it (make deps), so
@@ -70,4 +72,16 @@ func TestWebPage(t *testing.T) {
 	assert.Contains(t, jobRow, "printed")
 	assert.Equal(t, 512, imgWidth, "the preview is the ticket at the TM-T88V's 512 dots")
 	require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), "receiptd-page.png"), shot, 0o644))
+
+	// A printer with its cover open says so on the page, with the warning
+	// that its paper runs low.
+	dev, addr := printerAt(t)
+	dev.SetFault(virtual.CoverOpen, true)
+	dev.SetFault(virtual.PaperNearEnd, true)
+	d2 := start(t, "-data-dir", t.TempDir(), "-printer", "kiosk="+addr+",model=TM-T88V")
+	_, err = chromedp.Run(ctx, chromedp.Navigate(d2.url+"/"))
+	require.NoError(t, err)
+	kioskRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-kiosk'); return r && r.textContent.includes('cover') && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, kioskRow, "not ready: cover open, paper near end")
 }
