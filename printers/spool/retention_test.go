@@ -139,3 +139,34 @@ func BenchmarkListPage(b *testing.B) {
 		})
 	}
 }
+
+func TestFailQueued(t *testing.T) {
+	s, _ := open(t)
+	var ids []string
+	for i := range 3 {
+		j, _, err := s.Enqueue("gone", strconv.Itoa(i), "", []byte("x"), nil)
+		require.NoError(t, err)
+		ids = append(ids, j.ID)
+	}
+	s.finish(ids[0], Printed, "", 1)
+	kept, _, err := s.Enqueue("here", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+
+	n, err := s.FailQueued("gone", "printer gone")
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	for i, want := range []State{Printed, Failed, Failed} {
+		j, err := s.Get(ids[i])
+		require.NoError(t, err)
+		assert.Equal(t, want, j.State)
+	}
+	j, err := s.Get(kept.ID)
+	require.NoError(t, err)
+	assert.Equal(t, Queued, j.State, "another printer's queue is left alone")
+	_, ok, err := s.next("gone")
+	require.NoError(t, err)
+	assert.False(t, ok, "the queue is empty")
+	counts, err := s.Counts()
+	require.NoError(t, err)
+	assert.Equal(t, map[State]int{Printed: 1, Failed: 2}, counts["gone"])
+}

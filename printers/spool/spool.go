@@ -503,6 +503,42 @@ func (s *Spool) List(printer string, state State, limit int) ([]Job, error) {
 	return out, err
 }
 
+// FailQueued fails every job queued for printer (one no worker serves any
+// more: it left the configuration) with reason, and returns how many.
+// Nothing of them was sent, so failed is the truth, and each can be
+// reprinted elsewhere.
+func (s *Spool) FailQueued(printer, reason string) (int, error) {
+	n := 0
+	err := s.write(func(tx *bolt.Tx) error {
+		n = 0 // write may run this twice
+		prefix := printerKey(printer, "")
+		var ids []string
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			ids = append(ids, string(k[len(prefix):]))
+		}
+		for _, id := range ids {
+			j, err := getJob(tx, id)
+			if err != nil {
+				return err
+			}
+			j.State, j.Reason, j.UpdatedAt = Failed, reason, s.now()
+			if err := putJob(tx, Queued, j); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("spool: %w", err)
+	}
+	if n > 0 {
+		s.notify()
+	}
+	return n, nil
+}
+
 // pruneBatch bounds the jobs one prune commit deletes, so enqueues are
 // never held behind a long transaction.
 const pruneBatch = 512

@@ -242,6 +242,9 @@ func (keepOpen) Close() error { return nil }
 // Run starts one worker per printer and blocks until ctx ends and the
 // workers have finished their current attempts.
 func (s *Server) Run(ctx context.Context) error {
+	if err := s.failOrphans(); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(s.cfg.Printers))
 	opt := s.cfg.Worker
@@ -766,6 +769,26 @@ func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, e
 		s.metrics.condition.WithLabelValues(p.Name, c.name).Set(g)
 	}
 	return st, err
+}
+
+// failOrphans fails the jobs queued for printers no longer configured:
+// with no worker for them, they would stay "queued" for ever.
+func (s *Server) failOrphans() error {
+	counts, err := s.spool.Counts()
+	if err != nil {
+		return err
+	}
+	for printer, byState := range counts {
+		if _, ok := s.byName[printer]; ok || byState[spool.Queued] == 0 {
+			continue
+		}
+		n, err := s.spool.FailQueued(printer, "printer "+strconv.Quote(printer)+" is no longer configured")
+		if err != nil {
+			return err
+		}
+		s.log.Warn("failed jobs of a printer no longer configured", "printer", printer, "jobs", n)
+	}
+	return nil
 }
 
 // prune deletes jobs finished longer than retention ago, every interval

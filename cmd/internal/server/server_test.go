@@ -302,6 +302,30 @@ func TestPruneForgetsFinishedJobs(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond)
 }
 
+// Jobs queued for a printer that has left the configuration fail at
+// start instead of staying queued with no worker to print them.
+func TestJobsOfARemovedPrinterFail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	sp, err := spool.Open(path)
+	require.NoError(t, err)
+	orphan, _, err := sp.Enqueue("back", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+	s, err := New(Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}}, sp)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	j, err := sp.Wait(wctx, orphan.ID)
+	wcancel()
+	cancel()
+	require.NoError(t, <-done)
+	require.NoError(t, err)
+	assert.Equal(t, spool.Failed, j.State)
+	assert.Equal(t, `printer "back" is no longer configured`, j.Reason)
+	require.NoError(t, sp.Close())
+}
+
 func TestAuth(t *testing.T) {
 	e := newEnv(t, "s3cret")
 	resp, _ := e.do(t, "GET", "/v1/printers", "", "")
