@@ -629,12 +629,8 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	orig, err := s.spool.Get(r.PathValue("id"))
-	if errors.Is(err, spool.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		writeSpoolError(w, err)
 		return
 	}
 	if _, ok := s.byName[orig.Printer]; !ok {
@@ -648,16 +644,22 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := s.spool.Reprint(orig.ID, key, mark)
-	if errors.Is(err, spool.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		writeSpoolError(w, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, j)
+}
+
+// writeSpoolError answers a failed spool call: an unknown job is the
+// client's mistake, anything else the store's.
+func writeSpoolError(w http.ResponseWriter, err error) {
+	if errors.Is(err, spool.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		return
+	}
+	writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request) {
