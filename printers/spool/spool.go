@@ -46,20 +46,23 @@ func (s State) Valid() bool {
 
 // Job is one receipt to print.
 type Job struct {
-	ID            string    `json:"id"`
-	Printer       string    `json:"printer"`
-	Key           string    `json:"idempotency_key"`
-	TransactionID string    `json:"transaction_id,omitempty"`
-	State         State     `json:"state"`
-	Reason        string    `json:"reason,omitempty"`
-	Copy          bool      `json:"copy,omitempty"`
-	CopyOf        string    `json:"copy_of,omitempty"`
-	Attempts      int       `json:"attempts"`
-	Sent          int       `json:"bytes_sent"`
-	Size          int       `json:"bytes"`
-	Warnings      []string  `json:"warnings,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            string `json:"id"`
+	Printer       string `json:"printer"`
+	Key           string `json:"idempotency_key"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	State         State  `json:"state"`
+	Reason        string `json:"reason,omitempty"`
+	// Receipts is how many times the receipt repeats in the job's bytes
+	// (a printer set to print copies); 0 means once.
+	Receipts  int       `json:"receipts,omitempty"`
+	Copy      bool      `json:"copy,omitempty"`
+	CopyOf    string    `json:"copy_of,omitempty"`
+	Attempts  int       `json:"attempts"`
+	Sent      int       `json:"bytes_sent"`
+	Size      int       `json:"bytes"`
+	Warnings  []string  `json:"warnings,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Bytes are the rendered ESC/POS, stored so a retry or reprint sends
 	// exactly what was accepted.
 	Bytes []byte `json:"-"`
@@ -373,12 +376,13 @@ var ErrBadKey = errors.New("spool: idempotency key must be 1 to 1024 bytes")
 // job with key, that job is returned with existing=true and nothing is
 // stored. Concurrent calls share one commit (see write).
 func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []string) (job Job, existing bool, err error) {
-	return s.enqueue(printer, key, Job{TransactionID: txID, Warnings: warnings}, bytes)
+	return s.EnqueueJob(printer, key, Job{TransactionID: txID, Warnings: warnings}, bytes)
 }
 
-// enqueue is Enqueue for a job shaped like proto (transaction, warnings,
-// copy marks), stored whole in one commit.
-func (s *Spool) enqueue(printer, key string, proto Job, bytes []byte) (job Job, existing bool, err error) {
+// EnqueueJob is Enqueue for a job shaped like proto: its transaction,
+// warnings, receipts and copy marks are stored with it in one commit; its
+// identity, state and times are the spool's to set.
+func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Job, existing bool, err error) {
 	if key == "" || len(key) > MaxKeyLen {
 		return Job{}, false, ErrBadKey
 	}
@@ -626,7 +630,7 @@ func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 }
 
 // Reprint queues a copy of a job, marked as such: mark (a printed "copy"
-// banner) goes before the original bytes. A copy asked for again with the
+// banner) goes before the original receipt's bytes. A copy asked for again with the
 // same non-empty key is the same copy; an empty key always makes a new one.
 func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	orig, err := s.Get(id)
@@ -640,7 +644,10 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	if key == "" {
 		key = strconv.FormatInt(s.now().UnixNano(), 36)
 	}
-	j, _, err := s.enqueue(orig.Printer, "copy:"+id+":"+key,
+	if n := orig.Receipts; n > 1 && len(b)%n == 0 {
+		b = b[:len(b)/n] // one copy, headed by the mark, not n with one mark
+	}
+	j, _, err := s.EnqueueJob(orig.Printer, "copy:"+id+":"+key,
 		Job{TransactionID: orig.TransactionID, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
 	return j, err
 }

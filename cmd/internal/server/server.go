@@ -483,11 +483,12 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		}
 		key = id + ":" + hex.EncodeToString(sum[:8])
 	}
+	proto := spool.Job{TransactionID: tx.ID, Warnings: warnings}
 	if p.Copies > 1 {
 		// One job, so the copies print together and are confirmed as one.
-		job = bytes.Repeat(job, p.Copies)
+		job, proto.Receipts = bytes.Repeat(job, p.Copies), p.Copies
 	}
-	j, existing, err := s.spool.Enqueue(p.Name, key, tx.ID, job, warnings)
+	j, existing, err := s.spool.EnqueueJob(p.Name, key, proto, job)
 	if errors.Is(err, spool.ErrBadKey) {
 		writeError(w, http.StatusBadRequest, "bad_idempotency_key", err.Error(), nil)
 		return

@@ -223,6 +223,13 @@ func TestPrinterOptions(t *testing.T) {
 	assert.Equal(t, []byte{0}, slots(jobs[2]), "pinned to CP437: no other table")
 	_, body := e.do(t, "GET", "/v1/printers/twice", "", "")
 	assert.Contains(t, body, `"copies": 2`)
+	resp, body := e.do(t, "POST", "/v1/jobs/j1000000000002/reprint", "", "")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	copied, err := e.spool.Bytes("j1000000000004")
+	require.NoError(t, err)
+	mark, err := receipt.AppendCopyMark(nil)
+	require.NoError(t, err)
+	assert.Equal(t, append(mark, jobs[0]...), copied, "a reprint is one receipt under the mark, not two under one mark")
 
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
