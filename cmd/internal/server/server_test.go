@@ -410,3 +410,39 @@ func TestConcurrentPosts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, jobs, 16)
 }
+
+// Status reads every millisecond share the link with print jobs: every job
+// still prints once, byte for byte, and no answer is taken for another's.
+func TestStatusReadsInterleaveWithJobs(t *testing.T) {
+	prof, err := printers.Lookup("TM-T88V")
+	require.NoError(t, err)
+	dev, err := virtual.New(virtual.Options{Profile: prof})
+	require.NoError(t, err)
+	t.Cleanup(func() { dev.Close() })
+	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	e := newEnvConfig(t, Config{StatusInterval: time.Millisecond, Printers: []*Printer{
+		{Name: "front", Address: "tcp://" + addr.String(), Model: "TM-T88V"},
+	}})
+	const jobs = 40
+	for i := range jobs {
+		tx := `{"id":"S-` + strconv.Itoa(i) + `","receipt":[{"type":"textline","value":{"text":"job ` + strconv.Itoa(i) + `"}}]}`
+		resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
+		require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+		if i%8 == 0 {
+			_, body = e.do(t, "GET", "/v1/printers/front", "", "") // a page view's read, too
+			assert.Contains(t, body, `"ready": true`)
+		}
+	}
+	for i := range jobs {
+		_, body := e.do(t, "GET", "/v1/jobs/j"+strconv.Itoa(1000000000001+i)+"?wait=10s", "", "")
+		require.Contains(t, body, `"state": "printed"`)
+	}
+	tickets := dev.Tickets()
+	require.Len(t, tickets, jobs)
+	for i, tk := range tickets {
+		want, err := e.spool.Bytes("j" + strconv.Itoa(1000000000001+i))
+		require.NoError(t, err)
+		assert.Equal(t, want, tk.Raw, "ticket %d", i+1)
+	}
+}
