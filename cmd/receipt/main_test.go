@@ -48,6 +48,7 @@ func TestExitCodes(t *testing.T) {
 		{"rejected input", []string{"render", "-"}, `[{"type":"space"},{"type":"barcode"}]`, exitInput,
 			`error: receipt: receipt[1].type: unknown line type "barcode"`},
 		{"not JSON", []string{"text"}, `{`, exitInput, "not valid JSON"},
+		{"code page without a slot", []string{"render", "-printer-model", "ZJ-5870", "-code-pages", "CP858", topup}, "", exitUsage, "has no slot for code page CP858"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +78,17 @@ func TestRenderMatchesGolden(t *testing.T) {
 	want, err := os.ReadFile("../../testdata/golden/card-topup/TM-T88V-42col.bin")
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+// A printer pinned to CP437 gets no other table, and the euro sign it
+// cannot print is reported.
+func TestRenderPinnedCodePage(t *testing.T) {
+	const umlauts = "../../testdata/receipts/umlauts.json"
+	code, out, stderr := runCLI(t, "", "render", "-printer-model", "TM-T88V", "-code-pages", "CP437", umlauts)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "\x1bt\x00")
+	assert.NotContains(t, out, "\x1bt\x10", "CP1252 is not used")
+	assert.Contains(t, stderr, "U+20AC")
 }
 
 func TestTextFromStdin(t *testing.T) {

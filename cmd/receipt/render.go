@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
@@ -20,6 +21,7 @@ type renderFlags struct {
 	columns    int
 	sectionCut string
 	endCut     string
+	codePages  string
 	output     string
 	fs         *flag.FlagSet
 }
@@ -33,6 +35,7 @@ func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
 	fs.IntVar(&rf.columns, "columns", 0, "characters per line (0: the model's for the font)")
 	fs.StringVar(&rf.sectionCut, "cut-sections", "off", "cut between receipt sections: off, partial or full")
 	fs.StringVar(&rf.endCut, "cut", "partial", "cut after the receipt: off, partial or full")
+	fs.StringVar(&rf.codePages, "code-pages", "", "use only these code pages, comma-separated (e.g. CP858), for a printer whose tables differ from its model's")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
 		fs.PrintDefaults()
@@ -68,6 +71,11 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 	p, err := printers.Lookup(rf.model)
 	if err != nil {
 		return opt, err
+	}
+	if rf.codePages != "" {
+		if p, err = p.PinCodePages(strings.Split(rf.codePages, ",")...); err != nil {
+			return opt, err
+		}
 	}
 	font, err := escpos.ParseFont(rf.font)
 	if err != nil {
