@@ -192,7 +192,8 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
 	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
-		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration}, sp)
+		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
+		LoopbackOnly: server.IsLoopbackHost(cfg.Listen)}, sp)
 	if err != nil {
 		return err
 	}
@@ -224,13 +225,10 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 
 // checkBind refuses to expose the API beyond this machine without tokens.
 func checkBind(cfg fileConfig) error {
-	host, _, err := net.SplitHostPort(cfg.Listen)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return fmt.Errorf("listen %q: %w", cfg.Listen, err)
 	}
-	ip := net.ParseIP(host)
-	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
-	if !loopback && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
+	if !server.IsLoopbackHost(cfg.Listen) && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
 		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,8 +77,13 @@ type Config struct {
 	// Retention is how long finished jobs (and their idempotency keys) are
 	// kept; older ones are pruned hourly. 0 keeps them forever.
 	Retention time.Duration
-	Logger    *slog.Logger
-	Registry  *prometheus.Registry // nil: a fresh one
+	// LoopbackOnly, for a service listening on loopback alone, refuses
+	// requests whose Host is not a loopback name: a web page that points
+	// its own name at 127.0.0.1 (DNS rebinding) cannot use a browser on
+	// the same machine, a kiosk's, to reach the service.
+	LoopbackOnly bool
+	Logger       *slog.Logger
+	Registry     *prometheus.Registry // nil: a fresh one
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -86,6 +92,7 @@ type Server struct {
 	spool    *spool.Spool
 	log      *slog.Logger
 	mux      *http.ServeMux
+	handler  http.Handler // mux behind the cross-origin and host guards
 	byName   map[string]*Printer
 	ready    chan struct{}
 	metrics  metrics
@@ -148,7 +155,43 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	}
 	s.registry.MustRegister(jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition)
 	s.routes()
+	// Browsers may read, but a page from another origin may not change
+	// anything: without this, any web page open on a kiosk could POST a
+	// reprint (a body-less POST needs no CORS preflight).
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross_origin", "a web page from another origin may not change anything here", nil)
+	}))
+	s.handler = cop.Handler(s.mux)
+	if cfg.LoopbackOnly {
+		s.handler = loopbackHosts(s.handler)
+	}
 	return s, nil
+}
+
+// loopbackHosts passes only requests addressed to a loopback name.
+func loopbackHosts(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !IsLoopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, "forbidden_host", "this service answers on loopback names only (localhost, 127.0.0.1, [::1])", nil)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// IsLoopbackHost reports whether host (with or without a port) names this
+// machine's loopback interface.
+func IsLoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (p *Printer) prepare() error {
@@ -314,7 +357,7 @@ func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // ServeHTTP serves the API and the page.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })

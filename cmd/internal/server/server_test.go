@@ -333,6 +333,67 @@ func TestJobsOfARemovedPrinterFail(t *testing.T) {
 	require.NoError(t, sp.Close())
 }
 
+// A web page open in a browser on the kiosk may not print through the
+// service: cross-origin changes are refused, and with LoopbackOnly so is a
+// page that re-points its own name at 127.0.0.1.
+func TestBrowserGuards(t *testing.T) {
+	e := newEnvConfig(t, Config{LoopbackOnly: true, Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}})
+	tx := sample(t, "cash-start")
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		hdr    []string
+		status int
+		code   string
+	}{
+		{"cross-site reprint", "POST", "/v1/jobs/j1000000000001/reprint", []string{"Sec-Fetch-Site", "cross-site"}, 403, "cross_origin"},
+		{"other origin, old browser", "POST", "/v1/printers/front/jobs", []string{"Origin", "http://evil.example"}, 403, "cross_origin"},
+		{"rebound name", "GET", "/v1/jobs", []string{"Host", "evil.example:8080"}, 403, "forbidden_host"},
+		{"rebound name posting", "POST", "/v1/printers/front/jobs", []string{"Host", "evil.example"}, 403, "forbidden_host"},
+		{"the page itself", "POST", "/v1/printers/front/jobs", []string{"Sec-Fetch-Site", "same-origin"}, 202, ""},
+		{"localhost", "GET", "/v1/jobs", []string{"Host", "localhost:8080"}, 200, ""},
+		{"an ECR (no browser headers)", "POST", "/v1/jobs/j1000000000001/reprint", nil, 202, ""},
+		{"cross-site read", "GET", "/v1/jobs", []string{"Sec-Fetch-Site", "cross-site"}, 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := e.spool.List("", "", 0)
+			require.NoError(t, err)
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tx))
+			req.Host = "127.0.0.1:8080"
+			req.Header.Set("Content-Type", "application/json")
+			for i := 0; i+1 < len(tt.hdr); i += 2 {
+				if tt.hdr[i] == "Host" {
+					req.Host = tt.hdr[i+1]
+				} else {
+					req.Header.Set(tt.hdr[i], tt.hdr[i+1])
+				}
+			}
+			rec := httptest.NewRecorder()
+			e.srv.ServeHTTP(rec, req)
+			assert.Equal(t, tt.status, rec.Code, rec.Body.String())
+			if tt.code != "" {
+				assert.Contains(t, rec.Body.String(), `"code": "`+tt.code+`"`)
+				after, err := e.spool.List("", "", 0)
+				require.NoError(t, err)
+				assert.Equal(t, len(before), len(after), "nothing stored")
+			}
+		})
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.0.0.1:8080": true, "127.8.9.10:80": true, "localhost": true, "LOCALHOST:8080": true,
+		"[::1]:8080": true, "::1": true, "[::1]": true,
+		"": false, ":8080": false, "0.0.0.0:8080": false, "192.0.2.1:8080": false, "evil.example": false,
+		"localhost.evil.example": false, "[::]:8080": false,
+	} {
+		assert.Equal(t, want, IsLoopbackHost(host), host)
+	}
+}
+
 func TestAuth(t *testing.T) {
 	e := newEnv(t, "s3cret")
 	resp, _ := e.do(t, "GET", "/v1/printers", "", "")
