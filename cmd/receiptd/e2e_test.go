@@ -361,3 +361,115 @@ func TestCrashLosesNothingAndPrintsNothingTwice(t *testing.T) {
 	assert.Len(t, final, jobs, "one job per transaction, whatever the retries")
 	t.Logf("%d jobs: %d printed once, %d unknown (cut off by a kill), 0 lost, 0 doubled", jobs, printed, unknown)
 }
+
+// stop sends SIGTERM and returns the exit code, failing after 10 s.
+func (d *daemon) stop(t *testing.T) int {
+	t.Helper()
+	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
+	exited := make(chan error, 1)
+	go func() { exited <- d.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "%s", d.logs)
+			return ee.ExitCode()
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatalf("receiptd did not stop on SIGTERM:\n%s", d.logs)
+		return -1
+	}
+}
+
+func getJob(t *testing.T, url string) jobView {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var j jobView
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&j))
+	return j
+}
+
+// TestGracefulShutdown: SIGTERM parks a job that waits for the printer (it
+// prints after the restart) and ends a client's wait with the job as it
+// stands; a job already going to the printer is finished first.
+func TestGracefulShutdown(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "card-topup.json"))
+	require.NoError(t, err)
+
+	t.Run("a waiting job is parked", func(t *testing.T) {
+		dev, addr := printerAt(t)
+		dev.SetFault(virtual.PaperEnd, true)
+		data := t.TempDir()
+		args := []string{"-data-dir", data, "-printer", "front=" + addr + ",model=TM-T88V"}
+		d := start(t, args...)
+		type answer struct {
+			status int
+			job    jobView
+			err    error
+			took   time.Duration
+		}
+		answered := make(chan answer, 1)
+		go func() {
+			began := time.Now()
+			status, j, err := post(d.url+"/v1/printers/front/jobs?wait=60s", string(body), "")
+			answered <- answer{status, j, err, time.Since(began)}
+		}()
+		require.Eventually(t, func() bool {
+			return strings.HasPrefix(getJob(t, d.url+"/v1/jobs/j1000000000001").Reason, "waiting")
+		}, 10*time.Second, 10*time.Millisecond)
+
+		sigterm := time.Now()
+		require.Equal(t, 0, d.stop(t), "a clean exit:\n%s", d.logs)
+		a := <-answered
+		require.NoError(t, a.err)
+		assert.Equal(t, http.StatusAccepted, a.status, "the wait ends with the job as it stands")
+		assert.Equal(t, "queued", a.job.State)
+		assert.Less(t, time.Since(sigterm), 5*time.Second, "no wait for the 60 s the client asked")
+		assert.Empty(t, dev.Tickets())
+
+		dev.SetFault(virtual.PaperEnd, false)
+		d = start(t, args...)
+		j := getJob(t, d.url+"/v1/jobs/j1000000000001?wait=10s")
+		assert.Equal(t, "printed", j.State, j.Reason)
+		assert.Len(t, dev.Tickets(), 1)
+	})
+
+	t.Run("a job going out is finished", func(t *testing.T) {
+		prof, err := printers.Lookup("TM-T88V")
+		require.NoError(t, err)
+		// A slow printer with a small buffer: the job takes a while to go.
+		dev, err := virtual.New(virtual.Options{Profile: prof, Speed: 2000, BufferSize: 64})
+		require.NoError(t, err)
+		t.Cleanup(func() { dev.Close() })
+		ln, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
+		require.NoError(t, err)
+		data := t.TempDir()
+		args := []string{"-data-dir", data, "-printer", "front=tcp://" + ln.String() + ",model=TM-T88V"}
+		d := start(t, args...)
+		firstByte := make(chan struct{}, 1)
+		dev.OnTicketStart(func(time.Time) {
+			select {
+			case firstByte <- struct{}{}:
+			default:
+			}
+		})
+		status, _, err := post(d.url+"/v1/printers/front/jobs", string(body), "")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusAccepted, status)
+		<-firstByte
+		require.Equal(t, 0, d.stop(t), "a clean exit:\n%s", d.logs)
+		require.Len(t, dev.Tickets(), 1, "finished before the exit")
+		want, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "card-topup", "TM-T88V-42col.bin"))
+		require.NoError(t, err)
+		assert.Equal(t, want, dev.Tickets()[0].Raw)
+
+		d = start(t, args...)
+		j := getJob(t, d.url+"/v1/jobs/j1000000000001")
+		assert.Equal(t, "printed", j.State, "recorded as printed, not unknown: %s", j.Reason)
+		time.Sleep(100 * time.Millisecond)
+		assert.Len(t, dev.Tickets(), 1, "not printed again")
+	})
+}

@@ -205,7 +205,12 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	defer stop()
 	workers := make(chan error, 1)
 	go func() { workers <- srv.Run(ctx) }()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Requests see the shutdown: a POST or GET waiting for a job's outcome
+	// answers at once with the job as it stands, not a dropped connection.
+	stopping, stopRequests := context.WithCancel(context.Background())
+	defer stopRequests()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return stopping }}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "receiptd listening on http://%s (printers: %d, data: %s)\n", ln.Addr(), len(ps), cfg.DataDir)
@@ -216,7 +221,11 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 		stop()
 		return err
 	}
-	// Graceful: stop taking requests, let the workers finish their attempts.
+	// Graceful: stop taking requests, end their waits, let the workers
+	// finish their attempts (a job not yet sent stays queued for the next
+	// start).
+	log.Info("shutting down")
+	stopRequests()
 	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = hs.Shutdown(shutdown)
