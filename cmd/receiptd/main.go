@@ -209,7 +209,11 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	// answers at once with the job as it stands, not a dropped connection.
 	stopping, stopRequests := context.WithCancel(context.Background())
 	defer stopRequests()
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
+	// A client trickling its body or never reading the answer does not
+	// hold a connection for ever; the write limit leaves room for the
+	// longest ?wait (60 s).
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return stopping }}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
