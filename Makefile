@@ -8,7 +8,7 @@ TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps test-deps build run serve test check lint bench fuzz generate clean
+.PHONY: all deps test-deps build run serve test check race lint bench fuzz generate clean
 
 all: build
 
@@ -58,6 +58,13 @@ test: test-deps check
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null
 	@# The USB transport is the one cgo package (gousb + libusb-1.0).
 	@if [ -d transport/usb ]; then set -x; $(GO) vet -tags usb ./transport/usb/... && $(GO) test -count=1 -tags usb ./transport/usb/...; fi
+	$(MAKE) race
+
+# race runs the concurrent packages (links, spool, service — the daemon the
+# end-to-end tests start is a race build too) under the race detector, which
+# needs cgo.
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./transport/... ./printers/... ./cmd/...
 
 bench:
 	CGO_ENABLED=0 $(GO) test -run '^$$' -bench . -benchmem ./...

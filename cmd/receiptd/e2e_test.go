@@ -43,6 +43,10 @@ func TestMain(m *testing.M) {
 	binary = filepath.Join(dir, "receiptd")
 	build := exec.Command("go", "build", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if raceBuild {
+		build = exec.Command("go", "build", "-race", "-o", binary, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	}
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build receiptd: %v\n%s", err, out)
 		os.Exit(1)
@@ -51,6 +55,9 @@ func TestMain(m *testing.M) {
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
+
+// raceBuild is set under -race (race_test.go).
+var raceBuild bool
 
 type daemon struct {
 	cmd  *exec.Cmd
@@ -65,10 +72,18 @@ func start(t testing.TB, args ...string) *daemon {
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	logs := &bytes.Buffer{}
-	cmd.Stderr = &lockedWriter{w: logs}
+	lw := &lockedWriter{w: logs}
+	cmd.Stderr = lw
 	require.NoError(t, cmd.Start())
 	d := &daemon{cmd: cmd, logs: logs}
-	t.Cleanup(func() { d.kill() })
+	t.Cleanup(func() {
+		d.kill()
+		lw.mu.Lock()
+		defer lw.mu.Unlock()
+		if bytes.Contains(logs.Bytes(), []byte("WARNING: DATA RACE")) {
+			t.Errorf("the daemon raced:\n%s", logs)
+		}
+	})
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err, "receiptd did not start: %s", logs)
 	go io.Copy(io.Discard, stdout)
