@@ -52,6 +52,9 @@ type Job struct {
 	TransactionID string `json:"transaction_id,omitempty"`
 	State         State  `json:"state"`
 	Reason        string `json:"reason,omitempty"`
+	// Digest identifies the receipt's content (receipt.Receipt.Digest), so
+	// a key used again for another receipt is told apart from a retry.
+	Digest string `json:"receipt_digest,omitempty"`
 	// Receipts is how many times the receipt repeats in the job's bytes
 	// (a printer set to print copies); 0 means once.
 	Receipts  int       `json:"receipts,omitempty"`
@@ -648,7 +651,7 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 		b = b[:len(b)/n] // one copy, headed by the mark, not n with one mark
 	}
 	j, _, err := s.EnqueueJob(orig.Printer, "copy:"+id+":"+key,
-		Job{TransactionID: orig.TransactionID, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
+		Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
 	return j, err
 }
 

@@ -514,19 +514,19 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
 	}
+	digest := tx.Receipt.Digest()
 	if key == "" {
 		// One transaction yields several receipts as it moves on (started,
 		// missing sum paid, captured: the API documents all with one id), so
-		// the default key is the id qualified by the receipt printed.
-		sum := sha256.Sum256(job)
+		// the default key is the id qualified by what the receipt says.
 		id := tx.ID
 		if len(id) > maxKeyHeader {
 			idSum := sha256.Sum256([]byte(id))
 			id = "sha256:" + hex.EncodeToString(idSum[:16])
 		}
-		key = id + ":" + hex.EncodeToString(sum[:8])
+		key = id + ":" + hex.EncodeToString(digest[:8])
 	}
-	proto := spool.Job{TransactionID: tx.ID, Warnings: warnings}
+	proto := spool.Job{TransactionID: tx.ID, Warnings: warnings, Digest: hex.EncodeToString(digest[:16])}
 	if p.Copies > 1 {
 		// One job, so the copies print together and are confirmed as one.
 		job, proto.Receipts = bytes.Repeat(job, p.Copies), p.Copies
@@ -539,6 +539,14 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.Error("enqueue", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", "the job could not be stored", nil)
+		return
+	}
+	if existing && j.Digest != "" && j.Digest != proto.Digest {
+		// A retry sends the same receipt; another receipt under a used key
+		// is a client bug that would otherwise lose this receipt silently.
+		w.Header().Set("Location", "/v1/jobs/"+j.ID)
+		writeError(w, http.StatusUnprocessableEntity, "idempotency_key_reused",
+			"this Idempotency-Key already names job "+j.ID+", which prints another receipt; nothing was queued", nil)
 		return
 	}
 	if wait > 0 {

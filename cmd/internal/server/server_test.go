@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"io"
 	"net/http"
@@ -392,6 +393,31 @@ func TestIsLoopbackHost(t *testing.T) {
 	} {
 		assert.Equal(t, want, IsLoopbackHost(host), host)
 	}
+}
+
+// A retry is the same receipt, however its JSON is written; another
+// receipt under a used key is refused, not swallowed as a replay.
+func TestIdempotencyKeyReuse(t *testing.T) {
+	e := newEnv(t)
+	cash := sample(t, "cash-start")
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", cash, "Idempotency-Key", "ecr-1")
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(cash), &doc))
+	compact, err := json.Marshal(doc) // other whitespace, keys sorted
+	require.NoError(t, err)
+	resp, body = e.do(t, "POST", "/v1/printers/front/jobs", "application/json", string(compact), "Idempotency-Key", "ecr-1")
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
+
+	resp, body = e.do(t, "POST", "/v1/printers/front/jobs", "application/json", sample(t, "pay-missing-sum"), "Idempotency-Key", "ecr-1")
+	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, body)
+	assert.Contains(t, body, `"idempotency_key_reused"`)
+	assert.Equal(t, "/v1/jobs/j1000000000001", resp.Header.Get("Location"))
+	jobs, err := e.spool.List("", "", 0)
+	require.NoError(t, err)
+	assert.Len(t, jobs, 1)
 }
 
 func TestAuth(t *testing.T) {
