@@ -165,7 +165,22 @@ func post(url, body, key string) (int, jobView, error) {
 // the ticket is byte-identical to the golden file.
 func TestDocumentedTransactionsPrint(t *testing.T) {
 	dev, addr := printerAt(t)
-	d := start(t, "-data-dir", t.TempDir(), "-printer", "front="+addr+",model=TM-T88V")
+	// A real configuration file, as deployed (the listen flag picks a free
+	// port over the file's).
+	config := filepath.Join(t.TempDir(), "receiptd.toml")
+	require.NoError(t, os.WriteFile(config, []byte(`
+listen = "127.0.0.1:8080"
+data_dir = "`+filepath.Join(t.TempDir(), "data")+`"
+job_deadline = "1m"
+
+[[printer]]
+name = "front"
+address = "`+addr+`"
+model = "TM-T88V"
+cut = "partial"
+section_cut = "off"
+`), 0o600))
+	d := start(t, "-config", config)
 	for i, doc := range []string{"cash-start", "pay-missing-sum", "card-topup", "capture-step4"} {
 		body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", doc+".json"))
 		require.NoError(t, err)
