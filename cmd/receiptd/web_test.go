@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,6 +73,27 @@ func TestWebPage(t *testing.T) {
 	assert.Contains(t, jobRow, "printed")
 	assert.Equal(t, 512, imgWidth, "the preview is the ticket at the TM-T88V's 512 dots")
 	require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), "receiptd-page.png"), shot, 0o644))
+
+	// Reprint from the page: it asks first, then the copy prints.
+	asked := make(chan string, 4)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+j.ID+" button")))
+	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.textContent.includes('printed') && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, copyRow, "(copy)")
+	require.Len(t, asked, 1)
+	assert.Equal(t, "Print a copy of "+j.ID+" (marked KOPIE / COPY)?", <-asked)
 
 	// A printer with its cover open says so on the page, with the warning
 	// that its paper runs low.
