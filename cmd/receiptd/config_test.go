@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,4 +71,36 @@ func TestPrinterFlag(t *testing.T) {
 			assert.Equal(t, printerFlags{tt.want}, p)
 		})
 	}
+}
+
+// FuzzPrinterFlag: any -printer value is either refused or read into a
+// printer that, written back as a flag, reads the same.
+func FuzzPrinterFlag(f *testing.F) {
+	for _, seed := range []string{"a=tcp://192.0.2.1:9100", "a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
+		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model="} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var p printerFlags
+		if err := p.Set(v); err != nil {
+			return
+		}
+		require.Len(t, p, 1)
+		pc := p[0]
+		require.NotEmpty(t, pc.Name)
+		require.NotContains(t, pc.Name, "=")
+		back := pc.Name + "=" + pc.Address
+		if pc.Model != "" {
+			back += ",model=" + pc.Model
+		}
+		if pc.Copies != 0 {
+			back += ",copies=" + strconv.Itoa(pc.Copies)
+		}
+		for _, cp := range pc.CodePages {
+			back += ",code_page=" + cp
+		}
+		var again printerFlags
+		require.NoError(t, again.Set(back), back)
+		require.Equal(t, p, again, back)
+	})
 }
