@@ -17,6 +17,7 @@ import (
 
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
+	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 // within fails the test if f takes longer than d: nothing may hang.
@@ -244,14 +245,7 @@ func BenchmarkWriteFile(b *testing.B) {
 	c, err := file.Open(transport.FileAddress{Path: filepath.Join(b.TempDir(), "jobs.bin")})
 	require.NoError(b, err)
 	defer c.Close()
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(job); err != nil {
-			b.Fatal(err)
-		}
-	}
+	transporttest.BenchmarkWrite(b, c, transporttest.Job(100), nil)
 }
 
 // BenchmarkWriteFIFO is the pollable path: chunked writes with deadlines.
@@ -268,12 +262,5 @@ func BenchmarkWriteFIFO(b *testing.B) {
 	c, err := file.Open(transport.FileAddress{Path: path})
 	require.NoError(b, err)
 	defer c.Close()
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(job); err != nil {
-			b.Fatal(err)
-		}
-	}
+	transporttest.BenchmarkWrite(b, c, transporttest.Job(100), nil)
 }

@@ -17,6 +17,7 @@ import (
 	tarm "github.com/tarm/serial"
 
 	"github.com/secuprint/receipt/transport"
+	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 // fakePort is a port whose far end the test controls: bytes written are
@@ -452,17 +453,11 @@ func TestNaturalCompare(t *testing.T) {
 func BenchmarkWriteOverhead(b *testing.B) {
 	clk := &fakeClock{t: time.Unix(0, 0)}
 	c, f := fakeConn(b, transport.SerialAddress{Baud: 115200}, clk)
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(job); err != nil {
-			b.Fatal(err)
-		}
+	transporttest.BenchmarkWrite(b, c, transporttest.Job(100), func() {
 		f.mu.Lock()
 		f.written.Reset()
 		f.mu.Unlock()
-	}
+	})
 	b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(clk.slept/time.Duration(b.N))*100, "%cpu-of-line-time")
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/tcp"
+	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 // peer is a printer on 127.0.0.1: serve runs for each accepted connection
@@ -401,14 +402,7 @@ func BenchmarkWrite(b *testing.B) {
 	c, err := tcp.Dial(context.Background(), p.addr)
 	require.NoError(b, err)
 	defer c.Close()
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Write(job); err != nil {
-			b.Fatal(err)
-		}
-	}
+	transporttest.BenchmarkWrite(b, c, transporttest.Job(100), nil)
 }
 
 // BenchmarkLinkJob is one job through a Link: the freshness check on the
@@ -418,13 +412,5 @@ func BenchmarkLinkJob(b *testing.B) {
 	l, err := tcp.NewLink(p.addr)
 	require.NoError(b, err)
 	defer l.Close()
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 100)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := l.Write(job); err != nil {
-			b.Fatal(err)
-		}
-		l.EndJob()
-	}
+	transporttest.BenchmarkWrite(b, l, transporttest.Job(100), l.EndJob)
 }

@@ -1,7 +1,6 @@
 package usb
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/transport"
+	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 func TestOpenPicksInterfaceAndDetaches(t *testing.T) {
@@ -411,13 +411,5 @@ func BenchmarkWrite(b *testing.B) {
 	c, err := OpenWith(f, transport.USBAddress{VID: 0x04b8, PID: 0x0202})
 	require.NoError(b, err)
 	defer c.Close()
-	job := bytes.Repeat([]byte("Kartennummer: 9276004429942845\n"), 500)
-	b.SetBytes(int64(len(job)))
-	b.ReportAllocs()
-	for b.Loop() {
-		f.writes = f.writes[:0]
-		if _, err := c.Write(job); err != nil {
-			b.Fatal(err)
-		}
-	}
+	transporttest.BenchmarkWrite(b, c, transporttest.Job(500), func() { f.writes = f.writes[:0] })
 }
