@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 )
 
 var _ = flag.Bool("update", false, "rewrite golden files (accepted so `go test ./... -update` runs)")
@@ -170,12 +170,7 @@ func TestPrintCommand(t *testing.T) {
 }
 
 func TestPrinterExitCodes(t *testing.T) {
-	dev, err := virtual.New(virtual.Options{})
-	require.NoError(t, err)
-	defer dev.Close()
-	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
-	require.NoError(t, err)
-	printer := "tcp://" + addr.String()
+	dev, printer := virtualtest.TCP(t, virtual.Options{})
 	tests := []struct {
 		fault virtual.Fault
 		code  int

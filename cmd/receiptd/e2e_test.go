@@ -25,6 +25,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -126,12 +127,7 @@ func printerAt(t testing.TB) (*virtual.Device, string) {
 	t.Helper()
 	p, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)
-	dev, err := virtual.New(virtual.Options{Profile: p})
-	require.NoError(t, err)
-	t.Cleanup(func() { dev.Close() })
-	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
-	require.NoError(t, err)
-	return dev, "tcp://" + addr.String()
+	return virtualtest.TCP(t, virtual.Options{Profile: p})
 }
 
 type jobView struct {
@@ -472,13 +468,9 @@ func TestGracefulShutdown(t *testing.T) {
 		prof, err := printers.Lookup("TM-T88V")
 		require.NoError(t, err)
 		// A slow printer with a small buffer: the job takes a while to go.
-		dev, err := virtual.New(virtual.Options{Profile: prof, Speed: 2000, BufferSize: 64})
-		require.NoError(t, err)
-		t.Cleanup(func() { dev.Close() })
-		ln, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
-		require.NoError(t, err)
+		dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof, Speed: 2000, BufferSize: 64})
 		data := t.TempDir()
-		args := []string{"-data-dir", data, "-printer", "front=tcp://" + ln.String() + ",model=TM-T88V"}
+		args := []string{"-data-dir", data, "-printer", "front=" + addr + ",model=TM-T88V"}
 		d := start(t, args...)
 		firstByte := make(chan struct{}, 1)
 		dev.OnTicketStart(func(time.Time) {

@@ -20,18 +20,6 @@ import (
 	"github.com/secuprint/receipt/transport/transporttest"
 )
 
-// within fails the test if f takes longer than d: nothing may hang.
-func within(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still blocked after %v", d)
-	}
-}
-
 func TestRegularFileAppendsAndCannotRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "jobs.bin")
 	for _, job := range []string{"one\n", "two\x00\xff"} {
@@ -121,7 +109,7 @@ func TestFIFO(t *testing.T) {
 func TestFIFOWithoutReader(t *testing.T) {
 	path := mkfifo(t)
 	var err error
-	within(t, 5*time.Second, func() {
+	transporttest.Within(t, 5*time.Second, func() {
 		_, err = file.Open(transport.FileAddress{Path: path, Timeout: 50 * time.Millisecond})
 	})
 	assert.ErrorIs(t, err, transport.ErrNotFound)
@@ -148,7 +136,7 @@ func TestFIFOReaderStopsOrLeaves(t *testing.T) {
 	// The reader stops reading: the write deadline fires with a count.
 	require.NoError(t, c.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
 	var n int
-	within(t, 5*time.Second, func() { n, err = c.Write(make([]byte, 1<<20)) })
+	transporttest.Within(t, 5*time.Second, func() { n, err = c.Write(make([]byte, 1<<20)) })
 	assert.ErrorIs(t, err, transport.ErrTimeout)
 	assert.Greater(t, n, 0)
 	assert.Less(t, n, 1<<20)
@@ -198,7 +186,7 @@ func TestCharDevice(t *testing.T) {
 			c.SetReadDeadline(time.Now())
 		}()
 		var err error
-		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		transporttest.Within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
 		assert.ErrorIs(t, err, transport.ErrTimeout)
 	})
 	t.Run("close while blocked", func(t *testing.T) {
@@ -208,14 +196,14 @@ func TestCharDevice(t *testing.T) {
 			c.Close()
 		}()
 		var err error
-		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		transporttest.Within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
 		assert.ErrorIs(t, err, transport.ErrClosed)
 	})
 	t.Run("hang-up", func(t *testing.T) {
 		c, master := ptyDevice(t, time.Minute)
 		require.NoError(t, master.Close())
 		var err error
-		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		transporttest.Within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
 		assert.ErrorIs(t, err, transport.ErrDisconnected)
 	})
 }

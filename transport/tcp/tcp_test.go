@@ -59,18 +59,6 @@ func listen(t testing.TB, serve func(i int, c net.Conn)) *peer {
 	return p
 }
 
-// within fails the test if f takes longer than d: nothing may hang.
-func within(t *testing.T, d time.Duration, f func()) {
-	t.Helper()
-	done := make(chan struct{})
-	go func() { defer close(done); f() }()
-	select {
-	case <-done:
-	case <-time.After(d):
-		t.Fatalf("still blocked after %v", d)
-	}
-}
-
 func TestWriteAndReadBack(t *testing.T) {
 	got := make(chan []byte, 1)
 	p := listen(t, func(_ int, c net.Conn) {
@@ -133,7 +121,7 @@ func TestPeerClosesMidJob(t *testing.T) {
 	defer c.Close()
 	var sent int
 	var werr error
-	within(t, 10*time.Second, func() {
+	transporttest.Within(t, 10*time.Second, func() {
 		block := bytes.Repeat([]byte("x"), 64<<10)
 		for i := 0; i < 1000 && werr == nil; i++ {
 			var n int
@@ -173,7 +161,7 @@ func TestPrinterStopsReading(t *testing.T) {
 				require.NoError(t, c.SetWriteDeadline(time.Now().Add(tt.deadline)))
 			}
 			var n int
-			within(t, 10*time.Second, func() { n, err = c.Write(job) })
+			transporttest.Within(t, 10*time.Second, func() { n, err = c.Write(job) })
 			assert.ErrorIs(t, err, transport.ErrTimeout, "the deadline fires")
 			assert.Greater(t, n, 0, "the count says how much the socket took")
 			assert.Less(t, n, len(job))
@@ -204,7 +192,7 @@ func TestReadTimeouts(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			c.SetReadDeadline(time.Now())
 		}()
-		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		transporttest.Within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
 		assert.ErrorIs(t, err, transport.ErrTimeout)
 	})
 	t.Run("close while blocked", func(t *testing.T) {
@@ -214,7 +202,7 @@ func TestReadTimeouts(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			c.Close()
 		}()
-		within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
+		transporttest.Within(t, 5*time.Second, func() { _, err = c.Read(make([]byte, 1)) })
 		assert.ErrorIs(t, err, transport.ErrClosed)
 		_, err = c.Write([]byte("x"))
 		assert.ErrorIs(t, err, transport.ErrClosed)
@@ -315,7 +303,7 @@ func TestLinkNeverResendsAPartJob(t *testing.T) {
 	_, err = l.Write([]byte("0123456789"))
 	require.NoError(t, err)
 	var werr error
-	within(t, 10*time.Second, func() {
+	transporttest.Within(t, 10*time.Second, func() {
 		for i := 0; i < 1000 && werr == nil; i++ {
 			_, werr = l.Write(bytes.Repeat([]byte("x"), 64<<10))
 		}
@@ -392,7 +380,7 @@ func TestLinkCloseUnblocksRead(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		l.Close()
 	}()
-	within(t, 5*time.Second, func() { _, err = l.Read(make([]byte, 1)) })
+	transporttest.Within(t, 5*time.Second, func() { _, err = l.Read(make([]byte, 1)) })
 	assert.True(t, errors.Is(err, transport.ErrClosed), "%v", err)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -250,13 +251,9 @@ func TestPrinterOptions(t *testing.T) {
 func TestStatusGaugesFollowThePrinter(t *testing.T) {
 	prof, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)
-	dev, err := virtual.New(virtual.Options{Profile: prof})
-	require.NoError(t, err)
-	t.Cleanup(func() { dev.Close() })
-	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
-	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
 	e := newEnvConfig(t, Config{StatusInterval: 10 * time.Millisecond, Printers: []*Printer{
-		{Name: "front", Address: "tcp://" + addr.String(), Model: "TM-T88V"},
+		{Name: "front", Address: addr, Model: "TM-T88V"},
 		{Name: "gone", Address: "tcp://127.0.0.1:1", Model: "TM-T88V"},
 	}})
 	metricsShow := func(want ...string) func() bool {
@@ -503,13 +500,9 @@ func TestConcurrentPosts(t *testing.T) {
 func TestStatusReadsInterleaveWithJobs(t *testing.T) {
 	prof, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)
-	dev, err := virtual.New(virtual.Options{Profile: prof})
-	require.NoError(t, err)
-	t.Cleanup(func() { dev.Close() })
-	addr, err := dev.ListenTCP(context.Background(), "127.0.0.1:0")
-	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
 	e := newEnvConfig(t, Config{StatusInterval: time.Millisecond, Printers: []*Printer{
-		{Name: "front", Address: "tcp://" + addr.String(), Model: "TM-T88V"},
+		{Name: "front", Address: addr, Model: "TM-T88V"},
 	}})
 	const jobs = 40
 	for i := range jobs {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"time"
 )
 
 // Job returns a receipt-like job of n lines (31 bytes each).
@@ -21,5 +22,17 @@ func BenchmarkWrite(b *testing.B, w io.Writer, job []byte, between func()) {
 		if between != nil {
 			between()
 		}
+	}
+}
+
+// Within fails the test if f takes longer than d: nothing may hang.
+func Within(t testing.TB, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still blocked after %v", d)
 	}
 }
