@@ -1,6 +1,6 @@
-package printers
+package printers_test
 
 import "flag"
 
-// -update is accepted so that `go test ./... -update` runs in every package.
-var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+// update rewrites the recorded conversations (go test ./... -update).
+var update = flag.Bool("update", false, "rewrite golden files")

@@ -1,7 +1,8 @@
 // Package transporttest provides fakes for code that talks to printers
-// through transport.Conn: an in-memory Pipe with deadlines, a scripted
-// Playback conn, a Record wrapper, and (on Linux) an in-process PTY pair.
-// They are modelled on periph.io's conntest.
+// through transport.Conn: an in-memory Pipe with deadlines, a Record
+// wrapper that keeps a link's conversation and a Playback conn that plays
+// the printer's side of it back, modelled on periph.io's conntest; plus a
+// write benchmark and a no-hang check the links' tests share.
 package transporttest
 
 import (
