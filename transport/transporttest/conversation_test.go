@@ -3,6 +3,8 @@ package transporttest_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,6 +111,14 @@ func FuzzConversationText(f *testing.F) {
 	require.NoError(f, err)
 	f.Add(text)
 	f.Add([]byte("# c\n> 00\n\n\n< ff\n"))
+	recorded, err := filepath.Glob("../../testdata/golden/*/*.conversation.txt")
+	require.NoError(f, err)
+	require.NotEmpty(f, recorded)
+	for _, path := range recorded {
+		b, err := os.ReadFile(path)
+		require.NoError(f, err)
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, text []byte) {
 		var c transporttest.Conversation
 		if c.UnmarshalText(text) != nil {
