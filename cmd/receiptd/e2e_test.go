@@ -453,7 +453,9 @@ func TestGracefulShutdown(t *testing.T) {
 		a := <-answered
 		require.NoError(t, a.err)
 		assert.Equal(t, http.StatusAccepted, a.status, "the wait ends with the job as it stands")
-		assert.Equal(t, "queued", a.job.State)
+		// Queued, or printing if SIGTERM came during a retry's status check;
+		// either way nothing was sent and the job is parked (it prints below).
+		assert.Contains(t, []string{"queued", "printing"}, a.job.State)
 		assert.Less(t, time.Since(sigterm), 5*time.Second, "no wait for the 60 s the client asked")
 		assert.Empty(t, dev.Tickets())
 
