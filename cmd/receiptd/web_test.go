@@ -88,7 +88,7 @@ func TestWebPage(t *testing.T) {
 			}
 		}
 	}()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+j.ID+" button")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+j.ID+" button.reprint")))
 	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.textContent.includes('printed') && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, copyRow, "(copy)")
@@ -106,4 +106,32 @@ func TestWebPage(t *testing.T) {
 	kioskRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-kiosk'); return r && r.textContent.includes('cover') && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, kioskRow, "not ready: cover open, paper near end")
+
+	// A job cut off mid-way is unknown; the person at the printer sends it
+	// again from the page, and it prints.
+	dev.SetFault(virtual.CoverOpen, false)
+	dev.SetFault(virtual.PaperNearEnd, false)
+	dev.DropAfter(50)
+	status, cut, err := post(d2.url+"/v1/printers/kiosk/jobs?wait=10s", string(body), "")
+	require.NoError(t, err)
+	require.Equal(t, 200, status)
+	require.Equal(t, "unknown", cut.State, cut.Reason)
+	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#job-"+cut.ID+" button.decide-retry"))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+cut.ID+" button.decide-retry")))
+	retried, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.textContent.includes('printed') && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, retried, "printed")
+	assert.Equal(t, "Print "+cut.ID+" again (it is not on paper)?", <-asked)
+	assert.Eventually(t, func() bool { return len(dev.Tickets()) == 2 }, 5*time.Second, 10*time.Millisecond,
+		"the cut-off part, then the whole job")
+
+	// With a token configured, the page's form prints when given it.
+	t.Setenv("RECEIPTD_TOKENS", "s3cret")
+	d3 := start(t, "-data-dir", t.TempDir())
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.SetValue("#token", "s3cret"),
+		chromedp.WaitVisible("#printer-virtual"), chromedp.Click("#post")))
+	result, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#postResult'); return r && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "200 printed", result)
 }

@@ -66,6 +66,9 @@ type Job struct {
 	Warnings  []string  `json:"warnings,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// RetriedAt is when a person sent an unknown job again; its deadline
+	// counts from then.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
 	// Bytes are the rendered ESC/POS, stored so a retry or reprint sends
 	// exactly what was accepted.
 	Bytes []byte `json:"-"`
@@ -630,6 +633,58 @@ func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 		s.notify()
 	}
 	return j, err
+}
+
+// Decision is what a person found about a job in state unknown.
+type Decision string
+
+const (
+	// DecidedPrinted: the receipt is on paper; the job is printed.
+	DecidedPrinted Decision = "printed"
+	// DecidedNotPrinted: it is not, and it should not print now; failed.
+	DecidedNotPrinted Decision = "not_printed"
+	// DecidedRetry: it is not; send the original again (no copy mark).
+	DecidedRetry Decision = "retry"
+)
+
+// ErrNotUnknown reports a decision on a job that is not waiting for one.
+var ErrNotUnknown = errors.New("spool: only a job in state unknown takes a decision")
+
+// ErrBadDecision reports a decision that is not one of the three.
+var ErrBadDecision = errors.New("spool: decision is printed, not_printed or retry")
+
+// Decide settles a job in state unknown as a person found it.
+func (s *Spool) Decide(id string, d Decision) (Job, error) {
+	var reason string
+	var st State
+	switch d {
+	case DecidedPrinted:
+		st, reason = Printed, "confirmed printed by a person"
+	case DecidedNotPrinted:
+		st, reason = Failed, "confirmed not printed by a person"
+	case DecidedRetry:
+		st, reason = Queued, "sent again: a person found it not printed"
+	default:
+		return Job{}, ErrBadDecision
+	}
+	return s.update(id, func(j *Job) error {
+		if j.State != Unknown {
+			return fmt.Errorf("%w: %s is %s", ErrNotUnknown, j.ID, j.State)
+		}
+		j.State, j.Reason = st, reason
+		if d == DecidedRetry {
+			j.RetriedAt = s.now()
+		}
+		return nil
+	})
+}
+
+// due is when the job's wait for its printer began.
+func (j Job) due() time.Time {
+	if j.RetriedAt.After(j.CreatedAt) {
+		return j.RetriedAt
+	}
+	return j.CreatedAt
 }
 
 // Reprint queues a copy of a job, marked as such: mark (a printed "copy"

@@ -162,7 +162,7 @@ func (s *Spool) waitOrExpire(ctx context.Context, job Job, reason string, d, dea
 	if reason != "" {
 		_, _ = s.update(job.ID, func(j *Job) error { j.Reason = reason; return nil }) // best effort: only the shown reason
 	}
-	if time.Since(job.CreatedAt) > deadline {
+	if time.Since(job.due()) > deadline {
 		cur, err := s.Get(job.ID)
 		if err == nil {
 			s.finish(job.ID, Failed, "gave up after "+deadline.String()+": "+cur.Reason, cur.Sent)

@@ -377,6 +377,7 @@ func (s *Server) routes() {
 	api("GET /v1/jobs/{id}/preview.png", s.previewJob)
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
+	api("POST /v1/jobs/{id}/decision", s.decide)
 	api("POST /v1/render", s.render)
 	api("GET /v1/printers", s.listPrinters)
 	api("GET /v1/printers/{name}", s.getPrinter)
@@ -702,6 +703,36 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", "/v1/jobs/"+j.ID)
 	writeJSON(w, http.StatusAccepted, j)
+}
+
+// decide settles a job in state unknown as a person found it:
+// {"decision": "printed" | "not_printed" | "retry"}.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", `send {"decision": …} as application/json`, nil)
+		return
+	}
+	var body struct {
+		Decision spool.Decision `json:"decision"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
+		return
+	}
+	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
+	switch {
+	case errors.Is(err, spool.ErrBadDecision):
+		writeError(w, http.StatusBadRequest, "bad_decision", err.Error(), nil)
+	case errors.Is(err, spool.ErrNotUnknown):
+		writeError(w, http.StatusConflict, "not_unknown", err.Error(), nil)
+	case err != nil:
+		writeSpoolError(w, err)
+	default:
+		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
+		writeJSON(w, http.StatusOK, j)
+	}
 }
 
 // writeSpoolError answers a failed spool call: an unknown job is the

@@ -58,7 +58,9 @@ func newEnvConfig(t testing.TB, cfg Config) *env {
 	open := func(ctx context.Context, p *Printer) (printers.Printer, error) {
 		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: p.profile})
 	}
-	cfg.Open = open
+	if cfg.Open == nil {
+		cfg.Open = open
+	}
 	s, err := New(cfg, sp)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -416,6 +418,73 @@ func TestIdempotencyKeyReuse(t *testing.T) {
 	jobs, err := e.spool.List("", "", 0)
 	require.NoError(t, err)
 	assert.Len(t, jobs, 1)
+}
+
+// scripted is a printer whose results are set by the test; after them it
+// prints.
+type scripted struct {
+	mu      sync.Mutex
+	results []printers.Result
+	jobs    int
+}
+
+func (p *scripted) Name() string { return "scripted" }
+func (p *scripted) Print(_ context.Context, job []byte) printers.Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.jobs++
+	if len(p.results) > 0 {
+		r := p.results[0]
+		p.results = p.results[1:]
+		return r
+	}
+	return printers.Result{Outcome: printers.OutcomePrinted, Sent: len(job)}
+}
+func (p *scripted) Status(context.Context) (printers.Status, error) {
+	return printers.Status{Online: true}, nil
+}
+func (p *scripted) Close() error { return nil }
+
+// A job that may have printed waits for a person: printed, not printed, or
+// sent again, which prints the original once more.
+func TestDecisionOnAnUnknownJob(t *testing.T) {
+	cut := printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 100}
+	pr := &scripted{results: []printers.Result{cut, cut, cut}}
+	e := newEnvConfig(t, Config{
+		Printers: []*Printer{{Name: "front", Address: "scripted://", Model: "TM-T88V"}},
+		Open:     func(context.Context, *Printer) (printers.Printer, error) { return pr, nil },
+	})
+	for i, doc := range []string{"cash-start", "pay-missing-sum", "card-topup"} {
+		_, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, doc))
+		require.Contains(t, body, `"state": "unknown"`, "job %d", i+1)
+	}
+	tests := []struct {
+		id, body string
+		status   int
+		want     string
+	}{
+		{"j1000000000001", `{"decision":"printed"}`, 200, `"state": "printed"`},
+		{"j1000000000002", `{"decision":"not_printed"}`, 200, `"state": "failed"`},
+		{"j1000000000003", `{"decision":"retry"}`, 200, `"state": "queued"`},
+		{"j1000000000001", `{"decision":"retry"}`, 409, `"not_unknown"`},
+		{"j1000000000002", `{"decision":"maybe"}`, 400, `"bad_decision"`},
+		{"j1000000000002", `{"decision":"printed","why":"x"}`, 400, `"invalid_json"`},
+		{"j1000000000009", `{"decision":"printed"}`, 404, `"unknown_job"`},
+	}
+	for _, tt := range tests {
+		resp, body := e.do(t, "POST", "/v1/jobs/"+tt.id+"/decision", "application/json", tt.body)
+		assert.Equal(t, tt.status, resp.StatusCode, "%s %s: %s", tt.id, tt.body, body)
+		assert.Contains(t, body, tt.want)
+	}
+	resp, _ := e.do(t, "POST", "/v1/jobs/j1000000000002/decision", "text/plain", `{"decision":"printed"}`)
+	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+
+	_, body := e.do(t, "GET", "/v1/jobs/j1000000000003?wait=5s", "", "")
+	assert.Contains(t, body, `"state": "printed"`, "sent again, and printed")
+	assert.Contains(t, body, `"retried_at"`)
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	assert.Equal(t, 4, pr.jobs, "three cut off, one sent again")
 }
 
 func TestAuth(t *testing.T) {
