@@ -134,4 +134,7 @@ func TestWebPage(t *testing.T) {
 	result, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#postResult'); return r && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Equal(t, "200 printed", result)
+	width, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-j1000000000001 img.preview'); return i && i.complete && i.naturalWidth; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, 512, width, "the preview loads with the token too")
 }
