@@ -458,6 +458,35 @@ func TestDecisionOnAnUnknownJob(t *testing.T) {
 		_, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, doc))
 		require.Contains(t, body, `"state": "unknown"`, "job %d", i+1)
 	}
+	list := []struct {
+		query  string
+		status int
+		ids    []string
+	}{
+		{"state=unknown", 200, []string{"j1000000000001", "j1000000000002", "j1000000000003"}},
+		{"state=unknown&printer=front&limit=2", 200, []string{"j1000000000002", "j1000000000003"}},
+		{"state=printed", 200, nil},
+		{"printer=back", 200, nil},
+		{"state=lost", 400, nil},
+		{"limit=0", 400, nil},
+	}
+	for _, tt := range list {
+		resp, body := e.do(t, "GET", "/v1/jobs?"+tt.query, "", "")
+		require.Equal(t, tt.status, resp.StatusCode, "%s: %s", tt.query, body)
+		if tt.status != 200 {
+			continue
+		}
+		var got struct {
+			Jobs []struct{ ID string } `json:"jobs"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &got))
+		var ids []string
+		for _, j := range got.Jobs {
+			ids = append(ids, j.ID)
+		}
+		assert.Equal(t, tt.ids, ids, tt.query)
+	}
+
 	tests := []struct {
 		id, body string
 		status   int
