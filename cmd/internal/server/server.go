@@ -721,6 +721,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
 		return
 	}
+	if body.Decision == spool.DecidedRetry {
+		if j, err := s.spool.Get(r.PathValue("id")); err == nil && s.byName[j.Printer] == nil {
+			writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
+			return
+		}
+	}
 	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
 	switch {
 	case errors.Is(err, spool.ErrBadDecision):

@@ -507,8 +507,12 @@ func TestDecisionOnAnUnknownJob(t *testing.T) {
 	}
 	resp, _ := e.do(t, "POST", "/v1/jobs/j1000000000002/decision", "text/plain", `{"decision":"printed"}`)
 	assert.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	gone, _, err := e.spool.Enqueue("back", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+	resp, body := e.do(t, "POST", "/v1/jobs/"+gone.ID+"/decision", "application/json", `{"decision":"retry"}`)
+	assert.Equal(t, http.StatusConflict, resp.StatusCode, "no printer would send it again: %s", body)
 
-	_, body := e.do(t, "GET", "/v1/jobs/j1000000000003?wait=5s", "", "")
+	_, body = e.do(t, "GET", "/v1/jobs/j1000000000003?wait=5s", "", "")
 	assert.Contains(t, body, `"state": "printed"`, "sent again, and printed")
 	assert.Contains(t, body, `"retried_at"`)
 	pr.mu.Lock()
