@@ -153,7 +153,13 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
 			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
 	}
-	s.registry.MustRegister(jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition)
+	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
+		// A registry the caller shares may already hold these: an error,
+		// not a panic.
+		if err := s.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("server: metrics: %w", err)
+		}
+	}
 	s.routes()
 	// Browsers may read, but a page from another origin may not change
 	// anything: without this, any web page open on a kiosk could POST a

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -518,6 +519,19 @@ func TestDecisionOnAnUnknownJob(t *testing.T) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	assert.Equal(t, 4, pr.jobs, "three cut off, one sent again")
+}
+
+func TestSharedRegistryTwiceIsAnError(t *testing.T) {
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	defer sp.Close()
+	reg := prometheus.NewRegistry()
+	cfg := Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}, Registry: reg}
+	_, err = New(cfg, sp)
+	require.NoError(t, err)
+	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://"}}
+	_, err = New(cfg, sp)
+	assert.ErrorContains(t, err, "server: metrics:")
 }
 
 func TestAuth(t *testing.T) {
