@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -445,9 +446,23 @@ func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Jo
 
 // queueEmpty reports whether printer has no queued job.
 func queueEmpty(tx *bolt.Tx, printer string) bool {
-	prefix := printerKey(printer, "")
-	k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
-	return k == nil || !bytes.HasPrefix(k, prefix)
+	for range queued(tx, printer) {
+		return false
+	}
+	return true
+}
+
+// queued yields the ids of printer's queued jobs, oldest first.
+func queued(tx *bolt.Tx, printer string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		prefix := printerKey(printer, "")
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if !yield(string(k[len(prefix):])) {
+				return
+			}
+		}
+	}
 }
 
 func getJob(tx *bolt.Tx, id string) (Job, error) {
@@ -521,12 +536,8 @@ func (s *Spool) FailQueued(printer, reason string) (int, error) {
 	n := 0
 	err := s.write(func(tx *bolt.Tx) error {
 		n = 0 // write may run this twice
-		prefix := printerKey(printer, "")
-		var ids []string
-		c := tx.Bucket(bucketQueue).Cursor()
-		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			ids = append(ids, string(k[len(prefix):]))
-		}
+		// Collected before putJob changes the queue under the cursor.
+		ids := slices.Collect(queued(tx, printer))
 		for _, id := range ids {
 			j, err := getJob(tx, id)
 			if err != nil {
@@ -688,8 +699,9 @@ func (j Job) due() time.Time {
 }
 
 // Reprint queues a copy of a job, marked as such: mark (a printed "copy"
-// banner) goes before the original receipt's bytes. A copy asked for again with the
-// same non-empty key is the same copy; an empty key always makes a new one.
+// banner) goes before the original receipt's bytes. A copy asked for
+// again with the same non-empty key is the same copy; an empty key always
+// makes a new one.
 func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	orig, err := s.Get(id)
 	if err != nil {
@@ -731,16 +743,14 @@ func (s *Spool) Wait(ctx context.Context, id string) (Job, error) {
 func (s *Spool) next(printer string) (Job, bool, error) {
 	var found Job
 	ok := false
-	prefix := printerKey(printer, "")
 	err := s.db.View(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketQueue).Cursor().Seek(prefix)
-		if k == nil || len(k) <= len(prefix) || string(k[:len(prefix)]) != string(prefix) {
-			return nil
+		for id := range queued(tx, printer) {
+			var err error
+			found, err = getJob(tx, id)
+			ok = err == nil
+			return err
 		}
-		var err error
-		found, err = getJob(tx, string(k[len(prefix):]))
-		ok = err == nil
-		return err
+		return nil
 	})
 	return found, ok, err
 }

@@ -692,9 +692,7 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 		writeSpoolError(w, err)
 		return
 	}
-	if _, ok := s.byName[orig.Printer]; !ok {
-		// Its printer left the configuration: no worker would ever print it.
-		writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(orig.Printer)+" is no longer configured", nil)
+	if !s.servesPrinterOf(w, orig) {
 		return
 	}
 	mark, err := receipt.AppendCopyMark(nil)
@@ -728,8 +726,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.Decision == spool.DecidedRetry {
-		if j, err := s.spool.Get(r.PathValue("id")); err == nil && s.byName[j.Printer] == nil {
-			writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
+		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
 			return
 		}
 	}
@@ -745,6 +742,16 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
 		writeJSON(w, http.StatusOK, j)
 	}
+}
+
+// servesPrinterOf reports whether j's printer is still configured, and
+// answers 409 when not: a job queued for it would never print.
+func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {
+	if _, ok := s.byName[j.Printer]; ok {
+		return true
+	}
+	writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
+	return false
 }
 
 // writeSpoolError answers a failed spool call: an unknown job is the
@@ -891,29 +898,29 @@ func (s *Server) failOrphans() error {
 // prune deletes jobs finished longer than retention ago, every interval
 // until ctx ends.
 func (s *Server) prune(ctx context.Context, retention, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, interval, func() {
 		n, err := s.spool.Prune(time.Now().Add(-retention))
 		if err != nil {
 			s.log.Error("prune", "err", err)
 		} else if n > 0 {
 			s.log.Info("pruned finished jobs", "jobs", n, "older_than", retention.String())
 		}
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-	}
+	})
 }
 
 // watchStatus reads p's status every interval until ctx ends.
 func (s *Server) watchStatus(ctx context.Context, p *Printer, interval time.Duration) {
+	every(ctx, interval, func() {
+		_, _ = s.readStatus(ctx, p) // the gauges carry the outcome, an error included
+	})
+}
+
+// every runs f at once and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, f func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		_, _ = s.readStatus(ctx, p) // the gauges carry the outcome, an error included
+		f()
 		select {
 		case <-t.C:
 		case <-ctx.Done():
