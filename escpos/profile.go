@@ -72,13 +72,14 @@ func (p *Profile) PinCodePages(names ...string) (*Profile, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("escpos: profile %s: no code page to pin", p.ID)
 	}
+	pins := make([]*CodePage, len(names))
 	want := make(map[*CodePage]bool, len(names))
-	for _, n := range names {
+	for i, n := range names {
 		cp, ok := LookupCodePage(n)
 		if !ok {
 			return nil, fmt.Errorf("escpos: unknown code page %q", n)
 		}
-		want[cp] = false // true once a slot holds it
+		pins[i], want[cp] = cp, false // true once a slot holds it
 	}
 	pinned := *p
 	pinned.CodePages = nil
@@ -94,8 +95,8 @@ func (p *Profile) PinCodePages(names ...string) (*Profile, error) {
 			want[cp] = true
 		}
 	}
-	for _, n := range names {
-		if cp, _ := LookupCodePage(n); !want[cp] {
+	for _, cp := range pins {
+		if !want[cp] {
 			return nil, fmt.Errorf("escpos: profile %s has no slot for code page %s (it has %s)", p.ID, cp.Name, strings.Join(have, ", "))
 		}
 	}
