@@ -1,8 +1,9 @@
 # Everything a fresh machine needs is installed by `make deps`.
 GO       ?= go
-APT_PKGS := libusb-1.0-0-dev pkg-config socat
-# The web page test drives a real headless browser; only the tests need it.
-TEST_APT_PKGS := chromium
+APT_PKGS := gcc libc6-dev libusb-1.0-0-dev pkg-config socat
+# The web page test drives a real headless browser, and zbarimg reads the
+# virtual printer's QR codes and barcodes back; only the tests need them.
+TEST_APT_PKGS := chromium zbar-tools
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
