@@ -18,6 +18,9 @@ import (
 	"github.com/secuprint/receipt/escpos"
 )
 
+// bel is BEL, a command only on printers that take it (Star's drawer kick).
+const bel = 0x07
+
 // Op identifies a decoded command.
 type Op uint8
 
@@ -104,6 +107,9 @@ const (
 	OpKanjiOff            // FS .
 	OpKanjiMode           // FS ! n, FS - n, FS C n, FS W n, FS S n1 n2
 	OpFSFunction          // FS ( X pL pH …
+	OpBuzzer              // ESC B n t
+	OpItalic              // ESC 4 n
+	OpBell                // BEL: Star's drawer pulse / buzzer (profiles with pulseBel only)
 	opCount
 )
 
@@ -161,6 +167,10 @@ type Decoder struct {
 	defPage *escpos.CodePage
 	slots   [256]*escpos.CodePage
 	known   [256]bool // slot listed by the profile
+	bell    bool      // BEL is a command (Star), not an unknown byte
+	// quiet: the page in force has no table and ESC t said so; its text
+	// is not reported again byte by byte.
+	quiet bool
 }
 
 // NewDecoder returns a decoder for a printer with profile p (nil means a
@@ -173,18 +183,30 @@ func NewDecoder(p *escpos.Profile) *Decoder {
 	} else {
 		for _, s := range p.CodePages {
 			d.known[s.Slot] = true
-			if cp, ok := escpos.LookupCodePage(s.Encoding); ok {
+			if cp, ok := escpos.LookupCodePage(slotEncoding(s)); ok {
 				d.slots[s.Slot] = cp
 			}
 		}
+		d.bell = p.Features.PulseBel
 	}
 	d.defPage = d.slots[0]
 	d.page = d.defPage
 	return d
 }
 
+// slotEncoding is the table a slot prints with. escpos-printer-db calls
+// slot 1 "CP932", but ESC/POS printers have no double-byte page there:
+// Epson's page 1 is Katakana with box drawing, and the single-byte half of
+// CP932 (half-width katakana at 0xA1–0xDF) is a subset of that table.
+func slotEncoding(s escpos.CodePageSlot) string {
+	if s.Slot == 1 && strings.EqualFold(s.Encoding, "CP932") {
+		return "KATAKANA"
+	}
+	return s.Encoding
+}
+
 // Reset returns the decoder to the power-on state (code page slot 0).
-func (d *Decoder) Reset() { d.page = d.defPage }
+func (d *Decoder) Reset() { d.page, d.quiet = d.defPage, false }
 
 // Decode decodes all of b with a fresh decoder for profile p.
 func Decode(b []byte, p *escpos.Profile) []Command {
@@ -234,6 +256,9 @@ func (d *Decoder) Next(b []byte) (Command, int, error) {
 	case escpos.DLE:
 		return d.prefixed(b, dleTable[:], "DLE")
 	}
+	if x == bel && d.bell {
+		return Command{Op: OpBell, Name: "BEL", Raw: b[:1]}, 1, nil
+	}
 	if s := singleTable[x]; s.name != "" {
 		return Command{Op: s.op, Name: s.name, Raw: b[:1]}, 1, nil
 	}
@@ -269,7 +294,7 @@ func (d *Decoder) text(b []byte) (Command, int, error) {
 		}
 		if !ok {
 			r = utf8.RuneError
-			if bad < 0 {
+			if bad < 0 && !d.quiet {
 				bad = i
 			}
 		}
@@ -349,10 +374,11 @@ func (d *Decoder) prefixed(b []byte, table []spec, prefix string) (Command, int,
 func (d *Decoder) apply(c *Command) error {
 	switch c.Op {
 	case OpInit:
-		d.page = d.defPage
+		d.page, d.quiet = d.defPage, false
 	case OpCodePage:
 		n := c.Args[0]
 		d.page = d.slots[n]
+		d.quiet = d.page == nil
 		if d.page != nil {
 			c.CodePage = d.page.Name
 		}
@@ -360,7 +386,7 @@ func (d *Decoder) apply(c *Command) error {
 			return fmt.Errorf("slot %d not in the printer's code page table: %w", n, ErrArgument)
 		}
 		if d.page == nil {
-			return fmt.Errorf("slot %d has no known character table: %w", n, ErrArgument)
+			return fmt.Errorf("slot %d: no table for its characters (printed as U+FFFD): %w", n, ErrArgument)
 		}
 	case OpJustify:
 		if n := c.Args[0]; n > 2 && !(n >= '0' && n <= '2') {
@@ -373,6 +399,27 @@ func (d *Decoder) apply(c *Command) error {
 	case OpRealtimeStatus:
 		if n := c.Args[0]; n < 1 || n > 4 && n != 7 && n != 8 {
 			return fmt.Errorf("status %d: %w", n, ErrArgument)
+		}
+	case OpBarcodeWidth:
+		// Epson ignores a module width outside 2–6.
+		if n := c.Args[0]; n < 2 || n > 6 {
+			return fmt.Errorf("module width %d (2–6), ignored: %w", n, ErrArgument)
+		}
+	case OpBarcodeHeight:
+		if c.Args[0] == 0 {
+			return fmt.Errorf("height 0 (1–255), ignored: %w", ErrArgument)
+		}
+	case OpHRIPosition:
+		if n := c.Args[0]; n%48 > 3 || n > 3 && n < 48 || n > 51 {
+			return fmt.Errorf("HRI position %d: %w", n, ErrArgument)
+		}
+	case OpBuzzer:
+		if n, t := c.Args[0], c.Args[1]; n < 1 || n > 9 || t < 1 || t > 9 {
+			return fmt.Errorf("buzzer %d times %d×50 ms (1–9 each): %w", n, t, ErrArgument)
+		}
+	case OpBarcode:
+		if err := CheckBarcode(c.Args[0], c.Data); err != nil {
+			return fmt.Errorf("%w: %w", err, ErrArgument)
 		}
 	}
 	return nil
@@ -473,7 +520,7 @@ func init() {
 		{'%', OpUserCharset, "ESC %", 1}, {'?', OpUserCharsCancel, "ESC ?", 1}, {'=', OpPeripheral, "ESC =", 1},
 		{'r', OpColor, "ESC r", 1}, {'i', OpLegacyCut, "ESC i", 0}, {'m', OpLegacyCut, "ESC m", 0},
 		{'L', OpPageMode, "ESC L", 0}, {'S', OpStandardMode, "ESC S", 0}, {'T', OpPageDirection, "ESC T", 1},
-		{'W', OpPageArea, "ESC W", 8},
+		{'W', OpPageArea, "ESC W", 8}, {'B', OpBuzzer, "ESC B", 2}, {'4', OpItalic, "ESC 4", 1},
 	} {
 		simple(&escTable, e.b, e.op, e.name, e.args)
 	}

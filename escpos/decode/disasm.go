@@ -161,8 +161,24 @@ func describe(c *Command) string {
 	case OpLineSpacing:
 		return "line spacing " + strconv.Itoa(n) + " dots"
 	case OpPulse:
-		return "drawer pulse pin " + map[bool]string{true: "2", false: "5"}[n&1 == 0] +
+		return "drawer pulse pin " + strconv.Itoa(DrawerPin(n)) +
 			", " + strconv.Itoa(c.Arg(1)*2) + " ms on, " + strconv.Itoa(c.Arg(2)*2) + " ms off"
+	case OpBuzzer:
+		return "buzzer " + strconv.Itoa(n) + " times, " + strconv.Itoa(c.Arg(1)*50) + " ms"
+	case OpItalic:
+		return "italic " + onOff[n&1]
+	case OpBell:
+		return "drawer pulse (Star BEL)"
+	case OpCharSpacing:
+		return "character spacing " + strconv.Itoa(n) + " dots"
+	case OpAbsolutePosition:
+		return "print position " + strconv.Itoa(c.Arg16(0)) + " from the margin"
+	case OpRelativePosition:
+		return "move print position by " + strconv.Itoa(int(int16(c.Arg16(0))))
+	case OpRealtimeCommand:
+		if c.Name == "DLE DC4 1" {
+			return "real-time drawer pulse pin " + strconv.Itoa(DrawerPin(n)) + ", " + strconv.Itoa(c.Arg(1)*100) + " ms"
+		}
 	case OpUpsideDown:
 		return "upside down " + onOff[n&1]
 	case OpSize:
@@ -265,6 +281,18 @@ var barcodeNames = map[int]string{
 	72: "CODE93", 73: "CODE128", 74: "GS1-128", 75: "GS1 DataBar Omni", 76: "GS1 DataBar Truncated",
 	77: "GS1 DataBar Limited", 78: "GS1 DataBar Expanded", 79: "Code128 auto",
 }
+
+// DrawerPin is the drawer kick-out connector pin ESC p and DLE DC4 1 pulse
+// for their m argument: m 0 or 48 is pin 2, m 1 or 49 is pin 5.
+func DrawerPin(m int) int {
+	if m&1 == 0 {
+		return 2
+	}
+	return 5
+}
+
+// BarcodeName is the name of GS k system m ("EAN13", "CODE128", …).
+func BarcodeName(m int) string { return barcodeName(m) }
 
 func barcodeName(m int) string {
 	if s, ok := barcodeNames[m]; ok {
