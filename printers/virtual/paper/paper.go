@@ -9,16 +9,26 @@
 // does not fit the rest of the print area, the line prints and the character
 // starts the next one.
 //
-// Text markup (Ticket.Text): **bold**, __underline__, [rev]reverse[/rev] and
-// [WxH]magnified[/WxH] text, `[raster 128x64]`, `[barcode CODE39 "data"]`,
-// `[qr "data"]` for images, and `--- cut (partial) ---` where the knife cuts.
+// Text markup (Ticket.Text), one line per printed line in font-A columns:
+//
+//	**bold**  __underline__  [i]italic[/i]  [rev]reverse[/rev]
+//	[WxH]magnified[/WxH]   (W, H: 1–8; text covers W columns per character)
+//	[upside]…[/upside]      a line printed upside down (ESC { 1)
+//	[raster 128x64]  [bit image 384x240]  [graphics 200x80]  [logo "A1" 200x80]
+//	[qr "data"]  [barcode EAN13 "4006381333931"]   images, codes
+//	--- cut (partial) ---   where the knife cuts
+//
+// HRI text printed with a barcode shows as its own text line.
 package paper
 
 import (
 	"fmt"
 	"image"
+	"image/draw"
 	"strconv"
 	"strings"
+
+	"rsc.io/qr"
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
@@ -37,6 +47,7 @@ type Style struct {
 	Width     uint8 // magnification 1–8
 	Height    uint8
 	Reverse   bool
+	Italic    bool
 	Font      escpos.Font
 }
 
@@ -54,7 +65,13 @@ type Line struct {
 	Label  string      // what an image shows, for the text view
 	X      int         // left edge of an image, in dots
 	Height int         // dots the paper advanced for this line
-	feed   bool        // paper fed without printing (ESC J, the feed of a cut)
+	// Ink is the height of what the line prints (its tallest cell or
+	// image); printing starts at the top of the line, and the rest of
+	// Height is the feed after it (ESC 3 larger than the cell).
+	Ink    int
+	Upside bool // ESC { 1: the line is printed rotated by 180°
+	feed   bool // paper fed without printing (ESC J, the feed of a cut)
+	stripe bool // an ESC * stripe: a following stripe that touches it joins it
 }
 
 // Ticket is the paper between two cuts.
@@ -87,6 +104,10 @@ type Options struct {
 	// WidthDots overrides the profile's print area, e.g. an 80 mm printer
 	// configured for 576 dots (48 columns of font A).
 	WidthDots int
+	// Store is the printer's non-volatile graphics memory (GS ( L NV
+	// graphics, FS q bit images). A Device hands in the one it keeps across
+	// connections; nil: a fresh, empty memory for this stream.
+	Store *Store
 }
 
 // Print decodes b and prints it on a printer with profile p.
@@ -102,11 +123,28 @@ func Interpret(cmds []decode.Command, p *escpos.Profile, opt Options) *Result {
 		e.exec(&cmds[i])
 	}
 	e.flushLine(false)
-	if len(e.ticket.Printed) > 0 {
+	// Paper fed after the last cut (a trailing LF CR) is the start of the
+	// next receipt, not a ticket of its own.
+	if inked(e.ticket) {
 		e.ticket.Cut = escpos.CutNone
 		e.res.Tickets = append(e.res.Tickets, e.ticket)
 	}
 	return &e.res
+}
+
+// inked reports whether anything but blank paper came out.
+func inked(t *Ticket) bool {
+	for _, l := range t.Printed {
+		if l.Image != nil {
+			return true
+		}
+		for _, c := range l.Cells {
+			if c.R != ' ' || c.Style.Reverse || c.Style.Underline > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type engine struct {
@@ -120,19 +158,36 @@ type engine struct {
 	spacing int // line spacing, dots; 0 = default
 	tabs    []int
 	upside  bool
+	charSp  int // ESC SP: dots right of each character, times its width
 	line    []Cell
-	lineX   int // next cell position, dots from the margin
+	inline  []placed // ESC * stripes in the line buffer
+	lineX   int      // next cell position, dots from the margin
 	hasText bool
 	offset  int
-	// stored graphics (GS ( L fn 112) and QR data (GS ( k fn 80)
-	stored *image.Gray
-	qrData []byte
+	store   *Store
+	// stored graphics (GS ( L fn 112), download graphics (fn 83), the
+	// download bit image (GS *) and QR data (GS ( k fn 80)
+	stored   *image.Gray
+	download map[[2]byte]*image.Gray
+	dlImage  *image.Gray
+	qrData   []byte
+	qrModule int
+	qrLevel  qr.Level
 	// barcode settings
-	barHeight, barWidth, hri int
+	barHeight, barWidth, hri, hriFont int
+}
+
+// placed is an image in the line buffer at X dots from the margin.
+type placed struct {
+	x   int
+	img *image.Gray
 }
 
 func newEngine(p *escpos.Profile, opt Options) *engine {
-	e := &engine{barHeight: 162, barWidth: 3}
+	e := &engine{barHeight: 162, barWidth: 3, store: opt.Store}
+	if e.store == nil {
+		e.store = NewStore()
+	}
 	t := &e.proto
 	t.DPI = 180
 	colsA, colsB := 42, 56
@@ -173,7 +228,11 @@ func (e *engine) reset() {
 	e.align, e.margin, e.area, e.spacing = 0, 0, 0, 0
 	e.tabs = nil
 	e.upside = false
+	e.charSp = 0
 	e.qrData = nil
+	e.qrModule, e.qrLevel = 3, qr.L
+	e.barHeight, e.barWidth, e.hri, e.hriFont = 162, 3, 0, 0
+	e.stored = nil
 }
 
 func (e *engine) newTicket() {
@@ -253,16 +312,37 @@ func (e *engine) exec(c *decode.Command) {
 		}
 	case decode.OpReverse:
 		e.style.Reverse = n&1 != 0
+	case decode.OpItalic:
+		e.style.Italic = n&1 != 0
 	case decode.OpUpsideDown:
-		e.upside = n&1 != 0
+		// Epson takes ESC { at the beginning of a line only.
+		if e.lineEmpty() {
+			e.upside = n&1 != 0
+		}
+	case decode.OpCharSpacing:
+		e.charSp = n
 	case decode.OpJustify:
-		if !e.hasText && c.Err == nil {
+		if e.lineEmpty() && c.Err == nil {
 			e.align = n % 48 % 3
 		}
 	case decode.OpLeftMargin:
-		e.margin = min(c.Arg16(0), e.ticket.WidthDots-e.ticket.cellW[0])
+		if e.lineEmpty() {
+			e.margin = min(c.Arg16(0), e.ticket.WidthDots-e.ticket.cellW[0])
+		}
 	case decode.OpPrintAreaWidth:
-		e.area = c.Arg16(0)
+		if e.lineEmpty() {
+			e.area = c.Arg16(0)
+		}
+	case decode.OpAbsolutePosition:
+		// In the default horizontal motion unit, one dot; beyond the
+		// print area the command is ignored, as on Epson printers.
+		if x := c.Arg16(0); x <= e.width() {
+			e.lineX = x
+		}
+	case decode.OpRelativePosition:
+		if x := e.lineX + int(int16(c.Arg16(0))); x >= 0 && x <= e.width() {
+			e.lineX = x
+		}
 	case decode.OpLineSpacingDefault:
 		e.spacing = 0
 	case decode.OpLineSpacing:
@@ -293,11 +373,27 @@ func (e *engine) exec(c *decode.Command) {
 	case decode.OpBarcode:
 		e.barcode(c)
 	case decode.OpBarcodeHeight:
-		e.barHeight = max(n, 1)
+		if c.Err == nil {
+			e.barHeight = n
+		}
 	case decode.OpBarcodeWidth:
-		e.barWidth = min(max(n, 1), 6)
+		if c.Err == nil { // out of range: ignored, as Epson does
+			e.barWidth = n
+		}
 	case decode.OpHRIPosition:
-		e.hri = n % 48
+		if c.Err == nil {
+			e.hri = n % 48
+		}
+	case decode.OpHRIFont:
+		e.hriFont = n % 48 & 1
+	case decode.OpNVImageDefine:
+		e.defineFSq(c)
+	case decode.OpNVImage:
+		e.printFSp(c)
+	case decode.OpDefineDownloadImage:
+		e.defineDownload(c)
+	case decode.OpPrintDownloadImage:
+		e.printDownload(c)
 	case decode.OpUnknown, decode.OpTruncated:
 		// Already reported.
 	}
@@ -316,12 +412,18 @@ func (e *engine) putRune(r rune) {
 		e.problem("no glyph for %U %q; printed as a box", r, r)
 	}
 	w, _ := e.cellSize(e.style)
-	if e.lineX+w > e.width() && len(e.line) > 0 {
+	if e.lineX+w > e.width() && !e.lineEmpty() {
 		e.flushLine(false) // the printer prints the full line and goes on
 	}
 	e.line = append(e.line, Cell{R: r, Style: e.style, X: e.lineX})
-	e.lineX += w
+	e.lineX += w + e.charSp*int(e.style.Width)
 	e.hasText = true
+}
+
+// lineEmpty: at the beginning of a line, where Epson takes the commands
+// that shape a line (ESC a, ESC {, GS L, GS W).
+func (e *engine) lineEmpty() bool {
+	return len(e.line) == 0 && len(e.inline) == 0 && !e.hasText && e.lineX == 0
 }
 
 func (e *engine) tab() {
@@ -346,28 +448,60 @@ func (e *engine) tab() {
 // flushLine prints the line buffer. An empty buffer prints nothing unless
 // feed is set, when it advances the paper by one line (LF on an empty line).
 func (e *engine) flushLine(feed bool) {
-	if len(e.line) == 0 && !feed && !e.hasText {
+	if len(e.line) == 0 && len(e.inline) == 0 && !feed && !e.hasText {
+		e.lineX = 0
 		return
 	}
 	h := e.spacing
 	if h == 0 {
 		h = e.defaultSpacing()
 	}
+	ink := 0
 	for _, c := range e.line {
-		if _, ch := e.cellSize(c.Style); ch > h {
-			h = ch
+		if _, ch := e.cellSize(c.Style); ch > ink {
+			ink = ch
 		}
 	}
+	used := e.lineX
+	for _, p := range e.inline {
+		ink = max(ink, p.img.Bounds().Dy())
+		used = max(used, p.x+p.img.Bounds().Dx())
+	}
+	// A line taller than the spacing feeds its own height.
+	h = max(h, ink)
 	cells := make([]Cell, len(e.line))
 	copy(cells, e.line)
-	shift := e.margin + e.alignShift(e.lineX)
+	shift := e.margin + e.alignShift(used)
 	for i := range cells {
 		cells[i].X += shift
 	}
-	e.addLine(Line{Cells: cells, Height: h})
+	l := Line{Cells: cells, Height: h, Ink: ink, Upside: e.upside}
+	if len(e.inline) > 0 {
+		l.Image, l.X = e.inlineImage(ink)
+		l.X += shift
+		l.Label = "bit image " + strconv.Itoa(l.Image.Bounds().Dx()) + "x" + strconv.Itoa(ink)
+		l.stripe = len(cells) == 0
+	}
+	e.addLine(l)
 	e.line = e.line[:0]
+	e.inline = e.inline[:0]
 	e.lineX = 0
 	e.hasText = false
+}
+
+// inlineImage joins the line's ESC * images into one, returning it and its
+// left edge relative to the margin.
+func (e *engine) inlineImage(h int) (*image.Gray, int) {
+	x0, x1 := e.inline[0].x, 0
+	for _, p := range e.inline {
+		x0 = min(x0, p.x)
+		x1 = max(x1, p.x+p.img.Bounds().Dx())
+	}
+	img := blank(x1-x0, h)
+	for _, p := range e.inline {
+		draw.Draw(img, p.img.Bounds().Add(image.Pt(p.x-x0, 0)), p.img, image.Point{}, draw.Src)
+	}
+	return img, x0
 }
 
 func (e *engine) alignShift(used int) int {
@@ -387,6 +521,23 @@ func (e *engine) addLine(l Line) {
 			e.problem("ticket too long")
 		}
 		return
+	}
+	pr := e.ticket.Printed
+	if n := len(pr); n > 0 && l.stripe && pr[n-1].stripe && !l.Upside && !pr[n-1].Upside {
+		// ESC * stripes printed edge to edge (ESC 3 24 and 24-dot stripes)
+		// are one picture on paper: keep them as one image.
+		p := &pr[n-1]
+		if a, b := p.Image.Bounds(), l.Image.Bounds(); p.Height == a.Dy() && p.X == l.X && a.Dx() == b.Dx() {
+			joined := blank(a.Dx(), a.Dy()+b.Dy())
+			copy(joined.Pix, p.Image.Pix)
+			copy(joined.Pix[len(p.Image.Pix):], l.Image.Pix)
+			p.Image = joined
+			p.Height += l.Height
+			p.Ink = joined.Bounds().Dy()
+			p.Label = "bit image " + strconv.Itoa(a.Dx()) + "x" + strconv.Itoa(p.Ink)
+			e.ticket.height += l.Height
+			return
+		}
 	}
 	e.ticket.Printed = append(e.ticket.Printed, l)
 	e.ticket.height += l.Height

@@ -65,11 +65,16 @@ func (t *Ticket) Text() string {
 	var sb strings.Builder
 	for _, l := range t.Printed {
 		switch {
-		case l.Image != nil:
+		case l.Image != nil && len(l.Cells) == 0:
 			sb.WriteString("[" + l.Label + "]\n")
 			continue
+		case l.Image != nil:
+			sb.WriteString("[" + l.Label + "] ")
 		case l.Cells == nil && l.feed:
 			continue
+		}
+		if l.Upside {
+			sb.WriteString("[upside]")
 		}
 		col := 0
 		base := t.cellW[0]
@@ -98,6 +103,9 @@ func (t *Ticket) Text() string {
 			col += max(t.cellW[c.Style.Font%3]*int(c.Style.Width)/base, 1)
 		}
 		closeRun()
+		if l.Upside {
+			sb.WriteString("[/upside]")
+		}
 		sb.WriteByte('\n')
 	}
 	if t.Cut != 0 {
@@ -113,6 +121,9 @@ func openTags(s Style) string {
 	}
 	if s.Reverse {
 		b.WriteString("[rev]")
+	}
+	if s.Italic {
+		b.WriteString("[i]")
 	}
 	if s.Bold {
 		b.WriteString("**")
@@ -130,6 +141,9 @@ func closeTags(s Style) string {
 	}
 	if s.Bold {
 		b.WriteString("**")
+	}
+	if s.Italic {
+		b.WriteString("[/i]")
 	}
 	if s.Reverse {
 		b.WriteString("[/rev]")
@@ -242,15 +256,41 @@ func (t *Ticket) Image() *image.Gray {
 	img := blank(t.WidthDots, max(h, 1))
 	y := 0
 	for _, l := range t.Printed {
+		dst, top := img, y
+		if l.Upside {
+			// Draw the line on its own strip and turn that by 180°.
+			dst, top = blank(t.WidthDots, max(l.Height, 1)), 0
+		}
 		if l.Image != nil {
-			draw.Draw(img, l.Image.Bounds().Add(image.Pt(l.X, y)), l.Image, image.Point{}, draw.Src)
+			draw.Draw(dst, l.Image.Bounds().Add(image.Pt(l.X, top)), l.Image, image.Point{}, draw.Src)
+		}
+		ink := l.Ink
+		if ink == 0 {
+			ink = l.Height
 		}
 		for _, c := range l.Cells {
-			t.drawCell(img, c, y+l.Height)
+			t.drawCell(dst, c, top+ink)
+		}
+		if l.Upside {
+			rotate180(dst, img, y)
 		}
 		y += l.Height
 	}
 	return img
+}
+
+// rotate180 copies src turned by 180° into dst at row y; the ink stays
+// at the top of the line, as the printer prints it before feeding.
+func rotate180(src, dst *image.Gray, y int) {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	for sy := 0; sy < h; sy++ {
+		for sx := 0; sx < w; sx++ {
+			if src.Pix[sy*src.Stride+sx] == black {
+				dst.SetGray(w-1-sx, y+h-1-sy, grayBlack)
+			}
+		}
+	}
 }
 
 // drawCell draws c with its bottom at baseline (cells of one line share it).
@@ -276,9 +316,13 @@ func (t *Ticket) drawCell(img *image.Gray, c Cell, bottom int) {
 			if !on {
 				continue
 			}
+			sx := gx * mw
+			if c.Style.Italic {
+				sx += (h - gy) * mw / 5 // a slant of about 11°
+			}
 			for dy := 0; dy < mh; dy++ {
 				for dx := 0; dx < mw; dx++ {
-					ink(gx*mw+dx, gy*mh+dy)
+					ink(sx+dx, gy*mh+dy)
 				}
 			}
 		}

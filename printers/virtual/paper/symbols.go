@@ -1,0 +1,249 @@
+package paper
+
+import (
+	"image"
+	"strconv"
+	"strings"
+
+	"rsc.io/qr"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/decode"
+)
+
+var qrLevels = [4]qr.Level{qr.L, qr.M, qr.Q, qr.H}
+
+// symbol handles GS ( k. QR Codes (cn 49) are drawn for real at the module
+// size (fn 67) and error-correction level (fn 69) in force, without a quiet
+// zone: Epson leaves that to the application. Other symbols (PDF417, …)
+// are drawn as a labelled box.
+func (e *engine) symbol(c *decode.Command) {
+	if c.Err != nil || len(c.Args) < 2 {
+		return
+	}
+	cn, fn := c.Arg(0), c.Arg(1)
+	switch {
+	case cn == 49 && fn == 65:
+		if len(c.Data) >= 1 && c.Data[0] != 50 {
+			e.problem("QR Code model %d: drawn as model 2", c.Data[0])
+		}
+	case cn == 49 && fn == 67:
+		if len(c.Data) >= 1 && c.Data[0] >= 1 && c.Data[0] <= 16 {
+			e.qrModule = int(c.Data[0])
+		} else {
+			e.problem("QR Code module size %v (1–16); ignored", c.Data)
+		}
+	case cn == 49 && fn == 69:
+		if len(c.Data) >= 1 && c.Data[0] >= 48 && c.Data[0] <= 51 {
+			e.qrLevel = qrLevels[c.Data[0]-48]
+		} else {
+			e.problem("QR Code error correction %v (48–51); ignored", c.Data)
+		}
+	case fn == 80 && len(c.Data) >= 1:
+		e.qrData = append(e.qrData[:0], c.Data[1:]...)
+	case cn == 49 && fn == 81:
+		e.printQR()
+	case fn == 81:
+		e.addImage(labelBox(e.ticket.WidthDots/2, 60), "symbol "+strconv.Quote(string(e.qrData)))
+	}
+}
+
+func (e *engine) printQR() {
+	if len(e.qrData) == 0 {
+		e.problem("QR Code: print with no data stored; nothing printed")
+		return
+	}
+	code, err := qr.Encode(string(e.qrData), e.qrLevel)
+	if err != nil {
+		e.problem("QR Code: %v; nothing printed", err)
+		return
+	}
+	mod := e.qrModule
+	size := code.Size * mod
+	if size > e.width() {
+		e.problem("QR Code of %d dots exceeds the print area of %d; nothing printed", size, e.width())
+		return
+	}
+	img := blank(size, size)
+	for y := 0; y < code.Size; y++ {
+		for x := 0; x < code.Size; x++ {
+			if code.Black(x, y) {
+				fill(img, x*mod, y*mod, mod, mod)
+			}
+		}
+	}
+	e.addImage(img, "qr "+strconv.Quote(string(e.qrData)))
+}
+
+// barcodeSymbology maps GS k systems to the symbologies package escpos
+// draws; 0 for those it does not.
+func barcodeSymbology(sys int) escpos.Symbology {
+	switch sys {
+	case decode.BarUPCA:
+		return escpos.UPCA
+	case decode.BarEAN13:
+		return escpos.EAN13
+	case decode.BarEAN8:
+		return escpos.EAN8
+	case decode.BarCode39:
+		return escpos.Code39
+	case decode.BarITF:
+		return escpos.ITF
+	case decode.BarCode128:
+		return escpos.Code128
+	}
+	return 0
+}
+
+// barcode prints GS k as the printer does: the bars of the symbology, each
+// module GS w dots wide and GS h dots tall, aligned like text, with the
+// human-readable text (HRI) above and/or below as GS H asks, in the GS f
+// font. Data the symbology cannot hold prints nothing.
+func (e *engine) barcode(c *decode.Command) {
+	if c.Err != nil {
+		return // the decoder said why; the printer prints nothing
+	}
+	sys := decode.BarcodeSystem(c.Args[0])
+	name := decode.BarcodeName(sys)
+	label := "barcode " + name + " " + strconv.Quote(string(c.Data))
+	mods, hri, err := barModules(sys, c.Data)
+	if err != nil {
+		e.problem("%s: %v; nothing printed", label, err)
+		return
+	}
+	if mods == nil {
+		e.problem("%s: the virtual printer has no bars for %s; drawn as a box", label, name)
+		e.addImage(labelBox(min((len(c.Data)*11+35)*e.barWidth, e.width()), e.barHeight), label)
+		return
+	}
+	w := len(mods) * e.barWidth
+	if w > e.width() {
+		e.problem("%s: %d dots wide exceeds the print area of %d; nothing printed", label, w, e.width())
+		return
+	}
+	e.flushLine(false)
+	img := blank(w, e.barHeight)
+	for x := 0; x < w; x++ {
+		if mods[x/e.barWidth] {
+			for y := 0; y < e.barHeight; y++ {
+				img.Pix[y*img.Stride+x] = black
+			}
+		}
+	}
+	x := e.margin + e.alignShift(w)
+	if e.hri == 1 || e.hri == 3 {
+		e.hriLine(hri, x, w)
+	}
+	e.addLine(Line{Image: img, Label: label, X: x, Height: e.barHeight, Ink: e.barHeight, Upside: e.upside})
+	if e.hri == 2 || e.hri == 3 {
+		e.hriLine(hri, x, w)
+	}
+}
+
+// hriLine prints the human-readable text of a barcode centred on the bars
+// at x, w dots wide.
+func (e *engine) hriLine(s string, x, w int) {
+	st := Style{Width: 1, Height: 1, Font: escpos.Font(e.hriFont)}
+	cw, ch := e.cellSize(st)
+	n := len([]rune(s))
+	at := max(x+(w-n*cw)/2, 0)
+	cells := make([]Cell, 0, n)
+	for _, r := range s {
+		if at+cw > e.ticket.WidthDots {
+			break
+		}
+		cells = append(cells, Cell{R: r, Style: st, X: at})
+		at += cw
+	}
+	e.addLine(Line{Cells: cells, Height: ch, Ink: ch, Upside: e.upside})
+}
+
+// barModules returns the modules of GS k data and its HRI text; nil
+// modules (and no error) for symbologies drawn as a box.
+func barModules(sys int, data []byte) ([]bool, string, error) {
+	if sys == decode.BarCode128 {
+		c, err := decode.ParseCode128(data)
+		if err != nil {
+			return nil, "", err
+		}
+		return code128Modules(c), c.HRI, nil
+	}
+	sym := barcodeSymbology(sys)
+	if sym == 0 {
+		return nil, "", nil
+	}
+	d := string(data)
+	hri := d
+	if sym == escpos.Code39 {
+		// The printer adds the start/stop "*" when the data lacks them,
+		// and prints them in the HRI.
+		d = strings.TrimSuffix(strings.TrimPrefix(d, "*"), "*")
+		hri = "*" + d + "*"
+	}
+	mods, err := escpos.BarcodeModules(escpos.Barcode{Symbology: sym, Data: d})
+	if err != nil {
+		return nil, "", err
+	}
+	switch sym {
+	case escpos.EAN13, escpos.EAN8, escpos.UPCA:
+		// The printer prints the check digit it computed.
+		hri = eanHRI(d, sym)
+	}
+	return mods, hri, nil
+}
+
+func eanHRI(d string, sym escpos.Symbology) string {
+	n := map[escpos.Symbology]int{escpos.EAN13: 12, escpos.EAN8: 7, escpos.UPCA: 11}[sym]
+	if len(d) == n {
+		if c, err := escpos.EANCheckDigit(d); err == nil {
+			return d + string(c)
+		}
+	}
+	return d
+}
+
+// code128Widths are the Code 128 symbol characters 0–106 as bar, space,
+// bar, space, bar, space widths in modules (the stop adds its 2-module
+// termination bar). Package escpos plans code sets from text; a captured
+// stream names its own code sets, so the printer's bars come from its
+// values.
+var code128Widths = [107]string{
+	"212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212", "221213",
+	"221312", "231212", "112232", "122132", "122231", "113222", "123122", "123221", "223211", "221132",
+	"221231", "213212", "223112", "312131", "311222", "321122", "321221", "312212", "322112", "322211",
+	"212123", "212321", "232121", "111323", "131123", "131321", "112313", "132113", "132311", "211313",
+	"231113", "231311", "112133", "112331", "132131", "113123", "113321", "133121", "313121", "211331",
+	"231131", "213113", "213311", "213131", "311123", "311321", "331121", "312113", "312311", "332111",
+	"314111", "221411", "431111", "111224", "111422", "121124", "121421", "141122", "141221", "112214",
+	"112412", "122114", "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111",
+	"111242", "121142", "121241", "114212", "124112", "124211", "411212", "421112", "421211", "212141",
+	"214121", "412121", "111143", "111341", "131141", "114113", "114311", "411113", "411311", "113141",
+	"114131", "311141", "411131", "211412", "211214", "211232", "2331112",
+}
+
+func code128Modules(c decode.Code128) []bool {
+	vals := append(append([]int(nil), c.Values...), c.Checksum(), decode.C128Stop)
+	mods := make([]bool, 0, len(vals)*11+2)
+	for _, v := range vals {
+		for k, w := range code128Widths[v] {
+			for i := 0; i < int(w-'0'); i++ {
+				mods = append(mods, k%2 == 0)
+			}
+		}
+	}
+	return mods
+}
+
+func labelBox(w, h int) *image.Gray {
+	w, h = max(w, 4), max(h, 4)
+	img := blank(w, h)
+	for x := 0; x < w; x++ {
+		img.SetGray(x, 0, grayBlack)
+		img.SetGray(x, h-1, grayBlack)
+	}
+	for y := 0; y < h; y++ {
+		img.SetGray(0, y, grayBlack)
+		img.SetGray(w-1, y, grayBlack)
+	}
+	return img
+}
