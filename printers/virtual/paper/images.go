@@ -158,4 +158,3 @@ func clone(img *image.Gray) *image.Gray {
 	}
 	return out
 }
-
