@@ -211,7 +211,8 @@ type Device struct {
 	wrongOnce bool
 	dropLeft  int // bytes until the next link is dropped; -1: off
 
-	current  []byte // raw bytes of the ticket being printed
+	current  []byte       // raw bytes of the ticket being printed
+	store    *paper.Store // NV graphics and bit images: kept across links
 	tickets  []Ticket
 	faultAt  map[int]Fault
 	onTicket func(Ticket)
@@ -243,7 +244,7 @@ func New(opt Options) (*Device, error) {
 		return nil, err
 	}
 	d := &Device{opt: opt, log: opt.Logger, done: make(chan struct{}), links: map[*link]struct{}{},
-		wrong: -1, dropLeft: -1}
+		wrong: -1, dropLeft: -1, store: paper.NewStore()}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
@@ -291,6 +292,11 @@ func (d *Device) OnTicketStart(f func(time.Time)) {
 	d.onRxTicket = f
 	d.mu.Unlock()
 }
+
+// Store is the printer's NV graphics memory (GS ( L function 67 logos, FS q
+// bit images). It survives reconnects, as a printer's NV memory does, but
+// not the Device.
+func (d *Device) Store() *paper.Store { return d.store }
 
 // Tickets returns the tickets printed so far.
 func (d *Device) Tickets() []Ticket {

@@ -530,7 +530,7 @@ func TestTicketsAndFiles(t *testing.T) {
 	log, err := os.ReadFile(filepath.Join(dir, "status.log"))
 	require.NoError(t, err)
 	for _, line := range []string{": connected\n", ": DLE EOT 1 -> 12\n", ": GS I 67 -> 5f544d2d5438385600\n",
-		": GS r 1 -> 00\n", ": GS a 0: ASB off\n", ": DLE ENQ 1: ignored\n", ": DLE DC4 1: drawer pulse on pin 0, 100 ms\n",
+		": GS r 1 -> 00\n", ": GS a 0: ASB off\n", ": DLE ENQ 1: ignored\n", ": DLE DC4 1: drawer pulse on pin 2, 100 ms\n",
 		" -: ticket 1 cut, 12 bytes, 0 problems\n", " -: fault paper-near-end on\n"} {
 		assert.Contains(t, string(log), line)
 	}

@@ -113,7 +113,9 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 			d.sendASBLocked(d.asbPacketLocked()) // the first status goes at once
 			return nil, false
 		case decode.OpPulse:
-			d.event(j.from, "ESC p: drawer pulse on pin "+n)
+			d.event(j.from, pulseEvent(j.raw))
+		case decode.OpBell:
+			d.event(j.from, "BEL: drawer pulse")
 		}
 	}
 	d.current = append(d.current, j.raw...)
@@ -122,6 +124,14 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 		return ticket, true
 	}
 	return nil, false
+}
+
+// pulseEvent describes ESC p m t1 t2 as the disassembler does: m 0/48 is
+// pin 2, 1/49 pin 5; t1 and t2 count 2 ms.
+func pulseEvent(raw []byte) string {
+	m, on, off := int(raw[2]), int(raw[3]), int(raw[4])
+	return "ESC p: drawer pulse on pin " + strconv.Itoa(decode.DrawerPin(m)) + ", " +
+		strconv.Itoa(on*2) + " ms on, " + strconv.Itoa(off*2) + " ms off"
 }
 
 // answerLocked sends an in-sequence answer; nil means the request has no
@@ -139,7 +149,9 @@ func (d *Device) answerLocked(l *link, req string, b []byte) {
 // the engine calls it, so tickets are numbered in order; the lock is not
 // held while rendering.
 func (d *Device) finishTicket(raw []byte, cut bool) {
-	res := paper.Print(raw, d.opt.Profile)
+	// One NV memory for every ticket: a logo stored by one job prints in
+	// the next, over any connection.
+	res := paper.Interpret(decode.Decode(raw, d.opt.Profile), d.opt.Profile, paper.Options{Store: d.store})
 	var pt *paper.Ticket
 	if len(res.Tickets) > 0 {
 		pt = res.Tickets[0]

@@ -303,14 +303,14 @@ func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (o
 		case decode.OpRealtimeStatus, decode.OpRealtimeRequest, decode.OpRealtimeCommand:
 			flush(off)
 			d.realtimeLocked(l, &c)
-		case decode.OpTransmitStatus, decode.OpPrinterID, decode.OpASB, decode.OpCut, decode.OpLegacyCut, decode.OpPulse:
+		case decode.OpTransmitStatus, decode.OpPrinterID, decode.OpASB, decode.OpCut, decode.OpLegacyCut, decode.OpPulse, decode.OpBell:
 			flush(off)
 			l.held.push(job{op: c.Op, arg: c.Arg(0), bad: c.Err != nil, raw: buf[off : off+m], from: l})
 			switch c.Op {
 			case decode.OpCut, decode.OpLegacyCut:
 				begin()
 				d.rxOpen = d.rxOpen && c.Err != nil // a cut the printer does not know cuts nothing
-			case decode.OpPulse:
+			case decode.OpPulse, decode.OpBell:
 				begin()
 			}
 		default:

@@ -233,7 +233,7 @@ func (d *Device) realtimeLocked(l *link, c *decode.Command) {
 	case decode.OpRealtimeCommand:
 		switch c.Name {
 		case "DLE DC4 1":
-			d.event(l, "DLE DC4 1: drawer pulse on pin "+strconv.Itoa(c.Arg(0))+", "+strconv.Itoa(c.Arg(1)*100)+" ms")
+			d.event(l, "DLE DC4 1: drawer pulse on pin "+strconv.Itoa(decode.DrawerPin(c.Arg(0)))+", "+strconv.Itoa(c.Arg(1)*100)+" ms")
 		default:
 			d.event(l, c.Name+": ignored")
 		}

@@ -1,0 +1,105 @@
+package virtual_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual"
+)
+
+func logoRaster(t *testing.T, w, h int) *escpos.Raster {
+	t.Helper()
+	r := &escpos.Raster{Width: w, Height: h, Stride: (w + 7) / 8}
+	r.Bits = make([]byte, r.Stride*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if (x/4+y/4)%2 == 0 {
+				r.Bits[y*r.Stride+x/8] |= 0x80 >> (x % 8)
+			}
+		}
+	}
+	return r
+}
+
+// TestNVGraphicsSurviveReconnect: a logo stored over one connection prints
+// by its key over the next, as from a printer's NV memory.
+func TestNVGraphicsSurviveReconnect(t *testing.T) {
+	d := newDevice(t, virtual.Options{})
+	addr := listen(t, d)
+	r := logoRaster(t, 200, 80)
+	define, err := escpos.AppendDefineLogo([]byte{0x1B, '@'}, escpos.LogoKey{'L', 'G'}, r)
+	require.NoError(t, err)
+	define, err = escpos.AppendLegacyDefineLogo(define, logoRaster(t, 64, 16))
+	require.NoError(t, err)
+	c := dialTCP(t, addr)
+	send(t, c, define)
+	require.NoError(t, c.Close())
+	require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool {
+		return s.Links == 0 && s.Processed == int64(len(define))
+	}))
+	assert.Equal(t, []string{"LG"}, d.Store().Keys())
+	assert.Equal(t, 1, d.Store().BitImages())
+	assert.Empty(t, d.Tickets(), "defining prints nothing")
+
+	job, err := escpos.AppendPrintLogo([]byte{0x1B, '@', 0x1B, 'a', 1}, escpos.LogoKey{'L', 'G'})
+	require.NoError(t, err)
+	job, err = escpos.AppendLegacyPrintLogo(job, 1)
+	require.NoError(t, err)
+	job = append(job, []byte("Shop\n\x1dV\x00")...)
+	c = dialTCP(t, addr)
+	send(t, c, job)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 1))
+	require.NoError(t, c.Close())
+	tk := d.Tickets()[0]
+	assert.Equal(t, []string{`[logo "LG" 200x80]`, "[logo 1 64x16]", "                   Shop"}, tk.Paper.Lines())
+	logo := tk.Paper.Printed[0]
+	assert.Equal(t, (512-200)/2, logo.X, "centred")
+	for y := 0; y < 80; y++ {
+		for x := 0; x < 200; x++ {
+			want := r.Bits[y*r.Stride+x/8]&(0x80>>(x%8)) != 0
+			require.Equal(t, want, logo.Image.GrayAt(x, y).Y == 0, "dot %d,%d", x, y)
+		}
+	}
+	assert.Equal(t, 2, d.Store().Writes())
+}
+
+// TestDrawerPulsesLogged: ESC p and DLE DC4 1 name the connector pin the
+// pulse drives (m 0/48: pin 2, 1/49: pin 5); Star's BEL is logged too.
+func TestDrawerPulsesLogged(t *testing.T) {
+	dir := t.TempDir()
+	d := newDevice(t, virtual.Options{OutDir: dir})
+	c := dialTCP(t, listen(t, d))
+	in := []byte{0x1B, 'p', 0, 25, 250, 0x1B, 'p', 49, 50, 50, 0x10, 0x14, 1, 1, 3, 'x', '\n', 0x1D, 'V', 0}
+	send(t, c, in)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 1))
+	require.NoError(t, c.Close())
+
+	star, err := printers.Lookup("CT-S651")
+	require.NoError(t, err)
+	require.True(t, star.Features.PulseBel)
+	sd := newDevice(t, virtual.Options{Profile: star, OutDir: filepath.Join(dir, "star")})
+	c = dialTCP(t, listen(t, sd))
+	send(t, c, []byte{0x07, 'x', '\n', 0x1D, 'V', 0})
+	require.NoError(t, sd.WaitTickets(ctxSafety(t), 1))
+	require.NoError(t, c.Close())
+	assert.Equal(t, []string{"x"}, sd.Tickets()[0].Paper.Lines())
+
+	log, err := os.ReadFile(filepath.Join(dir, "status.log"))
+	require.NoError(t, err)
+	for _, line := range []string{
+		": ESC p: drawer pulse on pin 2, 50 ms on, 500 ms off\n",
+		": ESC p: drawer pulse on pin 5, 100 ms on, 100 ms off\n",
+		": DLE DC4 1: drawer pulse on pin 5, 300 ms\n",
+	} {
+		assert.Contains(t, string(log), line)
+	}
+	slog, err := os.ReadFile(filepath.Join(dir, "star", "status.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(slog), ": BEL: drawer pulse\n")
+}
