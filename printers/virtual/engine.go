@@ -156,8 +156,15 @@ func (d *Device) finishTicket(raw []byte, cut bool) {
 	if len(res.Tickets) > 0 {
 		pt = res.Tickets[0]
 	}
-	if !cut && pt == nil {
-		return // no paper came out: nothing to tear off
+	if pt == nil {
+		// No paper came out: nothing to tear off, and a cut of blank paper
+		// (a bare trailing cut, LF CR after the cut) is no ticket.
+		if cut {
+			d.mu.Lock()
+			d.event(nil, "cut with nothing printed since the last: no ticket, "+strconv.Itoa(len(raw))+" bytes")
+			d.mu.Unlock()
+		}
+		return
 	}
 	d.mu.Lock()
 	t := Ticket{Seq: len(d.tickets) + 1, Cut: cut, Raw: raw, Paper: pt}

@@ -103,3 +103,19 @@ func TestDrawerPulsesLogged(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(slog), ": BEL: drawer pulse\n")
 }
+
+// TestNoBlankTickets: LF CR after the cut (receipt-printer-encoder) and a
+// bare second cut (receiptline) make no extra, blank ticket.
+func TestNoBlankTickets(t *testing.T) {
+	d := newDevice(t, virtual.Options{})
+	c := dialTCP(t, listen(t, d))
+	in := []byte("one\n\x1dV\x00\x1dVB\x00\n\r")
+	send(t, c, in)
+	require.NoError(t, c.Close())
+	require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool {
+		return s.Links == 0 && s.Processed == int64(len(in))
+	}))
+	tk := d.Tickets()
+	require.Len(t, tk, 1)
+	assert.Equal(t, []string{"one"}, tk[0].Paper.Lines())
+}

@@ -562,6 +562,12 @@ func (e *engine) cut(c *decode.Command) {
 	if c.Op == decode.OpCut && len(c.Args) == 2 {
 		e.feed(c.Arg(1))
 	}
+	if !inked(e.ticket) {
+		// A cut with nothing printed since the last one (a bare trailing
+		// cut) cuts off blank paper, not a ticket.
+		e.newTicket()
+		return
+	}
 	e.ticket.Cut = mode
 	e.res.Tickets = append(e.res.Tickets, e.ticket)
 	e.newTicket()

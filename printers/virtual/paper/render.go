@@ -10,6 +10,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 
@@ -42,11 +43,53 @@ func (t *Ticket) Lines() []string {
 	return out
 }
 
+// visible returns the cells of a line in column order as the text views
+// show them: where ESC $ or ESC \ moved back and a cell prints over
+// another, the later one is shown.
+func (t *Ticket) visible(cells []Cell) []Cell {
+	sorted := true
+	for i := 1; i < len(cells); i++ {
+		if cells[i].X < cells[i-1].X+t.span(cells[i-1])*t.cellW[0] {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return cells
+	}
+	base := t.cellW[0]
+	last := map[int]int{} // column -> index of the last cell starting there
+	for i, c := range cells {
+		last[c.X/base] = i
+	}
+	out := make([]Cell, 0, len(cells))
+	for i, c := range cells {
+		if last[c.X/base] == i {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].X < out[j].X })
+	// Drop cells a wider cell before them covers.
+	kept, end := out[:0], 0
+	for _, c := range out {
+		if c.X/base >= end {
+			kept = append(kept, c)
+			end = c.X/base + t.span(c)
+		}
+	}
+	return kept
+}
+
+// span is how many font-A columns a cell covers.
+func (t *Ticket) span(c Cell) int {
+	return max(t.cellW[c.Style.Font%3]*int(c.Style.Width)/t.cellW[0], 1)
+}
+
 func (t *Ticket) plain(l Line) string {
 	var sb strings.Builder
 	col := 0
 	base := t.cellW[0]
-	for _, c := range l.Cells {
+	for _, c := range t.visible(l.Cells) {
 		for at := c.X / base; col < at; col++ {
 			sb.WriteByte(' ')
 		}
@@ -86,7 +129,7 @@ func (t *Ticket) Text() string {
 				open = false
 			}
 		}
-		for _, c := range l.Cells {
+		for _, c := range t.visible(l.Cells) {
 			at := c.X / base
 			if at > col || c.Style != cur {
 				closeRun()
@@ -389,7 +432,7 @@ func (t *Ticket) appendHTML(b *bytes.Buffer) {
 			continue
 		}
 		col := 0
-		for _, c := range l.Cells {
+		for _, c := range t.visible(l.Cells) {
 			for at := c.X / base; col < at; col++ {
 				b.WriteByte(' ')
 			}
