@@ -17,8 +17,9 @@ import (
 
 // runVirtualPrinter runs the virtual printer until SIGINT or SIGTERM: a test
 // bench for transports and the service, and a printer for machines without
-// one. Where it listens goes to stdout, its status traffic to stderr.
-func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+// one. Where it listens goes to stdout, its status traffic to stderr; it
+// takes control commands (fault paper-end, clear, status, help) on stdin.
+func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("virtual-printer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:9100", "TCP `address` for raw (port 9100) print jobs; empty: no TCP")
@@ -34,7 +35,7 @@ func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	faults := fs.String("fault", "", "faults present at start, comma separated: paper-end, paper-near-end, cover-open, offline, autocutter-error")
 	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after it sent `N` bytes")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nRuns until interrupted (SIGINT, SIGTERM).\n\nflags:")
+		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nRuns until interrupted (SIGINT, SIGTERM). Commands on stdin, one per line, change it while it runs:\n\n"+virtual.ControlHelp+"\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if code := parseFlags(fs, args); code >= 0 {
@@ -90,6 +91,15 @@ func runVirtualPrinter(args []string, _ io.Reader, stdout, stderr io.Writer) int
 	}
 	if *out != "" {
 		fmt.Fprintf(stdout, "tickets go to %s\n", *out)
+	}
+	if stdin != nil {
+		// A read of stdin cannot be interrupted: the goroutine ends with the
+		// process, or at the end of stdin.
+		go func() {
+			if err := dev.ServeControl(ctx, stdin, stdout); err != nil {
+				fmt.Fprintln(stderr, "receipt:", err)
+			}
+		}()
 	}
 	<-ctx.Done()
 	if err := dev.Close(); err != nil {
