@@ -22,24 +22,30 @@ func AppendDisassembly(dst []byte, cmds []Command) []byte {
 		c := &cmds[i]
 		dst = appendHex(dst, c.Offset, width)
 		dst = append(dst, "  "...)
-		start := len(dst)
-		dst = appendMnemonic(dst, c)
-		note := describe(c)
-		if note != "" || c.Err != nil {
-			for len(dst)-start < 24 {
-				dst = append(dst, ' ')
-			}
-			dst = append(dst, "  ;"...)
-			if note != "" {
-				dst = append(dst, ' ')
-				dst = append(dst, note...)
-			}
-			if c.Err != nil {
-				dst = append(dst, " error: "...)
-				dst = append(dst, c.Err.Error()...)
-			}
-		}
+		dst = appendCommandLine(dst, c)
 		dst = append(dst, '\n')
+	}
+	return dst
+}
+
+// appendCommandLine appends a disassembly line without its offset.
+func appendCommandLine(dst []byte, c *Command) []byte {
+	start := len(dst)
+	dst = appendMnemonic(dst, c)
+	note := describe(c)
+	if note != "" || c.Err != nil {
+		for len(dst)-start < 24 {
+			dst = append(dst, ' ')
+		}
+		dst = append(dst, "  ;"...)
+		if note != "" {
+			dst = append(dst, ' ')
+			dst = append(dst, note...)
+		}
+		if c.Err != nil {
+			dst = append(dst, " error: "...)
+			dst = append(dst, c.Err.Error()...)
+		}
 	}
 	return dst
 }
