@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"decode":          {"disassemble an ESC/POS byte stream", runDecode},
 	"virtual-printer": {"run the virtual printer on TCP 9100 and/or a pty (a serial port)", runVirtualPrinter},
 	"preview":         {"print a transaction on the virtual printer and show the paper (text, PNG, HTML)", runPreview},
+	"diff":            {"compare two ESC/POS streams command by command (-png: their paper side by side)", runDiff},
 }
 
 func main() {

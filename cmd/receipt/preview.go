@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image/png"
 	"io"
+	"os"
 
 	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
@@ -11,10 +13,13 @@ import (
 
 // runPreview renders a transaction to ESC/POS and feeds those very bytes to
 // the virtual printer, so a preview shows what printing would put on paper.
+// Given captured ESC/POS bytes instead (-raw, or input that is not JSON), it
+// shows what those print on the chosen model.
 func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	rf := newRenderFlags("preview", "receipt preview [-printer-model ID] [-format png|html|text] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf := newRenderFlags("preview", "receipt preview [-printer-model ID] [-format png|html|text] [-raw] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
 	rf.fs.StringVar(&rf.output, "o", "", "write the preview to `FILE` (default stdout)")
 	format := rf.fs.String("format", "text", "preview format: text, png or html")
+	raw := rf.fs.Bool("raw", false, "the input is ESC/POS bytes (captured from a program or printer), not a transaction; input that does not start with { or [ is taken as such anyway")
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
@@ -27,7 +32,25 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, usageError{err})
 	}
-	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
+	data, err := previewInput(rf, stdin)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *raw || !looksLikeJSON(data) {
+		res := paper.Print(data, opt.Profile)
+		for _, p := range res.Problems {
+			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
+		}
+		out, err := showTickets(res.Tickets, *format, true)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		if err := writeOutput(rf.output, stdout, out); err != nil {
+			return fail(stderr, err)
+		}
+		return exitOK
+	}
+	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
 		job, rep, err := r.Render(nil, lines)
 		if err != nil {
 			return nil, rep, err
@@ -36,25 +59,57 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, p := range res.Problems {
 			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 		}
-		var out bytes.Buffer
-		switch *format {
-		case "png":
-			// A PNG holds one ticket; cutting between sections makes several.
-			if len(res.Tickets) != 1 {
-				return nil, rep, fmt.Errorf("the job printed %d tickets; a PNG holds one (use -format html, or -cut-sections off)", len(res.Tickets))
-			}
-			if err := res.Tickets[0].PNG(&out); err != nil {
-				return nil, rep, err
-			}
-		case "html":
-			if err := paper.HTML(&out, "receipt preview", res.Tickets); err != nil {
-				return nil, rep, err
-			}
-		default:
-			for _, t := range res.Tickets {
-				out.WriteString(t.Text())
-			}
-		}
-		return out.Bytes(), rep, nil
+		out, err := showTickets(res.Tickets, *format, false)
+		return out, rep, err
 	})
+}
+
+// previewInput reads the one FILE argument or stdin. A transaction read
+// from a file is read again by renderWith; stdin is handed on as bytes.
+func previewInput(rf *renderFlags, stdin io.Reader) ([]byte, error) {
+	switch {
+	case rf.fs.NArg() > 1:
+		return nil, usageError{fmt.Errorf("want one FILE, got %d arguments", rf.fs.NArg())}
+	case rf.fs.NArg() == 0 || rf.fs.Arg(0) == "-":
+		return io.ReadAll(stdin)
+	}
+	return os.ReadFile(rf.fs.Arg(0))
+}
+
+// looksLikeJSON: a transaction is a JSON object (or the bare receipt array).
+func looksLikeJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n\ufeff")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// showTickets formats tickets as text, PNG or HTML. A PNG of a transaction
+// holds one ticket; captured bytes show all their tickets, one below the
+// other with the cuts marked.
+func showTickets(tickets []*paper.Ticket, format string, strip bool) ([]byte, error) {
+	var out bytes.Buffer
+	switch format {
+	case "png":
+		if strip {
+			if err := png.Encode(&out, paper.Strip(tickets)); err != nil {
+				return nil, err
+			}
+			break
+		}
+		// A PNG holds one ticket; cutting between sections makes several.
+		if len(tickets) != 1 {
+			return nil, fmt.Errorf("the job printed %d tickets; a PNG holds one (use -format html, or -cut-sections off)", len(tickets))
+		}
+		if err := tickets[0].PNG(&out); err != nil {
+			return nil, err
+		}
+	case "html":
+		if err := paper.HTML(&out, "receipt preview", tickets); err != nil {
+			return nil, err
+		}
+	default:
+		for _, t := range tickets {
+			out.WriteString(t.Text())
+		}
+	}
+	return out.Bytes(), nil
 }

@@ -251,5 +251,9 @@ func DiffSummary(edits []Edit) string {
 			ins++
 		}
 	}
-	return strconv.Itoa(del) + " commands only in A, " + strconv.Itoa(ins) + " only in B"
+	noun := " commands"
+	if del == 1 {
+		noun = " command"
+	}
+	return strconv.Itoa(del) + noun + " only in A, " + strconv.Itoa(ins) + " only in B"
 }

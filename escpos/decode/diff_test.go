@@ -92,7 +92,7 @@ func TestAppendDiff(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Empty(t, AppendDiff(nil, a, a, 3))
 	assert.True(t, Same(DiffCommands(a, a)))
-	assert.Equal(t, "1 commands only in A, 1 only in B", DiffSummary(DiffCommands(a, b)))
+	assert.Equal(t, "1 command only in A, 1 only in B", DiffSummary(DiffCommands(a, b)))
 
 	// An insertion shifts offsets but aligns the rest.
 	c := Decode(cat([]byte{0x1B, '@'}, []byte("Filiale 7\n"), []byte("Summe\n"), []byte{0x1B, 'E', 1}, []byte("7,96 EUR\n"), []byte("Danke\n"), []byte{0x1D, 'V', 66, 0}), epson)
