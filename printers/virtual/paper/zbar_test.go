@@ -34,20 +34,6 @@ func zbar(t *testing.T, png []byte) []string {
 	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 }
 
-// ticketPNG prints in on the model's paper and returns its only ticket's
-// PNG, failing on any problem.
-func ticketPNG(t *testing.T, model string, in []byte) []byte {
-	t.Helper()
-	p, err := printers.Lookup(model)
-	require.NoError(t, err)
-	res := paper.Print(in, p)
-	require.Empty(t, res.Problems)
-	require.Len(t, res.Tickets, 1)
-	var b bytes.Buffer
-	require.NoError(t, res.Tickets[0].PNG(&b))
-	return b.Bytes()
-}
-
 // framed puts a code between feeds, centred, as a receipt would.
 func framed(code []byte) []byte {
 	return cat([]byte{0x1B, '@', 0x1B, 'a', 1, 0x1B, 'J', 60}, code, []byte{0x1B, 'J', 60, 'x', '\n'})
