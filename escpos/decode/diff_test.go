@@ -101,3 +101,22 @@ func TestAppendDiff(t *testing.T) {
 	// Context 2: one command before (ESC @, the stream's first), two after.
 	require.Len(t, strings.Split(strings.TrimSuffix(string(AppendDiff(nil, a, c, 2)), "\n"), "\n"), 1+1+2+2)
 }
+
+// FuzzDiff: any two streams diff without panic, and a stream against
+// itself shows nothing.
+func FuzzDiff(f *testing.F) {
+	s := seeds(f)
+	for i := range s {
+		f.Add(s[i], s[(i+1)%len(s)])
+	}
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		ca, cb := Decode(a, epson), Decode(b, epson)
+		_ = AppendDiff(nil, ca, cb, 2)
+		if len(AppendDiff(nil, ca, ca, 2)) != 0 {
+			t.Fatal("a stream differs from itself")
+		}
+		if Same(DiffCommands(ca, cb)) != (string(a) == string(b)) {
+			t.Fatalf("Same disagrees with the bytes")
+		}
+	})
+}

@@ -211,6 +211,11 @@ func FuzzPrint(f *testing.F) {
 	}
 	f.Add([]byte{0x1D, 'v', '0', 3, 0xFF, 0x00, 0xFF, 0x00})
 	f.Add([]byte{0x1D, '(', 'L', 10, 0, 48, 112, 48, 8, 8, 49, 0xFF, 0xFF, 0xFF, 0xFF})
+	f.Add([]byte{0x1D, '(', 'L', 13, 0, 48, 67, 48, 'A', '1', 1, 8, 0, 2, 0, 49, 0xF0, 0x0F, 0x1D, '(', 'L', 6, 0, 48, 69, 'A', '1', 2, 2})
+	f.Add([]byte{0x1C, 'q', 1, 1, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 0x1C, 'p', 1, 3})
+	f.Add([]byte{0x1D, '(', 'k', 3, 0, 49, 67, 8, 0x1D, '(', 'k', 3, 0, 49, 69, 51, 0x1D, '(', 'k', 5, 0, 49, 80, 48, 'h', 'i', 0x1D, '(', 'k', 3, 0, 49, 81, 48})
+	f.Add([]byte{0x1D, 'H', 3, 0x1D, 'w', 2, 0x1D, 'k', 73, 7, '{', 'B', 'N', 'o', '{', 'C', 12})
+	f.Add([]byte{0x1B, '3', 24, 0x1B, '*', 33, 2, 0, 1, 2, 3, 4, 5, 6, '\n', 0x1B, '$', 10, 0, 'x', 0x1B, '\\', 0xF0, 0xFF, 'y', 0x1B, '{', 1, 'z', '\n'})
 	p, _ := printers.Lookup("TM-T88V")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		res := paper.Print(in, p)
