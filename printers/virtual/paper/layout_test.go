@@ -78,7 +78,8 @@ func TestColumnImageStripesJoin(t *testing.T) {
 // TestLineSpacingFeedsAfterText: with ESC 3 n larger than the cell the
 // text prints at the top of the line and the rest is fed after it.
 func TestLineSpacingFeedsAfterText(t *testing.T) {
-	res := paper.Print([]byte("\x1b3\x50A\nB\n"), tmT88V(t))
+	// The TM-T88V counts ESC 3 in 1/360 inch: 160 is 80 dots.
+	res := paper.Print([]byte("\x1b3\xa0A\nB\n"), tmT88V(t))
 	tk := res.Tickets[0]
 	require.Len(t, tk.Printed, 2)
 	assert.Equal(t, 80, tk.Printed[0].Height)
@@ -98,6 +99,18 @@ func TestLineSpacingFeedsAfterText(t *testing.T) {
 	}
 	assert.NotZero(t, inkRows(0, 24), "A at the top")
 	assert.Zero(t, inkRows(24, 80), "the feed after it")
+
+	// GS P 180 180 makes the unit a dot; ESC J and GS V count in it too.
+	tk = paper.Print([]byte("\x1dP\xb4\xb4\x1b3\x50A\n\x1bJ\x28B\n\x1b@\x1bJ\x28C\n"), tmT88V(t)).Tickets[0]
+	var heights []int
+	for _, l := range tk.Printed {
+		heights = append(heights, l.Height)
+	}
+	assert.Equal(t, []int{80, 40, 80, 20, 30}, heights, "ESC @ restores 1/360")
+	zj, err := printers.Lookup("ZJ-5870")
+	require.NoError(t, err)
+	tk = paper.Print([]byte("\x1b3\x50A\n"), zj).Tickets[0]
+	assert.Equal(t, 80, tk.Printed[0].Height, "a 203-dpi clone counts dots")
 }
 
 func TestUpsideDownItalicAndBlankTails(t *testing.T) {

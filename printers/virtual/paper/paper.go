@@ -175,6 +175,9 @@ type engine struct {
 	qrLevel  qr.Level
 	// barcode settings
 	barHeight, barWidth, hri, hriFont int
+	// motion units (GS P), per inch: ESC SP, ESC $, ESC \, GS L and GS W
+	// count in the horizontal one, ESC 3, ESC J and GS V in the vertical
+	hUnit, vUnit, vDefault int
 }
 
 // placed is an image in the line buffer at X dots from the margin.
@@ -212,6 +215,12 @@ func newEngine(p *escpos.Profile, opt Options) *engine {
 	if opt.WidthDots > 0 {
 		t.WidthDots = opt.WidthDots
 	}
+	// Epson's 180-dpi models count vertical motion in 1/360 inch (half a
+	// dot): ESC 3 24 is 12 dots there. Elsewhere a unit is a dot.
+	e.vDefault = t.DPI
+	if p != nil && p.Vendor == "Epson" && t.DPI == 180 {
+		e.vDefault = 360
+	}
 	for f, w := range t.cellW {
 		t.cellH[f] = w * 2
 		if escpos.Font(f) != escpos.FontA {
@@ -221,6 +230,22 @@ func newEngine(p *escpos.Profile, opt Options) *engine {
 	e.reset()
 	e.newTicket()
 	return e
+}
+
+// hdots and vdots convert n motion units to dots, truncated as the
+// printer truncates them to its mechanical pitch.
+func (e *engine) hdots(n int) int { return n * e.proto.DPI / max(e.hUnit, 1) }
+func (e *engine) vdots(n int) int { return n * e.proto.DPI / max(e.vUnit, 1) }
+
+// setUnits is GS P x y; 0 selects the default.
+func (e *engine) setUnits(x, y int) {
+	e.hUnit, e.vUnit = x, y
+	if x == 0 {
+		e.hUnit = e.proto.DPI
+	}
+	if y == 0 {
+		e.vUnit = e.vDefault
+	}
 }
 
 func (e *engine) reset() {
@@ -233,6 +258,7 @@ func (e *engine) reset() {
 	e.qrModule, e.qrLevel = 3, qr.L
 	e.barHeight, e.barWidth, e.hri, e.hriFont = 162, 3, 0, 0
 	e.stored = nil
+	e.setUnits(0, 0)
 }
 
 func (e *engine) newTicket() {
@@ -320,33 +346,35 @@ func (e *engine) exec(c *decode.Command) {
 			e.upside = n&1 != 0
 		}
 	case decode.OpCharSpacing:
-		e.charSp = n
+		e.charSp = e.hdots(n)
 	case decode.OpJustify:
 		if e.lineEmpty() && c.Err == nil {
 			e.align = n % 48 % 3
 		}
 	case decode.OpLeftMargin:
 		if e.lineEmpty() {
-			e.margin = min(c.Arg16(0), e.ticket.WidthDots-e.ticket.cellW[0])
+			e.margin = min(e.hdots(c.Arg16(0)), e.ticket.WidthDots-e.ticket.cellW[0])
 		}
 	case decode.OpPrintAreaWidth:
 		if e.lineEmpty() {
-			e.area = c.Arg16(0)
+			e.area = e.hdots(c.Arg16(0))
 		}
+	case decode.OpMotionUnits:
+		e.setUnits(c.Arg(0), c.Arg(1))
 	case decode.OpAbsolutePosition:
-		// In the default horizontal motion unit, one dot; beyond the
-		// print area the command is ignored, as on Epson printers.
-		if x := c.Arg16(0); x <= e.width() {
+		// Beyond the print area the command is ignored, as on Epson
+		// printers.
+		if x := e.hdots(c.Arg16(0)); x <= e.width() {
 			e.lineX = x
 		}
 	case decode.OpRelativePosition:
-		if x := e.lineX + int(int16(c.Arg16(0))); x >= 0 && x <= e.width() {
+		if x := e.lineX + e.hdots(int(int16(c.Arg16(0)))); x >= 0 && x <= e.width() {
 			e.lineX = x
 		}
 	case decode.OpLineSpacingDefault:
 		e.spacing = 0
 	case decode.OpLineSpacing:
-		e.spacing = n
+		e.spacing = max(e.vdots(n), 1)
 	case decode.OpTabStops:
 		e.tabs = e.tabs[:0]
 		for _, x := range c.Data {
@@ -359,7 +387,7 @@ func (e *engine) exec(c *decode.Command) {
 		}
 	case decode.OpFeedDots:
 		e.flushLine(false)
-		e.feed(n)
+		e.feed(e.vdots(n))
 	case decode.OpCut, decode.OpLegacyCut:
 		e.cut(c)
 	case decode.OpRasterImage:
@@ -560,7 +588,7 @@ func (e *engine) cut(c *decode.Command) {
 		mode = escpos.CutPartial
 	}
 	if c.Op == decode.OpCut && len(c.Args) == 2 {
-		e.feed(c.Arg(1))
+		e.feed(e.vdots(c.Arg(1)))
 	}
 	if !inked(e.ticket) {
 		// A cut with nothing printed since the last one (a bare trailing
