@@ -303,7 +303,9 @@ func (e *engine) exec(c *decode.Command) {
 	case decode.OpHT:
 		e.tab()
 	case decode.OpInit:
-		e.flushLine(false)
+		// ESC @ clears the print buffer: a line not yet printed is lost.
+		e.line, e.inline = e.line[:0], e.inline[:0]
+		e.lineX, e.hasText = 0, false
 		e.reset()
 	case decode.OpPrintMode:
 		e.style.Font = escpos.Font(n & 1)
