@@ -268,6 +268,9 @@ func seeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "golden", "*", "*.bin"))
 	require.NoError(tb, err)
+	foreign, err := filepath.Glob(filepath.Join("..", "..", "testdata", "thirdparty", "*.bin"))
+	require.NoError(tb, err)
+	files = append(files, foreign...)
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		require.NoError(tb, err)

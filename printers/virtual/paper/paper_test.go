@@ -203,6 +203,8 @@ func TestPNGGolden(t *testing.T) {
 
 func FuzzPrint(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "golden", "*", "*.bin"))
+	foreign, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "thirdparty", "*.bin"))
+	files = append(files, foreign...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err == nil {
