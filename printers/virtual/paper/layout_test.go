@@ -2,6 +2,7 @@ package paper_test
 
 import (
 	"bytes"
+	"image"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -139,9 +140,20 @@ func TestUpsideDownItalicAndBlankTails(t *testing.T) {
 func TestCodePageSlots(t *testing.T) {
 	p := tmT88V(t)
 	// receiptline draws rules with page 1's box drawing (Katakana).
-	res := paper.Print([]byte{0x1C, '.', 0x1B, 't', 1, 0x95, 0x95, 0x96, 0x98, '\n'}, p)
+	res := paper.Print([]byte{0x1C, '.', 0x1B, 't', 1, 0x95, 0x95, 0x96, 0x98, 0xB1, '\n'}, p)
 	require.Empty(t, res.Problems)
-	assert.Equal(t, []string{"──│┌"}, res.Tickets[0].Lines())
+	assert.Equal(t, []string{"──│┌ｱ"}, res.Tickets[0].Lines())
+	// Scripts Go Mono lacks draw from the Unifont subset, not as boxes.
+	for _, tt := range []struct {
+		slot byte
+		text []byte
+		want string
+	}{{36, []byte{0x80, 0x81, 0x82}, "אבג"}, {1, []byte{0xB1, 0xB2}, "ｱｲ"}, {50, []byte{0xC7, 0xC8}, "اب"}} {
+		res := paper.Print(cat([]byte{0x1B, 't', tt.slot}, tt.text, []byte{'\n'}), p)
+		require.Empty(t, res.Problems, "slot %d", tt.slot)
+		require.Equal(t, []string{tt.want}, res.Tickets[0].Lines())
+		assert.Greater(t, inkIn(res.Tickets[0].Image(), 0, 0, 12, 24), 8, "slot %d: a glyph", tt.slot)
+	}
 	// A slot with no table is reported once, not per byte.
 	res = paper.Print([]byte{0x1B, 't', 53, 0xC0, 0xC1, '\n', 0xC2, '\n'}, p)
 	require.Len(t, res.Problems, 1)
@@ -221,3 +233,16 @@ func TestStoreIsShared(t *testing.T) {
 }
 
 func decodeAll(b []byte, p *escpos.Profile) []decode.Command { return decode.Decode(b, p) }
+
+// inkIn counts black dots in a rectangle.
+func inkIn(img *image.Gray, x0, y0, x1, y1 int) int {
+	n := 0
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			if img.GrayAt(x, y).Y == 0 {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -234,7 +234,7 @@ func hasGlyph(r rune) bool {
 	}
 	var buf sfnt.Buffer
 	i, err := f.GlyphIndex(&buf, r)
-	ok := err == nil && i != 0
+	ok := err == nil && i != 0 || hasFallback(r)
 	glyphKnown.Store(r, ok)
 	return ok
 }
@@ -247,8 +247,17 @@ func glyph(r rune, w, h int) *image.Alpha {
 	if g, ok := glyphs[k]; ok {
 		return g
 	}
-	g := image.NewAlpha(image.Rect(0, 0, w, h))
 	f, err := mono()
+	if err == nil {
+		var buf sfnt.Buffer
+		if i, gerr := f.GlyphIndex(&buf, r); gerr != nil || i == 0 {
+			if fb := fallbackGlyph(r, w, h); fb != nil {
+				glyphs[k] = fb
+				return fb
+			}
+		}
+	}
+	g := image.NewAlpha(image.Rect(0, 0, w, h))
 	if err != nil || !hasGlyph(r) {
 		hollow(g)
 		glyphs[k] = g
