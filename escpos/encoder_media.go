@@ -1,0 +1,223 @@
+package escpos
+
+import (
+	"fmt"
+	"image"
+)
+
+// ImageOptions control Encoder.AppendImage.
+type ImageOptions struct {
+	Justify Justification
+	Dither  Dither
+	// MaxWidth in dots; 0 means the profile's WidthDots. The head width
+	// bounds it either way.
+	MaxWidth int
+}
+
+// CodeFallback says how a QR Code or barcode was printed when the printer
+// could not print it natively.
+type CodeFallback struct {
+	Raster bool   // drawn as a raster image instead of the native command
+	Why    string // why; empty when Raster is false
+}
+
+// unknownWidthDots is the head width assumed when a profile does not know
+// its own: 58 mm paper's, which every receipt printer can print.
+const unknownWidthDots = 384
+
+func (e *Encoder) headDots() int {
+	if e.profile.WidthDots > 0 {
+		return e.profile.WidthDots
+	}
+	return unknownWidthDots
+}
+
+// AppendImage converts img (see NewRaster), scaled down to fit the head,
+// and appends it aligned by opt.Justify.
+func (e *Encoder) AppendImage(dst []byte, img image.Image, opt ImageOptions) ([]byte, error) {
+	if err := e.canRaster(); err != nil {
+		return dst, err
+	}
+	if opt.MaxWidth < 0 {
+		return dst, fmt.Errorf("escpos: image: max width %d is negative", opt.MaxWidth)
+	}
+	w := e.headDots()
+	if opt.MaxWidth > 0 {
+		w = min(w, opt.MaxWidth)
+	}
+	r, err := NewRaster(img, RasterOptions{MaxWidth: w, Dither: opt.Dither})
+	if err != nil {
+		return dst, err
+	}
+	return e.AppendRaster(dst, r, opt.Justify)
+}
+
+func (e *Encoder) canRaster() error {
+	f := e.profile.Features
+	if !f.BitImageRaster && !f.Graphics {
+		return fmt.Errorf("escpos: profile %s prints no raster images (neither GS v 0 nor GS ( L)", e.profile.ID)
+	}
+	return nil
+}
+
+// AppendRaster appends ESC a j (unless in force) and r as GS v 0 bands, or
+// as GS ( L graphics on a profile that has those but not GS v 0. A raster
+// wider than the head is an error: the printer would cut it off.
+func (e *Encoder) AppendRaster(dst []byte, r *Raster, j Justification) ([]byte, error) {
+	if err := e.canRaster(); err != nil {
+		return dst, err
+	}
+	if err := r.check(); err != nil {
+		return dst, err
+	}
+	if r.Width > e.headDots() {
+		return dst, fmt.Errorf("escpos: raster %d dots wide exceeds the %d-dot head of %s", r.Width, e.headDots(), e.profile.ID)
+	}
+	if !j.Valid() {
+		return dst, fmt.Errorf("escpos: %v out of range", j)
+	}
+	out, err := e.AppendJustification(dst, j)
+	if err != nil {
+		return dst, err
+	}
+	if e.profile.Features.BitImageRaster {
+		return AppendRasterImage(out, r)
+	}
+	return AppendGraphics(out, r)
+}
+
+// AppendQR appends q aligned by j: natively (GS ( k) when the profile has
+// QR codes, else drawn as a raster, which the returned CodeFallback reports.
+func (e *Encoder) AppendQR(dst []byte, q QR, j Justification) ([]byte, CodeFallback, error) {
+	if !j.Valid() {
+		return dst, CodeFallback{}, fmt.Errorf("escpos: %v out of range", j)
+	}
+	if e.profile.Features.QRCode {
+		m, err := q.check()
+		if err != nil {
+			return dst, CodeFallback{}, err
+		}
+		if side := qrModules(q) * m; side > e.headDots() {
+			return dst, CodeFallback{}, fmt.Errorf("escpos: qr: %d dots wide exceeds the %d-dot head of %s", side, e.headDots(), e.profile.ID)
+		}
+		out, err := e.AppendJustification(dst, j)
+		if err != nil {
+			return dst, CodeFallback{}, err
+		}
+		out, err = AppendQR(out, q)
+		if err != nil {
+			return dst, CodeFallback{}, err
+		}
+		return out, CodeFallback{}, nil
+	}
+	r, err := NewQRRaster(q)
+	if err != nil {
+		return dst, CodeFallback{}, err
+	}
+	out, err := e.AppendRaster(dst, r, j)
+	if err != nil {
+		return dst, CodeFallback{}, err
+	}
+	return out, CodeFallback{Raster: true, Why: "profile " + e.profile.ID + " has no native QR Code"}, nil
+}
+
+// qrModules is the side of q's symbol in modules with its quiet zone, or 0
+// when it cannot be encoded.
+func qrModules(q QR) int {
+	r, err := NewQRRaster(QR{Data: q.Data, Module: 1, Level: q.Level})
+	if err != nil {
+		return 0
+	}
+	return r.Width
+}
+
+// AppendBarcode appends bc aligned by j: GS k function B when the profile
+// has it, function A for what that can print, else a raster drawing of the
+// bars (reported by the CodeFallback). ESC a is the only state it changes.
+func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte, CodeFallback, error) {
+	if !j.Valid() {
+		return dst, CodeFallback{}, fmt.Errorf("escpos: %v out of range", j)
+	}
+	mods, err := BarcodeModules(bc)
+	if err != nil {
+		return dst, CodeFallback{}, err
+	}
+	mw, _ := bc.module()
+	if w := len(mods) * mw; w > e.headDots() {
+		return dst, CodeFallback{}, fmt.Errorf("escpos: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
+	}
+	f := e.profile.Features
+	native := f.BarcodeB || f.BarcodeA && bc.Symbology != Code128
+	if native && bc.HRI != HRINone {
+		if _, err := e.profile.Columns(bc.HRIFont); err != nil {
+			return dst, CodeFallback{}, err
+		}
+	}
+	if !native {
+		r, err := NewBarcodeRaster(bc)
+		if err != nil {
+			return dst, CodeFallback{}, err
+		}
+		out, err := e.AppendRaster(dst, r, j)
+		if err != nil {
+			return dst, CodeFallback{}, err
+		}
+		why := "profile " + e.profile.ID + " has no GS k"
+		if f.BarcodeA {
+			why = "profile " + e.profile.ID + " has only GS k function A, which has no " + bc.Symbology.String()
+		}
+		return out, CodeFallback{Raster: true, Why: why}, nil
+	}
+	out, err := e.AppendJustification(dst, j)
+	if err != nil {
+		return dst, CodeFallback{}, err
+	}
+	if f.BarcodeB {
+		out, err = AppendBarcode(out, bc)
+	} else {
+		out, err = appendBarcodeFunctionA(out, bc)
+	}
+	if err != nil {
+		return dst, CodeFallback{}, err
+	}
+	return out, CodeFallback{}, nil
+}
+
+// AppendLogo appends ESC a j and prints the NV graphics logo key (defined
+// earlier with AppendDefineLogo).
+func (e *Encoder) AppendLogo(dst []byte, key LogoKey, j Justification) ([]byte, error) {
+	if !e.profile.Features.Graphics {
+		return dst, fmt.Errorf("escpos: profile %s has no NV graphics (GS ( L)", e.profile.ID)
+	}
+	if !key.Valid() {
+		return dst, fmt.Errorf("escpos: logo key %q: characters must be printable ASCII", key[:])
+	}
+	out, err := e.AppendJustification(dst, j)
+	if err != nil {
+		return dst, err
+	}
+	return AppendPrintLogo(out, key)
+}
+
+// Standard drawer pulse: 50 ms on, 500 ms off (ESC p units of 2 ms), what
+// python-escpos sends and drawers are specified for.
+const (
+	drawerOn  = 25
+	drawerOff = 250
+)
+
+// AppendDrawer kicks the cash drawer on pin: ESC p with the standard pulse
+// when the profile has it, BEL on Star-emulation profiles, else an error.
+func (e *Encoder) AppendDrawer(dst []byte, pin Drawer) ([]byte, error) {
+	if !pin.Valid() {
+		return dst, fmt.Errorf("escpos: drawer pin %d out of range", pin)
+	}
+	f := e.profile.Features
+	switch {
+	case f.PulseStandard:
+		return AppendPulse(dst, pin, drawerOn, drawerOff)
+	case f.PulseBel:
+		return AppendDrawerBel(dst), nil
+	}
+	return dst, fmt.Errorf("escpos: profile %s has no cash drawer kick", e.profile.ID)
+}
