@@ -125,10 +125,25 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 	case BlockDrawer:
 		r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
 	case BlockQR:
+		if !r.opt.Profile.Features.QRCode && !r.hasGraphics() {
+			r.noGraphics(from, "the QR code prints as its text")
+			r.wrap(r.prepare(b.QR.Data, from.index, "value.data"), plain, b.Align, 1)
+			return nil
+		}
 		r.rows = append(r.rows, row{kind: rowQR, justify: b.Align, blk: b, from: from})
 	case BlockBarcode:
+		f := r.opt.Profile.Features
+		if !f.BarcodeA && !f.BarcodeB && !r.hasGraphics() {
+			r.noGraphics(from, "the barcode prints as its text")
+			r.wrap(r.prepare(b.Barcode.Data, from.index, "value.data"), plain, b.Align, 1)
+			return nil
+		}
 		r.rows = append(r.rows, row{kind: rowBarcode, justify: b.Align, blk: b, from: from})
 	case BlockImage:
+		if !r.hasGraphics() {
+			r.noGraphics(from, "the image is left out")
+			return nil
+		}
 		return r.layoutImage(b, from)
 	case BlockBasket:
 		return r.layoutBasket(tx, from)
@@ -136,6 +151,17 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 		return fmt.Errorf("%w %v", ErrUnknownBlock, b.Type)
 	}
 	return nil
+}
+
+// hasGraphics reports whether the printer prints raster images at all.
+func (r *Renderer) hasGraphics() bool {
+	f := r.opt.Profile.Features
+	return f.BitImageRaster || f.Graphics
+}
+
+func (r *Renderer) noGraphics(from blockRef, what string) {
+	r.report.Warnings = append(r.report.Warnings, Warning{Section: from.section, Line: from.index,
+		Kind: WarnNoGraphics, Detail: "profile " + r.opt.Profile.ID + " prints no images: " + what})
 }
 
 // ruleOf is a full-width rule of c.

@@ -27,6 +27,9 @@ const (
 	WarnBasketSum
 	// WarnNoBasket: a basket block, but the transaction has no basket.
 	WarnNoBasket
+	// WarnNoGraphics: the printer prints no images (an impact printer, a
+	// customer display): a picture is left out, a code prints as its text.
+	WarnNoGraphics
 )
 
 func (k WarningKind) String() string {
@@ -43,6 +46,8 @@ func (k WarningKind) String() string {
 		return "basket sum mismatch"
 	case WarnNoBasket:
 		return "no basket"
+	case WarnNoGraphics:
+		return "printer has no graphics"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -57,7 +62,7 @@ type Warning struct {
 	Kind       WarningKind
 	Decoration string          // WarnUnknownDecoration
 	Fallback   escpos.Fallback // WarnControlChar, WarnFallback
-	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket
+	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics
 }
 
 func (w Warning) String() string {
