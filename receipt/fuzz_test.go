@@ -17,7 +17,7 @@ import (
 // addTestdataSeeds seeds f with every JSON document under testdata/.
 func addTestdataSeeds(f *testing.F) {
 	f.Helper()
-	for _, pattern := range []string{"../testdata/secuconnect/*.json", "../testdata/receipts/*.json"} {
+	for _, pattern := range []string{"../testdata/secuconnect/*.json", "../testdata/receipts/*.json", "../testdata/documents/*.json"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			f.Fatal(err)
