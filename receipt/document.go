@@ -245,7 +245,7 @@ func (r *Renderer) appendBlockRow(dst []byte, rw *row) ([]byte, error) {
 	case rowLogo:
 		return r.enc.AppendLogo(dst, rw.blk.Image.Key, rw.justify)
 	case rowFeed:
-		return escpos.AppendFeedLines(dst, uint8(rw.n)), nil
+		return r.enc.AppendFeedLines(dst, uint8(rw.n)), nil
 	case rowDrawer:
 		return r.enc.AppendDrawer(dst, rw.blk.Pin)
 	case rowQR:

@@ -70,12 +70,24 @@ type Transaction struct {
 	Warnings []Warning
 
 	basketJSON, basketInfoJSON []byte
+	basket                     *basketOnce
 }
 
-// Basket reads the transaction's basket and basket_info. A transaction
-// without either has an empty basket; a malformed one is a *BasketError.
+type basketOnce struct {
+	once   sync.Once
+	basket *Basket
+	err    error
+}
+
+// Basket reads the transaction's basket and basket_info, once. A
+// transaction without either has an empty basket; a malformed one is a
+// *BasketError. The Basket is shared: do not change it.
 func (tx *Transaction) Basket() (*Basket, error) {
-	return parseBasket(tx.basketJSON, tx.basketInfoJSON)
+	if tx.basket == nil { // a Transaction not made by ParseTransaction
+		return parseBasket(tx.basketJSON, tx.basketInfoJSON)
+	}
+	tx.basket.once.Do(func() { tx.basket.basket, tx.basket.err = parseBasket(tx.basketJSON, tx.basketInfoJSON) })
+	return tx.basket.basket, tx.basket.err
 }
 
 // HasBasket reports whether the transaction carries a basket or
@@ -257,6 +269,7 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	if p.basket.end > 0 || p.basketInfo.end > 0 {
 		tx.basketJSON = bytes.Clone(p.raw(p.basket))
 		tx.basketInfoJSON = bytes.Clone(p.raw(p.basketInfo))
+		tx.basket = new(basketOnce)
 	}
 	return tx, nil
 }

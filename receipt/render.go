@@ -35,7 +35,7 @@ type Options struct {
 type Renderer struct {
 	opt    Options
 	cols   int
-	enc    *escpos.Encoder
+	enc    commandSet
 	rows   []row
 	report Report
 
@@ -74,12 +74,12 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if cols < 1 || cols > MaxColumns {
 		return nil, fmt.Errorf("receipt: %d columns out of range 1..%d", cols, MaxColumns)
 	}
-	enc, err := escpos.NewEncoder(opt.Profile)
+	r := &Renderer{opt: opt, cols: cols}
+	enc, err := newCommandSet(opt.Profile, r.encoderFallback)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)
 	}
-	r := &Renderer{opt: opt, cols: cols, enc: enc}
-	enc.OnFallback = r.encoderFallback
+	r.enc = enc
 	return r, nil
 }
 
