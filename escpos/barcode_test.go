@@ -104,8 +104,8 @@ func TestBarcodeLimitsAccepted(t *testing.T) {
 	for _, bc := range []Barcode{
 		{Symbology: Code39, Data: strings.Repeat("A", 255)},
 		{Symbology: ITF, Data: strings.Repeat("1", 254)},
-		{Symbology: Code128, Data: strings.Repeat("9", 506)},        // {C + 253 pairs
-		{Symbology: Code128, Data: strings.Repeat("x", 253)},        // {B + 253
+		{Symbology: Code128, Data: strings.Repeat("9", 506)},       // {C + 253 pairs
+		{Symbology: Code128, Data: strings.Repeat("x", 253)},       // {B + 253
 		{Symbology: Code128, Data: strings.Repeat("{", 126) + "x"}, // {B + 126 × "{{" + x
 	} {
 		b, err := AppendBarcode(nil, bc)
@@ -155,17 +155,17 @@ func TestCode128CodeSets(t *testing.T) {
 		{"12", c(12)},       // 2 symbols instead of 3
 		{"1234", c(12, 34)}, // four leading digits: start C
 		{"1", b("1")},
-		{"123", b("123")},      // C 12 + switch + 3 is no narrower; B is fewer bytes
-		{"A12", b("A12")},      // same width either way
+		{"123", b("123")},       // C 12 + switch + 3 is no narrower; B is fewer bytes
+		{"A12", b("A12")},       // same width either way
 		{"A1234B", b("A1234B")}, // C in the middle saves nothing at four digits
 		{"A123456B", cat(b("A"), c(12, 34, 56), b("B"))},
-		{"AB1234", cat(b("AB"), c(12, 34))},       // four trailing digits save one
-		{"1234AB", cat(c(12, 34), b("AB"))},       // four leading digits save one
-		{"12345", cat(c(12, 34), b("5"))},         // odd run: C first, the last digit in B
-		{"12AB", b("12AB")},                       // two leading digits before text: a tie, B is fewer bytes
+		{"AB1234", cat(b("AB"), c(12, 34))}, // four trailing digits save one
+		{"1234AB", cat(c(12, 34), b("AB"))}, // four leading digits save one
+		{"12345", cat(c(12, 34), b("5"))},   // odd run: C first, the last digit in B
+		{"12AB", b("12AB")},                 // two leading digits before text: a tie, B is fewer bytes
 		{"x00000000y", cat(b("x"), c(0, 0, 0, 0), b("y"))},
 		{"INV-2026-000123456", cat(b("INV-2026-0"), c(0, 12, 34, 56))}, // odd run at the end: its first digit in B
-		{"{x}", b("{{x}")}, // { is escaped
+		{"{x}", b("{{x}")},                                             // { is escaped
 		{"~ ", b("~ ")},
 	}
 	for _, tt := range tests {
@@ -250,7 +250,7 @@ func TestBarcodeModuleCounts(t *testing.T) {
 		{Barcode{Symbology: EAN13, Data: "400638133393"}, 95},
 		{Barcode{Symbology: UPCA, Data: "03600029145"}, 95},
 		{Barcode{Symbology: EAN8, Data: "9638507"}, 67},
-		{Barcode{Symbology: Code39, Data: "A"}, 3*16 - 1},  // *A* with two gaps
+		{Barcode{Symbology: Code39, Data: "A"}, 3*16 - 1},        // *A* with two gaps
 		{Barcode{Symbology: ITF, Data: "12"}, 4 + 2*(3*2+3) + 5}, // start, one pair, stop
 		{Barcode{Symbology: Code128, Data: "12"}, 3*11 + 13},     // start C, 12, check, stop
 	}
