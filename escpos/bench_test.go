@@ -1,6 +1,7 @@
 package escpos
 
 import (
+	"math/bits"
 	"testing"
 )
 
@@ -17,6 +18,11 @@ func BenchmarkNewRaster576x200(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(r.Bits)), "raster-bytes")
+	black := 0
+	for _, v := range r.Bits {
+		black += bits.OnesCount8(v)
+	}
+	b.ReportMetric(float64(black), "black-dots")
 }
 
 // BenchmarkAppendImage576x200 is the whole path to printer bytes: convert,
