@@ -158,10 +158,21 @@ func TestEncoderBarcode(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 
+	// The raster fallback prints the HRI as text where GS H would.
+	both := Barcode{Symbology: Code128, Data: "A-1", Height: 8, HRI: HRIBoth}
+	got, _, err = newEnc(t, rasterOnly).AppendBarcode(nil, both, JustifyRight)
+	require.NoError(t, err)
+	r, err = NewBarcodeRaster(both)
+	require.NoError(t, err)
+	want, err = AppendRasterImage([]byte("\x1ba\x02A-1\n"), r)
+	require.NoError(t, err)
+	assert.Equal(t, append(want, "A-1\n"...), got)
+
 	got, fb, err = newEnc(t, graphicsOnly).AppendBarcode(nil, ean, JustifyCenter)
 	require.NoError(t, err)
 	assert.Equal(t, CodeFallback{Raster: true, Why: "profile graphics has no GS k"}, fb)
 	assert.Equal(t, []byte{ESC, 'a', 1, GS, '(', 'L'}, got[:6])
+	assert.Equal(t, "4006381333931\n", string(got[len(got)-14:]), "HRI below, with its check digit")
 
 	_, _, err = newEnc(t, bareProfile).AppendBarcode(nil, ean, JustifyCenter)
 	assert.EqualError(t, err, "escpos: profile bare prints no raster images (neither GS v 0 nor GS ( L)")

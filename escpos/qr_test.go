@@ -134,3 +134,16 @@ func TestParseQRLevel(t *testing.T) {
 	assert.EqualError(t, err, `escpos: unknown QR level "X" (want L, M, Q or H)`)
 	assert.Equal(t, "QRLevel(7)", QRLevel(7).String())
 }
+
+func TestQRVersionMatchesSymbol(t *testing.T) {
+	for _, q := range []QR{
+		{Data: "1"}, {Data: "HELLO"}, {Data: "https://example.com"}, {Data: strings.Repeat("9", 500), Level: QRLevelH},
+		{Data: strings.Repeat("a", 2953)}, {Data: strings.Repeat("Z", 1000), Level: QRLevelQ},
+	} {
+		_, v, err := q.check()
+		require.NoError(t, err)
+		r, err := NewQRRaster(QR{Data: q.Data, Level: q.Level, Module: 1})
+		require.NoError(t, err)
+		assert.Equal(t, r.Width, qrSide(v), "%.10q at %v", q.Data, q.Level)
+	}
+}
