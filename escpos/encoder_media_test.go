@@ -224,3 +224,51 @@ func TestAppendImageEqualsNewRaster(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 }
+
+// Images and codes change the alignment (recorded) and nothing else the
+// encoder tracks: style set before them is still known to be in force.
+func TestMediaKeepsTextState(t *testing.T) {
+	img := uniform(8, 1, color.Black)
+	steps := map[string]func(e *Encoder) error{
+		"image": func(e *Encoder) error {
+			_, err := e.AppendImage(nil, img, ImageOptions{Justify: JustifyCenter})
+			return err
+		},
+		"qr": func(e *Encoder) error {
+			_, _, err := e.AppendQR(nil, QR{Data: "x"}, JustifyCenter)
+			return err
+		},
+		"barcode": func(e *Encoder) error {
+			_, _, err := e.AppendBarcode(nil, Barcode{Symbology: Code128, Data: "x", HRI: HRIBelow, HRIFont: FontB}, JustifyCenter)
+			return err
+		},
+		"logo": func(e *Encoder) error {
+			_, err := e.AppendLogo(nil, LogoKey{'A', 'B'}, JustifyCenter)
+			return err
+		},
+		"drawer": func(e *Encoder) error {
+			_, err := e.AppendDrawer(nil, DrawerPin2)
+			return err
+		},
+	}
+	for name, step := range steps {
+		for _, p := range []*Profile{fullProfile, rasterOnly} {
+			e := newEnc(t, p)
+			e.AppendBold(nil, true)
+			_, err := e.AppendSize(nil, Size{2, 2})
+			require.NoError(t, err)
+			_, err = e.AppendFont(nil, FontA)
+			require.NoError(t, err)
+			before := e.st
+			if err := step(e); err != nil {
+				continue // e.g. no logos on rasterOnly; covered elsewhere
+			}
+			after := e.st
+			if name != "drawer" {
+				assert.Equal(t, JustifyCenter, after.justify, "%s on %s", name, p.ID)
+			}
+			after.justify = before.justify
+			assert.Equal(t, before, after, "%s on %s", name, p.ID)
+		}
+	}
+}

@@ -76,3 +76,44 @@ func TestQRReadsBackWithZbar(t *testing.T) {
 		assert.Equal(t, q.Data, got[i], "level %v", q.Level)
 	}
 }
+
+// rasterFromGSv0 reassembles the bands of GS v 0 commands in b (and skips
+// everything else, which in these streams is ESC a and text), as a printer
+// would lay them on paper.
+func rasterFromGSv0(t *testing.T, b []byte) *Raster {
+	var r *Raster
+	for i := 0; i < len(b); {
+		if i+8 <= len(b) && b[i] == GS && b[i+1] == 'v' && b[i+2] == '0' {
+			xb, rows := int(b[i+4])|int(b[i+5])<<8, int(b[i+6])|int(b[i+7])<<8
+			data := b[i+8 : i+8+xb*rows]
+			if r == nil {
+				r = &Raster{Width: xb * 8, Stride: xb}
+			}
+			require.Equal(t, r.Stride, xb, "bands of one image share their width")
+			r.Bits = append(r.Bits, data...)
+			r.Height += rows
+			i += 8 + len(data)
+			continue
+		}
+		i++
+	}
+	require.NotNil(t, r, "no GS v 0 in the stream")
+	return r
+}
+
+// The fallbacks as the printer receives them, read back off the paper.
+func TestFallbackBytesReadBackWithZbar(t *testing.T) {
+	q := QR{Data: "https://example.com/r/2026-12-02/0042", Module: 3, Level: QRLevelQ}
+	qrBytes, fb, err := newEnc(t, rasterOnly).AppendQR(nil, q, JustifyCenter)
+	require.NoError(t, err)
+	require.True(t, fb.Raster)
+	bc := Barcode{Symbology: Code128, Data: "RCPT-0042-7788", Height: 60}
+	bcBytes, fb, err := newEnc(t, rasterOnly).AppendBarcode(nil, bc, JustifyCenter)
+	require.NoError(t, err)
+	require.True(t, fb.Raster)
+	got := zbarRead(t, []string{"qrcode", "code128"}, []*image.Gray{
+		rasterImage(rasterFromGSv0(t, qrBytes), 2, 0),
+		rasterImage(rasterFromGSv0(t, bcBytes), 1, 40),
+	})
+	assert.Equal(t, []string{q.Data, bc.Data}, got)
+}
