@@ -93,11 +93,11 @@ func (e *Encoder) AppendQR(dst []byte, q QR, j Justification) ([]byte, CodeFallb
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v out of range", j)
 	}
 	if e.profile.Features.QRCode {
-		m, err := q.check()
+		m, v, err := q.check()
 		if err != nil {
 			return dst, CodeFallback{}, err
 		}
-		if side := qrModules(q) * m; side > e.headDots() {
+		if side := qrSide(v) * m; side > e.headDots() {
 			return dst, CodeFallback{}, fmt.Errorf("escpos: qr: %d dots wide exceeds the %d-dot head of %s", side, e.headDots(), e.profile.ID)
 		}
 		out, err := e.AppendJustification(dst, j)
@@ -119,16 +119,6 @@ func (e *Encoder) AppendQR(dst []byte, q QR, j Justification) ([]byte, CodeFallb
 		return dst, CodeFallback{}, err
 	}
 	return out, CodeFallback{Raster: true, Why: "profile " + e.profile.ID + " has no native QR Code"}, nil
-}
-
-// qrModules is the side of q's symbol in modules with its quiet zone, or 0
-// when it cannot be encoded.
-func qrModules(q QR) int {
-	r, err := NewQRRaster(QR{Data: q.Data, Module: 1, Level: q.Level})
-	if err != nil {
-		return 0
-	}
-	return r.Width
 }
 
 // AppendBarcode appends bc aligned by j: GS k function B when the profile
@@ -154,17 +144,13 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 		}
 	}
 	if !native {
-		r, err := NewBarcodeRaster(bc)
-		if err != nil {
-			return dst, CodeFallback{}, err
-		}
-		out, err := e.AppendRaster(dst, r, j)
-		if err != nil {
-			return dst, CodeFallback{}, err
-		}
 		why := "profile " + e.profile.ID + " has no GS k"
 		if f.BarcodeA {
 			why = "profile " + e.profile.ID + " has only GS k function A, which has no " + bc.Symbology.String()
+		}
+		out, err := e.appendBarcodeRaster(dst, bc, j)
+		if err != nil {
+			return dst, CodeFallback{}, err
 		}
 		return out, CodeFallback{Raster: true, Why: why}, nil
 	}
@@ -181,6 +167,40 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 		return dst, CodeFallback{}, err
 	}
 	return out, CodeFallback{}, nil
+}
+
+// appendBarcodeRaster draws bc, with its human-readable text as a line of
+// text (in the current font) above and/or below as bc.HRI says, so the
+// receipt reads as it would from GS k.
+func (e *Encoder) appendBarcodeRaster(dst []byte, bc Barcode, j Justification) ([]byte, error) {
+	r, err := NewBarcodeRaster(bc)
+	if err != nil {
+		return dst, err
+	}
+	if err := e.canRaster(); err != nil {
+		return dst, err
+	}
+	text := bc.Data
+	if bc.Symbology != Code128 {
+		p, _ := bc.payload() // validated by NewBarcodeRaster; EAN/UPC gain their check digit
+		text = string(p)
+	}
+	saved := e.st
+	out, err := e.AppendJustification(dst, j)
+	if err != nil {
+		return dst, err
+	}
+	if bc.HRI == HRIAbove || bc.HRI == HRIBoth {
+		out = AppendLF(e.AppendText(out, text))
+	}
+	if out, err = e.AppendRaster(out, r, j); err != nil {
+		e.st = saved // nothing of this was sent
+		return dst, err
+	}
+	if bc.HRI == HRIBelow || bc.HRI == HRIBoth {
+		out = AppendLF(e.AppendText(out, text))
+	}
+	return out, nil
 }
 
 // AppendLogo appends ESC a j and prints the NV graphics logo key (defined

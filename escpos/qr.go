@@ -66,19 +66,20 @@ func (q QR) module() (int, error) {
 	return int(q.Module), nil
 }
 
-// check validates q and returns its module size. Capacity is judged with
-// single-mode encoding (numeric, alphanumeric or bytes, as rsc.io/qr and
-// most printers choose); it is what NewQRRaster can draw too.
-func (q QR) check() (int, error) {
+// check validates q and returns its module size and symbol version.
+// Capacity is judged with single-mode encoding (numeric, alphanumeric or
+// bytes, as rsc.io/qr and most printers choose); it is what NewQRRaster
+// can draw too, and a printer mixing modes needs at most that version.
+func (q QR) check() (module int, version int, err error) {
 	m, err := q.module()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if !q.Level.Valid() {
-		return 0, fmt.Errorf("escpos: qr: %v out of range", q.Level)
+		return 0, 0, fmt.Errorf("escpos: qr: %v out of range", q.Level)
 	}
 	if q.Data == "" {
-		return 0, fmt.Errorf("escpos: qr: no data")
+		return 0, 0, fmt.Errorf("escpos: qr: no data")
 	}
 	var enc coding.Encoding
 	switch {
@@ -89,18 +90,22 @@ func (q QR) check() (int, error) {
 	default:
 		enc = coding.String(q.Data)
 	}
-	const v40 = coding.Version(coding.MaxVersion)
-	if bits, room := enc.Bits(v40), v40.DataBytes(coding.Level(q.Level))*8; bits > room {
-		return 0, fmt.Errorf("escpos: qr: %d bytes of data exceed the capacity of version 40 at level %v", len(q.Data), q.Level)
+	for v := coding.Version(coding.MinVersion); v <= coding.MaxVersion; v++ {
+		if enc.Bits(v) <= v.DataBytes(coding.Level(q.Level))*8 {
+			return m, int(v), nil
+		}
 	}
-	return m, nil
+	return 0, 0, fmt.Errorf("escpos: qr: %d bytes of data exceed the capacity of version 40 at level %v", len(q.Data), q.Level)
 }
+
+// qrSide is the width in modules of a version's symbol with its quiet zone.
+func qrSide(version int) int { return 17 + 4*version + 2*QRQuietZone }
 
 // AppendQR appends the GS ( k sequence that prints q natively: select model
 // 2 (function 165), module size (167), error correction (169), store the
 // data (180) and print it (181).
 func AppendQR(b []byte, q QR) ([]byte, error) {
-	m, err := q.check()
+	m, _, err := q.check()
 	if err != nil {
 		return b, err
 	}
@@ -116,7 +121,7 @@ func AppendQR(b []byte, q QR) ([]byte, error) {
 // NewQRRaster draws q as a raster at Module dots per module with a quiet
 // zone of QRQuietZone modules, for printers without native QR.
 func NewQRRaster(q QR) (*Raster, error) {
-	m, err := q.check()
+	m, _, err := q.check()
 	if err != nil {
 		return nil, err
 	}

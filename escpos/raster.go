@@ -69,7 +69,7 @@ func ParseDither(s string) (Dither, error) {
 type RasterOptions struct {
 	MaxWidth  int // dots; a wider image is scaled down to it. 0 = no limit
 	Dither    Dither
-	Threshold uint8 // grey level (0–255) below which a dot is black; 0 means 128
+	Threshold uint8 // DitherThreshold: grey level (0–255) below which a dot is black; 0 means 128
 }
 
 // NewRaster converts img to a printable raster: transparent parts become

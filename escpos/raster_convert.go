@@ -25,8 +25,11 @@ func grayRow(img image.Image, y int, dst []uint32, pal []uint32) {
 		p := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
 		for x := range dst {
 			q := p[4*x : 4*x+4 : 4*x+4]
-			a := uint32(q[3])
-			dst[x] = luminance(uint32(q[0])*0x101*a/0xFF, uint32(q[1])*0x101*a/0xFF, uint32(q[2])*0x101*a/0xFF, a*0x101)
+			r, g, b, a := uint32(q[0])*0x101, uint32(q[1])*0x101, uint32(q[2])*0x101, uint32(q[3])
+			if a != 0xFF { // premultiply as color.NRGBA.RGBA does
+				r, g, b = r*a/0xFF, g*a/0xFF, b*a/0xFF
+			}
+			dst[x] = luminance(r, g, b, a*0x101)
 		}
 	case *image.Gray:
 		p := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
@@ -142,31 +145,42 @@ func threshold(r *Raster, gray []uint16, thr int32) {
 }
 
 // floydSteinberg dithers left to right, top to bottom, with the classic
-// 7/16, 3/16, 5/16, 1/16 weights; the last share takes the division
-// remainder so no error is lost.
+// 7/16, 3/16, 5/16, 1/16 weights; error pushed past an edge is dropped.
+// The errors for the rest of the row and the two cells of the next row
+// still receiving them are carried in variables, and dots are gathered a
+// byte at a time: the loop touches memory once per pixel.
 func floydSteinberg(r *Raster, gray []uint16) {
 	w := r.Width
-	cur := make([]int32, w+2) // index x+1; one cell of padding each side
-	nxt := make([]int32, w+2)
+	cur := make([]int32, w) // error owed to each dot of this row
+	nxt := make([]int32, w) // and of the next
 	for y := 0; y < r.Height; y++ {
 		g := gray[y*w : (y+1)*w]
 		bits := r.Bits[y*r.Stride : (y+1)*r.Stride]
+		var right int32  // to x+1 in this row
+		var p1, p2 int32 // to x-1 and x in the next row, so far
+		var acc byte
 		for x, gv := range g {
-			v := int32(gv) + cur[x+1]
-			var e int32
-			if v < 0x8000 {
-				bits[x>>3] |= 0x80 >> (x & 7)
-				e = v
-			} else {
-				e = v - 0xFFFF
+			v := int32(gv) + cur[x] + right
+			black := (v - 0x8000) >> 31 // all ones when v is darker than mid-grey
+			e := v - 0xFFFF&^black      // v - 0 for a black dot, v - white for a white one
+			acc = acc<<1 | byte(black&1)
+			if x&7 == 7 {
+				bits[x>>3] = acc
+				acc = 0
 			}
-			e7, e3, e5 := e*7/16, e*3/16, e*5/16
-			cur[x+2] += e7
-			nxt[x] += e3
-			nxt[x+1] += e5
-			nxt[x+2] += e - e7 - e3 - e5
+			// Arithmetic shifts round down, also for negative errors; the
+			// last share takes what rounding left, so no error is lost.
+			e7, e3, e5 := e*7>>4, e*3>>4, e*5>>4
+			right = e7
+			if x > 0 {
+				nxt[x-1] = p1 + e3
+			}
+			p1, p2 = p2+e5, e-e7-e3-e5
+		}
+		nxt[w-1] = p1
+		if w&7 != 0 {
+			bits[w>>3] = acc << (8 - w&7)
 		}
 		cur, nxt = nxt, cur
-		clear(nxt)
 	}
 }

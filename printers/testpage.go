@@ -3,6 +3,8 @@ package printers
 import (
 	"bytes"
 	"fmt"
+	"image"
+	"image/color"
 	"strconv"
 	"strings"
 
@@ -75,11 +77,78 @@ func TestPage(p *escpos.Profile) ([]byte, error) {
 		w.Init() // the raw pages left the encoder's idea of the page stale
 	}
 	w.LF()
+	testCodes(w, p)
 	w.Cut(escpos.CutPartial)
 	if err := w.Flush(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// testCodes prints what a whole receipt uses beyond text: a QR code, a
+// CODE128 and an EAN-13 barcode with their text, and a picture (a grey
+// ramp over a checkerboard, so the dithering and the head's edges show).
+// A printer without native codes prints their pictures, and says so.
+func testCodes(w *escpos.Writer, p *escpos.Profile) {
+	f := p.Features
+	graphics := f.BitImageRaster || f.Graphics
+	if !graphics && !f.QRCode && !f.BarcodeB && !f.BarcodeA {
+		w.Line("Codes and images: this printer prints none.")
+		w.LF()
+		return
+	}
+	note := func(fb escpos.CodeFallback) {
+		if fb.Raster {
+			w.Justify(escpos.JustifyCenter)
+			w.Line("(as an image: " + fb.Why + ")")
+		}
+	}
+	w.Justify(escpos.JustifyLeft)
+	w.Line("QR code (model 2, level M, 6 dots):")
+	if f.QRCode || graphics {
+		note(w.QR(escpos.QR{Data: "https://example.org/receipt/test-page", Module: 6, Level: escpos.QRLevelM}, escpos.JustifyCenter))
+	}
+	w.LF()
+	w.Justify(escpos.JustifyLeft)
+	w.Line("CODE128 \"Test-1234567890\":")
+	if f.BarcodeA || f.BarcodeB || graphics {
+		note(w.Barcode(escpos.Barcode{Symbology: escpos.Code128, Data: "Test-1234567890", Height: 80, Module: 2, HRI: escpos.HRIBelow}, escpos.JustifyCenter))
+	}
+	w.LF()
+	w.Justify(escpos.JustifyLeft)
+	w.Line("EAN-13 4006381333931:")
+	if f.BarcodeA || f.BarcodeB || graphics {
+		note(w.Barcode(escpos.Barcode{Symbology: escpos.EAN13, Data: "4006381333931", Height: 80, Module: 2, HRI: escpos.HRIBelow}, escpos.JustifyCenter))
+	}
+	w.LF()
+	if graphics {
+		w.Justify(escpos.JustifyLeft)
+		w.Line("Image (grey ramp, Floyd-Steinberg):")
+		w.Image(testImage(p.WidthDots), escpos.ImageOptions{Justify: escpos.JustifyCenter})
+		w.LF()
+	}
+	w.Justify(escpos.JustifyLeft)
+}
+
+// testImage is a grey ramp from white to black across the head, over a
+// checkerboard band.
+func testImage(width int) image.Image {
+	if width <= 0 {
+		width = 384
+	}
+	img := image.NewGray(image.Rect(0, 0, width, 64))
+	for y := range 64 {
+		for x := range width {
+			v := uint8(255 - x*255/max(width-1, 1))
+			if y >= 48 && (x/8+y/8)%2 == 0 {
+				v = 0
+			} else if y >= 48 {
+				v = 255
+			}
+			img.SetGray(x, y, color.Gray{Y: v})
+		}
+	}
+	return img
 }
 
 // ruler is "1234567890" repeated to n columns.

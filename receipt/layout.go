@@ -12,9 +12,15 @@ import (
 type rowKind uint8
 
 const (
-	rowText  rowKind = iota // text, possibly a name left and a value right
-	rowBlank                // an empty line
-	rowCut                  // feed to the cutter and cut
+	rowText    rowKind = iota // text, possibly a name left and a value right
+	rowBlank                  // an empty line
+	rowCut                    // feed to the cutter and cut
+	rowImage                  // a raster image (row.raster)
+	rowLogo                   // a logo stored in the printer (row.blk.Image.Key)
+	rowQR                     // row.blk.QR
+	rowBarcode                // row.blk.Barcode
+	rowFeed                   // feed row.n lines
+	rowDrawer                 // kick the cash drawer on row.blk.Pin
 )
 
 // style is the character style of a row.
@@ -41,6 +47,19 @@ type row struct {
 	gap     int
 	right   string
 	cut     escpos.CutMode
+
+	// Blocks beyond text: the block, where it came from (for errors), its
+	// picture and its feed.
+	blk    *Block
+	from   blockRef
+	raster *escpos.Raster
+	n      int
+}
+
+// blockRef locates a block for error messages.
+type blockRef struct {
+	section string
+	index   int
 }
 
 // rule is sliced for full-width separators; Options.Columns is capped below it.
@@ -52,33 +71,48 @@ const MaxColumns = 255
 // layout turns lines into rows for cols cells per line.
 func (r *Renderer) layout(lines Receipt) {
 	r.rows = r.rows[:0]
+	r.layoutLines(lines)
+	r.layoutEnd()
+}
+
+// layoutLines lays out the receipt's lines; a section cut (if asked for)
+// goes before each of its separators but the first line.
+func (r *Renderer) layoutLines(lines Receipt) {
 	for i := range lines {
-		l := &lines[i]
-		switch l.Type {
-		case Separator:
-			r.layoutSeparator(i, l)
-		case NameValue:
-			r.layoutNameValue(i, l)
-		case TextLine:
-			st := plain
-			if l.Decoration&Important != 0 {
-				st = emphasis
-			}
-			r.wrap(r.prepare(l.Text, i, "value.text"), st, escpos.JustifyLeft, 1)
-		case Space:
-			r.rows = append(r.rows, row{kind: rowBlank})
-		}
+		r.layoutLine(i, &lines[i], i > 0)
 	}
+}
+
+func (r *Renderer) layoutEnd() {
 	if r.opt.EndCut != escpos.CutNone {
 		r.rows = append(r.rows, row{kind: rowCut, cut: r.opt.EndCut})
 	}
 }
 
+// layoutLine lays out one line; i locates it in warnings. sectionCut says
+// whether a separator may cut before it.
+func (r *Renderer) layoutLine(i int, l *Line, sectionCut bool) {
+	switch l.Type {
+	case Separator:
+		r.layoutSeparator(i, l, sectionCut)
+	case NameValue:
+		r.layoutNameValue(i, l)
+	case TextLine:
+		st := plain
+		if l.Decoration&Important != 0 {
+			st = emphasis
+		}
+		r.wrap(r.prepare(l.Text, i, "value.text"), st, escpos.JustifyLeft, 1)
+	case Space:
+		r.rows = append(r.rows, row{kind: rowBlank})
+	}
+}
+
 // layoutSeparator starts a section: a centred headline padded with an empty
 // line above and below, or a full-width rule when there is no caption.
-func (r *Renderer) layoutSeparator(i int, l *Line) {
+func (r *Renderer) layoutSeparator(i int, l *Line, sectionCut bool) {
 	if len(r.rows) > 0 {
-		if r.opt.SectionCut != escpos.CutNone {
+		if sectionCut && r.opt.SectionCut != escpos.CutNone {
 			r.rows = append(r.rows, row{kind: rowCut, cut: r.opt.SectionCut})
 		} else {
 			r.rows = append(r.rows, row{kind: rowBlank})
@@ -197,7 +231,7 @@ func (r *Renderer) prepare(s string, line int, field string) string {
 		if f.Reason == escpos.FallbackControl {
 			kind = WarnControlChar
 		}
-		r.report.Warnings = append(r.report.Warnings, Warning{Line: line, Field: field, Kind: kind, Fallback: f})
+		r.report.Warnings = append(r.report.Warnings, Warning{Section: r.section, Line: line, Field: field, Kind: kind, Fallback: f})
 		b = append(b, s[start:j]...)
 		b = append(b, f.Replacement...)
 		j += size

@@ -62,10 +62,37 @@ type Transaction struct {
 	PaymentMethod string
 	Merchant      string // merchant.companyname
 	Receipt       Receipt
+	// Header and Footer are the ECR's own blocks around the receipt lines
+	// (the posted document's top-level "header" and "footer" arrays).
+	Header, Footer []Block
 	// Warnings are things the parser accepted but did not understand, such
 	// as an unknown decoration; the lines still print.
 	Warnings []Warning
+
+	basketJSON, basketInfoJSON []byte
+	basket                     *basketOnce
 }
+
+type basketOnce struct {
+	once   sync.Once
+	basket *Basket
+	err    error
+}
+
+// Basket reads the transaction's basket and basket_info, once. A
+// transaction without either has an empty basket; a malformed one is a
+// *BasketError. The Basket is shared: do not change it.
+func (tx *Transaction) Basket() (*Basket, error) {
+	if tx.basket == nil { // a Transaction not made by ParseTransaction
+		return parseBasket(tx.basketJSON, tx.basketInfoJSON)
+	}
+	tx.basket.once.Do(func() { tx.basket.basket, tx.basket.err = parseBasket(tx.basketJSON, tx.basketInfoJSON) })
+	return tx.basket.basket, tx.basket.err
+}
+
+// HasBasket reports whether the transaction carries a basket or
+// basket_info at all.
+func (tx *Transaction) HasBasket() bool { return tx.basketJSON != nil || tx.basketInfoJSON != nil }
 
 // Parse errors; a *LineError wraps one of these for line-level faults.
 var (
@@ -169,6 +196,8 @@ type parser struct {
 
 	meta     [metaFields]span
 	warnings []Warning
+	// Raw top-level members read after the receipt: spans of data.
+	header, footer, basket, basketInfo span
 }
 
 func (p *parser) release() {
@@ -205,6 +234,7 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	p.dec.Reset(&p.in)
 	p.arena, p.lines = p.arena[:0], p.lines[:0]
 	p.meta = [metaFields]span{}
+	p.header, p.footer, p.basket, p.basketInfo = span{}, span{}, span{}, span{}
 
 	switch p.dec.PeekKind() {
 	case '[':
@@ -226,7 +256,41 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	if err := p.end(); err != nil {
 		return nil, err
 	}
-	return p.build(), nil
+	tx := p.build()
+	var err error
+	if tx.Header, err = parseBlocks(p.raw(p.header), blockSource{section: "header"}); err != nil {
+		return nil, err
+	}
+	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer"}); err != nil {
+		return nil, err
+	}
+	// The basket is read when a basket block prints it: a transaction
+	// whose receipt prints without it is not refused for its basket.
+	if p.basket.end > 0 || p.basketInfo.end > 0 {
+		tx.basketJSON = bytes.Clone(p.raw(p.basket))
+		tx.basketInfoJSON = bytes.Clone(p.raw(p.basketInfo))
+		tx.basket = new(basketOnce)
+	}
+	return tx, nil
+}
+
+// raw returns a span of the document, nil for an absent member.
+func (p *parser) raw(s span) []byte {
+	if s.end == 0 {
+		return nil
+	}
+	return p.data[s.off:s.end]
+}
+
+// rawMember records where the next value lies in data.
+func (p *parser) rawMember(dst *span) error {
+	v, err := p.dec.ReadValue()
+	if err != nil {
+		return syntaxError(err)
+	}
+	end := int(p.dec.InputOffset())
+	*dst = span{end - len(v), end}
+	return nil
 }
 
 // end checks that nothing but whitespace follows the document.
@@ -281,6 +345,22 @@ func (p *parser) transaction() error {
 			}
 		case string(name) == "merchant":
 			if err := p.merchant(); err != nil {
+				return err
+			}
+		case string(name) == "header":
+			if err := p.rawMember(&p.header); err != nil {
+				return err
+			}
+		case string(name) == "footer":
+			if err := p.rawMember(&p.footer); err != nil {
+				return err
+			}
+		case string(name) == "basket":
+			if err := p.rawMember(&p.basket); err != nil {
+				return err
+			}
+		case string(name) == "basket_info":
+			if err := p.rawMember(&p.basketInfo); err != nil {
 				return err
 			}
 		case string(name) == "receipt":

@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -19,6 +20,13 @@ type Options struct {
 	SectionCut escpos.CutMode
 	// EndCut cuts after the last line; CutNone leaves the paper uncut.
 	EndCut escpos.CutMode
+	// Template adds the printer's own header and footer to every receipt
+	// RenderTransaction prints; nil adds nothing.
+	Template *Template
+	// Locale writes the basket's amounts; the template's when it has one.
+	Locale Locale
+	// Logos says how images marked "store" print.
+	Logos LogoMode
 }
 
 // Renderer lays out and encodes receipts for one set of Options. It reuses
@@ -27,9 +35,13 @@ type Options struct {
 type Renderer struct {
 	opt    Options
 	cols   int
-	enc    *escpos.Encoder
+	enc    commandSet
 	rows   []row
 	report Report
+
+	section string // of the blocks being laid out, for warnings
+	rasters map[rasterKey]*escpos.Raster
+	tplBuf  bytes.Buffer
 }
 
 // NewRenderer checks opt and returns a Renderer for it.
@@ -39,6 +51,12 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	}
 	if !opt.SectionCut.Valid() || !opt.EndCut.Valid() {
 		return nil, fmt.Errorf("receipt: cut mode out of range")
+	}
+	if !opt.Locale.Valid() || !opt.Logos.Valid() {
+		return nil, fmt.Errorf("receipt: locale or logo mode out of range")
+	}
+	if opt.Template != nil && opt.Template.Locale != LocaleDE {
+		opt.Locale = opt.Template.Locale
 	}
 	if opt.Profile.Features.StarCommands {
 		// Star Line Mode numbers code pages and styles differently; ESC/POS
@@ -56,12 +74,12 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if cols < 1 || cols > MaxColumns {
 		return nil, fmt.Errorf("receipt: %d columns out of range 1..%d", cols, MaxColumns)
 	}
-	enc, err := escpos.NewEncoder(opt.Profile)
+	r := &Renderer{opt: opt, cols: cols}
+	enc, err := newCommandSet(opt.Profile, r.encoderFallback)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)
 	}
-	r := &Renderer{opt: opt, cols: cols, enc: enc}
-	enc.OnFallback = r.encoderFallback
+	r.enc = enc
 	return r, nil
 }
 
@@ -99,6 +117,9 @@ func (r *Renderer) appendRow(dst []byte, rw *row) ([]byte, error) {
 		return r.enc.AppendLF(dst), nil
 	case rowCut:
 		return r.enc.AppendCut(dst, rw.cut)
+	case rowText:
+	default:
+		return r.appendBlockRow(dst, rw)
 	}
 	if dst, err = r.enc.AppendJustification(dst, rw.justify); err != nil {
 		return dst, err
@@ -120,6 +141,10 @@ func (r *Renderer) appendRow(dst []byte, rw *row) ([]byte, error) {
 func (r *Renderer) Text(dst []byte, lines Receipt) ([]byte, Report) {
 	r.report = Report{}
 	r.layout(lines)
+	return r.appendText(dst), r.report
+}
+
+func (r *Renderer) appendText(dst []byte) []byte {
 	for i := range r.rows {
 		rw := &r.rows[i]
 		start := len(dst)
@@ -127,6 +152,12 @@ func (r *Renderer) Text(dst []byte, lines Receipt) ([]byte, Report) {
 		case rowBlank:
 		case rowCut:
 			dst = appendRepeat(dst, '~', r.cols)
+		case rowFeed:
+			for n := 1; n < rw.n; n++ {
+				dst = append(dst, '\n')
+			}
+		case rowImage, rowLogo, rowQR, rowBarcode, rowDrawer:
+			dst = r.appendPlaceholder(dst, rw)
 		default:
 			scale := int(rw.style.size.Width)
 			w := scale * (cells(rw.left) + cells(rw.right))
@@ -146,7 +177,7 @@ func (r *Renderer) Text(dst []byte, lines Receipt) ([]byte, Report) {
 		}
 		dst = append(dst, '\n')
 	}
-	return dst, r.report
+	return dst
 }
 
 func appendScaled(dst []byte, s string, scale int) []byte {

@@ -19,6 +19,17 @@ const (
 	// WarnFallback: no code page of the printer holds a character; it printed
 	// as a substitute.
 	WarnFallback
+	// WarnCodeAsImage: the printer has no command for a QR code or barcode,
+	// so it printed as a picture of the same symbol.
+	WarnCodeAsImage
+	// WarnBasketSum: the products do not add up to basket_info.sum; the
+	// receipt prints the products' total.
+	WarnBasketSum
+	// WarnNoBasket: a basket block, but the transaction has no basket.
+	WarnNoBasket
+	// WarnNoGraphics: the printer prints no images (an impact printer, a
+	// customer display): a picture is left out, a code prints as its text.
+	WarnNoGraphics
 )
 
 func (k WarningKind) String() string {
@@ -29,26 +40,50 @@ func (k WarningKind) String() string {
 		return "control character replaced"
 	case WarnFallback:
 		return "character substituted"
+	case WarnCodeAsImage:
+		return "printed as an image"
+	case WarnBasketSum:
+		return "basket sum mismatch"
+	case WarnNoBasket:
+		return "no basket"
+	case WarnNoGraphics:
+		return "printer has no graphics"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
 
 // Warning is one reported deviation, located by receipt line and field.
 type Warning struct {
+	// Section is "" for the receipt's lines, else the blocks' section
+	// ("header", "footer", "template.header", …); Line indexes it.
+	Section    string
 	Line       int
 	Field      string
 	Kind       WarningKind
 	Decoration string          // WarnUnknownDecoration
 	Fallback   escpos.Fallback // WarnControlChar, WarnFallback
+	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics
 }
 
 func (w Warning) String() string {
-	s := "receipt[" + strconv.Itoa(w.Line) + "]." + w.Field + ": " + w.Kind.String()
+	section := w.Section
+	if section == "" {
+		section = "receipt"
+	}
+	s := section + "[" + strconv.Itoa(w.Line) + "]"
+	if w.Field != "" {
+		s += "." + w.Field
+	}
+	s += ": " + w.Kind.String()
 	switch w.Kind {
 	case WarnUnknownDecoration:
 		s += " " + strconv.Quote(w.Decoration)
 	case WarnControlChar, WarnFallback:
 		s += ": " + w.Fallback.String()
+	default:
+		if w.Detail != "" {
+			s += ": " + w.Detail
+		}
 	}
 	return s
 }
@@ -57,4 +92,15 @@ func (w Warning) String() string {
 // printed exactly as written.
 type Report struct {
 	Warnings []Warning
+	// Logos are the stored logos the receipt prints by key (Options.Logos
+	// is LogoStored): the printer must hold each before the receipt goes
+	// out. AppendDefineLogos sends them.
+	Logos []StoredLogo
+}
+
+// StoredLogo is a logo a receipt prints from the printer's NV memory.
+type StoredLogo struct {
+	Key    escpos.LogoKey
+	Hash   [32]byte // of the PNG
+	Raster *escpos.Raster
 }

@@ -50,8 +50,8 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
-		job, rep, err := r.Render(nil, lines)
+	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+		job, rep, err := rf.render(r, tx)
 		if err != nil {
 			return nil, rep, err
 		}

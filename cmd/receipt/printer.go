@@ -93,7 +93,7 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, usageError{err})
 	}
-	job, rep, err := r.Render(nil, tx.Receipt)
+	job, rep, err := rf.render(r, tx)
 	if err != nil {
 		return fail(stderr, err)
 	}

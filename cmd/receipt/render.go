@@ -22,6 +22,9 @@ type renderFlags struct {
 	sectionCut string
 	endCut     string
 	codePages  string
+	template   string
+	locale     string
+	logo       string
 	output     string
 	fs         *flag.FlagSet
 }
@@ -36,6 +39,9 @@ func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
 	fs.StringVar(&rf.sectionCut, "cut-sections", "off", "cut between receipt sections: off, partial or full")
 	fs.StringVar(&rf.endCut, "cut", "partial", "cut after the receipt: off, partial or full")
 	fs.StringVar(&rf.codePages, "code-pages", "", "use only these code pages, comma-separated (e.g. CP858), for a printer whose tables differ from its model's")
+	fs.StringVar(&rf.template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
+	fs.StringVar(&rf.locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
+	fs.StringVar(&rf.logo, "logo", "raster", "stored logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
 		fs.PrintDefaults()
@@ -89,7 +95,43 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	return receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}, nil
+	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
+	if rf.template != "" {
+		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
+			return opt, err
+		}
+		opt.Locale = opt.Template.Locale
+	}
+	if rf.locale != "" {
+		if opt.Locale, err = receipt.ParseLocale(rf.locale); err != nil {
+			return opt, err
+		}
+		if opt.Template != nil {
+			opt.Template.Locale = opt.Locale
+		}
+	}
+	switch rf.logo {
+	case "raster":
+	case "stored", "define":
+		opt.Logos = receipt.LogoStored
+	default:
+		return opt, fmt.Errorf("unknown -logo %q (want raster, stored or define)", rf.logo)
+	}
+	return opt, nil
+}
+
+// render lays out the whole receipt of tx; with -logo define the commands
+// that store its logos in the printer go first.
+func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+	job, rep, err := r.RenderTransaction(nil, tx)
+	if err != nil || rf.logo != "define" || len(rep.Logos) == 0 {
+		return job, rep, err
+	}
+	define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+	if err != nil {
+		return nil, rep, err
+	}
+	return append(define, job...), rep, nil
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.
@@ -156,9 +198,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
-		return r.Render(nil, lines)
-	})
+	return renderWith(rf, stdin, stdout, stderr, rf.render)
 }
 
 func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -167,14 +207,13 @@ func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, lines receipt.Receipt) ([]byte, receipt.Report, error) {
-		out, rep := r.Text(nil, lines)
-		return out, rep, nil
+	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+		return r.TextTransaction(nil, tx)
 	})
 }
 
 func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
-	render func(*receipt.Renderer, receipt.Receipt) ([]byte, receipt.Report, error)) int {
+	render func(*receipt.Renderer, *receipt.Transaction) ([]byte, receipt.Report, error)) int {
 	opt, err := rf.options()
 	if err != nil {
 		return fail(stderr, usageError{err})
@@ -188,7 +227,7 @@ func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
 	if err != nil {
 		return fail(stderr, usageError{err})
 	}
-	out, rep, err := render(r, tx.Receipt)
+	out, rep, err := render(r, tx)
 	if err != nil {
 		return fail(stderr, err)
 	}

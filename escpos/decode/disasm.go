@@ -181,10 +181,7 @@ func describe(c *Command) string {
 		return "print position " + strconv.Itoa(c.Arg16(0)) + " from the margin"
 	case OpRelativePosition:
 		return "move print position by " + strconv.Itoa(int(int16(c.Arg16(0))))
-	case OpRealtimeCommand:
-		if c.Name == "DLE DC4 1" {
-			return "real-time drawer pulse pin " + strconv.Itoa(DrawerPin(n)) + ", " + strconv.Itoa(c.Arg(1)*100) + " ms"
-		}
+
 	case OpUpsideDown:
 		return "upside down " + onOff[n&1]
 	case OpSize:
