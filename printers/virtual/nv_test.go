@@ -40,6 +40,10 @@ func TestNVGraphicsSurviveReconnect(t *testing.T) {
 	c := dialTCP(t, addr)
 	send(t, c, define)
 	require.NoError(t, c.Close())
+	// The next connection may only come once this one's bytes are in.
+	require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool {
+		return s.Links == 0 && s.Received == int64(len(define))
+	}))
 
 	job, err := escpos.AppendPrintLogo([]byte{0x1B, '@', 0x1B, 'a', 1}, escpos.LogoKey{'L', 'G'})
 	require.NoError(t, err)
@@ -109,6 +113,9 @@ func TestNoBlankTickets(t *testing.T) {
 	in := []byte("one\n\x1dV\x00\x1dVB\x00\n\r")
 	send(t, c, in)
 	require.NoError(t, c.Close())
+	require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool {
+		return s.Links == 0 && s.Received == int64(len(in))
+	}))
 	// The engine prints in order: once "two" is out, "one" and whatever
 	// its tail made are done.
 	c = dialTCP(t, listen(t, d))
@@ -116,7 +123,9 @@ func TestNoBlankTickets(t *testing.T) {
 	require.NoError(t, d.WaitTickets(ctxSafety(t), 2))
 	require.NoError(t, c.Close())
 	tk := d.Tickets()
-	require.Len(t, tk, 2)
-	assert.Equal(t, []string{"one"}, tk[0].Paper.Lines())
-	assert.Equal(t, []string{"two"}, tk[1].Paper.Lines())
+	var got [][]string
+	for _, k := range tk {
+		got = append(got, k.Paper.Lines())
+	}
+	assert.Equal(t, [][]string{{"one"}, {"two"}}, got, "%q", tk)
 }
