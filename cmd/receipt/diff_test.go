@@ -90,3 +90,13 @@ func TestPreviewRaw(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, out, "data:image/png;base64,")
 }
+
+// TestPreviewStoredLogo: with -logo stored the preview's printer holds the
+// template's logo, as the real one does once it was defined.
+func TestPreviewStoredLogo(t *testing.T) {
+	code, out, stderr := runCLI(t, "", "preview", "-printer-model", "TM-T88V", "-template", "../../testdata/templates/bakery.json",
+		"-logo", "stored", "../../testdata/secuconnect/pay-missing-sum.json")
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(out, `[logo "LG" `), out)
+	assert.NotContains(t, stderr, "not defined")
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -55,7 +56,17 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if err != nil {
 			return nil, rep, err
 		}
-		res := paper.Print(job, opt.Profile)
+		// With -logo stored the printer holds the logos already: the
+		// preview's printer is given them first, as its NV memory.
+		store := paper.NewStore()
+		if rf.logo == "stored" && len(rep.Logos) > 0 {
+			define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+			if err != nil {
+				return nil, rep, err
+			}
+			paper.Interpret(decode.Decode(define, opt.Profile), opt.Profile, paper.Options{Store: store})
+		}
+		res := paper.Interpret(decode.Decode(job, opt.Profile), opt.Profile, paper.Options{Store: store})
 		for _, p := range res.Problems {
 			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 		}

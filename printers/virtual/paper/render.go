@@ -407,7 +407,7 @@ body{font-family:sans-serif;background:#eee}
 .ticket{display:inline-block;vertical-align:top;margin:1em;background:#fff;padding:8px;box-shadow:0 1px 4px #999}
 .ticket img{display:block;image-rendering:pixelated}
 pre{font:14px/1.3 monospace;margin:8px 0 0}
-.b{font-weight:bold}.u{text-decoration:underline}.r{background:#000;color:#fff}
+.b{font-weight:bold}.u{text-decoration:underline}.r{background:#000;color:#fff}.i{font-style:italic}
 .w2{letter-spacing:.6em}.h2{font-size:1.6em}.cut{color:#888}
 </style></head><body>
 `)
@@ -454,6 +454,9 @@ func (t *Ticket) appendHTML(b *bytes.Buffer) {
 			}
 			if c.Style.Reverse {
 				cls = append(cls, "r")
+			}
+			if c.Style.Italic {
+				cls = append(cls, "i")
 			}
 			if c.Style.Width > 1 {
 				cls = append(cls, "w2")
