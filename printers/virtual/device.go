@@ -213,6 +213,7 @@ type Device struct {
 
 	current  []byte       // raw bytes of the ticket being printed
 	store    *paper.Store // NV graphics and bit images: kept across links
+	nvSaved  int          // store version last written to OutDir
 	tickets  []Ticket
 	faultAt  map[int]Fault
 	onTicket func(Ticket)
@@ -267,6 +268,9 @@ func New(opt Options) (*Device, error) {
 			return nil, fmt.Errorf("virtual: %w", err)
 		}
 		d.statusLog = f
+		if err := d.loadNV(); err != nil {
+			return nil, errors.Join(err, f.Close())
+		}
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)

@@ -152,6 +152,12 @@ func (d *Device) finishTicket(raw []byte, cut bool) {
 	// One NV memory for every ticket: a logo stored by one job prints in
 	// the next, over any connection.
 	res := paper.Interpret(decode.Decode(raw, d.opt.Profile), d.opt.Profile, paper.Options{Store: d.store})
+	if err := d.saveNV(); err != nil {
+		d.mu.Lock()
+		d.errs = append(d.errs, err)
+		d.event(nil, err.Error())
+		d.mu.Unlock()
+	}
 	var pt *paper.Ticket
 	if len(res.Tickets) > 0 {
 		pt = res.Tickets[0]

@@ -129,3 +129,38 @@ func TestNoBlankTickets(t *testing.T) {
 	}
 	assert.Equal(t, [][]string{{"one"}, {"two"}}, got, "%q", tk)
 }
+
+// TestNVMemorySurvivesRestart: with an out dir the NV memory is kept in
+// nv-memory.bin, so a logo stored by one run prints in the next; a damaged
+// file costs the logos, not the start.
+func TestNVMemorySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	def, err := escpos.AppendDefineLogo(nil, escpos.LogoKey{'L', 'G'}, logoRaster(t, 64, 16))
+	require.NoError(t, err)
+	d, err := virtual.New(virtual.Options{OutDir: dir})
+	require.NoError(t, err)
+	c := d.Conn("host")
+	_, err = c.Write(append(def, "x\n\x1dV\x00"...))
+	require.NoError(t, err)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 1))
+	require.NoError(t, d.Close())
+	assert.FileExists(t, filepath.Join(dir, virtual.NVFile))
+
+	d = newDevice(t, virtual.Options{OutDir: dir})
+	assert.Equal(t, []string{"LG"}, d.Store().Keys())
+	assert.Zero(t, d.Store().Writes(), "restoring is no write")
+	pr, err := escpos.AppendPrintLogo(nil, escpos.LogoKey{'L', 'G'})
+	require.NoError(t, err)
+	c = d.Conn("host")
+	_, err = c.Write(append(pr, "\x1dV\x00"...))
+	require.NoError(t, err)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 1))
+	assert.Equal(t, []string{`[logo "LG" 64x16]`}, d.Tickets()[0].Paper.Lines())
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, virtual.NVFile), []byte("\x1d(L\x05\x00"), 0o644))
+	d = newDevice(t, virtual.Options{OutDir: filepath.Join(dir)})
+	assert.Empty(t, d.Store().Keys())
+	log, err := os.ReadFile(filepath.Join(dir, "status.log"))
+	require.NoError(t, err)
+	assert.Contains(t, string(log), "not restored")
+}

@@ -66,7 +66,7 @@ func (e *engine) graphics(c *decode.Command) {
 			e.download[key] = img
 			return
 		}
-		if !e.store.define(key, img) {
+		if !e.store.define(key, img, c.Raw) {
 			e.problem("%s: NV graphics memory full; %q not stored", c.Name, key[:])
 		}
 	case 69, 85:
@@ -197,7 +197,7 @@ func (e *engine) defineFSq(c *decode.Command) {
 	if !ok {
 		return
 	}
-	if !e.store.defineBitImages(imgs) {
+	if !e.store.defineBitImages(imgs, c.Raw) {
 		e.problem("FS q: NV bit images exceed the memory; not stored")
 	}
 }

@@ -1,9 +1,13 @@
 package paper
 
 import (
+	"fmt"
 	"image"
 	"sort"
 	"sync"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/decode"
 )
 
 // Store is a printer's non-volatile graphics memory: NV graphics defined
@@ -16,6 +20,10 @@ type Store struct {
 	keyed  map[[2]byte]*image.Gray
 	fsq    []*image.Gray
 	writes int
+	version int // every define and delete
+	// the commands that defined what is held, to save the memory
+	keyedRaw map[[2]byte][]byte
+	fsqRaw   []byte
 }
 
 // Limits of the memory, so a hostile stream cannot grow it without bound:
@@ -26,7 +34,49 @@ const (
 )
 
 // NewStore returns an empty memory.
-func NewStore() *Store { return &Store{keyed: map[[2]byte]*image.Gray{}} }
+func NewStore() *Store {
+	return &Store{keyed: map[[2]byte]*image.Gray{}, keyedRaw: map[[2]byte][]byte{}}
+}
+
+// AppendDefinitions appends the ESC/POS commands that define everything
+// the memory holds (FS q first, then the NV graphics in key order): saved
+// to a file, they restore the memory with Load.
+func (s *Store) AppendDefinitions(dst []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dst = append(dst, s.fsqRaw...)
+	keys := make([]string, 0, len(s.keyedRaw))
+	for k := range s.keyedRaw {
+		keys = append(keys, string(k[:]))
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		dst = append(dst, s.keyedRaw[[2]byte{k[0], k[1]}]...)
+	}
+	return dst
+}
+
+// Load defines what saved (AppendDefinitions) holds, as a printer's NV
+// memory holds it after power-on; it does not count as writes. It reports
+// whatever in saved is not a clean definition.
+func (s *Store) Load(saved []byte, p *escpos.Profile) error {
+	before := s.Writes()
+	res := Interpret(decode.Decode(saved, p), p, Options{Store: s})
+	s.mu.Lock()
+	s.writes = before
+	s.mu.Unlock()
+	if len(res.Problems) > 0 || len(res.Tickets) > 0 {
+		return fmt.Errorf("paper: NV memory: %d problems (first: %v), %d tickets printed", len(res.Problems), first(res.Problems), len(res.Tickets))
+	}
+	return nil
+}
+
+func first(ps []Problem) any {
+	if len(ps) == 0 {
+		return "none"
+	}
+	return ps[0]
+}
 
 // Keys lists the keys of the NV graphics defined, as "kc1kc2" strings in
 // byte order (e.g. "A1").
@@ -49,6 +99,14 @@ func (s *Store) Writes() int {
 	return s.writes
 }
 
+// Version changes whenever something is defined or deleted: a holder
+// saves the memory when it moved on.
+func (s *Store) Version() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
+}
+
 // BitImages reports how many FS q images are defined.
 func (s *Store) BitImages() int {
 	s.mu.Lock()
@@ -67,8 +125,9 @@ func (s *Store) dotsLocked() int {
 	return n
 }
 
-// define stores img under key; false when the memory is full.
-func (s *Store) define(key [2]byte, img *image.Gray) bool {
+// define stores img under key, defined by the command raw; false when the
+// memory is full.
+func (s *Store) define(key [2]byte, img *image.Gray, raw []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.keyed[key]
@@ -82,7 +141,9 @@ func (s *Store) define(key [2]byte, img *image.Gray) bool {
 		return false
 	}
 	s.keyed[key] = img
+	s.keyedRaw[key] = append([]byte(nil), raw...)
 	s.writes++
+	s.version++
 	return true
 }
 
@@ -97,17 +158,20 @@ func (s *Store) get(key [2]byte) *image.Gray {
 func (s *Store) remove(key [2]byte, all bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++
 	if all {
 		s.keyed = map[[2]byte]*image.Gray{}
+		s.keyedRaw = map[[2]byte][]byte{}
 		return true
 	}
 	_, ok := s.keyed[key]
 	delete(s.keyed, key)
+	delete(s.keyedRaw, key)
 	return ok
 }
 
 // defineBitImages replaces every FS q image, as FS q does.
-func (s *Store) defineBitImages(imgs []*image.Gray) bool {
+func (s *Store) defineBitImages(imgs []*image.Gray, raw []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
@@ -118,7 +182,9 @@ func (s *Store) defineBitImages(imgs []*image.Gray) bool {
 		return false
 	}
 	s.fsq = imgs
+	s.fsqRaw = append([]byte(nil), raw...)
 	s.writes++
+	s.version++
 	return true
 }
 
