@@ -16,10 +16,10 @@ import (
 // job and a connection: a Device keeps one Store and hands it to every
 // ticket it prints. It is safe for concurrent use.
 type Store struct {
-	mu     sync.Mutex
-	keyed  map[[2]byte]*image.Gray
-	fsq    []*image.Gray
-	writes int
+	mu      sync.Mutex
+	keyed   map[[2]byte]*image.Gray
+	fsq     []*image.Gray
+	writes  int
 	version int // every define and delete
 	// the commands that defined what is held, to save the memory
 	keyedRaw map[[2]byte][]byte
