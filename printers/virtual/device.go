@@ -489,40 +489,6 @@ func (d *Device) Close() error {
 	return errors.Join(errs...)
 }
 
-// logShutdownLocked says what a shutdown holds and drops: a job held by a
-// fault disappears with the process, and the operator should know.
-func (d *Device) logShutdownLocked() {
-	held := 0
-	for l := range d.links {
-		for i := l.held.head; i < len(l.held.q); i++ {
-			held += len(l.held.q[i].raw)
-		}
-	}
-	buffered := 0
-	for i := d.queue.head; i < len(d.queue.q); i++ {
-		buffered += len(d.queue.q[i].raw)
-	}
-	var faults []string
-	for f := PaperEnd; f < faultEnd; f++ {
-		if d.faults[f] {
-			faults = append(faults, f.String())
-		}
-	}
-	if held == 0 && buffered == 0 && len(d.current) == 0 {
-		d.event(nil, "shutdown: nothing buffered, nothing dropped")
-		return
-	}
-	msg := "shutdown: dropping " + strconv.Itoa(buffered) + " buffered bytes, " + strconv.Itoa(held) +
-		" bytes waiting on links, an uncut ticket of " + strconv.Itoa(len(d.current)) + " bytes"
-	if len(faults) > 0 {
-		msg += "; held by " + strings.Join(faults, ", ")
-	}
-	if d.stalled {
-		msg += "; stalled"
-	}
-	d.event(nil, msg)
-}
-
 func isClosedErr(err error) bool {
 	return errors.Is(err, os.ErrClosed) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrClosedPipe) ||
 		errors.Is(err, transport.ErrClosed)
