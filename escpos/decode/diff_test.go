@@ -1,6 +1,9 @@
 package decode
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,4 +122,16 @@ func FuzzDiff(f *testing.F) {
 			t.Fatalf("Same disagrees with the bytes")
 		}
 	})
+}
+
+func BenchmarkDiff(b *testing.B) {
+	a, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "pay-missing-sum", "TM-T88V-42col.bin"))
+	require.NoError(b, err)
+	c := bytes.Replace(a, []byte("7,96"), []byte("8,96"), 1)
+	ca, cc := Decode(a, epson), Decode(c, epson)
+	b.SetBytes(int64(len(a) + len(c)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = AppendDiff(nil, ca, cc, 3)
+	}
 }
