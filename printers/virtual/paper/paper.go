@@ -9,16 +9,14 @@
 // does not fit the rest of the print area, the line prints and the character
 // starts the next one.
 //
-// Text markup (Ticket.Text), one line per printed line in font-A columns:
+// Ticket.Text marks styles up as Legend says; Ticket.Lines is the same
+// layout without markup (a magnified character followed by the spaces of
+// the columns it covers), as `receipt text` prints a receipt.
 //
-//	**bold**  __underline__  [i]italic[/i]  [rev]reverse[/rev]
-//	[WxH]magnified[/WxH]   (W, H: 1–8; text covers W columns per character)
-//	[upside]…[/upside]      a line printed upside down (ESC { 1)
-//	[raster 128x64]  [bit image 384x240]  [graphics 200x80]  [logo "A1" 200x80]
-//	[qr "data"]  [barcode EAN13 "4006381333931"]   images, codes
-//	--- cut (partial) ---   where the knife cuts
-//
-// HRI text printed with a barcode shows as its own text line.
+// Motion units follow the printer: ESC SP, ESC $, ESC \, GS L and GS W count
+// in dots, ESC 3, ESC J and GS V in half dots on Epson's 180-dpi models (1/360
+// inch), and GS P changes both. QR Codes print without a quiet zone, as
+// Epson's do ("the application must ensure it").
 package paper
 
 import (
@@ -32,6 +30,16 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 )
+
+// Legend is the markup of Ticket.Text, one printed line per text line in
+// font-A columns.
+const Legend = `**bold**  __underline__  [i]italic[/i]  [rev]reverse[/rev]
+[WxH]magnified[/WxH]   W×H times the cell (1–8); a character covers W columns
+[upside]…[/upside]      a line printed upside down (ESC { 1)
+[raster 128x64] [bit image 384x240] [graphics 200x80] [logo "A1" 200x80]
+[qr "data"] [barcode EAN13 "4006381333931"]   images and codes; HRI text
+                        printed with a barcode is a text line of its own
+--- cut (partial) ---   where the knife cut`
 
 // Limits keep hostile input from allocating without bound.
 const (
