@@ -29,6 +29,12 @@ func (r *recorder) Errorf(format string, a ...any) {
 func (r *recorder) Logf(format string, a ...any) { r.logs = append(r.logs, fmt.Sprintf(format, a...)) }
 
 func TestGolden(t *testing.T) {
+	// Golden follows -update; this test sets it as it goes, so it runs the
+	// same under go test ./... -update.
+	f := flag.Lookup("update")
+	was := f.Value.String()
+	require.NoError(t, flag.Set("update", "false"))
+	t.Cleanup(func() { _ = flag.Set("update", was) })
 	dir := t.TempDir()
 	path := filepath.Join(dir, "sub", "receipt.bin")
 	want := []byte("\x1b@\x1ba\x01Shop\n\x1bE\x01Summe 7,96 EUR\n\x1bE\x00Danke\n\x1dVB\x00")
@@ -40,7 +46,9 @@ func TestGolden(t *testing.T) {
 	assert.Contains(t, r.errs[0], "is missing: run go test -update")
 
 	r = &recorder{TB: t}
-	escpostest.Options{Update: &on}.Golden(r, want, path)
+	require.NoError(t, flag.Set("update", "true"))
+	escpostest.Golden(r, want, path)
+	require.NoError(t, flag.Set("update", "false"))
 	require.Empty(t, r.errs)
 	assert.FileExists(t, path)
 	disasm, err := os.ReadFile(filepath.Join(dir, "sub", "receipt.txt"))
