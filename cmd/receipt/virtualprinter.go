@@ -34,6 +34,7 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	switchIdle := fs.Duration("switch-idle", virtual.DefaultSwitchIdle, "how long a link that left a ticket uncut keeps the printer from the others")
 	faults := fs.String("fault", "", "faults present at start, comma separated: paper-end, paper-near-end, cover-open, offline, autocutter-error")
 	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after it sent `N` bytes")
+	control := fs.Bool("control", true, "read control commands on stdin (below)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nRuns until interrupted (SIGINT, SIGTERM). Commands on stdin, one per line, change it while it runs:\n\n"+virtual.ControlHelp+"\n\nflags:")
 		fs.PrintDefaults()
@@ -92,12 +93,16 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	if *out != "" {
 		fmt.Fprintf(stdout, "tickets go to %s\n", *out)
 	}
-	if stdin != nil {
+	if stdin != nil && *control {
+		// Started in the background of a shell, a read of the terminal
+		// would stop the whole process (SIGTTIN); ignored, the read fails
+		// and only the control commands are off.
+		signal.Ignore(syscall.SIGTTIN)
 		// A read of stdin cannot be interrupted: the goroutine ends with the
 		// process, or at the end of stdin.
 		go func() {
 			if err := dev.ServeControl(ctx, stdin, stdout); err != nil {
-				fmt.Fprintln(stderr, "receipt:", err)
+				fmt.Fprintln(stderr, "receipt: control commands off:", err)
 			}
 		}()
 	}
