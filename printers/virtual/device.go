@@ -268,9 +268,7 @@ func New(opt Options) (*Device, error) {
 			return nil, fmt.Errorf("virtual: %w", err)
 		}
 		d.statusLog = f
-		if err := d.loadNV(); err != nil {
-			return nil, errors.Join(err, f.Close())
-		}
+		d.loadNV()
 	}
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)

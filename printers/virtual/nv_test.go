@@ -164,3 +164,25 @@ func TestNVMemorySurvivesRestart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(log), "not restored")
 }
+
+// TestNVMemoryUnwritable: when the NV memory cannot be saved, the status
+// log says so and Close reports it; printing goes on.
+func TestNVMemoryUnwritable(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(dir, virtual.NVFile), 0o755)) // a directory where the file goes
+	require.NoError(t, os.WriteFile(filepath.Join(dir, virtual.NVFile, "x"), nil, 0o644))
+	d, err := virtual.New(virtual.Options{OutDir: dir})
+	require.NoError(t, err)
+	def, err := escpos.AppendDefineLogo(nil, escpos.LogoKey{'L', 'G'}, logoRaster(t, 8, 8))
+	require.NoError(t, err)
+	c := d.Conn("host")
+	_, err = c.Write(append(def, "x\n\x1dV\x00"...))
+	require.NoError(t, err)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 1))
+	err = d.Close()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "NV memory")
+	log, rerr := os.ReadFile(filepath.Join(dir, "status.log"))
+	require.NoError(t, rerr)
+	assert.Contains(t, string(log), "NV memory")
+}

@@ -16,26 +16,27 @@ import (
 // stored yesterday prints today, as on a real printer.
 const NVFile = "nv-memory.bin"
 
-// loadNV restores the NV memory of an earlier run from OutDir.
-func (d *Device) loadNV() error {
+// loadNV restores the NV memory of an earlier run from OutDir. A file it
+// cannot read or use costs the stored logos, not the start: it is logged.
+func (d *Device) loadNV() {
 	path := filepath.Join(d.opt.OutDir, NVFile)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return
 	}
 	if err != nil {
-		return fmt.Errorf("virtual: %w", err)
+		d.event(nil, "NV memory "+path+" not restored: "+err.Error())
+		return
 	}
 	if err := d.store.Load(b, d.opt.Profile); err != nil {
 		// A damaged file costs the stored logos, not the printer.
 		d.event(nil, "NV memory "+path+" not restored: "+err.Error())
 		d.store = paper.NewStore()
-		return nil
+		return
 	}
 	d.nvSaved = d.store.Version()
 	d.event(nil, "NV memory restored: "+strconv.Itoa(len(d.store.Keys()))+" graphics, "+
 		strconv.Itoa(d.store.BitImages())+" bit images")
-	return nil
 }
 
 // saveNV writes the NV memory to OutDir when it changed; called by the
