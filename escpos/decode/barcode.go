@@ -29,7 +29,9 @@ func BarcodeSystem(m byte) int {
 	return int(m)
 }
 
-var errBarData = errors.New("barcode data")
+// ErrBarcodeData marks barcode data its symbology cannot hold: the printer
+// prints no bars and only feeds the paper.
+var ErrBarcodeData = errors.New("data the symbology cannot hold")
 
 // CheckBarcode reports data that barcode system m cannot hold: characters
 // outside its set or a length it has no symbol for. The printer prints
@@ -39,7 +41,7 @@ func CheckBarcode(m byte, data []byte) error {
 	digits := func(lens ...int) error {
 		for i, x := range data {
 			if x < '0' || x > '9' {
-				return fmt.Errorf("%s: byte 0x%02X at %d is not a digit: %w", barcodeName(sys), x, i, errBarData)
+				return fmt.Errorf("%s: byte 0x%02X at %d is not a digit: %w", barcodeName(sys), x, i, ErrBarcodeData)
 			}
 		}
 		for _, n := range lens {
@@ -50,15 +52,15 @@ func CheckBarcode(m byte, data []byte) error {
 		if len(lens) == 0 {
 			return nil
 		}
-		return fmt.Errorf("%s: %d digits, want %v: %w", barcodeName(sys), len(data), lens, errBarData)
+		return fmt.Errorf("%s: %d digits, want %v: %w", barcodeName(sys), len(data), lens, ErrBarcodeData)
 	}
 	set := func(ok func(byte) bool) error {
 		if len(data) == 0 {
-			return fmt.Errorf("%s: no data: %w", barcodeName(sys), errBarData)
+			return fmt.Errorf("%s: no data: %w", barcodeName(sys), ErrBarcodeData)
 		}
 		for i, x := range data {
 			if !ok(x) {
-				return fmt.Errorf("%s: byte 0x%02X at %d is not in its character set: %w", barcodeName(sys), x, i, errBarData)
+				return fmt.Errorf("%s: byte 0x%02X at %d is not in its character set: %w", barcodeName(sys), x, i, ErrBarcodeData)
 			}
 		}
 		return nil
@@ -78,14 +80,14 @@ func CheckBarcode(m byte, data []byte) error {
 		if err := digits(); err != nil {
 			return err
 		}
+		if m == 5 && len(data) > 2 && len(data)%2 != 0 {
+			return nil // function A: the printer ignores the last digit
+		}
 		if len(data) < 2 || len(data)%2 != 0 {
-			return fmt.Errorf("ITF: %d digits, want an even number: %w", len(data), errBarData)
+			return fmt.Errorf("ITF: %d digits, want an even number: %w", len(data), ErrBarcodeData)
 		}
 	case BarCodabar:
-		return set(func(x byte) bool {
-			return x >= '0' && x <= '9' || x >= 'A' && x <= 'D' || x >= 'a' && x <= 'd' ||
-				x == '$' || x == '+' || x == '-' || x == '.' || x == '/' || x == ':'
-		})
+		return set(isCodabar)
 	case BarCode93:
 		return set(func(x byte) bool { return x < 0x80 })
 	case BarCode128:
@@ -98,6 +100,76 @@ func CheckBarcode(m byte, data []byte) error {
 func isCode39(x byte) bool {
 	return x >= '0' && x <= '9' || x >= 'A' && x <= 'Z' || x == ' ' || x == '$' || x == '%' ||
 		x == '*' || x == '+' || x == '-' || x == '.' || x == '/'
+}
+
+// barcodeLength is the data length function B (m 65–79) takes.
+func barcodeLength(m byte) (lo, hi int, even bool) {
+	switch int(m) {
+	case BarUPCA, BarUPCE:
+		return 6, 12, false // UPC-E also takes 6–8 digits on current models
+	case BarEAN13:
+		return 12, 13, false
+	case BarEAN8:
+		return 7, 8, false
+	case BarITF:
+		return 2, 254, true
+	case BarCodabar, BarCode128:
+		return 2, 255, false
+	}
+	return 1, 255, false
+}
+
+// barcodeCharA reports whether function A system m (0–6) takes byte x.
+func barcodeCharA(m, x byte) bool {
+	switch m {
+	case 0, 1, 2, 3, 5:
+		return x >= '0' && x <= '9'
+	case 4:
+		return isCode39(x)
+	}
+	return isCodabar(x)
+}
+
+func isCodabar(x byte) bool {
+	return x >= '0' && x <= '9' || x >= 'A' && x <= 'D' || x >= 'a' && x <= 'd' ||
+		x == '$' || x == '+' || x == '-' || x == '.' || x == '/' || x == ':'
+}
+
+// functionA frames GS k m d… NUL as an Epson printer reads it: the data
+// ends at NUL. A byte the symbology cannot hold ends the command before it
+// (the printer only feeds the paper, and that byte and what follows are
+// normal data); UPC/EAN end after their longest length (12, 12, 13, 8
+// digits) and CODE39 at a stop "*", a NUL right after being taken along.
+func functionA(c *Command, rest []byte) (int, error) {
+	m := c.Args[0]
+	maxLen := [...]int{12, 12, 13, 8, 255, 255, 255}[m]
+	end := func(n int) (int, error) { // data ends after rest[:n]
+		c.Data = rest[:n]
+		switch {
+		case n < len(rest) && rest[n] == 0:
+			return n + 1, nil
+		case n == len(rest):
+			return 0, ErrShort // a NUL may follow
+		}
+		return n, nil
+	}
+	for i, x := range rest {
+		switch {
+		case x == 0:
+			c.Data = rest[:i]
+			return i + 1, nil
+		case !barcodeCharA(m, x):
+			c.Data = rest[:i]
+			c.Err = fmt.Errorf("GS k: %s: byte 0x%02X at %d is not in its character set; the printer only feeds paper, and what follows is normal data: %w: %w",
+				barcodeName(int(m)), x, i, ErrBarcodeData, ErrArgument)
+			return i, nil
+		case m == 4 && x == '*' && i > 0:
+			return end(i + 1)
+		case i+1 == maxLen:
+			return end(i + 1)
+		}
+	}
+	return 0, ErrShort
 }
 
 // Code 128 symbol values beyond the data characters.
@@ -145,7 +217,7 @@ func (c Code128) Checksum() int {
 func ParseCode128(data []byte) (Code128, error) {
 	var c Code128
 	bad := func(i int, why string) (Code128, error) {
-		return Code128{}, fmt.Errorf("CODE128: %s at byte %d: %w", why, i, errBarData)
+		return Code128{}, fmt.Errorf("CODE128: %s at byte %d: %w", why, i, ErrBarcodeData)
 	}
 	if len(data) < 2 || data[0] != '{' || data[1] < 'A' || data[1] > 'C' {
 		return bad(0, "data must open with {A, {B or {C")

@@ -54,14 +54,22 @@ func TestCheckBarcode(t *testing.T) {
 	for m, d := range ok {
 		assert.NoError(t, CheckBarcode(m, []byte(d)), "%d %q", m, d)
 	}
-	bad := map[byte]string{0: "1234", 2: "40063813339X", 3: "123", 4: "ab", 5: "123", 6: "", 65: "", 67: "4006381333931\r", 70: "1", 73: "xy"}
+	bad := map[byte]string{0: "1234", 2: "40063813339X", 3: "123", 4: "ab", 5: "1", 6: "", 65: "", 67: "4006381333931\r", 70: "1", 73: "xy"}
 	for m, d := range bad {
 		assert.Error(t, CheckBarcode(m, []byte(d)), "%d %q", m, d)
 	}
 	// The decoder flags it, so decode -strict fails on it.
+	// As on an Epson printer, the first byte CODE39 cannot hold ends the
+	// command, and what follows is normal data.
 	cmds := Decode(append([]byte{0x1D, 'k', 4}, "A\r\n\x1dH\x00"...), epson)
-	require.Len(t, cmds, 1)
+	var ops []Op
+	for _, c := range cmds {
+		ops = append(ops, c.Op)
+	}
+	assert.Equal(t, []Op{OpBarcode, OpCR, OpLF, OpHRIPosition}, ops)
 	assert.True(t, errors.Is(cmds[0].Err, ErrArgument))
+	assert.True(t, errors.Is(cmds[0].Err, ErrBarcodeData))
+	assert.Equal(t, "A", string(cmds[0].Data))
 }
 
 func FuzzCode128(f *testing.F) {
@@ -71,7 +79,7 @@ func FuzzCode128(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		c, err := ParseCode128(in)
 		if err != nil {
-			if !errors.Is(err, errBarData) {
+			if !errors.Is(err, ErrBarcodeData) {
 				t.Fatalf("unclassified %v", err)
 			}
 			return

@@ -418,6 +418,9 @@ func (d *Decoder) apply(c *Command) error {
 			return fmt.Errorf("buzzer %d times %d×50 ms (1–9 each): %w", n, t, ErrArgument)
 		}
 	case OpBarcode:
+		if c.Err != nil {
+			return nil // framing already said why
+		}
 		if err := CheckBarcode(c.Args[0], c.Data); err != nil {
 			return fmt.Errorf("%w: %w", err, ErrArgument)
 		}

@@ -208,18 +208,22 @@ func init() {
 		m := c.Args[0]
 		switch {
 		case m <= 6:
-			for i, x := range rest {
-				if x == 0 {
-					c.Data = rest[:i]
-					return i + 1, nil
-				}
-			}
-			return 0, ErrShort
+			return functionA(c, rest)
 		case m >= 65 && m <= 79:
 			if len(rest) < 1 {
 				return 0, ErrShort
 			}
 			n := int(rest[0])
+			if lo, hi, even := barcodeLength(m); n < lo || n > hi || even && n%2 != 0 {
+				// The printer cancels the command: the n bytes are normal data.
+				what := ""
+				if even {
+					what = ", an even number"
+				}
+				c.Err = fmt.Errorf("GS k: %s: %d bytes of data (%d–%d%s): command cancelled, the data prints as text: %w",
+					barcodeName(int(m)), n, lo, hi, what, ErrArgument)
+				return 1, nil
+			}
 			if len(rest) < 1+n {
 				return 0, ErrShort
 			}

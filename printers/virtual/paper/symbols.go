@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"errors"
 	"image"
 	"strconv"
 	"strings"
@@ -101,14 +102,24 @@ func barcodeSymbology(sys int) escpos.Symbology {
 // font. Data the symbology cannot hold prints nothing.
 func (e *engine) barcode(c *decode.Command) {
 	if c.Err != nil {
-		return // the decoder said why; the printer prints nothing
+		// The decoder said why. Data the symbology cannot hold: the printer
+		// feeds the paper the code would have taken, and prints no bars.
+		if errors.Is(c.Err, decode.ErrBarcodeData) {
+			e.feedBarcode()
+		}
+		return
 	}
 	sys := decode.BarcodeSystem(c.Args[0])
 	name := decode.BarcodeName(sys)
-	label := "barcode " + name + " " + strconv.Quote(string(c.Data))
-	mods, hri, err := barModules(sys, c.Data)
+	data := c.Data
+	if c.Args[0] == 5 && len(data)%2 != 0 {
+		data = data[:len(data)-1] // function A ITF: the printer drops the odd digit
+	}
+	label := "barcode " + name + " " + strconv.Quote(string(data))
+	mods, hri, err := barModules(sys, data)
 	if err != nil {
 		e.problem("%s: %v; nothing printed", label, err)
+		e.feedBarcode()
 		return
 	}
 	if mods == nil {
@@ -138,6 +149,20 @@ func (e *engine) barcode(c *decode.Command) {
 	if e.hri == 2 || e.hri == 3 {
 		e.hriLine(hri, x, w)
 	}
+}
+
+// feedBarcode feeds the paper a barcode and its HRI would have taken.
+func (e *engine) feedBarcode() {
+	e.flushLine(false)
+	h := e.barHeight
+	_, ch := e.cellSize(Style{Width: 1, Height: 1, Font: escpos.Font(e.hriFont)})
+	switch e.hri {
+	case 1, 2:
+		h += ch
+	case 3:
+		h += 2 * ch
+	}
+	e.feed(h)
 }
 
 // hriLine prints the human-readable text of a barcode centred on the bars

@@ -161,7 +161,7 @@ func TestBarcodeDataItCannotHoldPrintsNothing(t *testing.T) {
 		{"control bytes in CODE39", cat([]byte{0x1D, 'k', 4}, []byte("AB\r\n\x1dH"), []byte{0}), "not in its character set"},
 		{"letters in EAN-13", cat([]byte{0x1D, 'k', 67, 12}, []byte("40063813339X")), "not a digit"},
 		{"wrong EAN-13 check digit", cat([]byte{0x1D, 'k', 67, 13}, []byte("4006381333932")), "check digit"},
-		{"odd ITF", cat([]byte{0x1D, 'k', 70, 3}, []byte("123")), "even"},
+		{"odd ITF", cat([]byte{0x1D, 'k', 70, 3}, []byte("123")), "even"}, // cancelled: "123" prints as text
 		{"CODE128 without code set", cat([]byte{0x1D, 'k', 73, 3}, []byte("abc")), "{A, {B or {C"},
 		{"CODE128 set C value 100", cat([]byte{0x1D, 'k', 73, 3}, []byte("{C"), []byte{100}), "0–99"},
 		{"too wide", cat([]byte{0x1D, 'w', 6, 0x1D, 'k', 73, 32}, []byte("{B"), []byte(strings.Repeat("W", 30))), "exceeds the print area"},
@@ -171,7 +171,48 @@ func TestBarcodeDataItCannotHoldPrintsNothing(t *testing.T) {
 			res := paper.Print(tt.in, nil)
 			require.NotEmpty(t, res.Problems)
 			assert.Contains(t, res.Problems[0].Message, tt.want)
-			assert.Empty(t, res.Tickets, "nothing printed")
+			for _, tk := range res.Tickets {
+				for _, l := range tk.Printed {
+					assert.Nil(t, l.Image, "no bars")
+				}
+			}
+		})
+	}
+}
+
+// TestBarcodeFramingAsEpson: function A data ends where the printer ends
+// it, and what follows is normal data.
+func TestBarcodeFramingAsEpson(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    []byte
+		lines []string
+		feed  int // dots fed for a barcode that could not print
+	}{
+		{"CR ends UPC-A data", cat([]byte{0x1D, 'H', 2, 0x1D, 'k', 0}, []byte("0360\r\n\x1dH\x00tail"), []byte{0}, []byte("\n")),
+			[]string{"", "tail"}, 162 + 24},
+		{"13 digits end EAN-13", cat([]byte{0x1D, 'k', 2}, []byte("4006381333931"), []byte("x\n")), []string{"[barcode EAN13 \"4006381333931\"]", "x"}, 0},
+		{"stop * ends CODE39", cat([]byte{0x1D, 'k', 4}, []byte("*AB*CD"), []byte{0}), []string{"[barcode CODE39 \"*AB*\"]", "CD"}, 0},
+		{"odd ITF drops its last digit", cat([]byte{0x1D, 'k', 5}, []byte("12345"), []byte{0}), []string{"[barcode ITF \"1234\"]"}, 0},
+		{"function B length out of range prints the data", cat([]byte{0x1D, 'k', 67, 3}, []byte("123\n")), []string{"123"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := paper.Print(tt.in, nil)
+			var lines []string
+			fed := 0
+			for _, tk := range res.Tickets {
+				lines = append(lines, tk.Lines()...)
+				for _, l := range tk.Printed {
+					if l.Image == nil && l.Cells == nil {
+						fed += l.Height
+					}
+				}
+			}
+			assert.Equal(t, tt.lines, lines)
+			if tt.feed > 0 {
+				assert.Equal(t, tt.feed, fed, "the barcode's height and HRI fed")
+			}
 		})
 	}
 }
