@@ -45,11 +45,12 @@ func TestEncodeGermanOnEachPage(t *testing.T) {
 		{"CP858", cp858Only, []byte{ESC, 't', 19, 0xD5, 0x84, 0x94, 0x81, 0xE1, 0x8E, 0x99, 0x9A}, nil},
 		{"WPC1252", wpc1252, []byte{ESC, 't', 16, 0x80, 0xE4, 0xF6, 0xFC, 0xDF, 0xC4, 0xD6, 0xDC}, nil},
 		{"CP437 only: € falls back, umlauts print", cp437Only,
-			append([]byte("EUR"), ESC, 't', 0, 0x84, 0x94, 0x81, 0xE1, 0x8E, 0x99, 0x9A),
+			// The page is chosen at the start of the word, before the fallback.
+			append([]byte{ESC, 't', 0, 'E', 'U', 'R'}, 0x84, 0x94, 0x81, 0xE1, 0x8E, 0x99, 0x9A),
 			[]Fallback{{Rune: '€', Replacement: "EUR", Reason: FallbackNoCodePage}}},
-		// CP437 holds the umlauts but not €; the lookahead picks the lowest
-		// slot holding the whole run instead of switching twice.
-		{"Epson: one page for the whole run", epsonStyle, []byte{ESC, 't', 16, 0x80, 0xE4, 0xF6, 0xFC, 0xDF, 0xC4, 0xD6, 0xDC}, nil},
+		// CP437 holds the umlauts but not €; the lookahead picks the best
+		// ranked page holding the whole run, PC858, instead of switching twice.
+		{"Epson: one page for the whole run", epsonStyle, []byte{ESC, 't', 19, 0xD5, 0x84, 0x94, 0x81, 0xE1, 0x8E, 0x99, 0x9A}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,10 +80,11 @@ func TestEncodeSwitching(t *testing.T) {
 		{"ASCII sends no code page", "Hello 123", []byte("Hello 123")},
 		{"stays on the page that holds the next rune", "ä ö", []byte{ESC, 't', 0, 0x84, ' ', 0x94}},
 		{"switches only when the current page lacks a rune", "ä€",
-			[]byte{ESC, 't', 0, 0x84, ESC, 't', 16, 0x80}},
-		{"returns to a used page before trying new ones", "ä€ä╬",
-			// ╬ is only in CP437/850/858; CP437 was used already.
-			[]byte{ESC, 't', 0, 0x84, ESC, 't', 16, 0x80, 0xE4, ESC, 't', 0, 0xCE}},
+			[]byte{ESC, 't', 0, 0x84, ESC, 't', 19, 0xD5}},
+		{"returns to a used page before trying new ones", "ä„ä╬",
+			// „ is only in CP1252; ╬ is only in CP437/850/858, and CP437
+			// was used already.
+			[]byte{ESC, 't', 0, 0x84, ESC, 't', 16, 0x84, 0xE4, ESC, 't', 0, 0xCE}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,4 +213,70 @@ func BenchmarkAppendTextUmlauts(b *testing.B) {
 		e.AppendInit(dst[:0])
 		dst = e.AppendText(dst[:0], "Grüße aus Köln: 5,00 € für Äpfel & Öl")
 	}
+}
+
+func TestEncodeRanksPagesAheadOfSlots(t *testing.T) {
+	// A TM-T88V's table order: ISO-8859-7 (slot 15) is the lowest slot
+	// holding €, but only its 2003 revision does.
+	tmT88V := profileWith(CodePageSlot{0, "CP437"}, CodePageSlot{2, "CP850"}, CodePageSlot{15, "ISO_8859-7"},
+		CodePageSlot{16, "CP1252"}, CodePageSlot{19, "CP858"}, CodePageSlot{40, "ISO_8859-15"})
+	noPC858 := profileWith(CodePageSlot{0, "CP437"}, CodePageSlot{15, "ISO_8859-7"}, CodePageSlot{16, "CP1252"})
+	tests := []struct {
+		name    string
+		profile *Profile
+		text    string
+		want    []byte
+	}{
+		{"€ goes to PC858", tmT88V, "€", []byte{ESC, 't', 19, 0xD5}},
+		{"€ goes to WPC1252 without PC858", noPC858, "€", []byte{ESC, 't', 16, 0x80}},
+		{"letters go to PC437", tmT88V, "äé", []byte{ESC, 't', 0, 0x84, 0x82}},
+		{"„ goes to WPC1252", tmT88V, "„", []byte{ESC, 't', 16, 0x84}},
+		{"Greek stays on the Greek table", tmT88V, "αβ", []byte{ESC, 't', 15, 0xE1, 0xE2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, fb := encodeText(t, tt.profile, tt.text)
+			assert.Empty(t, fb)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestEncodeSwitchesAtWordStart(t *testing.T) {
+	tests := []struct {
+		name  string
+		first string // printed before, sets the current page
+		text  string
+		want  []byte
+	}{
+		{"a word needing another page switches before it", "ä", "Maß: 5€",
+			[]byte{'M', 'a', 0xE1, ':', ' ', ESC, 't', 19, '5', 0xD5}},
+		{"a page holding the whole line is chosen at its start", "", "Übertrag: 1.234,56 € — gültig",
+			append(append([]byte{ESC, 't', 16, 0xDC}, "bertrag: 1.234,56 "...), 0x80, ' ', 0x97, ' ', 'g', 0xFC, 'l', 't', 'i', 'g')},
+		{"the current page is kept while it holds the word", "€", "Öl ist teuer",
+			append([]byte{0x99}, "l ist teuer"...)},
+		{"a word no one page holds switches inside it", "ä", "x╬„y",
+			[]byte{'x', 0xCE, ESC, 't', 16, 0x84, 'y'}},
+		{"ASCII words send no page", "", "Total 5,00", []byte("Total 5,00")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := NewEncoder(epsonStyle)
+			require.NoError(t, err)
+			e.AppendInit(nil)
+			e.AppendText(nil, tt.first)
+			assert.Equal(t, tt.want, e.AppendText(nil, tt.text))
+		})
+	}
+}
+
+func TestAppendTextAllocatesNothing(t *testing.T) {
+	e, err := NewEncoder(epsonStyle)
+	require.NoError(t, err)
+	dst := make([]byte, 0, 256)
+	allocs := testing.AllocsPerRun(100, func() {
+		e.AppendInit(dst[:0])
+		dst = e.AppendText(dst[:0], "Grüße aus Köln: 5,00 € für „Äpfel“ & Öl ╬ x╬„y")
+	})
+	assert.Zero(t, allocs)
 }
