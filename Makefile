@@ -9,7 +9,7 @@ TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps test-deps build run serve test check race lint bench fuzz generate clean
+.PHONY: all deps test-deps build build-static run serve test check cross race lint bench fuzz generate clean
 
 all: build
 
@@ -53,7 +53,19 @@ lint:
 	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
 	@if [ -d transport/usb ]; then set -x; $(GO) run $(STATICCHECK) -tags usb ./transport/usb/...; fi
 
-test: test-deps check
+# cross builds the commands CGO-free for the systems the README promises:
+# Windows, macOS (Apple silicon), 64-bit ARM Linux and the Raspberry Pi's
+# 32-bit ARMv7 kiosks, FreeBSD. Serial ports there use tarm/serial (Windows,
+# Linux) or the package's own termios code (macOS, BSD); USB needs cgo and
+# is left out.
+CROSS_TARGETS := windows/amd64 darwin/arm64 linux/arm64 linux/arm freebsd/amd64
+cross:
+	@for t in $(CROSS_TARGETS); do \
+		echo "cross $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} GOARM=7 $(GO) build -o /dev/null ./cmd/... || exit 1; \
+	done
+
+test: test-deps check cross
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 	@# `go test ./... -update` hands -update to every test binary: each must accept it.
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 )
 
-// Ports lists candidate printer ports: USB-serial adapters (/dev/ttyUSB*),
-// CDC-ACM printers (/dev/ttyACM*), their stable /dev/serial/by-id/ links,
+// Ports lists candidate printer ports: USB-serial adapters (/dev/ttyUSB*;
+// macOS /dev/cu.usbserial*, the BSDs' /dev/cuaU* and NetBSD's /dev/dtyU*),
+// CDC-ACM printers (/dev/ttyACM*, macOS /dev/cu.usbmodem*), Linux's stable
+// /dev/serial/by-id/ links,
 // then on-board ports (/dev/ttyS*) that have a UART behind them (the kernel
 // creates ttyS0..31 whether or not the hardware exists).
 func Ports() ([]string, error) { return ports("/dev", "/sys/class/tty") }
@@ -18,7 +20,7 @@ func Ports() ([]string, error) { return ports("/dev", "/sys/class/tty") }
 // ports is Ports with its roots as parameters, for tests.
 func ports(dev, sys string) ([]string, error) {
 	var out []string
-	for _, pat := range []string{"ttyUSB*", "ttyACM*", "serial/by-id/*", "ttyS*"} {
+	for _, pat := range []string{"ttyUSB*", "ttyACM*", "cu.usbserial*", "cu.usbmodem*", "cuaU*", "dtyU*", "serial/by-id/*", "ttyS*"} {
 		m, err := filepath.Glob(filepath.Join(dev, pat))
 		if err != nil {
 			return nil, fmt.Errorf("serial: ports: %w", err)
