@@ -27,7 +27,20 @@ deps test-deps:
 	fi
 	$(GO) mod download
 
+# build makes the binaries with USB (cgo, -tags usb) when a C compiler and
+# libusb-1.0 are installed (make deps installs both), else CGO-free with a
+# note: such binaries refuse usb:// printers at start. build-static always
+# makes the static CGO-free binaries (no USB), e.g. for a container.
 build:
+	@if command -v $(CC) >/dev/null 2>&1 && pkg-config --exists libusb-1.0 2>/dev/null; then \
+		echo "CGO_ENABLED=1 $(GO) build -tags usb -o $(BIN)/ ./cmd/..."; \
+		CGO_ENABLED=1 $(GO) build -tags usb -o $(BIN)/ ./cmd/...; \
+	else \
+		echo "note: building without USB: no C compiler ($(CC)) or no libusb-1.0 (pkg-config libusb-1.0); make deps installs them" >&2; \
+		$(MAKE) --no-print-directory build-static; \
+	fi
+
+build-static:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 # run is the main job: render a documented transaction and print it. With no

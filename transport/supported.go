@@ -1,0 +1,42 @@
+package transport
+
+import (
+	"fmt"
+	"runtime"
+)
+
+// ErrNoUSB is what a build without USB support says about usb:// addresses.
+// USB goes through libusb, which needs cgo: `make build` links it when a C
+// compiler and libusb-1.0 are installed, `make build-static` never does.
+var ErrNoUSB = fmt.Errorf("%w: built without USB: rebuild with make build (cgo + libusb-1.0: apt-get install gcc libusb-1.0-0-dev pkg-config), "+
+	"or go build -tags usb with CGO_ENABLED=1; or print through the kernel's usblp driver with file:///dev/usb/lp0", ErrUnsupported)
+
+// USBBuilt reports whether this binary can open usb:// addresses (it was
+// built with cgo and the usb tag).
+func USBBuilt() bool { return usbBuilt }
+
+// serialSystems are where transport/serial has a driver.
+var serialSystems = map[string]bool{"linux": true, "windows": true, "darwin": true, "freebsd": true, "openbsd": true, "netbsd": true}
+
+// Supported reports whether this build can open address: nil when it can,
+// else an error saying why and what to do, for a program to refuse at start
+// a configured printer it could never reach (rather than retrying it for
+// ever). It opens nothing; a parse error wraps ErrInvalidAddress, a scheme
+// this build lacks wraps ErrUnsupported (ErrNoUSB for usb://).
+func Supported(address string) error {
+	a, err := ParseAddress(address)
+	if err != nil {
+		return err
+	}
+	switch a.Kind {
+	case KindUSB:
+		if !usbBuilt {
+			return fmt.Errorf("%s: %w", a, ErrNoUSB)
+		}
+	case KindSerial:
+		if !serialSystems[runtime.GOOS] {
+			return fmt.Errorf("%s: %w: no serial port driver for %s", a, ErrUnsupported, runtime.GOOS)
+		}
+	}
+	return nil
+}
