@@ -8,8 +8,9 @@ import (
 // ErrNoUSB is what a build without USB support says about usb:// addresses.
 // USB goes through libusb, which needs cgo: `make build` links it when a C
 // compiler and libusb-1.0 are installed, `make build-static` never does.
-var ErrNoUSB = fmt.Errorf("%w: built without USB: rebuild with make build (cgo + libusb-1.0: apt-get install gcc libusb-1.0-0-dev pkg-config), "+
-	"or go build -tags usb with CGO_ENABLED=1; or print through the kernel's usblp driver with file:///dev/usb/lp0", ErrUnsupported)
+// It matches ErrUnsupported.
+var ErrNoUSB error = &sentinel{msg: "built without USB: rebuild with make build (cgo + libusb-1.0: apt-get install gcc libusb-1.0-0-dev pkg-config), " +
+	"or go build -tags usb with CGO_ENABLED=1; or print through the kernel's usblp driver with file:///dev/usb/lp0", parent: ErrUnsupported}
 
 // USBBuilt reports whether this binary can open usb:// addresses (it was
 // built with cgo and the usb tag).

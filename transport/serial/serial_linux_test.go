@@ -62,21 +62,25 @@ func TestTarmConfig(t *testing.T) {
 
 func TestPorts(t *testing.T) {
 	dev, sys := t.TempDir(), t.TempDir()
-	for _, n := range []string{"ttyS0", "ttyS1", "ttyS10", "ttyS2", "ttyUSB10", "ttyUSB2", "ttyACM0", "tty0", "serial/by-id/usb-Prolific-if00-port0", "cu.usbmodem1421", "tty.usbmodem1421", "cuaU0"} {
+	for _, n := range []string{"ttyS0", "ttyS1", "ttyS10", "ttyS2", "ttyS3", "ttyS4", "ttyUSB10", "ttyUSB2", "ttyACM0", "tty0", "serial/by-id/usb-Prolific-if00-port0", "cu.usbmodem1421", "tty.usbmodem1421", "cuaU0"} {
 		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(dev, n)), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(dev, n), nil, 0o600))
 	}
-	for name, typ := range map[string]string{"ttyS0": "4\n", "ttyS1": "0\n", "ttyS2": "0\n"} {
+	for name, typ := range map[string]string{"ttyS0": "4\n", "ttyS1": "0\n", "ttyS2": "0\n", "ttyS3": "4\n", "ttyS4": "4\n"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(sys, name), 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(sys, name, "type"), []byte(typ), 0o600))
 	}
+	// ttyS3 is the kernel console (console=ttyS3 on a headless box);
+	// ttyS4 is a PCI card's port that is not.
+	require.NoError(t, os.WriteFile(filepath.Join(sys, "ttyS3", "console"), []byte("Y\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(sys, "ttyS4", "console"), []byte("N\n"), 0o600))
 	got, err := ports(dev, sys)
 	require.NoError(t, err)
 	for i := range got {
 		got[i] = got[i][len(dev)+1:]
 	}
-	assert.Equal(t, []string{"ttyUSB2", "ttyUSB10", "ttyACM0", "cu.usbmodem1421", "cuaU0", "serial/by-id/usb-Prolific-if00-port0", "ttyS0", "ttyS10"}, got,
-		"ttyS1 and ttyS2 have no UART; ttyS10 is unknown to sysfs and kept; macOS's call-in tty.* twin of cu.* is left out")
+	assert.Equal(t, []string{"ttyUSB2", "ttyUSB10", "ttyACM0", "cu.usbmodem1421", "cuaU0", "serial/by-id/usb-Prolific-if00-port0", "ttyS0", "ttyS4", "ttyS10"}, got,
+		"ttyS1 and ttyS2 have no UART, ttyS3 is the console; ttyS10 is unknown to sysfs and kept; macOS's call-in tty.* twin of cu.* is left out")
 
 	real, err := Ports()
 	require.NoError(t, err)
