@@ -1,9 +1,10 @@
 # Everything a fresh machine needs is installed by `make deps`.
 GO       ?= go
 APT_PKGS := gcc libc6-dev libusb-1.0-0-dev pkg-config socat
-# The web page test drives a real headless browser, and zbarimg reads the
-# virtual printer's QR codes and barcodes back; only the tests need them.
-TEST_APT_PKGS := chromium zbar-tools
+# The web page test drives a real headless browser, zbarimg reads the
+# virtual printer's QR codes and barcodes back, and umockdev (with its Python
+# bindings) emulates a USB printer for libusb; only the tests need them.
+TEST_APT_PKGS := chromium zbar-tools umockdev gir1.2-umockdev-1.0 python3-gi
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
@@ -82,7 +83,8 @@ test: test-deps check cross
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 	@# `go test ./... -update` hands -update to every test binary: each must accept it.
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null
-	@# The USB transport is the one cgo package (gousb + libusb-1.0).
+	@# The USB transport is the one cgo package (gousb + libusb-1.0); its
+	@# tests include real libusb against a printer emulated with umockdev.
 	@if [ -d transport/usb ]; then set -x; $(GO) vet -tags usb ./transport/usb/... && $(GO) test -count=1 -tags usb ./transport/usb/...; fi
 	$(MAKE) race
 
