@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -279,4 +280,70 @@ func TestAppendTextAllocatesNothing(t *testing.T) {
 		dst = e.AppendText(dst[:0], "Grüße aus Köln: 5,00 € für „Äpfel“ & Öl ╬ x╬„y")
 	})
 	assert.Zero(t, allocs)
+}
+
+// FuzzAppendTextRoundTrip: whatever the text, the bytes decode back to it
+// through the code pages the encoder selected (runes no page holds aside),
+// no ESC t selects the page already in force, and no control byte but ESC t
+// gets out.
+func FuzzAppendTextRoundTrip(f *testing.F) {
+	for _, s := range []string{"Grüße aus Köln: 5,00 €", "äöüß ÄÖÜ „Straße“ – Maß … Öl", "x╬„y", "αβγ € ä", " ", "€€ ää", "漢字 ok"} {
+		f.Add(s)
+	}
+	profiles := []*Profile{epsonStyle, cp437Only, wpc1252,
+		profileWith(CodePageSlot{0, "CP437"}, CodePageSlot{15, "ISO_8859-7"}, CodePageSlot{16, "CP1252"}, CodePageSlot{19, "CP858"})}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range profiles {
+			e, err := NewEncoder(p)
+			require.NoError(t, err)
+			e.AppendInit(nil)
+			var want []rune
+			for _, r := range s {
+				if r >= 0x20 && r < 0x7F || r >= 0xA0 && r != utf8.RuneError && e.CanEncode(r) {
+					want = append(want, r)
+				}
+			}
+			e.OnFallback = func(Fallback) {}
+			out := e.AppendText(nil, s)
+			var got []rune
+			page := -1
+			var cp *CodePage
+			for i := 0; i < len(out); i++ {
+				b := out[i]
+				switch {
+				case b == ESC:
+					require.Less(t, i+2, len(out), "% x", out)
+					require.Equal(t, byte('t'), out[i+1])
+					slot := int(out[i+2])
+					require.NotEqual(t, page, slot, "page %d selected again: % x", slot, out)
+					page = slot
+					cp = nil
+					for _, cs := range p.CodePages {
+						if int(cs.Slot) == slot {
+							cp, _ = LookupCodePage(cs.Encoding)
+						}
+					}
+					require.NotNil(t, cp, "slot %d", slot)
+					i += 2
+				case b < 0x20 || b == 0x7F:
+					t.Fatalf("control byte %#x in % x", b, out)
+				case b < 0x80:
+					got = append(got, rune(b))
+				default:
+					require.NotNil(t, cp, "byte %#x before any ESC t", b)
+					r, ok := cp.Decode(b)
+					require.True(t, ok)
+					got = append(got, r)
+				}
+			}
+			// Substitutes add runes; the encodable ones must all be there, in order.
+			j := 0
+			for _, r := range got {
+				if j < len(want) && r == want[j] {
+					j++
+				}
+			}
+			assert.Equal(t, len(want), j, "%q on %v: got %q", s, p.CodePages, string(got))
+		}
+	})
 }
