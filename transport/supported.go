@@ -38,6 +38,15 @@ func Supported(address string) error {
 		if !serialSystems[runtime.GOOS] {
 			return fmt.Errorf("%s: %w: no serial port driver for %s", a, ErrUnsupported, runtime.GOOS)
 		}
+		// POSIX termios has no flag for these; Windows' comm API has.
+		if runtime.GOOS != "windows" {
+			if p := a.Serial.Parity; p == ParityMark || p == ParitySpace {
+				return fmt.Errorf("%s: %w: parity %v is supported on Windows only", a, ErrUnsupported, p)
+			}
+			if a.Serial.StopBits == Stop1Half {
+				return fmt.Errorf("%s: %w: 1.5 stop bits are supported on Windows only", a, ErrUnsupported)
+			}
+		}
 	}
 	return nil
 }

@@ -16,6 +16,11 @@ func TestSupported(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		assert.NoError(t, transport.Supported("serial:///dev/ttyUSB0?baud=19200"))
+		for _, a := range []string{"serial:///dev/ttyUSB0?parity=M", "serial:///dev/ttyUSB0?parity=S", "serial:///dev/ttyUSB0?stopbits=1.5"} {
+			err := transport.Supported(a)
+			assert.ErrorIs(t, err, transport.ErrUnsupported, a)
+			assert.ErrorContains(t, err, "Windows only", a)
+		}
 	}
 
 	err := transport.Supported("usb://04b8:0202")
