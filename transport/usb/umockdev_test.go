@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -111,4 +112,23 @@ func TestUSBPaperEndThroughUmockdev(t *testing.T) {
 	_, err = c.Read(b)
 	require.NoError(t, err)
 	assert.Equal(t, byte(0x72), b[0], "roll paper end sensor bits 5 and 6")
+}
+
+// TestUSBUnplugThroughUmockdev: the printer is pulled out after the first
+// chunk; the write says how much it took and that it is gone.
+func TestUSBUnplugThroughUmockdev(t *testing.T) {
+	chunk := 64 * packetsPerChunk
+	if os.Getenv(umockdevChild) == "" {
+		got := runInEmulator(t, t.Name(), "EMU_UNPLUG_AFTER="+strconv.Itoa(chunk))
+		assert.Equal(t, umockdevJob[:chunk], got)
+		return
+	}
+	c, err := Open(transport.USBAddress{VID: 0x04b8, PID: 0x0202, Timeout: 2 * time.Second})
+	require.NoError(t, err)
+	defer c.Close()
+	n, err := c.Write(umockdevJob)
+	assert.Equal(t, chunk, n, "the first chunk arrived")
+	assert.ErrorIs(t, err, transport.ErrDisconnected)
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, transport.ErrDisconnected)
 }

@@ -9,7 +9,9 @@ printer-class interface with bulk OUT 0x01 and bulk IN 0x82 (64-byte packets),
 runs PROGRAM in it (LD_PRELOAD=libumockdev-preload, UMOCKDEV_DIR) and exits
 with its exit status. The printer answers DLE EOT n (real-time status) on bulk
 IN with the byte a ready TM-T88V sends; EMU_PAPER=end makes it report paper
-end. EMU_OUT=FILE receives every byte sent on bulk OUT.
+end; EMU_UNPLUG_AFTER=N unplugs it once N bytes have arrived (every later
+URB fails with ENODEV, as usbdevfs does). EMU_OUT=FILE receives every byte
+sent on bulk OUT.
 
 Needs python3-gi and gir1.2-umockdev-1.0 (Debian); umockdev's handle-ioctl
 signal lets this script answer each URB as a printer would, which a recorded
@@ -40,10 +42,11 @@ CONNECTINFO, IOCTL, RESET, CLEAR_HALT, GET_CAPABILITIES = 17, 18, 20, 21, 26
 DISCONNECT_CLAIM, GET_SPEED = 27, 31
 # struct usbdevfs_urb on 64-bit Linux: offsets of the fields used here.
 URB_SIZE, URB_STATUS, URB_BUFFER, URB_ACTUAL = 56, 4, 16, 28
-ENOENT, EAGAIN, EINVAL, ENOTTY, ENODATA = 2, 11, 22, 25, 61
+ENOENT, EAGAIN, ENODEV, EINVAL, ENOTTY, ENODATA = 2, 11, 19, 22, 25, 61
 CAPS = 0x1 | 0x2 | 0x4 | 0x10  # zero packet, bulk continuation, no packet size limit, reap after disconnect
 
 PAPER_END = os.environ.get('EMU_PAPER') == 'end'
+UNPLUG_AFTER = int(os.environ.get('EMU_UNPLUG_AFTER', '0'))
 # DLE EOT n answers: printer, offline cause, error cause, roll paper sensor.
 STATUS = {1: 0x16, 2: 0x12, 3: 0x12, 4: 0x72 if PAPER_END else 0x12}
 
@@ -54,6 +57,7 @@ class Printer:
         self.answers = []    # bytes queued for bulk IN
         self.pending = []    # submitted IN URBs waiting for an answer
         self.reapable = []   # finished URBs for REAPURB
+        self.unplugged = False
 
     def handle(self, handler, client):
         req = client.get_request()
@@ -63,6 +67,9 @@ class Printer:
         nr, size = req & 0xff, (req >> 16) & 0x3fff
         arg = client.get_arg()
         data = arg.resolve(0, size) if size else None
+        if self.unplugged and not (nr in (REAPURB, REAPURBNDELAY) and self.reapable):
+            client.complete(-1, ENODEV)
+            return True
         if nr == GET_CAPABILITIES:
             data.update(0, struct.pack('I', CAPS))
         elif nr == CONNECTINFO:
@@ -106,6 +113,8 @@ class Printer:
             self.received += out
             self.answer(out)
             self.finish(urb, b'', len(out))
+            if UNPLUG_AFTER and len(self.received) >= UNPLUG_AFTER:
+                self.unplugged = True
         while self.answers and self.pending:
             urb = self.pending.pop(0)
             b = self.answers.pop(0)
