@@ -82,11 +82,13 @@ class Printer:
             return True
         elif nr == SUBMITURB:
             self.submit(data)
-        elif nr == DISCARDURB:
-            if not self.pending:
-                client.complete(-1, EINVAL)
+        elif nr == DISCARDURB:  # the argument is the URB's address itself
+            addr = struct.unpack('Q', bytes(arg.retrieve())[:8])[0]
+            urb = next((u for u in self.pending if u['data'].client_addr == addr), None)
+            if urb is None:
+                client.complete(-1, EINVAL)  # finished already
                 return True
-            urb = self.pending.pop(0)  # libusb cancels the one IN transfer it has
+            self.pending.remove(urb)
             urb['data'].update(URB_STATUS, struct.pack('i', -ENOENT))
             self.reapable.append(urb)
         elif nr in (REAPURB, REAPURBNDELAY):
