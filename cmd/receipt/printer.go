@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/receipt"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/serial"
@@ -81,24 +80,10 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	opt, err := rf.options()
-	if err != nil {
-		return fail(stderr, usageError{err})
+	job, opt, code := rf.renderInput(stdin, stderr, rf.render)
+	if code >= 0 {
+		return code
 	}
-	tx, err := readTransaction(rf.fs, stdin)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, tx.Warnings)
-	r, err := receipt.NewRenderer(opt)
-	if err != nil {
-		return fail(stderr, usageError{err})
-	}
-	job, rep, err := rf.render(r, tx)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, rep.Warnings)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
 	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: opt.Profile, Conn: printers.ConnOptions{Timeout: *timeout}})
