@@ -1,15 +1,16 @@
 # Everything a fresh machine needs is installed by `make deps`.
 GO       ?= go
 APT_PKGS := gcc libc6-dev libusb-1.0-0-dev pkg-config socat
-# The web page test drives a real headless browser, and zbarimg reads the
-# virtual printer's QR codes and barcodes back; only the tests need them.
-TEST_APT_PKGS := chromium zbar-tools
+# The web page test drives a real headless browser, zbarimg reads the
+# virtual printer's QR codes and barcodes back, and umockdev (with its Python
+# bindings) emulates a USB printer for libusb; only the tests need them.
+TEST_APT_PKGS := chromium zbar-tools umockdev gir1.2-umockdev-1.0 python3-gi
 BIN      := bin
 TX       ?= testdata/secuconnect/card-topup.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
-.PHONY: all deps test-deps build run serve test check race lint bench fuzz generate clean
+.PHONY: all deps test-deps build build-static run serve test check cross race lint bench fuzz generate clean
 
 all: build
 
@@ -27,7 +28,20 @@ deps test-deps:
 	fi
 	$(GO) mod download
 
+# build makes the binaries with USB (cgo, -tags usb) when a C compiler and
+# libusb-1.0 are installed (make deps installs both), else CGO-free with a
+# note: such binaries refuse usb:// printers at start. build-static always
+# makes the static CGO-free binaries (no USB), e.g. for a container.
 build:
+	@if command -v $(CC) >/dev/null 2>&1 && pkg-config --exists libusb-1.0 2>/dev/null; then \
+		echo "CGO_ENABLED=1 $(GO) build -tags usb -o $(BIN)/ ./cmd/..."; \
+		CGO_ENABLED=1 $(GO) build -tags usb -o $(BIN)/ ./cmd/...; \
+	else \
+		echo "note: building without USB: no C compiler ($(CC)) or no libusb-1.0 (pkg-config libusb-1.0); make deps installs them" >&2; \
+		$(MAKE) --no-print-directory build-static; \
+	fi
+
+build-static:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 # run is the main job: render a documented transaction and print it. With no
@@ -53,11 +67,24 @@ lint:
 	CGO_ENABLED=0 $(GO) run $(STATICCHECK) ./...
 	@if [ -d transport/usb ]; then set -x; $(GO) run $(STATICCHECK) -tags usb ./transport/usb/...; fi
 
-test: test-deps check
+# cross builds the commands CGO-free for the systems the README promises:
+# Windows, macOS (Apple silicon), 64-bit ARM Linux and the Raspberry Pi's
+# 32-bit ARMv7 kiosks, FreeBSD. Serial ports there use tarm/serial (Windows,
+# Linux) or the package's own termios code (macOS, BSD); USB needs cgo and
+# is left out.
+CROSS_TARGETS := windows/amd64 darwin/arm64 linux/arm64 linux/arm freebsd/amd64
+cross:
+	@for t in $(CROSS_TARGETS); do \
+		echo "cross $$t"; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} GOARM=7 $(GO) build -o /dev/null ./cmd/... || exit 1; \
+	done
+
+test: test-deps check cross
 	CGO_ENABLED=0 $(GO) test -count=1 ./...
 	@# `go test ./... -update` hands -update to every test binary: each must accept it.
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' ./... -update >/dev/null
-	@# The USB transport is the one cgo package (gousb + libusb-1.0).
+	@# The USB transport is the one cgo package (gousb + libusb-1.0); its
+	@# tests include real libusb against a printer emulated with umockdev.
 	@if [ -d transport/usb ]; then set -x; $(GO) vet -tags usb ./transport/usb/... && $(GO) test -count=1 -tags usb ./transport/usb/...; fi
 	$(MAKE) race
 

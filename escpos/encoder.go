@@ -3,6 +3,7 @@ package escpos
 import (
 	"fmt"
 	"math/bits"
+	"sort"
 	"sync"
 	"unicode/utf8"
 )
@@ -12,11 +13,39 @@ import (
 const maxPages = 64
 
 // pageSet is the text-capable part of a profile: its code pages with a known
-// table, one slot per table, in preference order (ascending slot).
+// table, one slot per table, in preference order (see pageRank), so that the
+// lowest bit of a candidate set is the best page.
 type pageSet struct {
 	slots []uint8
 	pages []*CodePage
 	index map[rune]uint64 // rune -> set of pages (bit i = pages[i]) holding it
+}
+
+// rankedPages is the order in which pages are preferred for a rune that
+// several of them hold, ahead of slot order:
+//
+//  1. CP437 (PC437, USA/Standard Europe), then CP850 (PC850, Multilingual):
+//     the printers' power-on default and the Western European table every
+//     ESC/POS model and clone carries and documents, so letters such as
+//     ä ö ü ß é ñ print from them.
+//  2. CP858 (PC858, Euro), then CP1252 (WPC1252): the tables vendors
+//     document for "€". CP437 and CP850 lack "€", so for "€" these come
+//     first; CP1252 is also the table for „ “ – … and other typography.
+//  3. Every other table, by ascending slot.
+//
+// Slot order alone would put "€" on a TM-T88V's slot 15, ISO-8859-7, which
+// holds "€" only in its 2003 revision: printers with the older table print
+// something else there.
+var rankedPages = [...]string{"CP437", "CP850", "CP858", "CP1252"}
+
+// pageRank orders a page by rankedPages, then by slot.
+func pageRank(name string) int {
+	for i, n := range rankedPages {
+		if n == name {
+			return i
+		}
+	}
+	return len(rankedPages)
 }
 
 var pageSets sync.Map // *Profile -> *pageSet
@@ -25,18 +54,28 @@ func pageSetFor(p *Profile) *pageSet {
 	if ps, ok := pageSets.Load(p); ok {
 		return ps.(*pageSet)
 	}
-	ps := &pageSet{index: make(map[rune]uint64)}
+	type entry struct {
+		slot uint8
+		cp   *CodePage
+	}
+	var ents []entry
 	seen := make(map[string]bool)
 	for _, s := range p.CodePages {
 		cp, ok := LookupCodePage(s.Encoding)
-		if !ok || seen[cp.Name] || len(ps.pages) == maxPages {
+		if !ok || seen[cp.Name] || len(ents) == maxPages {
 			continue
 		}
 		seen[cp.Name] = true
-		bit := uint64(1) << len(ps.pages)
-		ps.slots = append(ps.slots, s.Slot)
-		ps.pages = append(ps.pages, cp)
-		for _, r := range cp.upper {
+		ents = append(ents, entry{s.Slot, cp})
+	}
+	// Stable: profiles list slots in ascending order, which breaks ties.
+	sort.SliceStable(ents, func(i, j int) bool { return pageRank(ents[i].cp.Name) < pageRank(ents[j].cp.Name) })
+	ps := &pageSet{index: make(map[rune]uint64)}
+	for i, en := range ents {
+		bit := uint64(1) << i
+		ps.slots = append(ps.slots, en.slot)
+		ps.pages = append(ps.pages, en.cp)
+		for _, r := range en.cp.upper {
 			if r >= 0xA0 {
 				ps.index[r] |= bit
 			}
@@ -152,15 +191,28 @@ func (e *Encoder) CanEncode(r rune) bool {
 }
 
 // AppendText encodes s through the profile's code pages. The current page is
-// kept while it holds the next rune; otherwise the encoder switches (ESC t)
-// to the page that holds the longest run of the coming non-ASCII runes,
-// preferring pages this job already used, then the lowest slot. Runes no page
-// holds, and control characters, go through Substitute and are reported.
+// kept while it holds the coming runes. When it does not, the switch (ESC t)
+// goes before the word that needs it, to a page that holds the whole word and
+// as much of the rest of s as one page can, so that a line, or at least a
+// word (which may be double size), is printed from one table. Only a word no
+// single page holds switches inside it. Among pages that fit equally, those
+// this job already used come first, then the ranking of rankedPages. Runes no
+// page holds, and control characters, go through Substitute and are reported.
 func (e *Encoder) AppendText(dst []byte, s string) []byte {
+	wordStart := true
 	for i := 0; i < len(s); {
+		if wordStart {
+			var plain int
+			dst, plain = e.selectForWord(dst, s[i:])
+			dst = append(dst, s[i:i+plain]...)
+			i += plain
+			wordStart = plain > 0 // a plain word ends with its space or s
+			continue
+		}
 		c := s[i]
 		if c >= 0x20 && c < 0x7F {
 			dst = append(dst, c)
+			wordStart = c == ' '
 			i++
 			continue
 		}
@@ -177,6 +229,85 @@ func (e *Encoder) AppendText(dst []byte, s string) []byte {
 		i += n
 	}
 	return dst
+}
+
+// selectForWord switches, before the word s starts with, to a page that
+// holds all of the word's printable non-ASCII runes, unless the current page
+// already does or no single page does. It returns how many bytes of s are
+// printable ASCII the caller may copy as they are: the whole word and the
+// space after it when the word is plain ASCII, else none. It allocates
+// nothing.
+func (e *Encoder) selectForWord(dst []byte, s string) ([]byte, int) {
+	end := 0
+	for end < len(s) && s[end] != ' ' {
+		if c := s[end]; c < 0x20 || c >= 0x7F {
+			break
+		}
+		end++
+	}
+	if end == len(s) || s[end] == ' ' {
+		if end < len(s) {
+			end++ // the space ends the word
+		}
+		return dst, end
+	}
+	var cur uint64
+	if e.st.page >= 0 {
+		cur = 1 << e.st.page
+	}
+	cand := ^uint64(0)
+	for end < len(s) && s[end] != ' ' {
+		if s[end] < 0x80 {
+			end++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[end:])
+		end += n
+		set := e.ps.index[r]
+		if set == 0 {
+			continue // no page holds it: a fallback whatever the page
+		}
+		cand &= set
+	}
+	if cand == ^uint64(0) || cand&cur != 0 {
+		return dst, 0 // nothing to print from a page, or the current page fits
+	}
+	if cand == 0 {
+		return dst, 0 // no one page holds the word: switch inside it, per rune
+	}
+	return e.selectPage(dst, e.narrow(cand, s[end:])), 0
+}
+
+// narrow keeps, of cand, the pages that also hold the following non-ASCII
+// runes of s, for as long as one does.
+func (e *Encoder) narrow(cand uint64, s string) uint64 {
+	for _, x := range s {
+		if x < 0x80 {
+			continue
+		}
+		set := e.ps.index[x]
+		if set == 0 {
+			continue
+		}
+		next := cand & set
+		if next == 0 {
+			break
+		}
+		cand = next
+	}
+	return cand
+}
+
+// selectPage switches to the best page of the non-empty set cand: one this
+// job already used, else the first in rank order.
+func (e *Encoder) selectPage(dst []byte, cand uint64) []byte {
+	if pref := cand & e.used; pref != 0 {
+		cand = pref
+	}
+	pi := bits.TrailingZeros64(cand)
+	e.st.page = pi
+	e.used |= 1 << pi
+	return AppendCodePage(dst, e.ps.slots[pi])
 }
 
 // appendSubstitute writes a replacement, which holds only runes CanEncode
@@ -209,26 +340,8 @@ func (e *Encoder) encodeRune(r rune, rest string, dst *[]byte) (byte, bool) {
 	if cand == 0 {
 		return 0, false
 	}
-	// Narrow to the pages that also hold the following non-ASCII runes.
-	for _, x := range rest {
-		if x < 0x80 {
-			continue
-		}
-		next := cand & e.ps.index[x]
-		if next == 0 {
-			break
-		}
-		cand = next
-	}
-	if pref := cand & e.used; pref != 0 {
-		cand = pref
-	}
-	pi := bits.TrailingZeros64(cand)
-	e.st.page = pi
-	e.used |= 1 << pi
-	*dst = AppendCodePage(*dst, e.ps.slots[pi])
-	b, ok := e.ps.pages[pi].Encode(r)
-	return b, ok
+	*dst = e.selectPage(*dst, e.narrow(cand, rest))
+	return e.ps.pages[e.st.page].Encode(r)
 }
 
 // AppendLF appends a line feed.

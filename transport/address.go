@@ -48,8 +48,8 @@ const (
 	ParityNone  Parity = 'N'
 	ParityOdd   Parity = 'O'
 	ParityEven  Parity = 'E'
-	ParityMark  Parity = 'M' // parity bit always 1 (Windows only in tarm/serial)
-	ParitySpace Parity = 'S' // parity bit always 0 (Windows only in tarm/serial)
+	ParityMark  Parity = 'M' // parity bit always 1 (Windows only: POSIX termios has no flag for it)
+	ParitySpace Parity = 'S' // parity bit always 0 (Windows only: POSIX termios has no flag for it)
 )
 
 func (p Parity) Valid() bool {
@@ -73,7 +73,7 @@ type StopBits uint8
 
 const (
 	Stop1     StopBits = iota + 1
-	Stop1Half          // 1.5 stop bits (Windows only in tarm/serial)
+	Stop1Half          // 1.5 stop bits (Windows only: POSIX termios has no flag for it)
 	Stop2
 )
 

@@ -105,7 +105,7 @@ func TestModels(t *testing.T) {
 	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+80mm\s+180 A:42 B:56$`, stdout)
 	code, stdout, _ = runCLI(t, "", "models", "-json")
 	require.Equal(t, exitOK, code)
-	assert.Contains(t, stdout, `"ID": "ZJ-5870"`)
+	assert.Contains(t, stdout, `"id": "ZJ-5870"`)
 }
 
 func TestDecodeCommand(t *testing.T) {

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/receipt"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/serial"
@@ -80,24 +80,10 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	opt, err := rf.options()
-	if err != nil {
-		return fail(stderr, usageError{err})
+	job, opt, code := rf.renderInput(stdin, stderr, rf.render)
+	if code >= 0 {
+		return code
 	}
-	tx, err := readTransaction(rf.fs, stdin)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, tx.Warnings)
-	r, err := receipt.NewRenderer(opt)
-	if err != nil {
-		return fail(stderr, usageError{err})
-	}
-	job, rep, err := rf.render(r, tx)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, rep.Warnings)
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
 	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: opt.Profile, Conn: printers.ConnOptions{Timeout: *timeout}})
@@ -245,10 +231,10 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		Detail  string `json:"detail,omitempty"`
 	}
 	var list []entry
-	devs, err := usb.List()
+	devs, err := discover.usb()
 	switch {
-	case errors.Is(err, transport.ErrUnsupported):
-		fmt.Fprintf(stderr, "note: %v\n", err)
+	case errors.Is(err, transport.ErrNoUSB):
+		fmt.Fprintf(stderr, "note: %v\n", transport.ErrNoUSB)
 	case err != nil:
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
@@ -259,14 +245,14 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		list = append(list, entry{"usb", d.Address, detail})
 	}
-	ports, err := serial.Ports()
+	ports, err := discover.serial()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
 	for _, p := range ports {
-		list = append(list, entry{"serial", "serial://" + p + "?baud=9600", ""})
+		list = append(list, entry{"serial", "serial://" + p + "?baud=9600", portKind(p)})
 	}
-	lps, err := file.Devices()
+	lps, err := discover.lp()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
@@ -284,6 +270,29 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%-8s %-44s %s\n", e.Kind, e.Address, e.Detail)
 	}
 	return exitOK
+}
+
+// discover finds attached printers; tests replace it.
+var discover = struct {
+	usb    func() ([]usb.DeviceInfo, error)
+	serial func() ([]string, error)
+	lp     func() ([]string, error)
+}{usb.List, serial.Ports, file.Devices}
+
+// portKind says what kind of serial port a device name is.
+func portKind(p string) string {
+	base := p[strings.LastIndexByte(p, '/')+1:]
+	switch {
+	case strings.Contains(p, "/serial/by-id/"):
+		return "stable name of a USB-serial port"
+	case strings.HasPrefix(base, "ttyUSB"), strings.HasPrefix(base, "cu.usbserial"), strings.HasPrefix(base, "cuaU"), strings.HasPrefix(base, "dtyU"):
+		return "USB-serial adapter"
+	case strings.HasPrefix(base, "ttyACM"), strings.HasPrefix(base, "cu.usbmodem"):
+		return "USB serial device (CDC-ACM)"
+	case strings.HasPrefix(base, "ttyS"):
+		return "on-board serial port (RS-232)"
+	}
+	return ""
 }
 
 func firstNonEmpty(s ...string) string {

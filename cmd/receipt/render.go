@@ -214,28 +214,40 @@ func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
 	render func(*receipt.Renderer, *receipt.Transaction) ([]byte, receipt.Report, error)) int {
-	opt, err := rf.options()
-	if err != nil {
-		return fail(stderr, usageError{err})
+	out, _, code := rf.renderInput(stdin, stderr, render)
+	if code >= 0 {
+		return code
 	}
-	tx, err := readTransaction(rf.fs, stdin)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, tx.Warnings)
-	r, err := receipt.NewRenderer(opt)
-	if err != nil {
-		return fail(stderr, usageError{err})
-	}
-	out, rep, err := render(r, tx)
-	if err != nil {
-		return fail(stderr, err)
-	}
-	printWarnings(stderr, rep.Warnings)
 	if err := writeOutput(rf.output, stdout, out); err != nil {
 		return fail(stderr, err)
 	}
 	return exitOK
+}
+
+// renderInput reads the transaction the command line names and renders it
+// with the flags' options, printing the warnings; a non-negative code means
+// stop with it (the error has been said).
+func (rf *renderFlags) renderInput(stdin io.Reader, stderr io.Writer,
+	render func(*receipt.Renderer, *receipt.Transaction) ([]byte, receipt.Report, error)) ([]byte, receipt.Options, int) {
+	opt, err := rf.options()
+	if err != nil {
+		return nil, opt, fail(stderr, usageError{err})
+	}
+	tx, err := readTransaction(rf.fs, stdin)
+	if err != nil {
+		return nil, opt, fail(stderr, err)
+	}
+	printWarnings(stderr, tx.Warnings)
+	r, err := receipt.NewRenderer(opt)
+	if err != nil {
+		return nil, opt, fail(stderr, usageError{err})
+	}
+	out, rep, err := render(r, tx)
+	if err != nil {
+		return nil, opt, fail(stderr, err)
+	}
+	printWarnings(stderr, rep.Warnings)
+	return out, opt, -1
 }
 
 func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {

@@ -1,7 +1,9 @@
-// Package serial drives printers on an RS-232 or USB-serial line through
-// github.com/tarm/serial.
+// Package serial drives printers on an RS-232 or USB-serial line: through
+// github.com/tarm/serial on Linux and Windows, and through its own termios
+// code (golang.org/x/sys/unix) on macOS and the BSDs, where tarm/serial
+// needs cgo.
 //
-// tarm/serial has no RTS/CTS or XON/XOFF flow control, so this package does
+// Neither has RTS/CTS or XON/XOFF flow control here, so this package does
 // both jobs in software:
 //
 //   - Writes are paced to the line's speed (start bit + data bits + parity +
@@ -25,8 +27,6 @@ import (
 	"syscall"
 	"time"
 
-	tarm "github.com/tarm/serial"
-
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -41,7 +41,7 @@ const (
 )
 
 // pollInterval is how long one port read waits (tarm's smallest read
-// timeout): the background reader notices Close within it.
+// timeout, termios VTIME 1): the background reader notices Close within it.
 const pollInterval = 100 * time.Millisecond
 
 // stepTime is the line time one write step carries: small enough that an
@@ -59,11 +59,23 @@ var errHangup = errors.New("the port hung up (device unplugged or switched off?)
 // oldest are dropped (printers send a few status bytes, never this much).
 const maxBuffered = 64 << 10
 
-// port is what this package needs of a serial port: tarm's *Port.
+// port is what this package needs of a serial port: tarm's *Port or a
+// termiosPort. A Read with nothing to read returns within pollInterval,
+// empty, with a nil error or io.EOF.
 type port = io.ReadWriteCloser
 
-// openPort is replaced in tests.
-var openPort = func(c *tarm.Config) (port, error) { return tarm.OpenPort(c) }
+// portConfig is what opening a port takes, whichever driver opens it.
+type portConfig struct {
+	name        string
+	baud        int
+	dataBits    int
+	parity      transport.Parity
+	stop        transport.StopBits
+	readTimeout time.Duration
+}
+
+// openPort is the driver of this system (openOSPort); tests replace it.
+var openPort = openOSPort
 
 // line is a validated serial configuration.
 type line struct {
@@ -142,16 +154,8 @@ func (l line) charTime() time.Duration {
 	return time.Duration(half) * time.Second / time.Duration(2*l.baud)
 }
 
-func (l line) tarm() *tarm.Config {
-	stop := tarm.Stop1
-	switch l.stop {
-	case transport.Stop1Half:
-		stop = tarm.Stop1Half
-	case transport.Stop2:
-		stop = tarm.Stop2
-	}
-	return &tarm.Config{Name: l.port, Baud: l.baud, ReadTimeout: pollInterval, Size: byte(l.dataBits),
-		Parity: tarm.Parity(l.parity), StopBits: stop}
+func (l line) config() portConfig {
+	return portConfig{name: l.port, baud: l.baud, dataBits: l.dataBits, parity: l.parity, stop: l.stop, readTimeout: pollInterval}
 }
 
 // pacer keeps the time the line is free again.
@@ -291,7 +295,7 @@ func Open(a transport.SerialAddress) (*Conn, error) {
 		return nil, err
 	}
 	name := l.address().String()
-	p, err := openPort(l.tarm())
+	p, err := openPort(l.config())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, openError(err))
 	}
@@ -324,7 +328,7 @@ func openError(err error) error {
 			transport.ErrAccessDenied, err)
 	case errors.Is(err, syscall.EBUSY):
 		return fmt.Errorf("%w: %w (another program has the port open)", transport.ErrBusy, err)
-	case errors.Is(err, tarm.ErrBadSize), errors.Is(err, tarm.ErrBadParity), errors.Is(err, tarm.ErrBadStopBits):
+	case driverRefused(err):
 		return fmt.Errorf("%w: %w", transport.ErrInvalidAddress, err)
 	}
 	return err

@@ -14,7 +14,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	tarm "github.com/tarm/serial"
 
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/transporttest"
@@ -183,12 +182,12 @@ func TestCheckLine(t *testing.T) {
 func TestOpenPassesLineSettings(t *testing.T) {
 	old := openPort
 	t.Cleanup(func() { openPort = old })
-	var got *tarm.Config
-	openPort = func(c *tarm.Config) (port, error) { got = c; return newFakePort(), nil }
+	var got portConfig
+	openPort = func(c portConfig) (port, error) { got = c; return newFakePort(), nil }
 	c, err := Open(transport.SerialAddress{Port: "/dev/ttyUSB1", Baud: 19200, DataBits: 7, Parity: transport.ParityEven, StopBits: transport.Stop2})
 	require.NoError(t, err)
 	defer c.Close()
-	assert.Equal(t, &tarm.Config{Name: "/dev/ttyUSB1", Baud: 19200, ReadTimeout: pollInterval, Size: 7, Parity: tarm.ParityEven, StopBits: tarm.Stop2}, got)
+	assert.Equal(t, portConfig{name: "/dev/ttyUSB1", baud: 19200, dataBits: 7, parity: transport.ParityEven, stop: transport.Stop2, readTimeout: pollInterval}, got)
 	assert.Equal(t, "serial:///dev/ttyUSB1?baud=19200&databits=7&parity=E&stopbits=2", c.Name())
 }
 

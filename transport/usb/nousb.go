@@ -10,5 +10,5 @@ import (
 
 // NewBackend reports that this binary has no libusb.
 func NewBackend() (Backend, error) {
-	return nil, fmt.Errorf("usb: %w: built without USB support: build with -tags usb (needs cgo and libusb-1.0)", transport.ErrUnsupported)
+	return nil, fmt.Errorf("usb: %w", transport.ErrNoUSB)
 }

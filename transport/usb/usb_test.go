@@ -374,7 +374,8 @@ func TestWithoutUSBSupport(t *testing.T) {
 	_, err := Open(transport.USBAddress{VID: 0x04b8, PID: 0x0202})
 	assert.ErrorIs(t, err, transport.ErrUnsupported)
 	assert.True(t, errors.Is(err, errors.ErrUnsupported))
-	assert.Contains(t, err.Error(), "built without USB support: build with -tags usb (needs cgo and libusb-1.0)")
+	assert.ErrorIs(t, err, transport.ErrNoUSB)
+	assert.Contains(t, err.Error(), "built without USB: rebuild with make build (cgo + libusb-1.0")
 	_, err = List()
 	assert.ErrorIs(t, err, transport.ErrUnsupported)
 }

@@ -1,0 +1,5 @@
+//go:build usb && cgo
+
+package transport
+
+const usbBuilt = true
