@@ -211,9 +211,13 @@ type Device struct {
 	wrongOnce bool
 	dropLeft  int // bytes until the next link is dropped; -1: off
 
-	current  []byte       // raw bytes of the ticket being printed
-	store    *paper.Store // NV graphics and bit images: kept across links
-	nvSaved  int          // store version last written to OutDir
+	current []byte       // raw bytes of the ticket being printed
+	store   *paper.Store // NV graphics and bit images: kept across links
+	nvSaved int          // store version last written to OutDir
+	// dec and press decode and print the tickets; the print engine alone
+	// uses them (finishTicket).
+	dec      *decode.Decoder
+	press    *paper.Printer
 	tickets  []Ticket
 	faultAt  map[int]Fault
 	onTicket func(Ticket)
@@ -270,6 +274,10 @@ func New(opt Options) (*Device, error) {
 		d.statusLog = f
 		d.loadNV()
 	}
+	// One decoder and one print engine for every ticket: code page, modes
+	// and settings carry from a ticket to the next, as on the printer.
+	d.dec = decode.NewDecoder(opt.Profile)
+	d.press = paper.NewPrinter(opt.Profile, paper.Options{Store: d.store})
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)
 	d.wg.Add(1)

@@ -149,9 +149,9 @@ func (d *Device) answerLocked(l *link, req string, b []byte) {
 // the engine calls it, so tickets are numbered in order; the lock is not
 // held while rendering.
 func (d *Device) finishTicket(raw []byte, cut bool) {
-	// One NV memory for every ticket: a logo stored by one job prints in
-	// the next, over any connection.
-	res := paper.Interpret(decode.Decode(raw, d.opt.Profile), d.opt.Profile, paper.Options{Store: d.store})
+	// The same decoder, print engine and NV memory for every ticket: a
+	// mode or a logo set by one job holds in the next, over any connection.
+	res := d.press.Print(d.dec.DecodeAll(nil, raw))
 	if err := d.saveNV(); err != nil {
 		d.mu.Lock()
 		d.errs = append(d.errs, err)

@@ -186,3 +186,20 @@ func TestNVMemoryUnwritable(t *testing.T) {
 	require.NoError(t, rerr)
 	assert.Contains(t, string(log), "NV memory")
 }
+
+// TestModesCarryAcrossTickets: the printer keeps its modes and code page
+// from one ticket to the next until ESC @, as paper.Print does for a
+// stream; the preview and the virtual printer agree.
+func TestModesCarryAcrossTickets(t *testing.T) {
+	d := newDevice(t, virtual.Options{})
+	c := d.Conn("host")
+	in := []byte("\x1ba\x01\x1bt\x13one\n\x1dV\x00\xd5 two\n\x1dV\x00\x1b@three\n\x1dV\x00")
+	_, err := c.Write(in)
+	require.NoError(t, err)
+	require.NoError(t, d.WaitTickets(ctxSafety(t), 3))
+	var got [][]string
+	for _, tk := range d.Tickets() {
+		got = append(got, tk.Paper.Lines())
+	}
+	assert.Equal(t, [][]string{{"                   one"}, {"                  € two"}, {"three"}}, got)
+}

@@ -125,18 +125,37 @@ func Print(b []byte, p *escpos.Profile) *Result {
 // Interpret prints decoded commands on a printer with profile p (nil: a
 // generic 80 mm printer).
 func Interpret(cmds []decode.Command, p *escpos.Profile, opt Options) *Result {
-	e := newEngine(p, opt)
+	return NewPrinter(p, opt).Print(cmds)
+}
+
+// Printer is a print engine that keeps its state from one stream to the
+// next, as a printer keeps its modes (alignment, sizes, line spacing,
+// barcode and QR settings, …) until ESC @ or power-off: the virtual
+// printer hands it ticket after ticket. It is not safe for concurrent use.
+type Printer struct{ e *engine }
+
+// NewPrinter returns a printer with profile p (nil: a generic 80 mm
+// printer) in its power-on state.
+func NewPrinter(p *escpos.Profile, opt Options) *Printer { return &Printer{e: newEngine(p, opt)} }
+
+// Print prints cmds and returns the tickets and problems they made. Paper
+// left uncut at their end is torn off as a ticket with CutNone; paper
+// only fed after the last cut (a trailing LF CR) is no ticket.
+func (pr *Printer) Print(cmds []decode.Command) *Result {
+	e := pr.e
+	e.res = Result{}
 	for i := range cmds {
 		e.exec(&cmds[i])
 	}
 	e.flushLine(false)
-	// Paper fed after the last cut (a trailing LF CR) is the start of the
-	// next receipt, not a ticket of its own.
 	if inked(e.ticket) {
 		e.ticket.Cut = escpos.CutNone
 		e.res.Tickets = append(e.res.Tickets, e.ticket)
 	}
-	return &e.res
+	e.newTicket()
+	res := e.res
+	e.res = Result{}
+	return &res
 }
 
 // inked reports whether anything but blank paper came out.
