@@ -224,7 +224,7 @@ func TestPrinterOptions(t *testing.T) {
 		}
 		return got
 	}
-	assert.Equal(t, []byte{0, 15, 16}, slots(jobs[0]), "the model's pages: CP437, ISO-8859-7 (its € at 0xA4), CP1252")
+	assert.Equal(t, []byte{0, 19, 16}, slots(jobs[0]), "the model's pages: CP437, PC858 for €, WPC1252 for „“")
 	assert.Equal(t, []byte{0}, slots(jobs[2]), "pinned to CP437: no other table")
 	_, body := e.do(t, "GET", "/v1/printers/twice", "", "")
 	assert.Contains(t, body, `"copies": 2`)
