@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -52,7 +53,6 @@ func (s *Spool) hand(printer string, h *handoff) {
 	s.notify()
 }
 
-// writeReq is one change waiting for the committer.
 // MaxKeyLen bounds an idempotency key; the store's own key limit is far
 // above it.
 const MaxKeyLen = 1024
@@ -74,40 +74,40 @@ func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Jo
 	if key == "" || len(key) > MaxKeyLen {
 		return Job{}, false, ErrBadKey
 	}
+	return s.enqueue(printer, clientKey(printer, key), key, proto, bytes)
+}
+
+// keyRef is where an idempotency key is kept: the clients' keys and the
+// reprint keys live in buckets of their own, so no key of one kind can
+// stand for the other.
+type keyRef struct{ bucket, key []byte }
+
+func clientKey(printer, key string) keyRef { return keyRef{bucketKeys, printerKey(printer, key)} }
+
+// copyKey is a reprint's key: the original's id and the key it was asked
+// with.
+func copyKey(orig, key string) keyRef { return keyRef{bucketCopyKeys, printerKey(orig, key)} }
+
+// copyKeyPrefix begins the shown key of a copy (Job.Key), as it always has.
+func copyKeyPrefix(orig string) string { return "copy:" + orig + ":" }
+
+// keyRefOf is where j's key is kept.
+func keyRefOf(j Job) keyRef {
+	if j.Copy {
+		return copyKey(j.CopyOf, strings.TrimPrefix(j.Key, copyKeyPrefix(j.CopyOf)))
+	}
+	return clientKey(j.Printer, j.Key)
+}
+
+// enqueue stores a job under ref (shown as key) unless ref already names
+// one.
+func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes []byte) (job Job, existing bool, err error) {
 	claimed := false // this job is to be handed to the idle worker
 	err = s.write(func(tx *bolt.Tx) error {
 		// write may run this twice: decide from the store each time.
-		existing = false
-		keys := tx.Bucket(bucketKeys)
-		k := printerKey(printer, key)
-		if id := keys.Get(k); id != nil {
-			j, err := getJob(tx, string(id))
-			if err != nil {
-				return err
-			}
-			job, existing = j, true
-			return nil
-		}
-		seq, err := tx.Bucket(bucketJobs).NextSequence()
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		job = proto
-		job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
-		job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
-		// Only a job with none queued ahead of it may skip the queue.
-		if claimed || (queueEmpty(tx, printer) && s.claim(printer)) {
-			claimed = true
-			job.State, job.Attempts = Printing, 1
-		}
-		if err := putJob(tx, "", job); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketBytes).Put([]byte(job.ID), bytes); err != nil {
-			return err
-		}
-		return keys.Put(k, []byte(job.ID))
+		var err error
+		job, existing, err = s.insert(tx, printer, ref, key, proto, bytes, &claimed)
+		return err
 	})
 	if claimed {
 		var h *handoff
@@ -123,6 +123,36 @@ func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Jo
 		s.notify()
 	}
 	return job, existing, nil
+}
+
+// insert stores a new job in tx, or returns the one ref names. claimed,
+// when not nil, lets the job go straight to printer's idle worker.
+func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, proto Job, bytes []byte, claimed *bool) (job Job, existing bool, err error) {
+	keys := tx.Bucket(ref.bucket)
+	if id := keys.Get(ref.key); id != nil {
+		j, err := getJob(tx, string(id))
+		return j, err == nil, err
+	}
+	seq, err := tx.Bucket(bucketJobs).NextSequence()
+	if err != nil {
+		return Job{}, false, err
+	}
+	now := s.now()
+	job = proto
+	job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
+	job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
+	// Only a job with none queued ahead of it may skip the queue.
+	if claimed != nil && (*claimed || (queueEmpty(tx, printer) && s.claim(printer))) {
+		*claimed = true
+		job.State, job.Attempts = Printing, 1
+	}
+	if err := putJob(tx, "", job); err != nil {
+		return Job{}, false, err
+	}
+	if err := putBytes(tx, job.ID, bytes); err != nil {
+		return Job{}, false, err
+	}
+	return job, false, keys.Put(ref.key, []byte(job.ID))
 }
 
 // queueEmpty reports whether printer has no queued job.
@@ -159,14 +189,16 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
+	if len(key) > MaxKeyLen {
+		return Job{}, ErrBadKey
+	}
 	if key == "" {
 		key = strconv.FormatInt(s.now().UnixNano(), 36)
 	}
 	if n := orig.Receipts; n > 1 && len(b)%n == 0 {
 		b = b[:len(b)/n] // one copy, headed by the mark, not n with one mark
 	}
-	j, _, err := s.EnqueueJob(orig.Printer, "copy:"+id+":"+key,
-		Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
+	j, _, err := s.enqueue(orig.Printer, copyKey(id, key), copyKeyPrefix(id)+key, Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
 	return j, err
 }
 

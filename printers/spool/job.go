@@ -231,13 +231,13 @@ func deleteJob(tx *bolt.Tx, j Job) error {
 	if err := count(tx, j.Printer, j.State, -1); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketBytes).Delete(id); err != nil {
+	if err := deleteBytes(tx, j.ID); err != nil {
 		return err
 	}
-	keys := tx.Bucket(bucketKeys)
-	k := printerKey(j.Printer, j.Key)
-	if got := keys.Get(k); string(got) == j.ID {
-		if err := keys.Delete(k); err != nil {
+	ref := keyRefOf(j)
+	keys := tx.Bucket(ref.bucket)
+	if got := keys.Get(ref.key); string(got) == j.ID {
+		if err := keys.Delete(ref.key); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,11 @@ var (
 	// printer NUL state -> number of jobs, kept in the transaction that
 	// changes a state, so counting costs nothing per job
 	bucketCounts = []byte("counts")
+	// original id NUL key -> copy id: reprint keys, apart from the
+	// clients' keys so that neither can stand for the other
+	bucketCopyKeys = []byte("copykeys")
+	// schema version and other facts about the spool itself
+	bucketMeta = []byte("meta")
 )
 
 // Spool is the durable store plus change notification.
@@ -42,6 +47,7 @@ type Spool struct {
 
 // desk is where a printer's idle worker takes a job straight from Enqueue:
 // the job is stored "printing" in its enqueue transaction, which saves the
+// writeReq is one change waiting for the committer.
 type writeReq struct {
 	fn   func(*bolt.Tx) error
 	done chan error
@@ -60,10 +66,13 @@ func Open(path string) (*Spool, error) {
 	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{},
 		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue} {
+		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := migrate(tx); err != nil {
+			return err
 		}
 		// The counts are recounted at every start: a spool written before
 		// they existed gets them too.
