@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,6 +40,11 @@ type Spool struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
 	desks   map[string]*desk
+	health  map[string]*Health // each worker's, by printer
+
+	// failCommit, when set, makes every commit fail with its error: the
+	// tests' full disk.
+	failCommit atomic.Pointer[error]
 
 	writes  chan writeReq // to the committer
 	quit    chan struct{} // closed by Close
@@ -63,7 +69,7 @@ func Open(path string) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
-	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{},
+	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{}, health: map[string]*Health{},
 		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta} {
@@ -172,6 +178,12 @@ func (s *Spool) commitLoop() {
 // commit runs a batch in one transaction. A change that fails gets its
 // error alone and the others are tried again without it.
 func (s *Spool) commit(batch []writeReq) {
+	if err := s.failCommit.Load(); err != nil {
+		for _, r := range batch {
+			r.done <- *err
+		}
+		return
+	}
 	for len(batch) > 0 {
 		failed, ferr := -1, error(nil)
 		err := s.db.Update(func(tx *bolt.Tx) error {
