@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -84,6 +85,9 @@ func putJob(tx *bolt.Tx, old State, j Job) error {
 		if err := count(tx, j.Printer, j.State, 1); err != nil {
 			return err
 		}
+		if err := reindex(tx, j.Printer, j.ID, old, j.State); err != nil {
+			return err
+		}
 	}
 	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
 		return err
@@ -110,13 +114,22 @@ func count(tx *bolt.Tx, printer string, st State, d int64) error {
 	return b.Put(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
 }
 
+// decodes counts job records read: what a listing costs, for the tests.
+var decodes atomic.Int64
+
+// decodeJob reads a stored job record.
+func decodeJob(v []byte, j *Job) error {
+	decodes.Add(1)
+	return json.Unmarshal(v, j)
+}
+
 func getJob(tx *bolt.Tx, id string) (Job, error) {
 	v := tx.Bucket(bucketJobs).Get([]byte(id))
 	if v == nil {
 		return Job{}, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	var j Job
-	if err := json.Unmarshal(v, &j); err != nil {
+	if err := decodeJob(v, &j); err != nil {
 		return Job{}, err
 	}
 	return j, nil
@@ -197,7 +210,7 @@ func (s *Spool) Prune(cutoff time.Time) (int, error) {
 			var doomed []Job
 			for k, v := c.First(); k != nil && len(doomed) < pruneBatch; k, v = c.Next() {
 				var j Job
-				if err := json.Unmarshal(v, &j); err != nil {
+				if err := decodeJob(v, &j); err != nil {
 					return err
 				}
 				if !j.CreatedAt.Before(cutoff) {
@@ -229,6 +242,9 @@ func (s *Spool) Prune(cutoff time.Time) (int, error) {
 func deleteJob(tx *bolt.Tx, j Job) error {
 	id := []byte(j.ID)
 	if err := count(tx, j.Printer, j.State, -1); err != nil {
+		return err
+	}
+	if err := reindex(tx, j.Printer, j.ID, j.State, ""); err != nil {
 		return err
 	}
 	if err := deleteBytes(tx, j.ID); err != nil {

@@ -15,6 +15,7 @@ var schemaKey = []byte("schema")
 // the transaction that opens the spool.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateCopyKeys,
+	migrateIndexes,
 }
 
 func migrate(tx *bolt.Tx) error {

@@ -6,7 +6,6 @@
 package spool
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -28,6 +27,11 @@ var (
 	// original id NUL key -> copy id: reprint keys, apart from the
 	// clients' keys so that neither can stand for the other
 	bucketCopyKeys = []byte("copykeys")
+	// secondary indexes for listing: printer NUL id, state NUL id,
+	// printer NUL state NUL id -> nothing
+	bucketByPrinter      = []byte("by_printer")
+	bucketByState        = []byte("by_state")
+	bucketByPrinterState = []byte("by_printer_state")
 	// schema version and other facts about the spool itself
 	bucketMeta = []byte("meta")
 )
@@ -72,7 +76,8 @@ func Open(path string) (*Spool, error) {
 	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{}, health: map[string]*Health{},
 		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta} {
+		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta,
+			bucketByPrinter, bucketByState, bucketByPrinterState} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -94,7 +99,7 @@ func Open(path string) (*Spool, error) {
 		var cut []Job
 		err := jobs.ForEach(func(k, v []byte) error {
 			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
+			if err := decodeJob(v, &j); err != nil {
 				return fmt.Errorf("job %s: %w", k, err)
 			}
 			if j.State == Printing {
