@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// desk is where a printer's idle worker takes a job straight from Enqueue:
+// the job is stored "printing" in its enqueue transaction, which saves the
 // worker a commit before the first byte. Guarded by Spool.mu.
 type desk struct {
 	idle    bool     // the worker waits with its printer open, nothing queued
@@ -130,6 +132,9 @@ func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes
 func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, proto Job, bytes []byte, claimed *bool) (job Job, existing bool, err error) {
 	keys := tx.Bucket(ref.bucket)
 	if id := keys.Get(ref.key); id != nil {
+		if isQuarantined(tx, string(id)) {
+			return Job{}, false, fmt.Errorf("%w: %s", ErrQuarantined, id)
+		}
 		j, err := getJob(tx, string(id))
 		return j, err == nil, err
 	}
@@ -202,18 +207,35 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	return j, err
 }
 
-// next returns the oldest queued job of printer that is due.
+// next returns the oldest queued job of printer. A record found
+// unreadable is set aside (quarantined) and the next one taken.
 func (s *Spool) next(printer string) (Job, bool, error) {
-	var found Job
-	ok := false
-	err := s.db.View(func(tx *bolt.Tx) error {
-		for id := range queued(tx, printer) {
-			var err error
-			found, err = getJob(tx, id)
-			ok = err == nil
-			return err
+	for {
+		var found Job
+		ok, bad := false, ""
+		var why error
+		err := s.db.View(func(tx *bolt.Tx) error {
+			for id := range queued(tx, printer) {
+				v := tx.Bucket(bucketJobs).Get([]byte(id))
+				if v == nil {
+					bad, why = id, errors.New("queued job without a record")
+					return nil
+				}
+				j, err := parseRecord([]byte(id), v)
+				if err != nil {
+					bad, why = id, err
+					return nil
+				}
+				found, ok = j, true
+				return nil
+			}
+			return nil
+		})
+		if err != nil || bad == "" {
+			return found, ok, err
 		}
-		return nil
-	})
-	return found, ok, err
+		if err := s.quarantineNow(bad, why); err != nil {
+			return Job{}, false, err
+		}
+	}
 }

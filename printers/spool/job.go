@@ -146,16 +146,14 @@ func (s *Spool) Get(id string) (Job, error) {
 	return j, err
 }
 
-// Bytes returns a job's ESC/POS.
+// Bytes returns a job's ESC/POS, checked against the checksum stored
+// with them (ErrBadBytes).
 func (s *Spool) Bytes(id string) ([]byte, error) {
 	var b []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketBytes).Get([]byte(id))
-		if v == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		b = append([]byte(nil), v...)
-		return nil
+		var err error
+		b, err = readBytes(tx, id)
+		return err
 	})
 	return b, err
 }

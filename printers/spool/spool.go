@@ -7,7 +7,6 @@ package spool
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -55,8 +54,6 @@ type Spool struct {
 	stopped chan struct{} // closed when the committer has ended
 }
 
-// desk is where a printer's idle worker takes a job straight from Enqueue:
-// the job is stored "printing" in its enqueue transaction, which saves the
 // writeReq is one change waiting for the committer.
 type writeReq struct {
 	fn   func(*bolt.Tx) error
@@ -66,65 +63,8 @@ type writeReq struct {
 // maxBatch bounds how many changes share a transaction.
 const maxBatch = 1024
 
-// Open opens (creating) the spool file. Jobs found "printing" were cut off
-// by a crash mid-send and become "unknown".
-func Open(path string) (*Spool, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 64 << 20, NoFreelistSync: true})
-	if err != nil {
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	s := &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{}, health: map[string]*Health{},
-		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta,
-			bucketByPrinter, bucketByState, bucketByPrinterState} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		if err := migrate(tx); err != nil {
-			return err
-		}
-		// The counts are recounted at every start: a spool written before
-		// they existed gets them too.
-		if tx.Bucket(bucketCounts) != nil {
-			if err := tx.DeleteBucket(bucketCounts); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.CreateBucket(bucketCounts); err != nil {
-			return err
-		}
-		jobs := tx.Bucket(bucketJobs)
-		var cut []Job
-		err := jobs.ForEach(func(k, v []byte) error {
-			var j Job
-			if err := decodeJob(v, &j); err != nil {
-				return fmt.Errorf("job %s: %w", k, err)
-			}
-			if j.State == Printing {
-				cut = append(cut, j)
-			}
-			return count(tx, j.Printer, j.State, 1)
-		})
-		if err != nil {
-			return err
-		}
-		for _, j := range cut {
-			j.State, j.Reason, j.UpdatedAt = Unknown, "interrupted while printing: check the paper, then reprint or dismiss", s.now()
-			if err := putJob(tx, Printing, j); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("spool: %w", err)
-	}
-	go s.commitLoop()
-	return s, nil
-}
+// Open opens (creating) the spool file: OpenWith with no options.
+func Open(path string) (*Spool, error) { return OpenWith(path, Options{}) }
 
 // ErrClosed reports a change attempted after Close.
 var ErrClosed = errors.New("spool: closed")

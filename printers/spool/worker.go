@@ -2,6 +2,7 @@ package spool
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -158,7 +159,17 @@ func (w *worker) step(ctx context.Context) {
 			}
 			w.p = p
 		}
-		if bytes, err = s.Bytes(job.ID); err != nil {
+		if bytes, err = s.Bytes(job.ID); errors.Is(err, ErrBadBytes) || errors.Is(err, ErrNotFound) {
+			// Nothing is sent that is not what was accepted.
+			w.log.Error("spool: job bytes damaged; job failed, nothing sent", "printer", printer, "id", job.ID, "err", err)
+			if _, uerr := s.update(job.ID, func(j *Job) error {
+				j.State, j.Reason = Failed, "not sent: "+err.Error()+"; reprint it from the till"
+				return nil
+			}); uerr != nil {
+				w.storeFault(ctx, "fail job "+job.ID, uerr)
+			}
+			return
+		} else if err != nil {
 			w.storeFault(ctx, "read job "+job.ID, err)
 			return
 		}
