@@ -205,7 +205,7 @@ func TestBadRecordIsQuarantined(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, j.ID)
 	}
-	putRaw(t, s, bucketJobs, ids[0], []byte(`{"id": "j10000`))                                        // cut short
+	putRaw(t, s, bucketJobs, ids[0], []byte(`{"id": "j10000`))                                         // cut short
 	putRaw(t, s, bucketJobs, ids[1], []byte(`{"id":"j1000000000099","printer":"p","state":"queued"}`)) // another's
 	require.NoError(t, s.Close())
 
