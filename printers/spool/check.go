@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Verdicts of Check.
@@ -114,7 +115,7 @@ func Check(path string) (rep CheckReport, err error) {
 		}
 	}()
 	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return rep, fmt.Errorf("spool: check: %s is in use (a running receiptd holds it): stop it or check a backup", path)
 	}
 	if err != nil {

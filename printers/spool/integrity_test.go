@@ -21,10 +21,10 @@ import (
 // sample is a closed spool as a day leaves it: jobs in every state, some
 // with big bytes (overflow pages), copies, keys. It returns the file's
 // pages in use (what bbolt reads; the rest of the file is room to grow).
-func sample(t *testing.T) []byte {
+func sample(t testing.TB, n int) []byte {
 	t.Helper()
 	s, path := open(t)
-	all := history(t, s, 300)
+	all := history(t, s, n)
 	for i := range 5 {
 		_, _, err := s.Enqueue("a", "big-"+strconv.Itoa(i), "", bytes.Repeat([]byte{'B', byte(i)}, 6000), nil)
 		require.NoError(t, err)
@@ -87,7 +87,7 @@ func corruptions(t *testing.T, base []byte) []corruption {
 // either fails to open with ErrDamaged (and Check says so), or opens and
 // is readable and writable throughout, its unreadable records set aside.
 func TestDamagedSpoolFailsLoudly(t *testing.T) {
-	base := sample(t)
+	base := sample(t, 300)
 	cases := corruptions(t, base)
 	var refused, opened, quarantined, badBytes int
 	for _, c := range cases {

@@ -171,14 +171,14 @@ func (s *Spool) FailQueued(printer, reason string) (int, error) {
 		for _, id := range ids {
 			j, err := getJob(tx, id)
 			if err != nil {
-				return err
+				continue // damaged: the worker or the next start sets it aside
 			}
 			j.State, j.Reason, j.UpdatedAt = Failed, reason, s.now()
 			if err := putJob(tx, Queued, j); err != nil {
 				return err
 			}
+			n++
 		}
-		n = len(ids)
 		return nil
 	})
 	if err != nil {
@@ -207,9 +207,9 @@ func (s *Spool) Prune(cutoff time.Time) (int, error) {
 			c := tx.Bucket(bucketJobs).Cursor()
 			var doomed []Job
 			for k, v := c.First(); k != nil && len(doomed) < pruneBatch; k, v = c.Next() {
-				var j Job
-				if err := decodeJob(v, &j); err != nil {
-					return err
+				j, err := parseRecord(k, v)
+				if err != nil {
+					continue // damaged: set aside at the next start, not pruned unseen
 				}
 				if !j.CreatedAt.Before(cutoff) {
 					break // ids follow creation: the rest are newer
