@@ -207,3 +207,26 @@ func (s *Spool) Backup(w io.Writer) error {
 		return err
 	})
 }
+
+// migrateSums gives the bytes stored before checksums theirs: what they
+// are now is all there is to go by, and from now on a change shows.
+func migrateSums(tx *bolt.Tx) error {
+	sums := tx.Bucket(bucketSums)
+	var missing [][]byte
+	err := tx.Bucket(bucketBytes).ForEach(func(k, _ []byte) error {
+		if sums.Get(k) == nil {
+			missing = append(missing, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range missing {
+		v := tx.Bucket(bucketBytes).Get(k)
+		if err := sums.Put(k, binary.BigEndian.AppendUint32(nil, crc32.Checksum(v, castagnoli))); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"log/slog"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -209,9 +211,11 @@ func TestBadRecordIsQuarantined(t *testing.T) {
 	putRaw(t, s, bucketJobs, ids[1], []byte(`{"id":"j1000000000099","printer":"p","state":"queued"}`)) // another's
 	require.NoError(t, s.Close())
 
-	s, err := Open(path)
+	var logged bytes.Buffer
+	s, err := OpenWith(path, Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
+	assert.Equal(t, 2, strings.Count(logged.String(), "quarantined"), "reported: %s", logged.String())
 	q, err := s.Quarantined()
 	require.NoError(t, err)
 	require.Len(t, q, 2)
@@ -287,6 +291,30 @@ func TestFlippedJobBytesAreNotSent(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	assert.Equal(t, [][]byte{[]byte("fine")}, p.jobs, "nothing of the damaged job printed")
+}
+
+// Bytes stored before checksums get one at the upgrade, and are checked
+// from then on.
+func TestLegacyBytesGetChecksums(t *testing.T) {
+	s, path := open(t)
+	j, _, err := s.Enqueue("p", "k", "", []byte("old job"), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
+		require.NoError(t, tx.DeleteBucket(bucketSums))
+		_, err := tx.CreateBucket(bucketSums)
+		require.NoError(t, err)
+		return tx.Bucket(bucketMeta).Put(schemaKey, []byte{0, 0, 0, 0, 0, 0, 0, 2})
+	}))
+	require.NoError(t, s.Close())
+	s, err = Open(path)
+	require.NoError(t, err)
+	defer s.Close()
+	b, err := s.Bytes(j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "old job", string(b))
+	putRaw(t, s, bucketBytes, j.ID, []byte("old jab"))
+	_, err = s.Bytes(j.ID)
+	assert.ErrorIs(t, err, ErrBadBytes)
 }
 
 func TestCheckReport(t *testing.T) {

@@ -16,6 +16,7 @@ var schemaKey = []byte("schema")
 var migrations = []func(tx *bolt.Tx) error{
 	migrateCopyKeys,
 	migrateIndexes,
+	migrateSums,
 }
 
 func migrate(tx *bolt.Tx) error {

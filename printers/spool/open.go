@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,6 +19,9 @@ type Options struct {
 	// are gone, so a client's retry may print again. A damaged file is
 	// never replaced: move it aside first (see docs/spool.md).
 	Fresh bool
+	// Logger hears what the opening found and set right by itself: a
+	// meta page bbolt does without, records quarantined. Default: none.
+	Logger *slog.Logger
 }
 
 var (
@@ -61,6 +65,10 @@ func markerPath(path string) string { return path + ".marker" }
 // off by a crash mid-send and become "unknown"; job records that cannot be
 // read are set aside (Quarantined) and the others go on.
 func OpenWith(path string, opt Options) (s *Spool, err error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) || (err == nil && st.Size() == 0):
@@ -84,7 +92,9 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("spool: check %s: %w", path, err)
 		}
-		_ = notes // a meta page bbolt does without: it is rewritten by the next commit
+		for _, n := range notes { // bbolt does without it; the next commit rewrites it
+			log.Warn("spool: "+n, "path", path)
+		}
 	}
 	// The check above makes bbolt safe on this file; should it still
 	// panic (in this goroutine), the file is damaged, not the process.
@@ -99,9 +109,13 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 	}
 	s = &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{}, health: map[string]*Health{},
 		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
-	if err := db.Update(s.load); err != nil {
+	var bad []badRecord
+	if err := db.Update(func(tx *bolt.Tx) error { var err error; bad, err = s.load(tx); return err }); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("spool: %s: %w", path, err)
+	}
+	for _, r := range bad {
+		log.Error("spool: damaged job record set aside (quarantined); the other jobs go on", "path", path, "key", string(r.key), "reason", r.why)
 	}
 	if err := writeMarker(path); err != nil {
 		db.Close()
@@ -144,25 +158,25 @@ func writeMarker(path string) error {
 // load readies a spool just opened, in one transaction: buckets,
 // migrations, counts, quarantine of unreadable records, and the jobs cut
 // off mid-print.
-func (s *Spool) load(tx *bolt.Tx) error {
+func (s *Spool) load(tx *bolt.Tx) ([]badRecord, error) {
 	for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta,
 		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := migrate(tx); err != nil {
-		return err
+		return nil, err
 	}
 	// The counts are recounted at every start: a spool written before
 	// they existed gets them too.
 	if tx.Bucket(bucketCounts) != nil {
 		if err := tx.DeleteBucket(bucketCounts); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if _, err := tx.CreateBucket(bucketCounts); err != nil {
-		return err
+		return nil, err
 	}
 	var cut []Job
 	var bad []badRecord
@@ -178,16 +192,16 @@ func (s *Spool) load(tx *bolt.Tx) error {
 		return count(tx, j.Printer, j.State, 1)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.quarantine(tx, bad); err != nil {
-		return err
+		return nil, err
 	}
 	for _, j := range cut {
 		j.State, j.Reason, j.UpdatedAt = Unknown, "interrupted while printing: check the paper, then reprint or dismiss", s.now()
 		if err := putJob(tx, Printing, j); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return bad, nil
 }
