@@ -96,4 +96,3 @@ func (v *verifier) meta() (meta, error) {
 	}
 	return meta{}, damagef("neither meta page is readable (page 0: %v; page 1: %v)", errs[0], errs[1])
 }
-
