@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"context"
 	"strconv"
 	"testing"
 	"time"
@@ -81,4 +82,35 @@ func TestNothingSentFailsAtItsDeadline(t *testing.T) {
 	assert.Equal(t, Failed, got.State)
 	assert.Contains(t, got.Reason, "printer error")
 	assert.Greater(t, got.Attempts, 1)
+}
+
+// recoverPrinter fails with a recoverable error until Recover is called.
+type recoverPrinter struct {
+	script
+	recovers int
+}
+
+func (p *recoverPrinter) Recover(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.recovers++
+	p.results = nil
+	return nil
+}
+
+// A printer that can clear a recoverable error is asked to, before the
+// job of which nothing was sent goes again.
+func TestRecoverableErrorIsCleared(t *testing.T) {
+	s, _ := open(t)
+	cutter := printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Status: &printers.Status{AutocutterError: true, Recoverable: true}}
+	p := &recoverPrinter{script: script{results: []printers.Result{cutter, cutter, cutter, cutter, cutter}}}
+	runWorker(t, s, p, WorkerOptions{Backoff: time.Millisecond})
+	j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
+	require.NoError(t, err)
+	got := waitFinal(t, s, j.ID)
+	assert.Equal(t, Printed, got.State)
+	assert.Equal(t, 2, got.Attempts, "cleared after the first")
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	assert.Equal(t, 1, p.recovers)
 }

@@ -225,6 +225,28 @@ func (w *worker) step(ctx context.Context) {
 	w.printerFault(fmt.Errorf("printer %s: %s", printer, res.String()))
 	if s.waitOrExpire(ctx, job, "", w.backoff, w.opt.Deadline) {
 		w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
+		w.clearError(ctx, res)
+	}
+}
+
+// Recoverer is a printer that can clear a recoverable error itself (the
+// way Epson documents: DLE ENQ 2, which also empties the printer's
+// buffers). The worker asks it to, before sending again a job of which
+// nothing was sent and whose printer reported a recoverable or autocutter
+// error: nothing of the job is in the buffers to lose.
+type Recoverer interface {
+	Recover(ctx context.Context) error
+}
+
+// clearError clears the recoverable error res reported, when the printer
+// can.
+func (w *worker) clearError(ctx context.Context, res printers.Result) {
+	r, ok := w.p.(Recoverer)
+	if !ok || res.Sent != 0 || res.Status == nil || !(res.Status.Recoverable || res.Status.AutocutterError) {
+		return
+	}
+	if err := r.Recover(ctx); err != nil {
+		w.log.Warn("printer did not recover", "printer", w.printer, "err", err)
 	}
 }
 
