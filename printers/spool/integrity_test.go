@@ -98,6 +98,13 @@ func corruptions(t *testing.T, base []byte) []corruption {
 func TestDamagedSpoolFailsLoudly(t *testing.T) {
 	base := sample(t, 300)
 	cases := corruptions(t, base)
+	if testing.Short() {
+		var some []corruption
+		for i := 0; i < len(cases); i += 5 {
+			some = append(some, cases[i])
+		}
+		cases = some
+	}
 	var refused, opened, quarantined, badBytes int
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -151,7 +158,9 @@ func TestDamagedSpoolFailsLoudly(t *testing.T) {
 	}
 	t.Logf("%d corrupted copies: %d refused with ErrDamaged, %d opened (%d records quarantined, %d jobs with bad bytes)",
 		len(cases), refused, opened, quarantined, badBytes)
-	assert.Greater(t, len(cases), 300)
+	if !testing.Short() {
+		assert.Greater(t, len(cases), 300)
+	}
 }
 
 func TestMissingSpoolRefusesToStart(t *testing.T) {
