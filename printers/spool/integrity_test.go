@@ -27,7 +27,7 @@ func sample(t testing.TB, n int) []byte {
 	t.Helper()
 	s, path := open(t)
 	all := history(t, s, n)
-	for i := range 5 {
+	for i := range n / 60 { // overflow pages too
 		_, _, err := s.Enqueue("a", "big-"+strconv.Itoa(i), "", bytes.Repeat([]byte{'B', byte(i)}, 6000), nil)
 		require.NoError(t, err)
 	}
