@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -81,6 +82,8 @@ func TestWorkerSurvivesSpoolWriteErrors(t *testing.T) {
 			assert.GreaterOrEqual(t, h.Faults, uint64(3))
 			f.mu.Lock()
 			assert.ErrorIs(t, f.errs[0], errDiskFull)
+			assert.ErrorIs(t, f.errs[0], ErrStoreFault)
+			assert.True(t, strings.HasPrefix(h.Err, ErrStoreFault.Error()), h.Err)
 			f.mu.Unlock()
 
 			s.setFailCommit(nil) // space came back
@@ -145,6 +148,9 @@ func TestWorkerHealthFollowsThePrinter(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return f.n.Load() >= 2 }, 5*time.Second, time.Millisecond)
 	assert.Contains(t, s.Health("p").Err, "no route to host")
+	f.mu.Lock()
+	assert.ErrorIs(t, f.errs[0], ErrPrinterFault)
+	f.mu.Unlock()
 	down.Store(false)
 	assert.Equal(t, Printed, waitFinal(t, s, j.ID).State)
 	assert.Empty(t, s.Health("p").Err)

@@ -26,6 +26,17 @@ type WorkerOptions struct {
 	OnFault func(printer string, err error)
 }
 
+// The faults a worker meets and retries (WorkerOptions.OnFault's errors
+// wrap one of them; Health.Err begins with its text).
+var (
+	// ErrStoreFault: a spool read or write failed (a full disk, an I/O
+	// error): the service cannot keep its promise until it is fixed.
+	ErrStoreFault = errors.New("spool: store fault")
+	// ErrPrinterFault: the printer could not be opened, or failed a job
+	// of which nothing was sent (paper end, cover open, printer error).
+	ErrPrinterFault = errors.New("spool: printer fault")
+)
+
 // storeRetryMax caps the wait between attempts at a spool write that
 // failed: the store is local, so trying it often costs little, and a
 // disk that has room again should be noticed soon.
@@ -98,7 +109,7 @@ func (w *worker) drop() {
 // storeFault records a failed spool call and waits before the next try;
 // false when ctx ended meanwhile.
 func (w *worker) storeFault(ctx context.Context, what string, err error) bool {
-	err = fmt.Errorf("spool: %s: %s: %w", w.printer, what, err)
+	err = fmt.Errorf("%w: %s: %s: %w", ErrStoreFault, w.printer, what, err)
 	w.s.fault(w.printer, err)
 	if w.opt.OnFault != nil {
 		w.opt.OnFault(w.printer, err)
@@ -151,7 +162,7 @@ func (w *worker) step(ctx context.Context) {
 			p, err := w.open(ctx)
 			if err != nil {
 				w.log.Warn("printer not available", "printer", printer, "err", err)
-				w.printerFault(fmt.Errorf("printer %s not reachable: %w", printer, err))
+				w.printerFault(fmt.Errorf("%w: %s: not reachable: %w", ErrPrinterFault, printer, err))
 				if s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), w.backoff, w.opt.Deadline) {
 					w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
 				}
@@ -222,7 +233,7 @@ func (w *worker) step(ctx context.Context) {
 	}
 	// Nothing was sent: the same job again after a pause, until its
 	// deadline.
-	w.printerFault(fmt.Errorf("printer %s: %s", printer, res.String()))
+	w.printerFault(fmt.Errorf("%w: %s: %s", ErrPrinterFault, printer, res.String()))
 	if s.waitOrExpire(ctx, job, "", w.backoff, w.opt.Deadline) {
 		w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
 		w.clearError(ctx, res)
