@@ -59,16 +59,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestEveryCommandHasHelp(t *testing.T) {
-	for name := range commands {
-		t.Run(name, func(t *testing.T) {
-			code, _, stderr := runCLI(t, "", name, "-h")
-			assert.Equal(t, exitOK, code)
-			assert.Contains(t, stderr, "usage: receipt "+name)
-		})
-	}
-}
-
 func TestRenderMatchesGolden(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ticket.bin")
 	code, _, stderr := runCLI(t, "", "render", "-printer-model", "TM-T88V", "-o", out, topup)
