@@ -182,6 +182,8 @@ func TestPrinterExitCodes(t *testing.T) {
 	assert.Equal(t, exitNoPrinter, code)
 	code, _, _ = runCLI(t, "", "print", "-printer", "gopher://x", topup)
 	assert.Equal(t, exitUsage, code)
+	code, _, _ = runCLI(t, "", "test-page", "gopher://x")
+	assert.Equal(t, exitUsage, code)
 	path := filepath.Join(t.TempDir(), "lp0")
 	code, _, _ = runCLI(t, "", "print", "-printer", "file://"+path, topup)
 	assert.Equal(t, exitUnknown, code, "a write-only file cannot confirm")

@@ -191,6 +191,9 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	p, err := openPrinter(ctx, fs.Arg(0), *out, printers.OpenOptions{Profile: prof, Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
+		if errors.Is(err, transport.ErrInvalidAddress) {
+			return exitUsage // as print: a mistyped address is a usage error
+		}
 		return exitNoPrinter
 	}
 	defer p.Close()
