@@ -21,11 +21,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text (disassembly) or json")
 	output := fs.String("o", "", "write to `FILE` (default stdout)")
 	strict := fs.Bool("strict", false, "exit 1 when any command is unknown, truncated or has a bad argument")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt decode [-printer-model ID] [-format text|json] [-strict] [-o FILE] [FILE|-]\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if *format != "text" && *format != "json" {
