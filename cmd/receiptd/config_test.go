@@ -2,7 +2,10 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -103,4 +106,32 @@ func FuzzPrinterFlag(f *testing.F) {
 		require.NoError(t, again.Set(back), back)
 		require.Equal(t, p, again, back)
 	})
+}
+
+// Tokens are trimmed; an empty one is refused at start, and the bind check
+// counts only tokens a client can present.
+func TestTokensTrimmedAndEmptyRefused(t *testing.T) {
+	t.Setenv("RECEIPTD_LISTEN", "")
+	t.Setenv("RECEIPTD_DATA_DIR", "")
+	t.Setenv("RECEIPTD_TOKENS", "a, b ")
+	cfg, _, code := loadConfig(nil, io.Discard)
+	require.Equal(t, -1, code)
+	assert.Equal(t, []string{"a", "b"}, cfg.Tokens)
+	for _, env := range []string{",", "a,", " , a", "a,,b"} {
+		t.Setenv("RECEIPTD_TOKENS", env)
+		var stderr strings.Builder
+		_, _, code := loadConfig(nil, &stderr)
+		assert.Equal(t, 2, code, "RECEIPTD_TOKENS=%q", env)
+		assert.Contains(t, stderr.String(), "empty", "RECEIPTD_TOKENS=%q", env)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "r.toml")
+	require.NoError(t, os.WriteFile(conf, []byte("tokens = [\"ok\", \"  \"]\n"), 0o600))
+	t.Setenv("RECEIPTD_TOKENS", "")
+	var stderr strings.Builder
+	_, _, code = loadConfig([]string{"-config", conf}, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "token 2")
+	// Whatever reaches the bind check, only usable tokens count.
+	assert.Error(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", Tokens: []string{"", " "}}))
 }

@@ -160,8 +160,13 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	}
 	cfg.Listen = pick(*listen, "RECEIPTD_LISTEN", cfg.Listen, "127.0.0.1:8080")
 	cfg.DataDir = pick(*dataDir, "RECEIPTD_DATA_DIR", cfg.DataDir, "receiptd-data")
+	tokensFrom := "config tokens"
 	if t := os.Getenv("RECEIPTD_TOKENS"); t != "" {
-		cfg.Tokens = strings.Split(t, ",")
+		cfg.Tokens, tokensFrom = strings.Split(t, ","), "RECEIPTD_TOKENS"
+	}
+	if err := trimTokens(cfg.Tokens); err != nil {
+		fmt.Fprintf(stderr, "receiptd: %s: %v\n", tokensFrom, err)
+		return cfg, "", 2
 	}
 	cfg.AllowInsecureBind = cfg.AllowInsecureBind || *insecure
 	if len(flagPrinters) > 0 {
@@ -241,8 +246,31 @@ func checkBind(cfg fileConfig) error {
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return fmt.Errorf("listen %q: %w", cfg.Listen, err)
 	}
-	if !server.IsLoopbackHost(cfg.Listen) && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
+	if !server.IsLoopbackHost(cfg.Listen) && usableTokens(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
 		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
 	}
 	return nil
+}
+
+// trimTokens trims each token in place and refuses an empty one: it would
+// look configured but match no client ("a,," or RECEIPTD_TOKENS=",").
+func trimTokens(tokens []string) error {
+	for i, t := range tokens {
+		tokens[i] = strings.TrimSpace(t)
+		if tokens[i] == "" {
+			return fmt.Errorf("token %d of %d is empty: remove it (tokens are separated by commas)", i+1, len(tokens))
+		}
+	}
+	return nil
+}
+
+// usableTokens counts the tokens a client can present.
+func usableTokens(tokens []string) int {
+	n := 0
+	for _, t := range tokens {
+		if strings.TrimSpace(t) != "" {
+			n++
+		}
+	}
+	return n
 }

@@ -126,6 +126,9 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := checkTokens(cfg.Tokens); err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{})}
 	for _, p := range cfg.Printers {
 		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
@@ -447,12 +450,14 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 			return nil, false
 		}
 	}
-	buf := bodies.Get().(*bytes.Buffer)
-	defer bodies.Put(buf)
-	buf.Reset()
-	if n := r.ContentLength; n > 0 && n <= MaxBody {
-		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see EOF
+	if !identityEncoding(w, r) {
+		return nil, false
 	}
+	buf := bodies.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	// The buffer grows as bytes arrive, never to Content-Length first: a
+	// client announcing 1 MiB and trickling 150 bytes costs 150 bytes.
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
 	body := buf.Bytes()
 	if err != nil {
@@ -577,11 +582,17 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 // maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.
 const maxKeyHeader = 255
 
-// idempotencyKey reads the Idempotency-Key header: up to 255 visible ASCII
-// characters, "" when absent.
+// idempotencyKey reads the Idempotency-Key header: once, 1 to 255 visible
+// ASCII characters, "" when absent.
 func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	keys := r.Header.Values("Idempotency-Key")
+	if len(keys) > 1 {
+		// Which one the client meant is a guess either way.
+		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "send one Idempotency-Key header, not several", nil)
+		return "", false
+	}
 	key := r.Header.Get("Idempotency-Key")
-	ok := len(key) <= maxKeyHeader
+	ok := len(key) <= maxKeyHeader && (len(keys) == 0 || key != "") // present but empty is a client bug
 	for i := 0; ok && i < len(key); i++ {
 		ok = key[i] > ' ' && key[i] < 0x7f
 	}
@@ -714,6 +725,9 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", `send {"decision": …} as application/json`, nil)
+		return
+	}
+	if !identityEncoding(w, r) {
 		return
 	}
 	var body struct {
