@@ -679,18 +679,26 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	jobs, err := s.spool.List(q.Get("printer"), state, 0)
+	before, ok := parseBefore(w, q.Get("before"))
+	if !ok {
+		return
+	}
+	// One more than asked tells whether an older page exists.
+	jobs, err := s.listPage(q.Get("printer"), state, limit+1, before)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
 		return
 	}
+	page := map[string]any{}
 	if len(jobs) > limit { // newest last; keep the newest
 		jobs = jobs[len(jobs)-limit:]
+		page["next_before"] = jobs[0].ID
 	}
 	if jobs == nil {
 		jobs = []spool.Job{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+	page["jobs"] = jobs
+	writeJSON(w, http.StatusOK, page)
 }
 
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,86 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/spool"
+)
+
+// fillHistory stores n finished jobs for printer "front".
+func fillHistory(t testing.TB, sp *spool.Spool, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32) // concurrent enqueues share commits
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, _, err := sp.EnqueueJob("gone", "h-"+strconv.Itoa(i), spool.Job{}, []byte("x"))
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+}
+
+// allocPerList is the bytes one GET /v1/jobs?limit=50 allocates.
+func allocPerList(s *Server, path string) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A page of the list costs what it returns, not the whole history.
+func TestListReadsOnlyItsPage(t *testing.T) {
+	e := newEnv(t)
+	fillHistory(t, e.spool, 60)
+	small := allocPerList(e.srv, "/v1/jobs?limit=50")
+	fillHistory(t, e.spool, 3000)
+	big := allocPerList(e.srv, "/v1/jobs?limit=50")
+	assert.Less(t, big, 3*small, "a 50-job page at 3060 jobs allocates %d bytes, at 60 jobs %d", big, small)
+}
+
+func TestListPaging(t *testing.T) {
+	e := newEnv(t)
+	fillHistory(t, e.spool, 7)
+	page := func(path string) (ids []string, next string) {
+		resp, body := e.do(t, "GET", path, "", "")
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		var out struct {
+			Jobs []spool.Job `json:"jobs"`
+			Next string      `json:"next_before"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &out))
+		for _, j := range out.Jobs {
+			ids = append(ids, j.ID)
+		}
+		return ids, out.Next
+	}
+	ids, next := page("/v1/jobs?limit=3")
+	assert.Equal(t, []string{"j1000000000005", "j1000000000006", "j1000000000007"}, ids, "the newest, oldest first")
+	assert.Equal(t, "j1000000000005", next)
+	ids, next = page("/v1/jobs?limit=3&before=" + next)
+	assert.Equal(t, []string{"j1000000000002", "j1000000000003", "j1000000000004"}, ids)
+	ids, next = page("/v1/jobs?limit=3&before=" + next)
+	assert.Equal(t, []string{"j1000000000001"}, ids)
+	assert.Empty(t, next, "the last page")
+	for _, bad := range []string{"x", "j1", "j10000000000011", "1000000000001", "j100000000000a"} {
+		resp, body := e.do(t, "GET", "/v1/jobs?before="+bad, "", "")
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, bad)
+		assert.Contains(t, body, `"bad_before"`)
+	}
+}
