@@ -114,4 +114,3 @@ func TestPrinterHeldByAnotherHostIsBusy(t *testing.T) {
 		cancel()
 	}
 }
-

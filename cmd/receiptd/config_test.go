@@ -57,6 +57,9 @@ func TestPrinterFlag(t *testing.T) {
 		{"a=tcp://192.0.2.1:9100", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100"}, ""},
 		{"a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
 			printerConfig{Name: "a", Address: "virtual://", Model: "ZJ-5870", Copies: 2, CodePages: []string{"CP437", "CP858"}}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100", KeepOpen: true}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open=false", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100"}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open=perhaps", printerConfig{}, `keep_open "perhaps"`},
 		{"noequals", printerConfig{}, "want NAME=ADDRESS"},
 		{"=virtual://", printerConfig{}, "want NAME=ADDRESS"},
 		{"a=virtual://,copies=two", printerConfig{}, `copies "two"`},
@@ -80,7 +83,7 @@ func TestPrinterFlag(t *testing.T) {
 // printer that, written back as a flag, reads the same.
 func FuzzPrinterFlag(f *testing.F) {
 	for _, seed := range []string{"a=tcp://192.0.2.1:9100", "a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
-		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model="} {
+		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model=", "a=tcp://h,keep_open", "a=b,keep_open=0"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -101,6 +104,9 @@ func FuzzPrinterFlag(f *testing.F) {
 		}
 		for _, cp := range pc.CodePages {
 			back += ",code_page=" + cp
+		}
+		if pc.KeepOpen {
+			back += ",keep_open"
 		}
 		var again printerFlags
 		require.NoError(t, again.Set(back), back)

@@ -57,6 +57,10 @@ type Printer struct {
 	// CodePages pins the printer to these code pages (e.g. "CP858") when
 	// its other tables differ from its model's; empty uses the model's.
 	CodePages []string
+	// KeepOpen holds a network printer's link between jobs, for a printer
+	// this service has to itself; by default a tcp:// link is opened per job
+	// and status read, so other tills can print in between.
+	KeepOpen bool
 
 	profile   *escpos.Profile
 	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
@@ -259,6 +263,7 @@ type sharedPrinter struct {
 	cfg  *Printer
 	mu   sync.Mutex
 	p    printers.Printer
+	last lastStatus // what the printer said last, for reads while it prints
 }
 
 func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
@@ -271,7 +276,7 @@ func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
 		}
 		sp.p = p
 	}
-	return keepOpen{sp.p}, nil
+	return keepOpen{sp.p, sp}, nil
 }
 
 func (sp *sharedPrinter) close() error {
@@ -287,7 +292,10 @@ func (sp *sharedPrinter) close() error {
 
 // keepOpen lets the worker "close" its printer without closing the shared
 // one; a ConnPrinter redials by itself after a broken link.
-type keepOpen struct{ printers.Printer }
+type keepOpen struct {
+	printers.Printer
+	sp *sharedPrinter
+}
 
 func (keepOpen) Close() error { return nil }
 
@@ -853,6 +861,10 @@ type printerView struct {
 	Status    *printers.Status `json:"status,omitempty"`
 	Error     string           `json:"error,omitempty"`
 	Queued    int              `json:"queued"`
+	// Busy: the printer is printing a job, or another host holds it; Status
+	// is then the last one read, at StatusAt.
+	Busy     bool       `json:"busy,omitempty"`
+	StatusAt *time.Time `json:"status_at,omitempty"`
 }
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
@@ -861,22 +873,36 @@ func (s *Server) view(ctx context.Context, p *Printer) printerView {
 		v.Queued = counts[p.Name][spool.Queued]
 	}
 	st, err := s.readStatus(ctx, p)
-	if err != nil {
+	switch {
+	case errors.Is(err, printers.ErrBusy):
+		p.shared.last.busyView(&v, err)
+	case err != nil:
 		v.Error = err.Error()
-	} else {
-		v.Status, v.Ready = &st, st.Ready()
+	default:
+		now := time.Now()
+		v.Status, v.Ready, v.StatusAt = &st, st.Ready(), &now
 	}
 	return v
 }
 
 // readStatus asks the printer for its status and sets its gauges.
 func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, error) {
+	if p.shared.last.printing() {
+		// Not behind the job's conversation, which may take its 20 s.
+		return printers.Status{}, errPrinting
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	pr, err := p.shared.get(ctx)
 	var st printers.Status
 	if err == nil {
 		st, err = pr.Status(ctx)
+	}
+	if errors.Is(err, printers.ErrBusy) {
+		return st, err // the gauges keep the last status read
+	}
+	if err == nil {
+		p.shared.last.set(st)
 	}
 	ready := 0.0
 	if err == nil && st.Ready() {
