@@ -86,8 +86,11 @@ type Config struct {
 	// its own name at 127.0.0.1 (DNS rebinding) cannot use a browser on
 	// the same machine, a kiosk's, to reach the service.
 	LoopbackOnly bool
-	Logger       *slog.Logger
-	Registry     *prometheus.Registry // nil: a fresh one
+	// Renders bounds renders and previews in progress (0: 2 per CPU);
+	// more wait briefly, then get 503.
+	Renders  int
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a fresh one
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -103,7 +106,9 @@ type Server struct {
 	registry *prometheus.Registry
 	// previews pools /v1/render's renderers per profile: a cold renderer
 	// costs 14 allocations, a warm one none.
-	previews sync.Map // *escpos.Profile -> *sync.Pool of *receipt.Renderer
+	previews sync.Map     // *escpos.Profile -> *sync.Pool of *receipt.Renderer
+	gate     *renderGate  // renders and previews in progress
+	cache    *renderCache // their recent results
 }
 
 type metrics struct {
@@ -133,7 +138,8 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if err := checkTokens(cfg.Tokens); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{})}
+	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{}),
+		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes)}
 	for _, p := range cfg.Printers {
 		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
 			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
@@ -392,6 +398,7 @@ func (s *Server) routes() {
 	api("POST /v1/printers/{name}/jobs", s.postJob)
 	api("GET /v1/jobs/{id}", s.getJob)
 	api("GET /v1/jobs/{id}/preview.png", s.previewJob)
+	api("GET /v1/jobs/{id}/preview.html", s.previewJob)
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
@@ -645,11 +652,28 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
+	if !sameOriginRead(w, r) {
+		return
+	}
+	format := "png"
+	if strings.HasSuffix(r.URL.Path, ".html") {
+		format = "html"
+	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
 		return
 	}
+	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
+	key := "job|" + j.ID + "|" + format
+	if c, ok := s.cache.get(key); ok {
+		writeCached(w, c)
+		return
+	}
+	if !s.gate.enter(r.Context(), w) {
+		return
+	}
+	defer s.gate.leave()
 	b, err := s.spool.Bytes(j.ID)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
@@ -664,11 +688,14 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "empty", "the job prints nothing", nil)
 		return
 	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "max-age=86400, immutable")
-	if err := res.Tickets[0].PNG(w); err != nil {
+	c, err := encodeTickets(format, res.Tickets)
+	if err != nil {
 		s.log.Warn("preview", "err", err)
+		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		return
 	}
+	s.cache.put(key, c.ctype, c.body)
+	writeCached(w, c)
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -812,6 +839,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	digest := tx.Receipt.Digest()
+	key := "render|" + format + "|" + orDefault(q.Get("model"), "default") + "|" + hex.EncodeToString(digest[:])
+	if c, ok := s.cache.get(key); ok {
+		writeCached(w, c)
+		return
+	}
+	if !s.gate.enter(r.Context(), w) {
+		return
+	}
+	defer s.gate.leave()
 	pool, _ := s.previews.LoadOrStore(prof, &sync.Pool{})
 	rd, _ := pool.(*sync.Pool).Get().(*receipt.Renderer)
 	if rd == nil {
@@ -829,26 +866,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
 	}
+	c := cached{ctype: "application/vnd.escpos", body: out}
 	switch format {
-	case "escpos":
-		w.Header().Set("Content-Type", "application/vnd.escpos")
-		_, _ = w.Write(out) // a hung-up client is not our error
 	case "text":
 		text, _ := rd.Text(nil, tx.Receipt) // its report repeats Render's
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(text)
-	default:
-		res := paper.Print(out, prof)
-		if format == "html" {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = paper.HTML(w, "receipt", res.Tickets)
+		c = cached{ctype: "text/plain; charset=utf-8", body: text}
+	case "png", "html":
+		if c, err = encodeTickets(format, paper.Print(out, prof).Tickets); err != nil {
+			writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 			return
 		}
-		w.Header().Set("Content-Type", "image/png")
-		if len(res.Tickets) > 0 {
-			_ = res.Tickets[0].PNG(w)
-		}
 	}
+	s.cache.put(key, c.ctype, c.body)
+	writeCached(w, c)
 }
 
 type printerView struct {
