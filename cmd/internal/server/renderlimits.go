@@ -29,10 +29,12 @@ type renderGate struct {
 	maxWait int64
 }
 
-// newRenderGate allows n renders at once (0: 2 per CPU) and 4n waiting.
+// newRenderGate allows n renders at once (0: one per CPU, at least 2) and
+// 4n waiting. Renders are CPU-bound: more at once would finish no sooner
+// and hold more memory.
 func newRenderGate(n int) *renderGate {
 	if n <= 0 {
-		n = 2 * runtime.GOMAXPROCS(0)
+		n = max(2, runtime.GOMAXPROCS(0))
 	}
 	return &renderGate{slots: make(chan struct{}, n), maxWait: int64(4 * n)}
 }

@@ -86,7 +86,8 @@ type Config struct {
 	// its own name at 127.0.0.1 (DNS rebinding) cannot use a browser on
 	// the same machine, a kiosk's, to reach the service.
 	LoopbackOnly bool
-	// Renders bounds renders and previews in progress (0: 2 per CPU);
+	// Renders bounds renders and previews in progress (0: one per CPU, at
+	// least 2: they are CPU-bound, so more only cost memory);
 	// more wait briefly, then get 503.
 	Renders  int
 	Logger   *slog.Logger
