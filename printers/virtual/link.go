@@ -505,7 +505,7 @@ func (d *Device) serveRefusing(ln net.Listener, conn net.Conn) {
 		select {
 		case free <- struct{}{}:
 			served.Add(1)
-			go func() { defer served.Done(); serve(conn) }()
+			go func(c net.Conn) { defer served.Done(); serve(c) }(conn)
 		default:
 			d.event(nil, "tcp "+conn.RemoteAddr().String()+": refused, another host is connected")
 			_ = conn.Close()
