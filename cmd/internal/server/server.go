@@ -151,7 +151,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		if err := p.prepare(); err != nil {
 			return nil, err
 		}
-		p.shared = &sharedPrinter{open: cfg.Open, cfg: p}
+		p.shared = &sharedPrinter{open: cfg.Open, cfg: p, mu: make(chan struct{}, 1)}
 		s.byName[p.Name] = p
 	}
 	s.registry = cfg.Registry
@@ -268,14 +268,20 @@ func orDefault(s, d string) string {
 type sharedPrinter struct {
 	open func(context.Context, *Printer) (printers.Printer, error)
 	cfg  *Printer
-	mu   sync.Mutex
+	// mu guards p; a channel, so a status read gives up at its deadline
+	// while another caller's open of the printer takes its time.
+	mu   chan struct{}
 	p    printers.Printer
 	last lastStatus // what the printer said last, for reads while it prints
 }
 
 func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	select {
+	case sp.mu <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("printer %s: still connecting: %w", sp.cfg.Name, ctx.Err())
+	}
+	defer func() { <-sp.mu }()
 	if sp.p == nil {
 		p, err := sp.open(ctx, sp.cfg)
 		if err != nil {
@@ -287,8 +293,8 @@ func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
 }
 
 func (sp *sharedPrinter) close() error {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	sp.mu <- struct{}{}
+	defer func() { <-sp.mu }()
 	if sp.p == nil {
 		return nil
 	}

@@ -85,3 +85,27 @@ func TestPrinterHeldElsewhereIsBusy(t *testing.T) {
 	assert.Contains(t, body, `"busy": true`)
 	assert.NotContains(t, body, `"status":`, "no status was ever read")
 }
+
+// A status read does not wait past its timeout for another caller's open
+// of the printer (a dial to an address that does not answer takes 5 s).
+func TestStatusReadDoesNotWaitForAnOpen(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	opening := make(chan struct{}, 1)
+	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}, StatusInterval: time.Hour,
+		Open: func(context.Context, *Printer) (printers.Printer, error) {
+			select {
+			case opening <- struct{}{}:
+			default:
+			}
+			<-release
+			return nil, context.DeadlineExceeded
+		}})
+	<-opening // the status watcher opens
+	client := &http.Client{Timeout: 10 * time.Second}
+	r, err := client.Get(e.http.URL + "/v1/printers/front")
+	require.NoError(t, err, "the status read waits for the worker's open")
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	assert.Contains(t, string(b), `"error": "`)
+}
