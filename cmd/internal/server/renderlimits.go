@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
@@ -24,9 +26,10 @@ const renderWait = 2 * time.Second
 
 // renderGate bounds renders in progress; a bounded number more may wait.
 type renderGate struct {
-	slots   chan struct{}
-	waiting atomic.Int64
-	maxWait int64
+	slots    chan struct{}
+	waiting  atomic.Int64
+	maxWait  int64
+	rejected atomic.Int64 // answers 503
 }
 
 // newRenderGate allows n renders at once (0: one per CPU, at least 2) and
@@ -65,6 +68,7 @@ func (g *renderGate) enter(ctx context.Context, w http.ResponseWriter) bool {
 func (g *renderGate) leave() { <-g.slots }
 
 func (g *renderGate) busy(w http.ResponseWriter) bool {
+	g.rejected.Add(1)
 	w.Header().Set("Retry-After", "1")
 	writeError(w, http.StatusServiceUnavailable, "render_busy", "too many renders at once: retry in a second", nil)
 	return false
@@ -175,4 +179,31 @@ func encodeTickets(format string, tickets []*paper.Ticket) (cached, error) {
 	}
 	c.body = bytes.Clone(buf.Bytes()) // the buffer goes back to the pool; the cache keeps this
 	return c, err
+}
+
+// renderCollector shows the gate and the cache in /metrics: renders turned
+// away say the bound is too tight (or someone floods), cache hits that the
+// page's previews cost nothing.
+type renderCollector struct {
+	gate  *renderGate
+	cache *renderCache
+}
+
+var (
+	renderRejectedDesc = prometheus.NewDesc("receiptd_render_rejected_total", "Renders and previews answered 503: too many at once.", nil, nil)
+	renderRunningDesc  = prometheus.NewDesc("receiptd_renders_running", "Renders and previews in progress.", nil, nil)
+	renderCacheDesc    = prometheus.NewDesc("receiptd_render_cache_total", "Render and preview cache lookups by result.", []string{"result"}, nil)
+)
+
+func (renderCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- renderRejectedDesc
+	ch <- renderRunningDesc
+	ch <- renderCacheDesc
+}
+
+func (c renderCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(renderRejectedDesc, prometheus.CounterValue, float64(c.gate.rejected.Load()))
+	ch <- prometheus.MustNewConstMetric(renderRunningDesc, prometheus.GaugeValue, float64(len(c.gate.slots)))
+	ch <- prometheus.MustNewConstMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.hits.Load()), "hit")
+	ch <- prometheus.MustNewConstMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.misses.Load()), "miss")
 }

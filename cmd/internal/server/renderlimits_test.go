@@ -29,6 +29,10 @@ func TestRenderConcurrencyIsBounded(t *testing.T) {
 	e.srv.gate.leave()
 	resp, body = e.do(t, "POST", "/v1/render?format=png", "application/json", sample(t, "pay-missing-sum"))
 	assert.Equal(t, http.StatusOK, resp.StatusCode, body)
+	_, body = e.do(t, "GET", "/metrics", "", "")
+	assert.Contains(t, body, "receiptd_render_rejected_total 1\n")
+	assert.Contains(t, body, "receiptd_renders_running 0\n")
+	assert.Contains(t, body, `receiptd_render_cache_total{result="miss"} 2`)
 }
 
 // A render or preview asked again comes from the cache, byte for byte.

@@ -167,7 +167,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
 			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
 	}
-	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
+	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
 		// A registry the caller shares may already hold these: an error,
 		// not a panic.
 		if err := s.registry.Register(c); err != nil {
