@@ -95,3 +95,37 @@ func TestBodyBufferGrowsAsBytesArrive(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, w.Code, w.Body.String())
 	assert.LessOrEqual(t, body.max, 64<<10, "a read was offered a buffer sized by Content-Length")
 }
+
+// FuzzRequestHeaders: any Idempotency-Key and Content-Encoding values are
+// taken (a key of 1 to 255 visible ASCII characters, once; identity) or
+// refused with 400 or 415, never anything else.
+func FuzzRequestHeaders(f *testing.F) {
+	f.Add("k", "", 1)
+	f.Add("", "gzip", 1)
+	f.Add("a b", "identity", 2)
+	f.Add("k", "identity, gzip", 1)
+	f.Add("k", " IDENTITY ", 0)
+	f.Fuzz(func(t *testing.T, key, enc string, keys int) {
+		r := httptest.NewRequest("POST", "/", nil)
+		for range keys % 3 {
+			r.Header.Add("Idempotency-Key", key)
+		}
+		if enc != "" {
+			r.Header.Set("Content-Encoding", enc)
+		}
+		w := httptest.NewRecorder()
+		got, ok := idempotencyKey(w, r)
+		if ok {
+			require.LessOrEqual(t, keys%3, 1)
+			require.Equal(t, key != "" && keys%3 == 1, got != "")
+			require.LessOrEqual(t, len(got), maxKeyHeader)
+		} else {
+			require.Equal(t, http.StatusBadRequest, w.Code)
+		}
+		w = httptest.NewRecorder()
+		if !identityEncoding(w, r) {
+			require.Equal(t, http.StatusUnsupportedMediaType, w.Code)
+			require.Contains(t, w.Body.String(), `"unsupported_encoding"`)
+		}
+	})
+}

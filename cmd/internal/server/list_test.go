@@ -84,3 +84,26 @@ func TestListPaging(t *testing.T) {
 		assert.Contains(t, body, `"bad_before"`)
 	}
 }
+
+// FuzzBefore: ?before is either refused with 400 bad_before or a job id
+// that sorts like one.
+func FuzzBefore(f *testing.F) {
+	for _, s := range []string{"", "j1000000000001", "j1", "x", "j100000000000a", "j10000000000011", "ј1000000000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		w := httptest.NewRecorder()
+		got, ok := parseBefore(w, v)
+		if !ok {
+			require.Equal(t, http.StatusBadRequest, w.Code)
+			require.Contains(t, w.Body.String(), `"bad_before"`)
+			return
+		}
+		require.Equal(t, v, got)
+		if v != "" {
+			require.Len(t, v, 14)
+			_, err := strconv.ParseUint(v[1:], 10, 64)
+			require.NoError(t, err)
+		}
+	})
+}
