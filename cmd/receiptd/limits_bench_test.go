@@ -123,7 +123,7 @@ func BenchmarkListJobsHistory(b *testing.B) {
 }
 
 // fill stores n jobs for printer "old" in the spool at path.
-func fill(b *testing.B, path string, n int) {
+func fill(b testing.TB, path string, n int) {
 	sp, err := spool.Open(path)
 	if err != nil {
 		b.Fatal(err)
@@ -214,4 +214,43 @@ func BenchmarkConcurrentBigRenders(b *testing.B) {
 	_, peak := d.memKB(b)
 	b.ReportMetric(float64(peak)/1024, "peak-rss-MB")
 	b.ReportMetric(float64(busy.Load())/float64(round), "503s/round")
+}
+
+// TestUnreadListPagesAreBounded: 100 clients ask for the largest page of
+// a 30 000-job history and never read the answer (100 such 10 000-job
+// answers held 2.4 GB before). A page is at most 1000 jobs, encoded one
+// job at a time.
+func TestUnreadListPagesAreBounded(t *testing.T) {
+	if raceBuild || testing.Short() {
+		t.Skip("a memory measurement")
+	}
+	dir := t.TempDir()
+	fill(t, filepath.Join(dir, "spool.db"), 30000)
+	d := start(t, "-data-dir", dir)
+	resp, err := http.Get(d.url + "/v1/jobs?limit=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("limit=10000: status %d, want 400", resp.StatusCode)
+	}
+	host := strings.TrimPrefix(d.url, "http://")
+	rss0, _ := d.memKB(t)
+	for range 100 {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, "GET /v1/jobs?limit=1000 HTTP/1.1\r\nHost: "+host+"\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * time.Second) // the handlers have written what the sockets take
+	rss, _ := d.memKB(t)
+	t.Logf("100 unread 1000-job pages of 30 000 jobs: RSS %d → %d KiB", rss0, rss)
+	if rss-rss0 > 200<<10 {
+		t.Errorf("RSS grew by %d KiB", rss-rss0)
+	}
 }

@@ -107,3 +107,26 @@ func FuzzBefore(f *testing.F) {
 		}
 	})
 }
+
+// writePage writes what writeJSON would.
+func TestWritePageIsWriteJSON(t *testing.T) {
+	jobs := []spool.Job{{ID: "j1000000000001", Printer: "p", Warnings: []string{"w <&>"}}, {ID: "j1000000000002", Copy: true}}
+	for _, tt := range []struct {
+		jobs []spool.Job
+		next string
+	}{{nil, ""}, {jobs[:1], ""}, {jobs, "j1000000000001"}} {
+		want := httptest.NewRecorder()
+		page := map[string]any{"jobs": tt.jobs}
+		if tt.jobs == nil {
+			page["jobs"] = []spool.Job{}
+		}
+		if tt.next != "" {
+			page["next_before"] = tt.next
+		}
+		writeJSON(want, http.StatusOK, page)
+		got := httptest.NewRecorder()
+		writePage(got, tt.jobs, tt.next)
+		assert.Equal(t, want.Body.String(), got.Body.String())
+		assert.Equal(t, want.Header(), got.Header())
+	}
+}

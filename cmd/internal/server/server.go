@@ -715,8 +715,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	limit := 200
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to 10000", nil)
+		if err != nil || n < 1 || n > maxListLimit {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more", nil)
 			return
 		}
 		limit = n
@@ -731,16 +731,12 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
 		return
 	}
-	page := map[string]any{}
+	next := ""
 	if len(jobs) > limit { // newest last; keep the newest
 		jobs = jobs[len(jobs)-limit:]
-		page["next_before"] = jobs[0].ID
+		next = jobs[0].ID
 	}
-	if jobs == nil {
-		jobs = []spool.Job{}
-	}
-	page["jobs"] = jobs
-	writeJSON(w, http.StatusOK, page)
+	writePage(w, jobs, next)
 }
 
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
