@@ -50,6 +50,9 @@ type printerConfig struct {
 	SectionCut string   `toml:"section_cut"`
 	Copies     int      `toml:"copies"`
 	CodePages  []string `toml:"code_pages"`
+	// KeepOpen holds a network printer's link between jobs: for a printer
+	// this service has to itself.
+	KeepOpen bool `toml:"keep_open"`
 }
 
 type duration struct{ time.Duration }
@@ -61,14 +64,14 @@ func (d *duration) UnmarshalText(b []byte) error {
 }
 
 // printerFlags collect repeated
-// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]….
+// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]….
 type printerFlags []printerConfig
 
 func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
 func (p *printerFlags) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME]")
+		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open]")
 	}
 	addr, opts, _ := strings.Cut(rest, ",")
 	pc := printerConfig{Name: name, Address: addr}
@@ -86,6 +89,14 @@ func (p *printerFlags) Set(v string) error {
 			pc.Copies = n
 		case k == "code_page":
 			pc.CodePages = append(pc.CodePages, v)
+		case o == "keep_open":
+			pc.KeepOpen = true
+		case k == "keep_open":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("keep_open %q: want true or false", v)
+			}
+			pc.KeepOpen = b
 		default:
 			return fmt.Errorf("unknown printer option %q", o)
 		}
@@ -124,7 +135,7 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
-	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]` (repeatable; replaces the config file's printers)")
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]` (repeatable; replaces the config file's printers; keep_open holds a tcp:// printer's link between jobs)")
 	// Defaults the file may override, with 0 too (read status only when
 	// asked; keep jobs forever).
 	cfg := fileConfig{StatusInterval: duration{30 * time.Second}, Retention: duration{30 * 24 * time.Hour}}
@@ -160,8 +171,13 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	}
 	cfg.Listen = pick(*listen, "RECEIPTD_LISTEN", cfg.Listen, "127.0.0.1:8080")
 	cfg.DataDir = pick(*dataDir, "RECEIPTD_DATA_DIR", cfg.DataDir, "receiptd-data")
+	tokensFrom := "config tokens"
 	if t := os.Getenv("RECEIPTD_TOKENS"); t != "" {
-		cfg.Tokens = strings.Split(t, ",")
+		cfg.Tokens, tokensFrom = strings.Split(t, ","), "RECEIPTD_TOKENS"
+	}
+	if err := trimTokens(cfg.Tokens); err != nil {
+		fmt.Fprintf(stderr, "receiptd: %s: %v\n", tokensFrom, err)
+		return cfg, "", 2
 	}
 	cfg.AllowInsecureBind = cfg.AllowInsecureBind || *insecure
 	if len(flagPrinters) > 0 {
@@ -189,7 +205,7 @@ func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	var ps []*server.Printer
 	for _, p := range cfg.Printers {
 		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
-			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
+			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages, KeepOpen: p.KeepOpen})
 	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
@@ -241,8 +257,31 @@ func checkBind(cfg fileConfig) error {
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return fmt.Errorf("listen %q: %w", cfg.Listen, err)
 	}
-	if !server.IsLoopbackHost(cfg.Listen) && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
+	if !server.IsLoopbackHost(cfg.Listen) && usableTokens(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
 		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
 	}
 	return nil
+}
+
+// trimTokens trims each token in place and refuses an empty one: it would
+// look configured but match no client ("a,," or RECEIPTD_TOKENS=",").
+func trimTokens(tokens []string) error {
+	for i, t := range tokens {
+		tokens[i] = strings.TrimSpace(t)
+		if tokens[i] == "" {
+			return fmt.Errorf("token %d of %d is empty: remove it (tokens are separated by commas)", i+1, len(tokens))
+		}
+	}
+	return nil
+}
+
+// usableTokens counts the tokens a client can present.
+func usableTokens(tokens []string) int {
+	n := 0
+	for _, t := range tokens {
+		if strings.TrimSpace(t) != "" {
+			n++
+		}
+	}
+	return n
 }

@@ -57,6 +57,10 @@ type Printer struct {
 	// CodePages pins the printer to these code pages (e.g. "CP858") when
 	// its other tables differ from its model's; empty uses the model's.
 	CodePages []string
+	// KeepOpen holds a network printer's link between jobs, for a printer
+	// this service has to itself; by default a tcp:// link is opened per job
+	// and status read, so other tills can print in between.
+	KeepOpen bool
 
 	profile   *escpos.Profile
 	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
@@ -82,8 +86,12 @@ type Config struct {
 	// its own name at 127.0.0.1 (DNS rebinding) cannot use a browser on
 	// the same machine, a kiosk's, to reach the service.
 	LoopbackOnly bool
-	Logger       *slog.Logger
-	Registry     *prometheus.Registry // nil: a fresh one
+	// Renders bounds renders and previews in progress (0: one per CPU, at
+	// least 2: they are CPU-bound, so more only cost memory);
+	// more wait briefly, then get 503.
+	Renders  int
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a fresh one
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -99,7 +107,9 @@ type Server struct {
 	registry *prometheus.Registry
 	// previews pools /v1/render's renderers per profile: a cold renderer
 	// costs 14 allocations, a warm one none.
-	previews sync.Map // *escpos.Profile -> *sync.Pool of *receipt.Renderer
+	previews sync.Map     // *escpos.Profile -> *sync.Pool of *receipt.Renderer
+	gate     *renderGate  // renders and previews in progress
+	cache    *renderCache // their recent results
 }
 
 type metrics struct {
@@ -126,7 +136,11 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{})}
+	if err := checkTokens(cfg.Tokens); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{}),
+		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes)}
 	for _, p := range cfg.Printers {
 		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
 			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
@@ -137,7 +151,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		if err := p.prepare(); err != nil {
 			return nil, err
 		}
-		p.shared = &sharedPrinter{open: cfg.Open, cfg: p}
+		p.shared = &sharedPrinter{open: cfg.Open, cfg: p, mu: make(chan struct{}, 1)}
 		s.byName[p.Name] = p
 	}
 	s.registry = cfg.Registry
@@ -153,7 +167,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
 			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
 	}
-	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
+	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
 		// A registry the caller shares may already hold these: an error,
 		// not a panic.
 		if err := s.registry.Register(c); err != nil {
@@ -254,13 +268,20 @@ func orDefault(s, d string) string {
 type sharedPrinter struct {
 	open func(context.Context, *Printer) (printers.Printer, error)
 	cfg  *Printer
-	mu   sync.Mutex
+	// mu guards p; a channel, so a status read gives up at its deadline
+	// while another caller's open of the printer takes its time.
+	mu   chan struct{}
 	p    printers.Printer
+	last lastStatus // what the printer said last, for reads while it prints
 }
 
 func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	select {
+	case sp.mu <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("printer %s: still connecting: %w", sp.cfg.Name, ctx.Err())
+	}
+	defer func() { <-sp.mu }()
 	if sp.p == nil {
 		p, err := sp.open(ctx, sp.cfg)
 		if err != nil {
@@ -268,12 +289,12 @@ func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
 		}
 		sp.p = p
 	}
-	return keepOpen{sp.p}, nil
+	return keepOpen{sp.p, sp}, nil
 }
 
 func (sp *sharedPrinter) close() error {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	sp.mu <- struct{}{}
+	defer func() { <-sp.mu }()
 	if sp.p == nil {
 		return nil
 	}
@@ -284,7 +305,10 @@ func (sp *sharedPrinter) close() error {
 
 // keepOpen lets the worker "close" its printer without closing the shared
 // one; a ConnPrinter redials by itself after a broken link.
-type keepOpen struct{ printers.Printer }
+type keepOpen struct {
+	printers.Printer
+	sp *sharedPrinter
+}
 
 func (keepOpen) Close() error { return nil }
 
@@ -381,6 +405,7 @@ func (s *Server) routes() {
 	api("POST /v1/printers/{name}/jobs", s.postJob)
 	api("GET /v1/jobs/{id}", s.getJob)
 	api("GET /v1/jobs/{id}/preview.png", s.previewJob)
+	api("GET /v1/jobs/{id}/preview.html", s.previewJob)
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
@@ -447,12 +472,14 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 			return nil, false
 		}
 	}
-	buf := bodies.Get().(*bytes.Buffer)
-	defer bodies.Put(buf)
-	buf.Reset()
-	if n := r.ContentLength; n > 0 && n <= MaxBody {
-		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see EOF
+	if !identityEncoding(w, r) {
+		return nil, false
 	}
+	buf := bodies.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	// The buffer grows as bytes arrive, never to Content-Length first: a
+	// client announcing 1 MiB and trickling 150 bytes costs 150 bytes.
 	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
 	body := buf.Bytes()
 	if err != nil {
@@ -577,11 +604,17 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 // maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.
 const maxKeyHeader = 255
 
-// idempotencyKey reads the Idempotency-Key header: up to 255 visible ASCII
-// characters, "" when absent.
+// idempotencyKey reads the Idempotency-Key header: once, 1 to 255 visible
+// ASCII characters, "" when absent.
 func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+	keys := r.Header.Values("Idempotency-Key")
+	if len(keys) > 1 {
+		// Which one the client meant is a guess either way.
+		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "send one Idempotency-Key header, not several", nil)
+		return "", false
+	}
 	key := r.Header.Get("Idempotency-Key")
-	ok := len(key) <= maxKeyHeader
+	ok := len(key) <= maxKeyHeader && (len(keys) == 0 || key != "") // present but empty is a client bug
 	for i := 0; ok && i < len(key); i++ {
 		ok = key[i] > ' ' && key[i] < 0x7f
 	}
@@ -626,11 +659,28 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
+	if !sameOriginRead(w, r) {
+		return
+	}
+	format := "png"
+	if strings.HasSuffix(r.URL.Path, ".html") {
+		format = "html"
+	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
 		return
 	}
+	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
+	key := "job|" + j.ID + "|" + format
+	if c, ok := s.cache.get(key); ok {
+		writeCached(w, c)
+		return
+	}
+	if !s.gate.enter(r.Context(), w) {
+		return
+	}
+	defer s.gate.leave()
 	b, err := s.spool.Bytes(j.ID)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
@@ -645,11 +695,14 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "empty", "the job prints nothing", nil)
 		return
 	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "max-age=86400, immutable")
-	if err := res.Tickets[0].PNG(w); err != nil {
+	c, err := encodeTickets(format, res.Tickets)
+	if err != nil {
 		s.log.Warn("preview", "err", err)
+		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		return
 	}
+	s.cache.put(key, c.ctype, c.body)
+	writeCached(w, c)
 }
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
@@ -662,24 +715,28 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	limit := 200
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to 10000", nil)
+		if err != nil || n < 1 || n > maxListLimit {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more", nil)
 			return
 		}
 		limit = n
 	}
-	jobs, err := s.spool.List(q.Get("printer"), state, 0)
+	before, ok := parseBefore(w, q.Get("before"))
+	if !ok {
+		return
+	}
+	// One more than asked tells whether an older page exists.
+	jobs, err := s.listPage(q.Get("printer"), state, limit+1, before)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
 		return
 	}
+	next := ""
 	if len(jobs) > limit { // newest last; keep the newest
 		jobs = jobs[len(jobs)-limit:]
+		next = jobs[0].ID
 	}
-	if jobs == nil {
-		jobs = []spool.Job{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
+	writePage(w, jobs, next)
 }
 
 func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
@@ -714,6 +771,9 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", `send {"decision": …} as application/json`, nil)
+		return
+	}
+	if !identityEncoding(w, r) {
 		return
 	}
 	var body struct {
@@ -782,6 +842,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	digest := tx.Receipt.Digest()
+	key := "render|" + format + "|" + orDefault(q.Get("model"), "default") + "|" + hex.EncodeToString(digest[:])
+	if c, ok := s.cache.get(key); ok {
+		writeCached(w, c)
+		return
+	}
+	if !s.gate.enter(r.Context(), w) {
+		return
+	}
+	defer s.gate.leave()
 	pool, _ := s.previews.LoadOrStore(prof, &sync.Pool{})
 	rd, _ := pool.(*sync.Pool).Get().(*receipt.Renderer)
 	if rd == nil {
@@ -799,26 +869,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
 	}
+	c := cached{ctype: "application/vnd.escpos", body: out}
 	switch format {
-	case "escpos":
-		w.Header().Set("Content-Type", "application/vnd.escpos")
-		_, _ = w.Write(out) // a hung-up client is not our error
 	case "text":
 		text, _ := rd.Text(nil, tx.Receipt) // its report repeats Render's
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(text)
-	default:
-		res := paper.Print(out, prof)
-		if format == "html" {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = paper.HTML(w, "receipt", res.Tickets)
+		c = cached{ctype: "text/plain; charset=utf-8", body: text}
+	case "png", "html":
+		if c, err = encodeTickets(format, paper.Print(out, prof).Tickets); err != nil {
+			writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 			return
 		}
-		w.Header().Set("Content-Type", "image/png")
-		if len(res.Tickets) > 0 {
-			_ = res.Tickets[0].PNG(w)
-		}
 	}
+	s.cache.put(key, c.ctype, c.body)
+	writeCached(w, c)
 }
 
 type printerView struct {
@@ -831,6 +894,10 @@ type printerView struct {
 	Status    *printers.Status `json:"status,omitempty"`
 	Error     string           `json:"error,omitempty"`
 	Queued    int              `json:"queued"`
+	// Busy: the printer is printing a job, or another host holds it; Status
+	// is then the last one read, at StatusAt.
+	Busy     bool       `json:"busy,omitempty"`
+	StatusAt *time.Time `json:"status_at,omitempty"`
 }
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
@@ -839,22 +906,36 @@ func (s *Server) view(ctx context.Context, p *Printer) printerView {
 		v.Queued = counts[p.Name][spool.Queued]
 	}
 	st, err := s.readStatus(ctx, p)
-	if err != nil {
+	switch {
+	case errors.Is(err, printers.ErrBusy):
+		p.shared.last.busyView(&v, err)
+	case err != nil:
 		v.Error = err.Error()
-	} else {
-		v.Status, v.Ready = &st, st.Ready()
+	default:
+		now := time.Now()
+		v.Status, v.Ready, v.StatusAt = &st, st.Ready(), &now
 	}
 	return v
 }
 
 // readStatus asks the printer for its status and sets its gauges.
 func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, error) {
+	if p.shared.last.printing() {
+		// Not behind the job's conversation, which may take its 20 s.
+		return printers.Status{}, errPrinting
+	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	pr, err := p.shared.get(ctx)
 	var st printers.Status
 	if err == nil {
 		st, err = pr.Status(ctx)
+	}
+	if errors.Is(err, printers.ErrBusy) {
+		return st, err // the gauges keep the last status read
+	}
+	if err == nil {
+		p.shared.last.set(st)
 	}
 	ready := 0.0
 	if err == nil && st.Ready() {
