@@ -17,7 +17,7 @@ import (
 
 // spoolRetriesBusy: the spool's worker retries a job that failed with
 // printers.ReasonBusy and nothing sent. TODO(merge spool): set true.
-const spoolRetriesBusy = false
+const spoolRetriesBusy = true
 
 // TestTwoServicesShareANetworkPrinter: two receiptd, as two tills, print
 // to one network printer that serves one connection at a time. Each holds
