@@ -2,8 +2,13 @@ package server
 
 import (
 	"bytes"
+	"errors"
+	"mime"
 	"net/http"
 	"strings"
+	"sync"
+
+	"github.com/secuprint/receipt/receipt"
 )
 
 // maxPooledBody is the largest body buffer kept for reuse: a few receipts
@@ -32,4 +37,52 @@ func identityEncoding(w http.ResponseWriter, r *http.Request) bool {
 		}
 	}
 	return true
+}
+
+// readTransaction applies the body rules and parses the transaction.
+// bodies are request body buffers; ParseTransaction copies what it keeps.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transaction, bool) {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case needs no parsing
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the transaction as application/json", nil)
+			return nil, false
+		}
+	}
+	if !identityEncoding(w, r) {
+		return nil, false
+	}
+	buf := bodies.Get().(*bytes.Buffer)
+	defer putBody(buf)
+	buf.Reset()
+	// The buffer grows as bytes arrive, never to Content-Length first: a
+	// client announcing 1 MiB and trickling 150 bytes costs 150 bytes.
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
+	body := buf.Bytes()
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1 MiB", nil)
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error(), nil)
+		}
+		return nil, false
+	}
+	tx, err := receipt.ParseTransaction(body)
+	if err != nil {
+		var le *receipt.LineError
+		switch {
+		case errors.As(err, &le):
+			line := le.Line
+			writeError(w, http.StatusUnprocessableEntity, "invalid_receipt", err.Error(), &line)
+		case errors.Is(err, receipt.ErrSyntax):
+			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
+		default:
+			writeError(w, http.StatusUnprocessableEntity, "invalid_transaction", err.Error(), nil)
+		}
+		return nil, false
+	}
+	return tx, true
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/secuprint/receipt/printers/spool"
 )
@@ -75,4 +76,38 @@ func writePage(w http.ResponseWriter, jobs []spool.Job, next string) {
 	}
 	_, _ = bw.WriteString("\n}\n")
 	_ = bw.Flush()
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state := spool.State(q.Get("state"))
+	if state != "" && !state.Valid() {
+		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown", nil)
+		return
+	}
+	limit := 200
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListLimit {
+			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more", nil)
+			return
+		}
+		limit = n
+	}
+	before, ok := parseBefore(w, q.Get("before"))
+	if !ok {
+		return
+	}
+	// One more than asked tells whether an older page exists.
+	jobs, err := s.listPage(q.Get("printer"), state, limit+1, before)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		return
+	}
+	next := ""
+	if len(jobs) > limit { // newest last; keep the newest
+		jobs = jobs[len(jobs)-limit:]
+		next = jobs[0].ID
+	}
+	writePage(w, jobs, next)
 }
