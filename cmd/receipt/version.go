@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strings"
+
+	"github.com/secuprint/receipt/cmd/internal/buildinfo"
 )
 
 // version overrides the version the build info gives, for builds that
@@ -15,48 +16,10 @@ var version string
 // readBuildInfo is debug.ReadBuildInfo; tests replace it.
 var readBuildInfo = debug.ReadBuildInfo
 
-// versionString is "receipt VERSION (REVISION, TIME[, modified]) GOVERSION":
-// the -X override or the module version ("devel" when the build has none,
-// as with go build in a checkout), then what the build knows of its VCS
-// state.
+// versionString describes this build (see buildinfo.Describe).
 func versionString() string {
 	info, ok := readBuildInfo()
-	v := version
-	if v == "" && ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		v = info.Main.Version
-	}
-	if v == "" {
-		v = "devel"
-	}
-	var vcs []string
-	goVersion := ""
-	if ok {
-		goVersion = info.GoVersion
-		settings := map[string]string{}
-		for _, s := range info.Settings {
-			settings[s.Key] = s.Value
-		}
-		if r := settings["vcs.revision"]; r != "" {
-			if len(r) > 12 {
-				r = r[:12]
-			}
-			vcs = append(vcs, r)
-		}
-		if t := settings["vcs.time"]; t != "" {
-			vcs = append(vcs, t)
-		}
-		if settings["vcs.modified"] == "true" {
-			vcs = append(vcs, "modified")
-		}
-	}
-	s := "receipt " + v
-	if len(vcs) > 0 {
-		s += " (" + strings.Join(vcs, ", ") + ")"
-	}
-	if goVersion != "" {
-		s += " " + goVersion
-	}
-	return s
+	return buildinfo.Describe("receipt", version, info, ok)
 }
 
 func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {

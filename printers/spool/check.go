@@ -116,7 +116,7 @@ func Check(path string) (rep CheckReport, err error) {
 	}()
 	db, err := bolt.Open(path, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if errors.Is(err, berrors.ErrTimeout) {
-		return rep, fmt.Errorf("spool: check: %s is in use (a running receiptd holds it): stop it or check a backup", path)
+		return rep, fmt.Errorf("%w: %s is held by a running receiptd: stop it, or check a backup", ErrInUse, path)
 	}
 	if err != nil {
 		return rep, fmt.Errorf("spool: check: %w", err)

@@ -378,3 +378,21 @@ func TestBackup(t *testing.T) {
 	_ = context.Background
 	_ = printers.OutcomePrinted
 }
+
+// TestSecondOpenSaysInUse: a second receiptd on the same data dir is told
+// another process holds the spool, not a bare "timeout".
+func TestSecondOpenSaysInUse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "spool.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	_, err = Open(path)
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("got %v, want ErrInUse", err)
+	}
+	if !strings.Contains(err.Error(), "another receiptd") {
+		t.Errorf("the message says who holds it: %v", err)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options tune OpenWith.
@@ -31,6 +32,8 @@ var (
 	// ErrMissing reports a spool file missing or empty where a spool was
 	// before (its marker says so).
 	ErrMissing = errors.New("spool: file missing")
+	// ErrInUse reports a spool another process holds open.
+	ErrInUse = errors.New("spool: in use")
 )
 
 // FileError is a spool file that cannot be opened as it is: Err is
@@ -104,6 +107,10 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		}
 	}()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, InitialMmapSize: 64 << 20, NoFreelistSync: true})
+	if errors.Is(err, berrors.ErrTimeout) {
+		// bbolt's flock: another process has the file open for writing.
+		return nil, fmt.Errorf("%w: %s is held by another process, most likely another receiptd on the same data dir: stop it, or give this one its own -data-dir", ErrInUse, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spool: %s: %w", path, err)
 	}

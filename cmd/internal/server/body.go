@@ -72,15 +72,10 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 	}
 	tx, err := receipt.ParseTransaction(body)
 	if err != nil {
-		var le *receipt.LineError
-		switch {
-		case errors.As(err, &le):
-			line := le.Line
-			writeError(w, http.StatusUnprocessableEntity, "invalid_receipt", err.Error(), &line)
-		case errors.Is(err, receipt.ErrSyntax):
+		if errors.Is(err, receipt.ErrSyntax) {
 			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
-		default:
-			writeError(w, http.StatusUnprocessableEntity, "invalid_transaction", err.Error(), nil)
+		} else {
+			writeDocumentError(w, err)
 		}
 		return nil, false
 	}

@@ -16,17 +16,20 @@ import (
 	"github.com/secuprint/receipt/receipt"
 )
 
-func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, error) {
+// renderFor renders the whole receipt of tx for p: its template around
+// the transaction's own blocks. The logos it prints by key, and whether the
+// printer still needs them defined, are in the report.
+func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, receipt.Report, error) {
 	start := time.Now()
 	r := p.renderers.Get().(*receipt.Renderer)
-	out, rep, err := r.Render(nil, tx.Receipt)
+	out, rep, err := r.RenderTransaction(nil, tx)
 	p.renderers.Put(r)
 	s.metrics.render.Observe(time.Since(start).Seconds())
 	var warnings []string
 	for _, w := range append(tx.Warnings, rep.Warnings...) {
 		warnings = append(warnings, w.String())
 	}
-	return out, warnings, err
+	return out, warnings, rep, err
 }
 
 func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
@@ -51,12 +54,12 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
 		return
 	}
-	job, warnings, err := s.renderFor(p, tx)
+	job, warnings, rep, err := s.renderFor(p, tx)
 	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
+		writeDocumentError(w, err)
 		return
 	}
-	digest := tx.Receipt.Digest()
+	digest := tx.Digest()
 	if key == "" {
 		// One transaction yields several receipts as it moves on (started,
 		// missing sum paid, captured: the API documents all with one id), so
@@ -73,9 +76,29 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 		// One job, so the copies print together and are confirmed as one.
 		job, proto.Receipts = bytes.Repeat(job, p.Copies), p.Copies
 	}
+	// A stored logo the printer does not hold yet is defined ahead of the
+	// receipt, once: NV memory wears out.
+	defines, defs, err := s.logos.defines(p.Name, rep.Logos)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		return
+	}
+	job = append(defines, job...)
+	// Noted before the job exists: an idle printer may print it before
+	// EnqueueJob returns.
+	s.logos.sent(p.Name, key, defs)
 	j, existing, err := s.spool.EnqueueJob(p.Name, key, proto, job)
-	if errors.Is(err, spool.ErrBadKey) {
+	if err != nil {
+		_ = s.logos.finished(p.Name, key, false) // nothing goes out: forget the note
+	}
+	switch {
+	case errors.Is(err, spool.ErrBadKey):
 		writeError(w, http.StatusBadRequest, "bad_idempotency_key", err.Error(), nil)
+		return
+	case errors.Is(err, spool.ErrQuarantined):
+		// The key's job was set aside as damaged; the key stays so a retry
+		// cannot print it a second time.
+		writeError(w, http.StatusConflict, "quarantined", err.Error(), nil)
 		return
 	}
 	if err != nil {

@@ -3,6 +3,8 @@ package server
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
+	"slices"
 	"net/http"
 	"strconv"
 
@@ -28,21 +30,16 @@ func parseBefore(w http.ResponseWriter, v string) (string, bool) {
 }
 
 // listPage returns up to limit jobs, newest last, older than before when
-// it is set. Job ids sort by creation, so before is a cursor.
-func (s *Server) listPage(printer string, state spool.State, limit int, before string) ([]spool.Job, error) {
-	if before == "" {
-		return s.spool.List(printer, state, limit) // reads from the newest end, limit jobs
-	}
-	// TODO(ListPage): s.spool.ListPage(spool.ListQuery{Printer: printer, State: state, Limit: limit, Before: before}) seeks to before.
-	all, err := s.spool.List(printer, state, 0)
+// it is set, and the cursor of the page before it ("" at the oldest). The
+// spool seeks through its indexes, so a page costs its jobs whatever the
+// history holds.
+func (s *Server) listPage(printer string, state spool.State, limit int, before string) ([]spool.Job, string, error) {
+	jobs, next, err := s.spool.ListPage(spool.ListQuery{Printer: printer, State: state, Limit: limit, Before: before})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	end := len(all)
-	for end > 0 && all[end-1].ID >= before {
-		end--
-	}
-	return all[max(0, end-limit):end], nil
+	slices.Reverse(jobs) // the spool pages newest first; the API lists oldest first
+	return jobs, next, nil
 }
 
 // writePage answers {"jobs": [...], "next_before": next}, in writeJSON's
@@ -98,16 +95,14 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// One more than asked tells whether an older page exists.
-	jobs, err := s.listPage(q.Get("printer"), state, limit+1, before)
+	jobs, next, err := s.listPage(q.Get("printer"), state, limit, before)
+	if errors.Is(err, spool.ErrBadQuery) {
+		writeError(w, http.StatusBadRequest, "bad_limit", err.Error(), nil)
+		return
+	}
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
 		return
-	}
-	next := ""
-	if len(jobs) > limit { // newest last; keep the newest
-		jobs = jobs[len(jobs)-limit:]
-		next = jobs[0].ID
 	}
 	writePage(w, jobs, next)
 }

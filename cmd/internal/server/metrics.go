@@ -7,6 +7,7 @@ import (
 )
 
 type metrics struct {
+	faults    *prometheus.CounterVec
 	printTime prometheus.Histogram
 	render    prometheus.Histogram
 	ready     *prometheus.GaugeVec
@@ -48,4 +49,21 @@ func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- m
 		}
 	}
+}
+
+// quarantineCollector reports how many damaged job records the spool has
+// set aside: each is a receipt a person must look at.
+type quarantineCollector struct{ spool *spool.Spool }
+
+var quarantineDesc = prometheus.NewDesc("receiptd_spool_quarantined", "Damaged job records set aside by the spool (see receiptd -check).", nil, nil)
+
+func (quarantineCollector) Describe(ch chan<- *prometheus.Desc) { ch <- quarantineDesc }
+
+func (c quarantineCollector) Collect(ch chan<- prometheus.Metric) {
+	q, err := c.spool.Quarantined()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(quarantineDesc, err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(len(q)))
 }

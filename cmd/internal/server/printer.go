@@ -7,6 +7,7 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -29,8 +30,22 @@ type Printer struct {
 	// this service has to itself; by default a tcp:// link is opened per job
 	// and status read, so other tills can print in between.
 	KeepOpen bool
+	// Template is the path of the printer's template: the header and
+	// footer it adds to every receipt (docs/receipts.md); empty adds none.
+	Template string
+	// Locale of the basket's amounts: de (default) or en; the template's
+	// when it names one and this is empty.
+	Locale string
+	// Logo: "raster" (default) prints a template's logo as a picture every
+	// time; "stored" keeps it in the printer's NV memory, defined once.
+	Logo string
+	// Drawer kicks the cash drawer after a receipt: never (default), cash
+	// (cash payments) or always; on DrawerPin 2 (default) or 5.
+	Drawer    string
+	DrawerPin int
 
 	profile   *escpos.Profile
+	opt       receipt.Options
 	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
 	shared    *sharedPrinter
 }
@@ -64,15 +79,56 @@ func (p *Printer) prepare() error {
 		return fmt.Errorf("server: printer %q: copies %d out of range 0..%d", p.Name, p.Copies, MaxCopies)
 	}
 	opt := receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
+	if err := p.wholeReceipt(&opt); err != nil {
+		return fmt.Errorf("server: printer %q: %w", p.Name, err)
+	}
 	r, err := receipt.NewRenderer(opt)
 	if err != nil {
 		return fmt.Errorf("server: printer %q: %w", p.Name, err)
 	}
-	p.profile = prof
+	p.profile, p.opt = prof, opt
 	p.renderers.Put(r)
 	p.renderers.New = func() any {
 		r, _ := receipt.NewRenderer(opt) // the same options succeeded above
 		return r
+	}
+	return nil
+}
+
+// wholeReceipt adds the printer's template, locale, logo mode and drawer
+// policy to its render options.
+func (p *Printer) wholeReceipt(opt *receipt.Options) error {
+	var err error
+	if p.Template != "" {
+		if opt.Template, err = receipt.LoadTemplate(p.Template); err != nil {
+			return err
+		}
+		opt.Locale = opt.Template.Locale
+	}
+	if p.Locale != "" {
+		if opt.Locale, err = receipt.ParseLocale(p.Locale); err != nil {
+			return err
+		}
+		if opt.Template != nil {
+			opt.Template.Locale = opt.Locale
+		}
+	}
+	switch p.Logo {
+	case "", "raster":
+	case "stored":
+		opt.Logos = receipt.LogoStored
+	default:
+		return fmt.Errorf("logo %q: want raster or stored", p.Logo)
+	}
+	if opt.Drawer, err = receipt.ParseDrawerPolicy(p.Drawer); err != nil {
+		return err
+	}
+	switch p.DrawerPin {
+	case 0, 2:
+	case 5:
+		opt.DrawerPin = escpos.DrawerPin5
+	default:
+		return fmt.Errorf("drawer_pin %d: want 2 or 5", p.DrawerPin)
 	}
 	return nil
 }
@@ -132,3 +188,12 @@ type keepOpen struct {
 }
 
 func (keepOpen) Close() error { return nil }
+
+// Recover passes the queue's request to clear a recoverable error on to a
+// printer that can (a ConnPrinter: DLE ENQ 2).
+func (k keepOpen) Recover(ctx context.Context) error {
+	if r, ok := k.Printer.(spool.Recoverer); ok {
+		return r.Recover(ctx)
+	}
+	return fmt.Errorf("printer %s cannot clear an error itself", k.sp.cfg.Name)
+}

@@ -25,10 +25,18 @@ type printerView struct {
 	// is then the last one read, at StatusAt.
 	Busy     bool       `json:"busy,omitempty"`
 	StatusAt *time.Time `json:"status_at,omitempty"`
+	// Worker is the printer's queue worker: a fault it is retrying (the
+	// spool cannot be written, the printer refuses) and how many so far.
+	Worker workerView `json:"worker"`
+	// Template, Drawer: what the printer adds to each receipt.
+	Template string `json:"template,omitempty"`
+	Drawer   string `json:"drawer,omitempty"`
+	Logo     string `json:"logo,omitempty"`
 }
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
-	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages}
+	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages,
+		Worker: s.worker(p.Name), Template: p.Template, Drawer: p.Drawer, Logo: p.Logo}
 	if counts, err := s.spool.Counts(); err == nil {
 		v.Queued = counts[p.Name][spool.Queued]
 	}

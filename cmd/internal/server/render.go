@@ -44,6 +44,8 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 	var prof *escpos.Profile
 	if p, ok := s.byName[j.Printer]; ok {
 		prof = p.profile
+		// A logo printed by key previews as the printer holds it.
+		b = append(s.logos.previewDefines(p.Name), b...)
 	}
 	res := paper.Print(b, prof)
 	if len(res.Tickets) == 0 {
@@ -69,17 +71,33 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_format", "format is escpos, text, png or html", nil)
 		return
 	}
-	prof, err := printers.Lookup(orDefault(q.Get("model"), "default"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "unknown_model", err.Error(), nil)
-		return
+	// ?printer=NAME previews as that printer prints: its model, layout and
+	// template; ?model=ID a model's defaults.
+	opt := receipt.Options{EndCut: escpos.CutPartial}
+	model := orDefault(q.Get("model"), "default")
+	if name := q.Get("printer"); name != "" {
+		p, ok := s.byName[name]
+		if !ok {
+			writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+name, nil)
+			return
+		}
+		opt, model = p.opt, "printer:"+name
+		opt.Logos = receipt.LogoRaster // a preview shows the picture itself
+	} else {
+		prof, err := printers.Lookup(model)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "unknown_model", err.Error(), nil)
+			return
+		}
+		opt.Profile = prof
 	}
+	prof := opt.Profile
 	tx, ok := readTransaction(w, r)
 	if !ok {
 		return
 	}
-	digest := tx.Receipt.Digest()
-	key := "render|" + format + "|" + orDefault(q.Get("model"), "default") + "|" + hex.EncodeToString(digest[:])
+	digest := tx.Digest()
+	key := "render|" + format + "|" + model + "|" + hex.EncodeToString(digest[:])
 	if c, ok := s.cache.get(key); ok {
 		writeCached(w, c)
 		return
@@ -88,27 +106,31 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.gate.leave()
-	pool, _ := s.previews.LoadOrStore(prof, &sync.Pool{})
+	pool, _ := s.previews.LoadOrStore(model, &sync.Pool{})
 	rd, _ := pool.(*sync.Pool).Get().(*receipt.Renderer)
 	if rd == nil {
 		var err error
-		if rd, err = receipt.NewRenderer(receipt.Options{Profile: prof, EndCut: escpos.CutPartial}); err != nil {
+		if rd, err = receipt.NewRenderer(opt); err != nil {
 			writeError(w, http.StatusBadRequest, "bad_options", err.Error(), nil)
 			return
 		}
 	}
 	defer pool.(*sync.Pool).Put(rd)
 	start := time.Now()
-	out, _, err := rd.Render(nil, tx.Receipt)
+	out, _, err := rd.RenderTransaction(nil, tx)
 	s.metrics.render.Observe(time.Since(start).Seconds())
 	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
+		writeDocumentError(w, err)
 		return
 	}
 	c := cached{ctype: "application/vnd.escpos", body: out}
 	switch format {
 	case "text":
-		text, _ := rd.Text(nil, tx.Receipt) // its report repeats Render's
+		text, _, err := rd.TextTransaction(nil, tx) // its report repeats Render's
+		if err != nil {
+			writeDocumentError(w, err)
+			return
+		}
 		c = cached{ctype: "text/plain; charset=utf-8", body: text}
 	case "png", "html":
 		if c, err = encodeTickets(format, paper.Print(out, prof).Tickets); err != nil {

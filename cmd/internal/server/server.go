@@ -58,6 +58,10 @@ type Config struct {
 	Renders  int
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil: a fresh one
+	// StateDir keeps what the service must remember beside the spool:
+	// which logo each printer holds in NV memory (logos.json). "" keeps it
+	// in memory, so each start defines a stored logo once more.
+	StateDir string
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -73,9 +77,10 @@ type Server struct {
 	registry *prometheus.Registry
 	// previews pools /v1/render's renderers per profile: a cold renderer
 	// costs 14 allocations, a warm one none.
-	previews sync.Map     // *escpos.Profile -> *sync.Pool of *receipt.Renderer
+	previews sync.Map     // model ID or "printer:NAME" -> *sync.Pool of *receipt.Renderer
 	gate     *renderGate  // renders and previews in progress
 	cache    *renderCache // their recent results
+	logos    *logoStore   // stored logos per printer
 }
 
 // New checks cfg and builds the server; Run starts the workers.
@@ -86,8 +91,12 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if err := checkTokens(cfg.Tokens); err != nil {
 		return nil, err
 	}
+	logos, err := newLogoStore(logosFile(cfg.StateDir))
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{}),
-		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes)}
+		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes), logos: logos}
 	for _, p := range cfg.Printers {
 		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
 			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
@@ -113,8 +122,11 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
 			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
+		faults: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_worker_faults_total",
+			Help: "Faults a printer's worker met and retried: kind store (the spool could not be written) or printer."}, []string{"printer", "kind"}),
 	}
-	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
+	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, quarantineCollector{s.spool},
+		s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition, s.metrics.faults} {
 		// A registry the caller shares may already hold these: an error,
 		// not a panic.
 		if err := s.registry.Register(c); err != nil {
@@ -168,19 +180,28 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	errs := make(chan error, len(s.cfg.Printers))
 	opt := s.cfg.Worker
 	opt.Logger = s.log
 	opt.Observe = func(j spool.Job, r printers.Result, took time.Duration) {
 		s.metrics.printTime.Observe(took.Seconds())
+		if err := s.logos.finished(j.Printer, j.Key, r.Outcome == printers.OutcomePrinted); err != nil {
+			s.log.Warn("logos", "err", err)
+		}
+	}
+	opt.OnFault = func(printer string, err error) {
+		kind := "printer"
+		if errors.Is(err, spool.ErrStoreFault) {
+			kind = "store"
+		}
+		s.metrics.faults.WithLabelValues(printer, kind).Inc()
 	}
 	for _, p := range s.cfg.Printers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.spool.Run(ctx, p.Name, p.shared.get, opt); err != nil {
-				errs <- err
-			}
+			// A worker returns only when ctx ends: a fault is retried,
+			// logged, counted and shown on /readyz, never the end of it.
+			_ = s.spool.Run(ctx, p.Name, p.shared.get, opt)
 		}()
 		if s.cfg.StatusInterval > 0 {
 			wg.Add(1)
@@ -199,11 +220,7 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	close(s.ready)
 	wg.Wait()
-	close(errs)
 	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
 	for _, p := range s.cfg.Printers {
 		all = append(all, p.shared.close())
 	}
@@ -215,14 +232,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-s.ready:
-			writeJSON(w, 200, map[string]string{"status": "ready"})
-		default:
-			writeError(w, 503, "not_ready", "workers not started", nil)
-		}
-	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.mux.Handle("/", http.FileServerFS(mustSub(webFS, "web")))
 	api := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth(h)) }
