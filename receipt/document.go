@@ -148,12 +148,16 @@ func (r *Renderer) kicksDrawer(tx *Transaction) bool {
 			return false
 		}
 	}
+	return !r.hasDrawer()
+}
+
+func (r *Renderer) hasDrawer() bool {
 	for i := range r.rows {
 		if r.rows[i].kind == rowDrawer {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 func (r *Renderer) layoutBlocks(tx *Transaction, blocks []Block, section string) error {
@@ -183,7 +187,11 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 	case BlockCut:
 		r.rows = append(r.rows, row{kind: rowCut, cut: b.Cut})
 	case BlockDrawer:
-		r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
+		// One kick a receipt: a template's and the document's own drawer
+		// blocks open the drawer once.
+		if !r.hasDrawer() {
+			r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
+		}
 	case BlockQR:
 		if !r.opt.Profile.Features.QRCode && !r.hasGraphics() {
 			r.noGraphics(from, "the QR code prints as its text")
