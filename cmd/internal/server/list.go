@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"slices"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/secuprint/receipt/printers/spool"
