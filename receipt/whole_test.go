@@ -128,7 +128,7 @@ func TestTemplatePlaceholders(t *testing.T) {
 	text, _, err := r.TextTransaction(nil, loadTransaction(t, "pay-missing-sum"))
 	require.NoError(t, err)
 	assert.Contains(t, string(text), "John's Bakery – 2020-09-17")
-	assert.Contains(t, string(text), "[code128: 29187332]")
+	assert.Contains(t, string(text), "[barcode CODE128 \"29187332\"]")
 	assert.Contains(t, string(text), "https://example.org/r/STX_KJXJDUN542NR3WMRHRVU5WWM6ZQEA2")
 
 	// A placeholder naming nothing is an error of that block, not an empty line.
