@@ -200,3 +200,22 @@ func NewBarcodeRaster(bc Barcode) (*Raster, error) {
 	}
 	return r, nil
 }
+
+// Code128ValueModules is the bars of a run of CODE128 symbol values (0–106:
+// start code, data, check value and stop, as a captured stream gives them
+// with its own code sets), true for a bar. BarcodeModules plans the values
+// from text; this draws values someone else chose.
+func Code128ValueModules(values []int) ([]bool, error) {
+	mods := make([]bool, 0, len(values)*11+2)
+	for i, v := range values {
+		if v < 0 || v >= len(code128Widths) {
+			return nil, fmt.Errorf("escpos: code128: value %d at %d out of range 0..%d", v, i, len(code128Widths)-1)
+		}
+		for k, w := range code128Widths[v] {
+			for range int(w - '0') {
+				mods = append(mods, k%2 == 0)
+			}
+		}
+	}
+	return mods, nil
+}

@@ -28,11 +28,7 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "private, max-age=86400, immutable")
 	key := "job|" + j.ID + "|" + format
-	if c, ok := s.cache.get(key); ok {
-		writeCached(w, c)
-		return
-	}
-	if !s.gate.enter(r.Context(), w) {
+	if !s.renderSlot(w, r, key) {
 		return
 	}
 	defer s.gate.leave()
@@ -98,11 +94,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 	}
 	digest := tx.Digest()
 	key := "render|" + format + "|" + model + "|" + hex.EncodeToString(digest[:])
-	if c, ok := s.cache.get(key); ok {
-		writeCached(w, c)
-		return
-	}
-	if !s.gate.enter(r.Context(), w) {
+	if !s.renderSlot(w, r, key) {
 		return
 	}
 	defer s.gate.leave()
@@ -140,4 +132,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cache.put(key, c.ctype, c.body)
 	writeCached(w, c)
+}
+
+// renderSlot answers from the cache when it holds key, else waits for a
+// render slot (or answers 503 render_busy); true means: render now, and
+// leave the gate when done.
+func (s *Server) renderSlot(w http.ResponseWriter, r *http.Request, key string) bool {
+	if c, ok := s.cache.get(key); ok {
+		writeCached(w, c)
+		return false
+	}
+	return s.gate.enter(r.Context(), w)
 }

@@ -227,34 +227,13 @@ func eanHRI(d string, sym escpos.Symbology) string {
 	return d
 }
 
-// code128Widths are the Code 128 symbol characters 0–106 as bar, space,
-// bar, space, bar, space widths in modules (the stop adds its 2-module
-// termination bar). Package escpos plans code sets from text; a captured
-// stream names its own code sets, so the printer's bars come from its
-// values.
-var code128Widths = [107]string{
-	"212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212", "221213",
-	"221312", "231212", "112232", "122132", "122231", "113222", "123122", "123221", "223211", "221132",
-	"221231", "213212", "223112", "312131", "311222", "321122", "321221", "312212", "322112", "322211",
-	"212123", "212321", "232121", "111323", "131123", "131321", "112313", "132113", "132311", "211313",
-	"231113", "231311", "112133", "112331", "132131", "113123", "113321", "133121", "313121", "211331",
-	"231131", "213113", "213311", "213131", "311123", "311321", "331121", "312113", "312311", "332111",
-	"314111", "221411", "431111", "111224", "111422", "121124", "121421", "141122", "141221", "112214",
-	"112412", "122114", "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111",
-	"111242", "121142", "121241", "114212", "124112", "124211", "411212", "421112", "421211", "212141",
-	"214121", "412121", "111143", "111341", "131141", "114113", "114311", "411113", "411311", "113141",
-	"114131", "311141", "411131", "211412", "211214", "211232", "2331112",
-}
-
+// code128Modules draws a captured stream's CODE128 from its own values:
+// its code sets are the stream's, not the ones package escpos would plan.
 func code128Modules(c decode.Code128) []bool {
 	vals := append(append([]int(nil), c.Values...), c.Checksum(), decode.C128Stop)
-	mods := make([]bool, 0, len(vals)*11+2)
-	for _, v := range vals {
-		for k, w := range code128Widths[v] {
-			for i := 0; i < int(w-'0'); i++ {
-				mods = append(mods, k%2 == 0)
-			}
-		}
+	mods, err := escpos.Code128ValueModules(vals)
+	if err != nil {
+		return nil // the decoder checked the values
 	}
 	return mods
 }
