@@ -102,7 +102,9 @@ func TestTextFromStdin(t *testing.T) {
 func TestModels(t *testing.T) {
 	code, stdout, _ := runCLI(t, "", "models")
 	require.Equal(t, exitOK, code)
-	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+80mm\s+180 A:42 B:56$`, stdout)
+	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+escpos\s+80mm\s+180 A:42 B:56$`, stdout)
+	assert.Regexp(t, `(?m)^mC-Print3\s+Star Micronics\s+star-prnt\s+72mm\s+203 A:48 B:64$`, stdout)
+	assert.Regexp(t, `(?m)^TSP100III\s+Star Micronics\s+star-graphic\s`, stdout)
 	code, stdout, _ = runCLI(t, "", "models", "-json")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"id": "ZJ-5870"`)

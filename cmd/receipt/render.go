@@ -268,7 +268,7 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", "ID", "VENDOR", "WIDTH", "DPI", "COLUMNS")
+	fmt.Fprintf(stdout, "%-18s %-22s %-12s %6s %5s %s\n", "ID", "VENDOR", "LANGUAGE", "WIDTH", "DPI", "COLUMNS")
 	for _, p := range models {
 		width := "?"
 		if p.WidthMM > 0 {
@@ -285,7 +285,7 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			}
 			cols += fmt.Sprintf("%v:%d", f.Font, f.Columns)
 		}
-		fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", p.ID, p.Vendor, width, dpi, cols)
+		fmt.Fprintf(stdout, "%-18s %-22s %-12v %6s %5s %s\n", p.ID, p.Vendor, p.Language, width, dpi, cols)
 	}
 	return exitOK
 }
