@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 )
 
 // commandSet is what the renderer needs of a printer's command language.
@@ -31,7 +32,10 @@ type commandSet interface {
 	Substitute(r rune) escpos.Fallback
 }
 
-var _ commandSet = (*escpos.Encoder)(nil)
+var (
+	_ commandSet = (*escpos.Encoder)(nil)
+	_ commandSet = (*star.Encoder)(nil)
+)
 
 // newCommandSet returns the encoder for the profile's command language,
 // reporting its own fallbacks to onFallback.
@@ -44,6 +48,13 @@ func newCommandSet(p *escpos.Profile, onFallback func(escpos.Fallback)) (command
 		// No fonts: the receipt is drawn at the printer's dots and sent as
 		// raster (printers.Finish), so it is rendered for an ESC/POS twin.
 		return nil, fmt.Errorf("profile %s speaks Star Graphic mode (raster only); render for its ESC/POS twin and convert with printers.Finish", p.ID)
+	case escpos.LanguageStarPRNT, escpos.LanguageStarLine:
+		enc, err := star.NewEncoder(p)
+		if err != nil {
+			return nil, err
+		}
+		enc.OnFallback = onFallback
+		return enc, nil
 	default:
 		return nil, fmt.Errorf("profile %s speaks %v, which this renderer does not emit", p.ID, p.Language)
 	}
