@@ -1,0 +1,130 @@
+package printers_test
+
+import (
+	"bytes"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/receipt"
+)
+
+func graphicJob(tb testing.TB, doc string) (*escpos.Profile, []byte) {
+	tb.Helper()
+	p, err := printers.Lookup("TSP100III")
+	require.NoError(tb, err)
+	tpl, err := receipt.LoadTemplate(filepath.Join("..", "testdata", "templates", "bakery.json"))
+	require.NoError(tb, err)
+	r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial, Template: tpl})
+	require.NoError(tb, err)
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "secuconnect", doc+".json"))
+	require.NoError(tb, err)
+	tx, err := receipt.ParseTransaction(data)
+	require.NoError(tb, err)
+	job, _, err := r.RenderTransaction(nil, tx)
+	require.NoError(tb, err)
+	return p, job
+}
+
+// The Star Graphic stream prints, dot for dot, what the paper engine draws
+// of the ESC/POS job; every command decodes cleanly.
+func TestFinishStarGraphic(t *testing.T) {
+	p, job := graphicJob(t, "pay-missing-sum")
+	out, err := printers.Finish(p, job)
+	require.NoError(t, err)
+	cmds := star.Decode(out, p)
+	for _, c := range cmds {
+		require.NoError(t, c.Err, "%s at %d", c.Name, c.Offset)
+		assert.NotEqual(t, "TEXT", c.Name, "a Star Graphic printer has no fonts")
+	}
+	assert.Equal(t, "ESC * r A", cmds[0].Name)
+	assert.Equal(t, "ESC * r B", cmds[len(cmds)-2].Name)
+	assert.Equal(t, "BEL", cmds[len(cmds)-1].Name, "the bakery template opens the drawer")
+
+	tickets := star.GraphicTickets(cmds, p.WidthDots)
+	require.Len(t, tickets, 1)
+	assert.Equal(t, "13", tickets[0].EOT, "partial cut after the cut feed")
+	want := paper.Print(job, printers.RenderProfile(p)).Tickets[0].Image()
+	got := tickets[0].Image()
+	require.Equal(t, want.Bounds().Dx(), got.Bounds().Dx())
+	require.LessOrEqual(t, got.Bounds().Dy(), want.Bounds().Dy())
+	for y := 0; y < want.Bounds().Dy(); y++ {
+		for x := 0; x < want.Bounds().Dx(); x++ {
+			w := want.Pix[y*want.Stride+x] < 0x80
+			g := y < got.Bounds().Dy() && got.Pix[y*got.Stride+x] == 0
+			if w != g {
+				t.Fatalf("dot (%d,%d): paper %v, Star Graphic %v", x, y, w, g)
+			}
+		}
+	}
+
+	base := filepath.Join("..", "testdata", "golden", "whole", "pay-missing-sum-TSP100III")
+	checkGolden(t, base+".bin", out)
+	var pngBuf bytes.Buffer
+	require.NoError(t, encodePNG(&pngBuf, got))
+	checkGolden(t, base+".png", pngBuf.Bytes())
+}
+
+func TestFinishIdentityAndErrors(t *testing.T) {
+	for _, id := range []string{"TM-T88V", "TSP600", "mC-Print3", "TSP650II"} {
+		p, err := printers.Lookup(id)
+		require.NoError(t, err)
+		job := []byte("\x1b@hello\n")
+		out, err := printers.Finish(p, job)
+		require.NoError(t, err)
+		assert.Equal(t, job, out, id)
+		assert.Same(t, p, printers.RenderProfile(p))
+	}
+	_, err := printers.Finish(nil, nil)
+	assert.Error(t, err)
+	p, _ := printers.Lookup("TSP100III")
+	twin := printers.RenderProfile(p)
+	assert.Same(t, twin, printers.RenderProfile(p), "one twin per profile")
+	assert.Equal(t, escpos.LanguageESCPOS, twin.Language)
+	assert.Equal(t, p.WidthDots, twin.WidthDots)
+	_, err = printers.Finish(p, []byte{0x1B, 't', 200, 0x80})
+	assert.Error(t, err, "a job the engine cannot draw is refused")
+}
+
+// BenchmarkStarGraphic: the whole "pay the missing sum" receipt drawn and
+// sent as Star Graphic raster for a TSP100III (576 dots).
+func BenchmarkStarGraphic(b *testing.B) {
+	p, job := graphicJob(b, "pay-missing-sum")
+	var out []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if out, err = printers.Finish(p, job); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(out)), "bytes/receipt")
+	b.ReportMetric(float64(len(out))*10/9600, "s@9600baud")
+	b.ReportMetric(float64(len(out))*10/115200, "s@115200baud")
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		t.Fatalf("golden %s is missing; run go test ./... -update to create it", path)
+	}
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(want, got), "%s differs from the golden (go test ./... -update if intended)", path)
+}
+
+func encodePNG(w *bytes.Buffer, img image.Image) error { return png.Encode(w, img) }
