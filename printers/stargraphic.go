@@ -20,12 +20,23 @@ import (
 var twins sync.Map // *escpos.Profile -> *escpos.Profile
 
 // RenderProfile is the profile to render a receipt for before Finish: p
-// itself, or for a Star Graphic profile an ESC/POS twin with its dots,
-// columns and code pages, whose raster, QR and bar code commands the paper
-// engine draws. The twin is made once per profile, so encoders' caches keyed
-// by it stay warm.
+// itself, or for a Star Graphic profile its ESC/POS twin (ESCPOSTwin).
 func RenderProfile(p *escpos.Profile) *escpos.Profile {
 	if p == nil || p.Language != escpos.LanguageStarGraphic {
+		return p
+	}
+	return ESCPOSTwin(p)
+}
+
+// ESCPOSTwin is an ESC/POS profile with p's dots, columns and code pages:
+// p itself when it speaks ESC/POS. The paper engine draws what is rendered
+// for it as p would print it, which is how a Star Graphic receipt is made
+// and how a preview shows a Star receipt. For Star Graphic the twin has
+// raster, QR and bar code commands (the engine draws them) and no NV
+// memory, so logos print as raster. Made once per profile, so encoders'
+// caches keyed by it stay warm.
+func ESCPOSTwin(p *escpos.Profile) *escpos.Profile {
+	if p == nil || p.Language == escpos.LanguageESCPOS {
 		return p
 	}
 	if t, ok := twins.Load(p); ok {
@@ -34,11 +45,13 @@ func RenderProfile(p *escpos.Profile) *escpos.Profile {
 	t := *p
 	t.Language = escpos.LanguageESCPOS
 	t.Features.StarCommands = false
-	t.Features.BitImageRaster = true
-	t.Features.QRCode = true
-	t.Features.BarcodeA, t.Features.BarcodeB = true, true
-	t.Features.Graphics = false // no NV memory: logos print as raster
-	t.Features.PulseStandard, t.Features.PulseBel = p.Features.PulseStandard || p.Features.PulseBel, false
+	if p.Language == escpos.LanguageStarGraphic {
+		t.Features.BitImageRaster = true
+		t.Features.QRCode = true
+		t.Features.BarcodeA, t.Features.BarcodeB = true, true
+		t.Features.Graphics = false
+		t.Features.PulseStandard, t.Features.PulseBel = p.Features.PulseStandard || p.Features.PulseBel, false
+	}
 	actual, _ := twins.LoadOrStore(p, &t)
 	return actual.(*escpos.Profile)
 }

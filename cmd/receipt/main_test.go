@@ -207,3 +207,34 @@ func TestTestPageAndPrinters(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"address": "virtual://"`)
 }
+
+// Star models render in their own language; Star Graphic as raster; decode
+// reads them by the model's language; the ESC/POS-only virtual printer
+// refuses them rather than misprinting.
+func TestStarModels(t *testing.T) {
+	const tx = "../../testdata/secuconnect/pay-missing-sum.json"
+	for _, tc := range []struct {
+		model, prefix string
+	}{
+		{"TSP100III", "\x1b*rA\x1b*rP0\x00"},
+		{"mC-Print3", "\x1b@\x1b\x1da\x01\x1bi\x01\x01"},
+		{"TSP650II", "\x1b@\x1b\x1da\x01\x1bi\x01\x01"},
+		{"TSP600", "\x1b@\x1ba\x01\x1d!\x11"},
+	} {
+		code, out, stderr := runCLI(t, "", "render", "-printer-model", tc.model, tx)
+		require.Equal(t, exitOK, code, stderr)
+		assert.True(t, strings.HasPrefix(out, tc.prefix), "%s: %q", tc.model, out[:min(len(out), 16)])
+		code, dis, stderr := runCLI(t, out, "decode", "-strict", "-printer-model", tc.model)
+		require.Equal(t, exitOK, code, "%s: %s", tc.model, stderr)
+		assert.NotContains(t, dis, "ERROR", tc.model)
+
+		code, preview, stderr := runCLI(t, "", "preview", "-printer-model", tc.model, tx)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, preview, "Kundenkarte", tc.model)
+	}
+	code, _, stderr := runCLI(t, "", "print", "-printer-model", "mC-Print3", "-out", t.TempDir(), tx)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "speaks star-prnt")
+	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
+	assert.Equal(t, exitUsage, code)
+}

@@ -29,6 +29,7 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
+	rf.preview = true
 	switch *format {
 	case "text", "png", "html":
 	default:

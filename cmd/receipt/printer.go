@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
@@ -83,6 +84,10 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	job, opt, code := rf.renderInput(stdin, stderr, rf.render)
 	if code >= 0 {
 		return code
+	}
+	if strings.HasPrefix(*address, "virtual:") && rf.profile.Language != escpos.LanguageESCPOS {
+		// The virtual printer decodes ESC/POS; Star bytes would misprint there.
+		return fail(stderr, usageError{fmt.Errorf("the virtual printer speaks ESC/POS only, and %s speaks %v; use `receipt preview -printer-model %s` to see the receipt", rf.profile.ID, rf.profile.Language, rf.profile.ID)})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()

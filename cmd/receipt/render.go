@@ -27,6 +27,12 @@ type renderFlags struct {
 	logo       string
 	output     string
 	fs         *flag.FlagSet
+
+	// profile is the printer's own; the renderer gets the profile to render
+	// for (printers.RenderProfile), and render finishes the job for the
+	// printer (printers.Finish) unless preview, which draws it instead.
+	profile *escpos.Profile
+	preview bool
 }
 
 func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
@@ -95,7 +101,12 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
+	rf.profile = p
+	renderFor := printers.RenderProfile(p)
+	if rf.preview {
+		renderFor = printers.ESCPOSTwin(p) // the paper engine draws ESC/POS
+	}
+	opt = receipt.Options{Profile: renderFor, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
 	if rf.template != "" {
 		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
 			return opt, err
@@ -124,14 +135,22 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 // that store its logos in the printer go first.
 func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
 	job, rep, err := r.RenderTransaction(nil, tx)
-	if err != nil || rf.logo != "define" || len(rep.Logos) == 0 {
+	if err != nil {
 		return job, rep, err
 	}
-	define, err := receipt.AppendDefineLogos(nil, rep.Logos)
-	if err != nil {
-		return nil, rep, err
+	if rf.logo == "define" && len(rep.Logos) > 0 {
+		define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+		if err != nil {
+			return nil, rep, err
+		}
+		job = append(define, job...)
 	}
-	return append(define, job...), rep, nil
+	if rf.preview || rf.profile == nil {
+		return job, rep, nil
+	}
+	// A Star Graphic printer gets the drawing of the job as raster.
+	job, err = printers.Finish(rf.profile, job)
+	return job, rep, err
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.

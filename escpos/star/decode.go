@@ -1,6 +1,7 @@
 package star
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -449,4 +450,27 @@ func AppendDisassembly(dst []byte, cmds []Command) []byte {
 		dst = append(dst, '\n')
 	}
 	return dst
+}
+
+// MarshalJSON writes the command with its bytes in hex and its error as text.
+func (c Command) MarshalJSON() ([]byte, error) {
+	j := struct {
+		Offset int    `json:"offset"`
+		Name   string `json:"name"`
+		Raw    string `json:"raw"`
+		Args   []int  `json:"args,omitempty"`
+		Text   string `json:"text,omitempty"`
+		Note   string `json:"note,omitempty"`
+		Error  string `json:"error,omitempty"`
+	}{Offset: c.Offset, Name: c.Name, Raw: fmt.Sprintf("% X", c.Raw), Text: c.Text, Note: c.Note}
+	if len(c.Raw) > 64 {
+		j.Raw = fmt.Sprintf("% X …", c.Raw[:64])
+	}
+	for _, a := range c.Args {
+		j.Args = append(j.Args, int(a))
+	}
+	if c.Err != nil {
+		j.Error = c.Err.Error()
+	}
+	return json.Marshal(j)
 }
