@@ -157,6 +157,38 @@ func AppendRaster(b []byte, r *escpos.Raster, left int) ([]byte, error) {
 	return append(b, ESC, 'z', 1), nil
 }
 
+// PRNTBandRows is the most rows one ESC GS S carries (what receiptline
+// sends), so no command outgrows a printer's receive buffer by much.
+const PRNTBandRows = 2400
+
+// AppendRasterPRNT appends r as StarPRNT ESC GS S m xL xH yL yH n d…
+// (m = 1, n = 0: black and white), rows top to bottom, MSB leftmost, each
+// shifted right by left dots.
+func AppendRasterPRNT(b []byte, r *escpos.Raster, left int) ([]byte, error) {
+	if err := r.Validate(); err != nil {
+		return b, err
+	}
+	if left < 0 || left+r.Width > 0xFFFF {
+		return b, fmt.Errorf("star: raster %d dots at %d is out of range", r.Width, left)
+	}
+	stride := (left + r.Width + 7) / 8
+	row := make([]byte, stride)
+	for y0 := 0; y0 < r.Height; y0 += PRNTBandRows {
+		h := min(PRNTBandRows, r.Height-y0)
+		b = append(b, ESC, GS, 'S', 1, byte(stride), byte(stride>>8), byte(h), byte(h>>8), 0)
+		for y := y0; y < y0+h; y++ {
+			clear(row)
+			for x := 0; x < r.Width; x++ {
+				if r.Black(x, y) {
+					row[(left+x)/8] |= 0x80 >> ((left + x) % 8)
+				}
+			}
+			b = append(b, row...)
+		}
+	}
+	return b, nil
+}
+
 // MaxQRCell is the largest QR cell size ESC GS y S 2 n takes.
 const MaxQRCell = 8
 

@@ -97,3 +97,13 @@ func TestAppendRaster(t *testing.T) {
 		0x1B, 'z', 1}
 	assert.Equal(t, want, got)
 }
+
+// ESC GS S m=1 xL xH yL yH n=0, rows of whole bytes with the left margin.
+func TestAppendRasterPRNT(t *testing.T) {
+	r := &escpos.Raster{Width: 3, Height: 2, Stride: 1, Bits: []byte{0xA0, 0x40}}
+	got, err := AppendRasterPRNT(nil, r, 6)
+	require.NoError(t, err)
+	assert.Equal(t, []byte{0x1B, 0x1D, 'S', 1, 2, 0, 2, 0, 0, 0x02, 0x80, 0x01, 0x00}, got)
+	_, err = AppendRasterPRNT(nil, r, -1)
+	assert.Error(t, err)
+}

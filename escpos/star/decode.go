@@ -105,6 +105,14 @@ func (d *Decoder) next(b []byte) (Command, int) {
 		return Command{Name: "SUB", Note: "drive drawer 2"}, 1
 	case x == 0x18:
 		return Command{Name: "CAN", Note: "cancel data in the buffer"}, 1
+	case x == 0x0F:
+		return Command{Name: "SI", Note: "upside-down printing on"}, 1
+	case x == 0x12:
+		return Command{Name: "DC2", Note: "upside-down printing off"}, 1
+	case x == 0x04:
+		return Command{Name: "EOT", Note: "end of transmission"}, 1
+	case x == 0:
+		return Command{Name: "NUL"}, 1
 	}
 	return Command{Name: fmt.Sprintf("0x%02X", x), Err: ErrUnknown}, 1
 }
@@ -120,8 +128,8 @@ func (d *Decoder) text(b []byte) (Command, int) {
 	c := Command{Name: "TEXT"}
 	var sb strings.Builder
 	for i, x := range b[:n] {
-		r, ok := rune(utf8.RuneError), false
-		if d.page != nil {
+		r, ok := rune(x), x < 0x7F // ASCII prints whatever the page
+		if !ok && d.page != nil {
 			r, ok = d.page.Decode(x)
 		}
 		if !ok && c.Err == nil {
@@ -179,6 +187,35 @@ func (d *Decoder) esc(b []byte) (Command, int) {
 			c.Err = fmt.Errorf("expansion %d %d (0..5): %w", b[2], b[3], ErrArgument)
 		}
 		return c, 4
+	case '4':
+		return Command{Name: "ESC 4", Note: "white/black inverted on"}, 2
+	case '5':
+		return Command{Name: "ESC 5", Note: "white/black inverted off"}, 2
+	case '-', ' ', 'l', 'Q', '$', 'R':
+		if !need(b, 3) {
+			return Command{Name: "ESC " + string(b[1])}, 0
+		}
+		names := map[byte]string{'-': "underline", ' ': "character right space", 'l': "left margin", 'Q': "right margin", '$': "kanji/ANK mode", 'R': "international character set"}
+		name := "ESC " + string(b[1])
+		if b[1] == ' ' {
+			name = "ESC SP"
+		}
+		return Command{Name: name, Args: b[2:3], Note: fmt.Sprintf("%s %d", names[b[1]], b[2]%48)}, 3
+	case 's':
+		if !need(b, 4) {
+			return Command{Name: "ESC s"}, 0
+		}
+		return Command{Name: "ESC s", Args: b[2:4], Note: "kanji character spacing"}, 4
+	case 'k':
+		if !need(b, 4) {
+			return Command{Name: "ESC k"}, 0
+		}
+		w := int(b[2]) | int(b[3])<<8
+		end := 4 + 24*w
+		if !need(b, end) {
+			return Command{Name: "ESC k"}, 0
+		}
+		return Command{Name: "ESC k", Args: b[2:4], Data: b[4:end], Note: fmt.Sprintf("24-row raster band, %d bytes a row", w)}, end
 	case 'a', 'd', 'z':
 		if !need(b, 3) {
 			return Command{Name: "ESC " + string(b[1])}, 0
@@ -238,8 +275,13 @@ func (d *Decoder) esc(b []byte) (Command, int) {
 		if !need(b, 4) {
 			return Command{Name: "ESC RS"}, 0
 		}
-		if b[2] == 'F' {
+		switch b[2] {
+		case 'F':
 			return Command{Name: "ESC RS F", Args: b[3:4], Note: "font " + string(rune('A'+b[3]%48))}, 4
+		case 'a':
+			return Command{Name: "ESC RS a", Args: b[3:4], Note: fmt.Sprintf("automatic status %d", b[3]%48)}, 4
+		case 'R':
+			return Command{Name: "ESC RS R", Args: b[3:4], Note: "character set"}, 4
 		}
 		return Command{Name: "ESC RS", Err: ErrUnknown}, 3
 	case GS:
@@ -305,6 +347,29 @@ func (d *Decoder) escGS(b []byte) (Command, int) {
 		return Command{Name: "ESC GS ETX", Args: b[3:6], Note: "request print-end counter"}, 6
 	case 'y':
 		return d.qr(b)
+	case 'A', 'R':
+		if !need(b, 5) {
+			return Command{Name: "ESC GS " + string(b[2])}, 0
+		}
+		what := "absolute"
+		if b[2] == 'R' {
+			what = "relative"
+		}
+		return Command{Name: "ESC GS " + string(b[2]), Args: b[3:5], Note: fmt.Sprintf("%s print position %d dots", what, int(b[3])|int(b[4])<<8)}, 5
+	case 'S':
+		if !need(b, 9) {
+			return Command{Name: "ESC GS S"}, 0
+		}
+		x, y := int(b[4])|int(b[5])<<8, int(b[6])|int(b[7])<<8
+		end := 9 + x*y
+		if !need(b, end) {
+			return Command{Name: "ESC GS S"}, 0
+		}
+		c := Command{Name: "ESC GS S", Args: b[3:9], Data: b[9:end], Note: fmt.Sprintf("raster image %d bytes x %d rows", x, y)}
+		if b[3] != 1 || b[8] != 0 {
+			c.Err = fmt.Errorf("m %d, tone %d (want 1, 0): %w", b[3], b[8], ErrArgument)
+		}
+		return c, end
 	}
 	return Command{Name: fmt.Sprintf("ESC GS 0x%02X", b[2]), Err: ErrUnknown}, 3
 }
@@ -321,7 +386,7 @@ func (d *Decoder) qr(b []byte) (Command, int) {
 		if !need(b, 6) {
 			return Command{Name: "ESC GS y S"}, 0
 		}
-		c := Command{Name: "ESC GS y S " + string(b[4]), Args: b[4:6]}
+		c := Command{Name: "ESC GS y S " + string(b[4]), Args: b[5:6]}
 		switch b[4] {
 		case '0':
 			c.Note = fmt.Sprintf("QR model %d", b[5])

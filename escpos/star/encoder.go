@@ -153,9 +153,9 @@ func (e *Encoder) AppendCut(dst []byte, m escpos.CutMode) ([]byte, error) {
 	return AppendCut(dst, m)
 }
 
-// AppendRaster prints r aligned by j. ESC X bands print from the left
-// margin, so the alignment is made by white columns, with ESC GS a 0 in
-// force.
+// AppendRaster prints r aligned by j: StarPRNT as ESC GS S, Line Mode as
+// ESC X bands. Both print from the left margin, so the alignment is made by
+// white columns, with ESC GS a 0 in force.
 func (e *Encoder) AppendRaster(dst []byte, r *escpos.Raster, j escpos.Justification) ([]byte, error) {
 	if err := r.Validate(); err != nil {
 		return dst, err
@@ -177,6 +177,9 @@ func (e *Encoder) AppendRaster(dst []byte, r *escpos.Raster, j escpos.Justificat
 	out, err := e.AppendJustification(dst, escpos.JustifyLeft)
 	if err != nil {
 		return dst, err
+	}
+	if e.profile.Language == escpos.LanguageStarPRNT {
+		return AppendRasterPRNT(out, r, left)
 	}
 	return AppendRaster(out, r, left)
 }

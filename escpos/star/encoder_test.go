@@ -73,7 +73,14 @@ func TestEncoderCodes(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, fb.Raster)
 	assert.Contains(t, fb.Why, "cell size 10")
-	assert.True(t, bytes.HasPrefix(b, []byte{0x1B, 0x1D, 'a', 0, 0x1B, '0', 0x1B, 'X'}), "% X", b[:12])
+	assert.True(t, bytes.HasPrefix(b, []byte{0x1B, 0x1D, 'a', 0, 0x1B, 0x1D, 'S', 1}), "% X", b[:12])
+	line := *prnt
+	line.Language = escpos.LanguageStarLine
+	le, _ := NewEncoder(&line)
+	le.AppendInit(nil)
+	b, _, err = le.AppendQR(nil, escpos.QR{Data: "hi", Module: 10}, escpos.JustifyCenter)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(b, []byte{0x1B, '0', 0x1B, 'X'}), "Line Mode prints bands: % X", b[:12])
 
 	b, fb, err = e.AppendBarcode(nil, escpos.Barcode{Symbology: escpos.Code128, Data: "12345678", HRI: escpos.HRIBoth}, escpos.JustifyRight)
 	require.NoError(t, err)

@@ -18,7 +18,7 @@ var languageConsts = map[string]string{
 
 // mergeExtra merges the extra profiles file (printers/star_models.json) into
 // the database's profiles: an ID the database has is overridden key by key
-// (features one by one), a new ID is added whole. Every fact must say where
+// (features and code page slots one by one), a new ID is added whole. Every fact must say where
 // it comes from: each key but "sources" needs an entry in "sources".
 func mergeExtra(profiles map[string]map[string]json.RawMessage, data []byte) error {
 	var file struct {
@@ -66,8 +66,8 @@ func mergeExtra(profiles map[string]map[string]json.RawMessage, data []byte) err
 			if k == "sources" {
 				continue
 			}
-			if k == "features" && ok {
-				merged, err := mergeFeatures(base[k], v)
+			if (k == "features" || k == "codePages") && ok {
+				merged, err := mergeKeys(base[k], v)
 				if err != nil {
 					return fmt.Errorf("profile %s: %w", id, err)
 				}
@@ -79,16 +79,18 @@ func mergeExtra(profiles map[string]map[string]json.RawMessage, data []byte) err
 	return nil
 }
 
-func mergeFeatures(base, over json.RawMessage) (json.RawMessage, error) {
-	m := map[string]bool{}
+// mergeKeys overrides the keys of the JSON object base that over names
+// (features one by one, code page slots one by one).
+func mergeKeys(base, over json.RawMessage) (json.RawMessage, error) {
+	m := map[string]json.RawMessage{}
 	if base != nil {
 		if err := json.Unmarshal(base, &m); err != nil {
-			return nil, fmt.Errorf("features: %w", err)
+			return nil, err
 		}
 	}
-	var o map[string]bool
+	var o map[string]json.RawMessage
 	if err := json.Unmarshal(over, &o); err != nil {
-		return nil, fmt.Errorf("features: %w", err)
+		return nil, err
 	}
 	for k, v := range o {
 		m[k] = v
