@@ -111,5 +111,6 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decoded %d of %d bytes", n, len(b))
 		}
 		AppendDisassembly(nil, cmds)
+		ToESCPOS(cmds)
 	})
 }
