@@ -86,8 +86,9 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	if strings.HasPrefix(*address, "virtual:") && rf.profile.Language != escpos.LanguageESCPOS {
-		// The virtual printer decodes ESC/POS; Star bytes would misprint there.
-		return fail(stderr, usageError{fmt.Errorf("the virtual printer speaks ESC/POS only, and %s speaks %v; use `receipt preview -printer-model %s` to see the receipt", rf.profile.ID, rf.profile.Language, rf.profile.ID)})
+		// print confirms with ESC/POS status requests, which a Star printer
+		// (the virtual one too) ignores: it would wait and say "unknown".
+		return fail(stderr, usageError{fmt.Errorf("print cannot confirm %s yet: it speaks %v and Star status is not wired into the connection; use `receipt preview -printer-model %s`, or send the rendered bytes to `receipt virtual-printer -printer-model %s`", rf.profile.ID, rf.profile.Language, rf.profile.ID, rf.profile.ID)})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()

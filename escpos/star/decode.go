@@ -84,6 +84,23 @@ func (d *Decoder) DecodeAll(dst []Command, b []byte) []Command {
 	return dst
 }
 
+// Next decodes the command at the start of b and says how many bytes it
+// took; n == 0 means b ends inside the command (read on), for a stream read
+// as it arrives. Raw and Offset are set; Offset is 0.
+func (d *Decoder) Next(b []byte) (Command, int) {
+	if len(b) == 0 {
+		return Command{}, 0
+	}
+	c, n := d.next(b)
+	if n > 0 {
+		c.Raw = b[:n]
+		if c.Err != nil {
+			c.Err = fmt.Errorf("%s: %w", c.Name, c.Err)
+		}
+	}
+	return c, n
+}
+
 // next decodes the command at the start of b; n == 0 means b ends inside it.
 func (d *Decoder) next(b []byte) (Command, int) {
 	x := b[0]
@@ -111,6 +128,8 @@ func (d *Decoder) next(b []byte) (Command, int) {
 		return Command{Name: "DC2", Note: "upside-down printing off"}, 1
 	case x == 0x04:
 		return Command{Name: "EOT", Note: "end of transmission"}, 1
+	case x == 0x17:
+		return Command{Name: "ETB", Note: "count up the ETB counter once printed, send ASB"}, 1
 	case x == 0:
 		return Command{Name: "NUL"}, 1
 	}

@@ -11,155 +11,150 @@ import (
 // errors (but text and code page selections), and those that print nothing (status, page control, kanji
 // settings), are left out.
 func ToESCPOS(cmds []Command) []byte {
+	var t Translator
 	var out []byte
-	var rows [][]byte // Star Graphic rows not yet drawn
-	rowBytes := 0
-	eot := "13"
-	flushRows := func() {
-		if len(rows) == 0 {
-			return
-		}
-		w := rowBytes
-		out = append(out, 0x1D, 'v', '0', 0, byte(w), byte(w>>8), byte(len(rows)), byte(len(rows)>>8))
-		for _, r := range rows {
-			out = append(out, r...)
-			for i := len(r); i < w; i++ {
-				out = append(out, 0)
-			}
-		}
-		rows, rowBytes = rows[:0], 0
-	}
 	for i := range cmds {
-		c := &cmds[i]
-		if c.Err != nil && c.Name != "TEXT" && c.Name != "ESC GS t" {
-			continue // a character the page lacks still takes its cell
+		out = t.Append(out, &cmds[i])
+	}
+	return out
+}
+
+// Translator is ToESCPOS one command at a time, for a stream read as it
+// arrives (the virtual printer); it keeps the Star Graphic EOT mode.
+type Translator struct {
+	eot     string // ESC * r E's mode; "" is the initial 13
+	on, off byte   // ESC BEL's pulse widths in 10 ms; 0: Star's 200 ms
+}
+
+// Append appends the ESC/POS for c.
+func (t *Translator) Append(out []byte, c *Command) []byte {
+	if c.Err != nil && c.Name != "TEXT" && c.Name != "ESC GS t" {
+		return out // a character the page lacks still takes its cell
+	}
+	arg := func(i int) byte { return c.Args[i] }
+	switch c.Name {
+	case "TEXT":
+		out = append(out, c.Raw...)
+	case "LF", "CR":
+		out = append(out, c.Raw...)
+	case "ESC @":
+		out = append(out, 0x1B, '@')
+	case "ESC GS t":
+		out = append(out, 0x1B, 't', arg(0))
+	case "ESC E":
+		out = append(out, 0x1B, 'E', 1)
+	case "ESC F":
+		out = append(out, 0x1B, 'E', 0)
+	case "ESC i":
+		out = append(out, 0x1D, '!', arg(1)<<4|arg(0))
+	case "ESC GS a":
+		out = append(out, 0x1B, 'a', arg(0)%48)
+	case "ESC RS F":
+		out = append(out, 0x1B, 'M', arg(0)%48)
+	case "ESC a":
+		out = append(out, 0x1B, 'd', arg(0))
+	case "ESC d":
+		switch arg(0) % 48 {
+		case 0:
+			out = append(out, 0x1D, 'V', 0)
+		case 1:
+			out = append(out, 0x1D, 'V', 1)
+		case 2:
+			out = append(out, 0x1D, 'V', 65, 0)
+		case 3:
+			out = append(out, 0x1D, 'V', 66, 0)
 		}
-		if c.Name != "b" {
-			flushRows()
+	case "ESC -":
+		out = append(out, 0x1B, '-', arg(0)%48)
+	case "ESC 4":
+		out = append(out, 0x1D, 'B', 1)
+	case "ESC 5":
+		out = append(out, 0x1D, 'B', 0)
+	case "SI":
+		out = append(out, 0x1B, '{', 1)
+	case "DC2":
+		out = append(out, 0x1B, '{', 0)
+	case "ESC 0":
+		out = append(out, 0x1B, '3', 24) // 3 mm at 8 dots/mm
+	case "ESC z":
+		if arg(0)%48 == 0 {
+			out = append(out, 0x1B, '3', 24)
+		} else {
+			out = append(out, 0x1B, '3', 32) // 4 mm
 		}
-		arg := func(i int) byte { return c.Args[i] }
-		switch c.Name {
-		case "TEXT":
-			out = append(out, c.Raw...)
-		case "LF", "CR":
-			out = append(out, c.Raw...)
-		case "ESC @":
-			out = append(out, 0x1B, '@')
-		case "ESC GS t":
-			out = append(out, 0x1B, 't', arg(0))
-		case "ESC E":
-			out = append(out, 0x1B, 'E', 1)
-		case "ESC F":
-			out = append(out, 0x1B, 'E', 0)
-		case "ESC i":
-			out = append(out, 0x1D, '!', arg(1)<<4|arg(0))
-		case "ESC GS a":
-			out = append(out, 0x1B, 'a', arg(0)%48)
-		case "ESC RS F":
-			out = append(out, 0x1B, 'M', arg(0)%48)
-		case "ESC a":
-			out = append(out, 0x1B, 'd', arg(0))
-		case "ESC d":
-			switch arg(0) % 48 {
-			case 0:
-				out = append(out, 0x1D, 'V', 0)
-			case 1:
-				out = append(out, 0x1D, 'V', 1)
-			case 2:
-				out = append(out, 0x1D, 'V', 65, 0)
-			case 3:
-				out = append(out, 0x1D, 'V', 66, 0)
-			}
-		case "ESC -":
-			out = append(out, 0x1B, '-', arg(0)%48)
-		case "ESC 4":
-			out = append(out, 0x1D, 'B', 1)
-		case "ESC 5":
-			out = append(out, 0x1D, 'B', 0)
-		case "SI":
-			out = append(out, 0x1B, '{', 1)
-		case "DC2":
-			out = append(out, 0x1B, '{', 0)
-		case "ESC 0":
-			out = append(out, 0x1B, '3', 24) // 3 mm at 8 dots/mm
-		case "ESC z":
-			if arg(0)%48 == 0 {
-				out = append(out, 0x1B, '3', 24)
-			} else {
-				out = append(out, 0x1B, '3', 32) // 4 mm
-			}
-		case "ESC GS A":
-			out = append(out, 0x1B, '$', arg(0), arg(1))
-		case "ESC GS R":
-			out = append(out, 0x1B, '\\', arg(0), arg(1))
-		case "ESC X":
-			// The same 24-dot column format as ESC/POS's ESC * 33.
-			out = append(out, 0x1B, '*', 33, arg(0), arg(1))
-			out = append(out, c.Data...)
-		case "ESC k":
-			w := int(arg(0)) | int(arg(1))<<8 // bytes per row, 24 rows
-			out = append(out, 0x1B, '*', 33, byte(8*w), byte(8*w>>8))
-			for x := 0; x < 8*w; x++ {
-				var col [3]byte
-				for y := 0; y < 24; y++ {
-					if c.Data[y*w+x/8]&(0x80>>(x%8)) != 0 {
-						col[y/8] |= 0x80 >> (y % 8)
-					}
+	case "ESC GS A":
+		out = append(out, 0x1B, '$', arg(0), arg(1))
+	case "ESC GS R":
+		out = append(out, 0x1B, '\\', arg(0), arg(1))
+	case "ESC X":
+		// The same 24-dot column format as ESC/POS's ESC * 33.
+		out = append(out, 0x1B, '*', 33, arg(0), arg(1))
+		out = append(out, c.Data...)
+	case "ESC k":
+		w := int(arg(0)) | int(arg(1))<<8 // bytes per row, 24 rows
+		out = append(out, 0x1B, '*', 33, byte(8*w), byte(8*w>>8))
+		for x := 0; x < 8*w; x++ {
+			var col [3]byte
+			for y := 0; y < 24; y++ {
+				if c.Data[y*w+x/8]&(0x80>>(x%8)) != 0 {
+					col[y/8] |= 0x80 >> (y % 8)
 				}
-				out = append(out, col[:]...)
 			}
-		case "ESC GS S":
-			// Rows as GS v 0 has them.
-			out = append(out, 0x1D, 'v', '0', 0, arg(1), arg(2), arg(3), arg(4))
-			out = append(out, c.Data...)
-		case "ESC GS y S 0":
-			out = append(out, 0x1D, '(', 'k', 4, 0, 49, 65, 48+arg(0)%48, 0)
-		case "ESC GS y S 1":
-			out = append(out, 0x1D, '(', 'k', 3, 0, 49, 69, 48+arg(0)%48)
-		case "ESC GS y S 2":
-			out = append(out, 0x1D, '(', 'k', 3, 0, 49, 67, arg(0))
-		case "ESC GS y D":
-			n := len(c.Data) + 3
-			out = append(out, 0x1D, '(', 'k', byte(n), byte(n>>8), 49, 80, 48)
-			out = append(out, c.Data...)
-		case "ESC GS y P":
-			out = append(out, 0x1D, '(', 'k', 3, 0, 49, 81, 48)
-		case "ESC b":
-			out = appendBarcode(out, c)
-		case "ESC BEL":
-			// Pulse widths for the BEL/SUB that follows: 10 ms units.
-			out = append(out, 0x1B, 'p', 0, byte(min(255, 5*int(arg(0)))), byte(min(255, 5*int(arg(1)))))
-		case "BEL":
-			out = append(out, 0x1B, 'p', 0, 100, 100)
-		case "SUB":
-			out = append(out, 0x1B, 'p', 1, 100, 100)
-		case "b":
-			if len(c.Data) > rowBytes {
-				rowBytes = len(c.Data)
-			}
-			rows = append(rows, c.Data)
-			if len(rows) == 128 {
-				flushRows()
-			}
-		case "ESC * r Y":
-			n, _ := strconv.Atoi(c.Text)
-			for ; n > 0; n -= 255 {
-				out = append(out, 0x1B, 'J', byte(min(n, 255)))
-			}
-		case "ESC * r E":
-			eot = c.Text
-		case "ESC FF EOT", "ESC FF NUL":
-			switch eot {
-			case "8", "9", "36", "37":
-				out = append(out, 0x1D, 'V', 65, 0)
-			case "12", "13":
-				out = append(out, 0x1D, 'V', 66, 0)
-			default:
-				out = append(out, 0x1B, 'd', 3)
-			}
+			out = append(out, col[:]...)
+		}
+	case "ESC GS S":
+		// Rows as GS v 0 has them.
+		out = append(out, 0x1D, 'v', '0', 0, arg(1), arg(2), arg(3), arg(4))
+		out = append(out, c.Data...)
+	case "ESC GS y S 0":
+		out = append(out, 0x1D, '(', 'k', 4, 0, 49, 65, 48+arg(0)%48, 0)
+	case "ESC GS y S 1":
+		out = append(out, 0x1D, '(', 'k', 3, 0, 49, 69, 48+arg(0)%48)
+	case "ESC GS y S 2":
+		out = append(out, 0x1D, '(', 'k', 3, 0, 49, 67, arg(0))
+	case "ESC GS y D":
+		n := len(c.Data) + 3
+		out = append(out, 0x1D, '(', 'k', byte(n), byte(n>>8), 49, 80, 48)
+		out = append(out, c.Data...)
+	case "ESC GS y P":
+		out = append(out, 0x1D, '(', 'k', 3, 0, 49, 81, 48)
+	case "ESC b":
+		out = appendBarcode(out, c)
+	case "ESC BEL":
+		t.on, t.off = arg(0), arg(1) // for the BEL or SUB that drives
+	case "BEL", "SUB":
+		pin := byte(0)
+		if c.Name == "SUB" {
+			pin = 1
+		}
+		on, off := t.on, t.off
+		if on == 0 {
+			on, off = 20, 20
+		}
+		// ESC p counts 2 ms, Star 10 ms.
+		out = append(out, 0x1B, 'p', pin, byte(min(255, 5*int(on))), byte(min(255, 5*int(off))))
+	case "b":
+		// One GS v 0 row per raster row: the paper joins them.
+		n := len(c.Data)
+		out = append(out, 0x1D, 'v', '0', 0, byte(n), byte(n>>8), 1, 0)
+		out = append(out, c.Data...)
+	case "ESC * r Y":
+		n, _ := strconv.Atoi(c.Text)
+		for ; n > 0; n -= 255 {
+			out = append(out, 0x1B, 'J', byte(min(n, 255)))
+		}
+	case "ESC * r E":
+		t.eot = c.Text
+	case "ESC FF EOT", "ESC FF NUL":
+		switch t.eot {
+		case "8", "9", "36", "37":
+			out = append(out, 0x1D, 'V', 65, 0)
+		case "12", "13", "":
+			out = append(out, 0x1D, 'V', 66, 0)
+		default:
+			out = append(out, 0x1B, 'd', 3)
 		}
 	}
-	flushRows()
 	return out
 }
 
