@@ -6,7 +6,10 @@ APT_PKGS := gcc libc6-dev libusb-1.0-0-dev pkg-config socat
 # bindings) emulates a USB printer for libusb; only the tests need them.
 TEST_APT_PKGS := chromium zbar-tools umockdev gir1.2-umockdev-1.0 python3-gi
 BIN      := bin
-TX       ?= testdata/secuconnect/card-topup.json
+TX       ?= testdata/secuconnect/pay-missing-sum.json
+# The printer's template: the shop's logo, name, basket and a QR code around
+# the secuconnect lines (docs/receipts.md).
+TEMPLATE ?= testdata/templates/bakery.json
 PRINTER  ?= virtual://
 MODEL    ?= TM-T88V
 
@@ -47,7 +50,7 @@ build-static:
 # run is the main job: render a documented transaction and print it. With no
 # printer attached it goes to the built-in virtual printer and shows the ticket.
 run: deps build
-	$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) $(TX)
+	$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) -template $(TEMPLATE) $(TX)
 
 # serve runs the print service with no configuration: http://127.0.0.1:8080,
 # one printer "virtual" writing tickets to receiptd-data/tickets.

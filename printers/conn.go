@@ -20,6 +20,12 @@ type ConnOptions struct {
 	Poll time.Duration
 	// NoPrecheck skips the status check before sending.
 	NoPrecheck bool
+	// Shared: other hosts use the printer too (a network printer serves
+	// one connection at a time). The link is closed after each job and
+	// status read, so they can print in between; a printer that answered
+	// before and now cannot be reached, or a fresh link that gets no answer,
+	// is ReasonBusy (ErrBusy): nothing was sent, the job may be sent again.
+	Shared bool
 }
 
 // Dialer opens the link to a printer; a ConnPrinter calls it again for the
@@ -35,7 +41,11 @@ type ConnPrinter struct {
 	dial Dialer
 	opt  ConnOptions
 
-	mu sync.Mutex // one job or status query at a time
+	// lock holds one job or status query at a time; a channel, so a
+	// status read gives up at its deadline instead of waiting for a job.
+	lock chan struct{}
+	// seen: a conversation on a link succeeded before (held by mu).
+	seen bool
 
 	// cmu guards conn and closed apart from mu, so Close can close the link
 	// under a job in progress: its blocked Read or Write then returns.
@@ -72,7 +82,61 @@ func NewConnPrinter(name string, dial Dialer, opt ConnOptions) *ConnPrinter {
 	if opt.Poll <= 0 {
 		opt.Poll = 250 * time.Millisecond
 	}
-	return &ConnPrinter{name: name, dial: dial, opt: opt}
+	return &ConnPrinter{name: name, dial: dial, opt: opt, lock: make(chan struct{}, 1)}
+}
+
+// acquire takes the printer for one conversation, or fails with ErrBusy
+// when ctx ends first.
+func (p *ConnPrinter) acquire(ctx context.Context) error {
+	select {
+	case p.lock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case p.lock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("printers: %s: %w with a job: %w", p.name, ErrBusy, ctx.Err())
+	}
+}
+
+// release ends what acquire began.
+func (p *ConnPrinter) release() { <-p.lock }
+
+// hangUp closes a shared link after a conversation, so other hosts can
+// reach the printer; the next conversation dials again.
+func (p *ConnPrinter) hangUp(ok bool) {
+	p.seen = p.seen || ok
+	if p.opt.Shared {
+		p.dropLocked()
+	}
+}
+
+// busy tells, on a shared printer, a link error that means another host
+// holds the printer: the printer answered before but now turns this host
+// away (dialErr), or a fresh link got no answer at all. It returns err
+// wrapped in ErrBusy, or err itself.
+func (p *ConnPrinter) busy(err error, fresh, dialErr bool) error {
+	if !p.opt.Shared || errors.Is(err, context.Canceled) || errors.Is(err, transport.ErrClosed) {
+		return err
+	}
+	switch {
+	case dialErr && p.seen && (errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrNotFound)):
+		return fmt.Errorf("printers: %s: %w (it answered before: another host may be printing, or it is off): %w", p.name, ErrBusy, err)
+	case !dialErr && fresh && (errors.Is(err, transport.ErrTimeout) || errors.Is(err, transport.ErrDisconnected)):
+		return fmt.Errorf("printers: %s: %w (connected, but no answer: another host may hold it, or it stopped answering): %w", p.name, ErrBusy, err)
+	}
+	return err
+}
+
+// failed is the result of a job of which nothing was sent.
+func failed(err error) Result {
+	r := reasonFor(err)
+	if errors.Is(err, ErrBusy) {
+		r = ReasonBusy
+	}
+	return Result{Outcome: OutcomeFailed, Reason: r, Err: err}
 }
 
 // Name is the printer's address.
@@ -107,30 +171,36 @@ func (p *ConnPrinter) dropLocked() {
 
 // connLocked returns the link, dialling if there is none. Callers hold mu.
 func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
+	c, _, err := p.connFresh(ctx)
+	return c, err
+}
+
+// connFresh is connLocked, and whether the link was dialled now.
+func (p *ConnPrinter) connFresh(ctx context.Context) (transport.Conn, bool, error) {
 	p.cmu.Lock()
 	c, closed := p.conn, p.closed
 	p.cmu.Unlock()
 	if closed {
-		return nil, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
+		return nil, false, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
 	}
 	if c != nil {
-		return c, nil
+		return c, false, nil
 	}
 	c, err := p.dial(ctx)
 	if err != nil {
-		return nil, err
+		return nil, false, p.busy(err, true, true)
 	}
 	p.cmu.Lock()
 	defer p.cmu.Unlock()
 	if p.closed { // closed while dialling
 		_ = c.Close()
-		return nil, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
+		return nil, false, fmt.Errorf("printers: %s: %w", p.name, transport.ErrClosed)
 	}
 	p.conn = c
 	// Whatever a fresh link holds (an earlier program's answers, ASB, line
 	// noise at power-up) is drained once before the first conversation.
 	p.out = pending{junk: true}
-	return c, nil
+	return c, true, nil
 }
 
 // reasonFor classifies a link error.
@@ -148,19 +218,22 @@ func reasonFor(err error) Reason {
 }
 
 // Print sends job and confirms it.
-func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, err := p.connLocked(ctx)
-	if err != nil {
-		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+func (p *ConnPrinter) Print(ctx context.Context, job []byte) (res Result) {
+	if err := p.acquire(ctx); err != nil {
+		return failed(err)
 	}
+	defer p.release()
+	c, fresh, err := p.connFresh(ctx)
+	if err != nil {
+		return failed(err)
+	}
+	defer func() { p.hangUp(res.Outcome == OutcomePrinted || res.Status != nil) }()
 	s := newSession(ctx, c, p.opt, &p.out)
 	defer s.end()
 	readable := true
 	if err := s.settle(); err != nil {
 		p.dropLocked()
-		return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+		return failed(p.busy(err, fresh && s.got == 0, false))
 	}
 	if p.out.mute {
 		readable = false
@@ -171,7 +244,7 @@ func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
 			readable = false
 		case err != nil:
 			p.dropLocked()
-			return Result{Outcome: OutcomeFailed, Reason: reasonFor(err), Err: err}
+			return failed(p.busy(err, fresh && s.got == 0, false))
 		case !st.Ready():
 			return Result{Outcome: OutcomeFailed, Reason: st.Reason(), Status: &st,
 				Err: fmt.Errorf("printers: %s: %s", p.name, st)}
@@ -199,25 +272,29 @@ func (p *ConnPrinter) Print(ctx context.Context, job []byte) Result {
 }
 
 // Status queries DLE EOT 1–4.
-func (p *ConnPrinter) Status(ctx context.Context) (Status, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c, err := p.connLocked(ctx)
+func (p *ConnPrinter) Status(ctx context.Context) (st Status, err error) {
+	if err := p.acquire(ctx); err != nil {
+		return Status{}, err
+	}
+	defer p.release()
+	c, fresh, err := p.connFresh(ctx)
 	if err != nil {
 		return Status{}, err
 	}
+	defer func() { p.hangUp(err == nil) }()
 	s := newSession(ctx, c, p.opt, &p.out)
 	defer s.end()
 	if err := s.settle(); err != nil {
 		p.dropLocked()
-		return Status{}, err
+		return Status{}, p.busy(err, fresh && s.got == 0, false)
 	}
 	if p.out.mute {
 		return Status{}, s.muteErr()
 	}
-	st, err := s.status()
+	st, err = s.status()
 	if err != nil && !errors.Is(err, transport.ErrUnsupported) && !errors.Is(err, ErrNotStatus) {
 		p.dropLocked()
+		err = p.busy(err, fresh && s.got == 0, false)
 	}
 	return st, err
 }
@@ -229,6 +306,7 @@ type session struct {
 	opt ConnOptions
 	out *pending
 	buf [1]byte
+	got int // answers read: a fresh link that got none may be held elsewhere
 	// stop detaches the cancellation hook.
 	stop func() bool
 }
@@ -411,6 +489,7 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 			if IsRealtimeStatus(b) && s.out.rt > 0 {
 				s.out.rt--
 			}
+			s.got++
 			return b, nil
 		case b == 0x11 || b == 0x13:
 			continue

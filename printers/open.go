@@ -22,6 +22,12 @@ type OpenOptions struct {
 	// Profile is the model behind the address; the built-in virtual printer
 	// behaves as it. Nil: "default".
 	Profile *escpos.Profile
+	// KeepOpen keeps a network printer's link open between jobs, for a
+	// printer this host has to itself. By default a tcp:// link is opened
+	// for each job and status read and closed after it (ConnOptions.Shared):
+	// a network card serves one host at a time, and shops share a printer
+	// between tills.
+	KeepOpen bool
 }
 
 // Open connects to the printer at address (see transport.ParseAddress):
@@ -38,6 +44,7 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 		dial = func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }
 	case transport.KindTCP:
 		dial = func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }
+		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
 	case transport.KindFile:
 		dial = func(context.Context) (transport.Conn, error) { return file.Open(a.File) }
 	case transport.KindUSB:
@@ -48,10 +55,16 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
 	}
 	p := NewConnPrinter(a.String(), dial, opt.Conn)
-	// Connect now so a wrong address fails here, not at the first job.
-	p.mu.Lock()
+	// Connect now so a wrong address fails here, not at the first job; a
+	// shared link is not held until then.
+	if err := p.acquire(ctx); err != nil {
+		return nil, err
+	}
 	_, err = p.connLocked(ctx)
-	p.mu.Unlock()
+	if err == nil && p.opt.Shared {
+		p.dropLocked()
+	}
+	p.release()
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package printers
 
 import (
 	"context"
+	"errors"
 	"strconv"
 )
 
@@ -72,9 +73,16 @@ const (
 	ReasonTimeout
 	ReasonPrinterError // recoverable, unrecoverable or autocutter error
 	ReasonNoConfirmation
+	// ReasonBusy: the printer is in use by another host (a shared network
+	// printer): nothing was sent, the job may simply be sent again.
+	ReasonBusy
 )
 
-var reasonNames = [...]string{"", "paper end", "cover open", "offline", "disconnected", "timeout", "printer error", "no confirmation"}
+var reasonNames = [...]string{"", "paper end", "cover open", "offline", "disconnected", "timeout", "printer error", "no confirmation", "busy"}
+
+// ErrBusy reports a printer in use: by a job of this host's that a status
+// read did not wait for, or, on a shared network printer, by another host.
+var ErrBusy = errors.New("printer busy")
 
 func (r Reason) String() string {
 	if int(r) < len(reasonNames) {

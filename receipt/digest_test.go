@@ -39,3 +39,32 @@ func BenchmarkDigest(b *testing.B) {
 		_ = missingSum.Digest()
 	}
 }
+
+func TestTransactionDigest(t *testing.T) {
+	parse := func(s string) *Transaction {
+		t.Helper()
+		tx, err := ParseTransaction([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	plain := parse(`{"id":"a","receipt":[{"type":"space"}],"basket":{"products":[]}}`)
+	if plain.Digest() != plain.Receipt.Digest() {
+		t.Error("without header and footer the digest is the receipt's, as before")
+	}
+	a := parse(`{"id":"a","receipt":[{"type":"space"}],"footer":[{"type":"qr","value":{"data":"x","size":4}}]}`)
+	b := parse(`{"footer":[ {"value":{"size":4,"data":"x"},"type":"qr"} ],"receipt":[{"type":"space"}],"id":"a"}`)
+	if a.Digest() != b.Digest() {
+		t.Error("the same document written differently has one digest")
+	}
+	c := parse(`{"id":"a","receipt":[{"type":"space"}],"footer":[{"type":"qr","value":{"data":"y","size":4}}]}`)
+	if a.Digest() == c.Digest() || a.Digest() == plain.Digest() {
+		t.Error("another footer is another document")
+	}
+	d := parse(`{"id":"a","receipt":[{"type":"space"}],"footer":[{"type":"basket"}],"basket":{"products":[{"desc":"x","quantity":1,"priceOne":1,"tax":7}]}}`)
+	e := parse(`{"id":"a","receipt":[{"type":"space"}],"footer":[{"type":"basket"}],"basket":{"products":[{"desc":"x","quantity":2,"priceOne":1,"tax":7}]}}`)
+	if d.Digest() == e.Digest() {
+		t.Error("a printed basket is part of the document")
+	}
+}

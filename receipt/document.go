@@ -3,6 +3,7 @@ package receipt
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/secuprint/receipt/escpos"
 )
@@ -22,6 +23,43 @@ const (
 )
 
 func (m LogoMode) Valid() bool { return m <= LogoStored }
+
+// DrawerPolicy says when the renderer adds a cash drawer kick of its own
+// at the end of a receipt (a document's drawer block kicks regardless).
+type DrawerPolicy uint8
+
+const (
+	DrawerNever  DrawerPolicy = iota // only where a drawer block says
+	DrawerCash                       // for transactions paid in cash (payment_method "cash")
+	DrawerAlways                     // after every receipt
+)
+
+func (d DrawerPolicy) Valid() bool { return d <= DrawerAlways }
+
+func (d DrawerPolicy) String() string {
+	switch d {
+	case DrawerNever:
+		return "never"
+	case DrawerCash:
+		return "cash"
+	case DrawerAlways:
+		return "always"
+	}
+	return "DrawerPolicy(" + strconv.Itoa(int(d)) + ")"
+}
+
+// ParseDrawerPolicy reads "never" (or "" or "off"), "cash" or "always".
+func ParseDrawerPolicy(s string) (DrawerPolicy, error) {
+	switch s {
+	case "", "never", "off":
+		return DrawerNever, nil
+	case "cash":
+		return DrawerCash, nil
+	case "always":
+		return DrawerAlways, nil
+	}
+	return 0, fmt.Errorf("receipt: unknown drawer policy %q (want never, cash or always)", s)
+}
 
 // RenderTransaction appends the whole receipt of tx: the template's header,
 // the transaction's header, its receipt lines, its footer and the
@@ -92,8 +130,34 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 		return err
 	}
 	r.section = ""
+	if r.kicksDrawer(tx) {
+		r.rows = append(r.rows, row{kind: rowDrawer, blk: &r.drawerBlock})
+	}
 	r.layoutEnd()
 	return nil
+}
+
+// kicksDrawer reports whether the drawer policy adds a kick to tx: never
+// a second one where the document already has a drawer block.
+func (r *Renderer) kicksDrawer(tx *Transaction) bool {
+	switch r.opt.Drawer {
+	case DrawerNever:
+		return false
+	case DrawerCash:
+		if tx.PaymentMethod != "cash" {
+			return false
+		}
+	}
+	return !r.hasDrawer()
+}
+
+func (r *Renderer) hasDrawer() bool {
+	for i := range r.rows {
+		if r.rows[i].kind == rowDrawer {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Renderer) layoutBlocks(tx *Transaction, blocks []Block, section string) error {
@@ -123,7 +187,11 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 	case BlockCut:
 		r.rows = append(r.rows, row{kind: rowCut, cut: b.Cut})
 	case BlockDrawer:
-		r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
+		// One kick a receipt: a template's and the document's own drawer
+		// blocks open the drawer once.
+		if !r.hasDrawer() {
+			r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
+		}
 	case BlockQR:
 		if !r.opt.Profile.Features.QRCode && !r.hasGraphics() {
 			r.noGraphics(from, "the QR code prints as its text")

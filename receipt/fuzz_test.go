@@ -106,7 +106,7 @@ func FuzzParseDifferential(f *testing.F) {
 			return // header and footer blocks are new: the reference knows none
 		case err == nil && wantErr == nil:
 			// The reference knows nothing of the blocks and the basket.
-			got.Header, got.Footer, got.basketJSON, got.basketInfoJSON, got.basket = nil, nil, nil, nil, nil
+			got.Header, got.Footer, got.basketJSON, got.basketInfoJSON, got.basket, got.headerJSON, got.footerJSON = nil, nil, nil, nil, nil, nil, nil
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("parsed differently:\n got %#v\nwant %#v", got, want)
 			}

@@ -71,6 +71,8 @@ type Transaction struct {
 
 	basketJSON, basketInfoJSON []byte
 	basket                     *basketOnce
+	// headerJSON and footerJSON are the blocks' canonical JSON, for Digest.
+	headerJSON, footerJSON []byte
 }
 
 type basketOnce struct {
@@ -264,11 +266,12 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer"}); err != nil {
 		return nil, err
 	}
+	tx.headerJSON, tx.footerJSON = canonical(p.raw(p.header)), canonical(p.raw(p.footer))
 	// The basket is read when a basket block prints it: a transaction
 	// whose receipt prints without it is not refused for its basket.
 	if p.basket.end > 0 || p.basketInfo.end > 0 {
-		tx.basketJSON = bytes.Clone(p.raw(p.basket))
-		tx.basketInfoJSON = bytes.Clone(p.raw(p.basketInfo))
+		tx.basketJSON = canonical(p.raw(p.basket))
+		tx.basketInfoJSON = canonical(p.raw(p.basketInfo))
 		tx.basket = new(basketOnce)
 	}
 	return tx, nil

@@ -27,6 +27,10 @@ type Options struct {
 	Locale Locale
 	// Logos says how images marked "store" print.
 	Logos LogoMode
+	// Drawer adds a cash drawer kick on DrawerPin to the receipts
+	// RenderTransaction prints (for cash payments, or always).
+	Drawer    DrawerPolicy
+	DrawerPin escpos.Drawer
 }
 
 // Renderer lays out and encodes receipts for one set of Options. It reuses
@@ -42,6 +46,8 @@ type Renderer struct {
 	section string // of the blocks being laid out, for warnings
 	rasters map[rasterKey]*escpos.Raster
 	tplBuf  bytes.Buffer
+	// drawerBlock is the kick Options.Drawer adds.
+	drawerBlock Block
 }
 
 // NewRenderer checks opt and returns a Renderer for it.
@@ -52,8 +58,8 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if !opt.SectionCut.Valid() || !opt.EndCut.Valid() {
 		return nil, fmt.Errorf("receipt: cut mode out of range")
 	}
-	if !opt.Locale.Valid() || !opt.Logos.Valid() {
-		return nil, fmt.Errorf("receipt: locale or logo mode out of range")
+	if !opt.Locale.Valid() || !opt.Logos.Valid() || !opt.Drawer.Valid() || !opt.DrawerPin.Valid() {
+		return nil, fmt.Errorf("receipt: locale, logo mode or drawer out of range")
 	}
 	if opt.Template != nil && opt.Template.Locale != LocaleDE {
 		opt.Locale = opt.Template.Locale
@@ -71,7 +77,7 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if cols < 1 || cols > MaxColumns {
 		return nil, fmt.Errorf("receipt: %d columns out of range 1..%d", cols, MaxColumns)
 	}
-	r := &Renderer{opt: opt, cols: cols}
+	r := &Renderer{opt: opt, cols: cols, drawerBlock: Block{Type: BlockDrawer, Pin: opt.DrawerPin}}
 	enc, err := newCommandSet(opt.Profile, r.encoderFallback)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)

@@ -229,3 +229,35 @@ func BenchmarkRenderWhole(b *testing.B) {
 		})
 	}
 }
+
+// TestDrawerPolicy: the printer's drawer policy adds one kick, for cash
+// payments or always, and never a second one where the document has its own.
+func TestDrawerPolicy(t *testing.T) {
+	p, _ := printers.Lookup("TM-T88V")
+	kick, err := escpos.AppendPulse(nil, escpos.DrawerPin5, 25, 250)
+	require.NoError(t, err)
+	cash := loadTransaction(t, "pay-missing-sum") // payment_method "cash"
+	card, err := receipt.ParseTransaction([]byte(`{"payment_method":"card","receipt":[{"type":"space"}]}`))
+	require.NoError(t, err)
+	own, err := receipt.ParseTransaction([]byte(`{"payment_method":"cash","receipt":[],"footer":[{"type":"drawer","value":{"pin":5}}]}`))
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		policy receipt.DrawerPolicy
+		tx     *receipt.Transaction
+		kicks  int
+	}{
+		{receipt.DrawerNever, cash, 0},
+		{receipt.DrawerCash, cash, 1},
+		{receipt.DrawerCash, card, 0},
+		{receipt.DrawerAlways, card, 1},
+		{receipt.DrawerAlways, own, 1},
+	} {
+		r, err := receipt.NewRenderer(receipt.Options{Profile: p, Drawer: tt.policy, DrawerPin: escpos.DrawerPin5})
+		require.NoError(t, err)
+		out, _, err := r.RenderTransaction(nil, tt.tx)
+		require.NoError(t, err)
+		assert.Equal(t, tt.kicks, bytes.Count(out, kick), "%v %s", tt.policy, tt.tx.PaymentMethod)
+	}
+	_, err = receipt.ParseDrawerPolicy("sometimes")
+	assert.Error(t, err)
+}

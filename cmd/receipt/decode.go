@@ -24,11 +24,7 @@ func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	output := fs.String("o", "", "write to `FILE` (default stdout)")
 	language := fs.String("language", "", "command language of the stream: escpos, star-line, star-prnt or star-graphic (default: the model's)")
 	strict := fs.Bool("strict", false, "exit 1 when any command is unknown, truncated or has a bad argument")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt decode [-printer-model ID] [-language L] [-format text|json] [-strict] [-o FILE] [FILE|-]\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if *format != "text" && *format != "json" {

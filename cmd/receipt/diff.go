@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"flag"
 	"fmt"
 	"image/png"
@@ -30,16 +29,9 @@ func runDiff(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	context := fs.Int("context", 3, "unchanged commands shown around each change")
 	pngOut := fs.String("png", "", "write both streams' paper side by side to `FILE`, changed rows marked red")
 	quiet := fs.Bool("q", false, "print nothing; only the exit code tells")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt diff [-printer-model ID] [-context N] [-png FILE] [-q] A.bin B.bin\n\n"+
-			"Exit codes: 0 the streams are the same, 1 they differ, 2 trouble (usage, unreadable input).\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return diffSame
-		}
-		return diffTrouble
+	// parseFlags's codes are diff's: 0 after -h, 2 (diffTrouble) for a bad flag.
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
 	trouble := func(err error) int {
 		fmt.Fprintf(stderr, "error: %v\n", err)

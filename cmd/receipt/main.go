@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 )
 
 // Exit codes a script can rely on.
@@ -34,6 +33,7 @@ var commands = map[string]command{
 	"virtual-printer": {"run the virtual printer on TCP 9100 and/or a pty (a serial port)", runVirtualPrinter},
 	"preview":         {"print a transaction on the virtual printer and show the paper (text, PNG, HTML)", runPreview},
 	"diff":            {"compare two ESC/POS streams command by command (-png: their paper side by side)", runDiff},
+	"version":         {"print the version of this binary", runVersion},
 }
 
 func main() {
@@ -41,33 +41,28 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return exitUsage
-		}
-		return exitOK
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "receipt: unknown command %q\n", args[0])
+	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
 	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return exitOK
+	case "help":
+		if len(args) == 1 {
+			usage(stdout)
+			return exitOK
+		}
+		// receipt help CMD is receipt CMD -h.
+		args = []string{args[1], "-h"}
+	case "-version", "--version":
+		args = []string{"version"}
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "receipt: unknown command %q\nRun 'receipt -h' for the list of commands.\n", args[0])
+		return exitUsage
+	}
 	return cmd.run(args[1:], stdin, stdout, stderr)
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: receipt <command> [flags] [args]")
-	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'receipt <command> -h' for a command's flags.")
-	fmt.Fprintln(w, "Exit codes: 0 ok, 1 failure, 2 usage, 3 rejected input.")
 }

@@ -59,16 +59,6 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestEveryCommandHasHelp(t *testing.T) {
-	for name := range commands {
-		t.Run(name, func(t *testing.T) {
-			code, _, stderr := runCLI(t, "", name, "-h")
-			assert.Equal(t, exitOK, code)
-			assert.Contains(t, stderr, "usage: receipt "+name)
-		})
-	}
-}
-
 func TestRenderMatchesGolden(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "ticket.bin")
 	code, _, stderr := runCLI(t, "", "render", "-printer-model", "TM-T88V", "-o", out, topup)
@@ -193,6 +183,8 @@ func TestPrinterExitCodes(t *testing.T) {
 	code, _, _ := runCLI(t, "", "print", "-printer", "tcp://127.0.0.1:1", topup)
 	assert.Equal(t, exitNoPrinter, code)
 	code, _, _ = runCLI(t, "", "print", "-printer", "gopher://x", topup)
+	assert.Equal(t, exitUsage, code)
+	code, _, _ = runCLI(t, "", "test-page", "gopher://x")
 	assert.Equal(t, exitUsage, code)
 	path := filepath.Join(t.TempDir(), "lp0")
 	code, _, _ = runCLI(t, "", "print", "-printer", "file://"+path, topup)

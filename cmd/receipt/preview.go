@@ -19,15 +19,10 @@ import (
 // Given captured ESC/POS bytes instead (-raw, or input that is not JSON), it
 // shows what those print on the chosen model.
 func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	rf := newRenderFlags("preview", "receipt preview [-printer-model ID] [-format png|html|text] [-raw] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf := newRenderFlags("preview", stdout, stderr)
 	rf.fs.StringVar(&rf.output, "o", "", "write the preview to `FILE` (default stdout)")
 	format := rf.fs.String("format", "text", "preview format: text, png or html")
 	raw := rf.fs.Bool("raw", false, "the input is ESC/POS bytes (captured from a program or printer), not a transaction; input that does not start with { or [ is taken as such anyway")
-	usage := rf.fs.Usage
-	rf.fs.Usage = func() {
-		usage()
-		fmt.Fprintf(stderr, "\nText markup (-format text):\n%s\n", paper.Legend)
-	}
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}

@@ -55,7 +55,7 @@ func exitFor(r printers.Result) int {
 	return exitUnknown
 }
 
-const exitCodesHelp = `exit codes: 0 printed, 1 failure, 2 usage, 3 rejected input, 4 printer not reachable,
+const exitCodesHelp = `Exit codes: 0 printed, 1 failure, 2 usage, 3 rejected input, 4 printer not reachable,
 5 paper end, 6 cover open, 7 offline, 8 printer error, 9 disconnected, 10 timeout,
 11 unknown (may have printed)`
 
@@ -68,16 +68,11 @@ func openPrinter(ctx context.Context, address, out string, opt printers.OpenOpti
 }
 
 func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	rf := newRenderFlags("print", "receipt print [-printer ADDRESS] [-printer-model ID] [render flags] [-timeout D] [-out DIR] [FILE|-]", stderr)
+	rf := newRenderFlags("print", stdout, stderr)
 	address := rf.fs.String("printer", "virtual://", "printer `ADDRESS`: serial:///dev/ttyUSB0?baud=19200, usb://04b8:0202, tcp://HOST:9100, file:///dev/usb/lp0 or virtual://")
 	timeout := rf.fs.Duration("timeout", 20*time.Second, "how long the printer may take to confirm the job")
 	out := rf.fs.String("out", "receipt-out", "virtual printer: write the ticket (.bin, .txt, .png) to `DIR`")
 	asJSON := rf.fs.Bool("json", false, "print the result as JSON")
-	rf.fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt print [-printer ADDRESS] [-printer-model ID] [render flags] [-timeout D] [FILE|-]\n\nflags:")
-		rf.fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\n"+exitCodesHelp)
-	}
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
@@ -135,12 +130,7 @@ func runStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the decoded status as JSON")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the printer")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt status [-json] [-timeout D] ADDRESS\n\nflags:")
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\nexit codes: 0 ready, 4 not reachable, 5 paper end, 6 cover open, 7 offline, 8 printer error, 10 no answer, 11 no status on this link")
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if fs.NArg() != 1 {
@@ -188,12 +178,7 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	model := fs.String("printer-model", "default", "printer model `ID` whose code pages, fonts and widths to show")
 	out := fs.String("out", "receipt-out", "virtual printer: write the page to `DIR`")
 	timeout := fs.Duration("timeout", 20*time.Second, "how long the printer may take to confirm")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt test-page [-printer-model ID] [-timeout D] ADDRESS\n\nflags:")
-		fs.PrintDefaults()
-		fmt.Fprintln(stderr, "\n"+exitCodesHelp)
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if fs.NArg() != 1 {
@@ -212,6 +197,9 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	p, err := openPrinter(ctx, fs.Arg(0), *out, printers.OpenOptions{Profile: prof, Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
+		if errors.Is(err, transport.ErrInvalidAddress) {
+			return exitUsage // as print: a mistyped address is a usage error
+		}
 		return exitNoPrinter
 	}
 	defer p.Close()
@@ -224,11 +212,7 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("printers", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the list as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt printers [-json]\n\nLists USB receipt printers, serial ports and /dev/usb/lp* devices.\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	type entry struct {

@@ -27,6 +27,7 @@ type renderFlags struct {
 	logo       string
 	output     string
 	fs         *flag.FlagSet
+	stdout     io.Writer // where -h writes the help
 
 	// profile is the printer's own; the renderer gets the profile to render
 	// for (printers.RenderProfile), and render finishes the job for the
@@ -35,8 +36,8 @@ type renderFlags struct {
 	preview bool
 }
 
-func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
-	rf := &renderFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
+	rf := &renderFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError), stdout: stdout}
 	fs := rf.fs
 	fs.SetOutput(stderr)
 	fs.StringVar(&rf.model, "printer-model", "default", "printer model `ID` (see 'receipt models')")
@@ -48,28 +49,12 @@ func newRenderFlags(name, usageLine string, stderr io.Writer) *renderFlags {
 	fs.StringVar(&rf.template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
 	fs.StringVar(&rf.locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
 	fs.StringVar(&rf.logo, "logo", "raster", "stored logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", usageLine)
-		fs.PrintDefaults()
-	}
 	return rf
 }
 
 // parse reads the flags; it returns a non-negative exit code when the
 // command should stop (help or a usage error).
-func (rf *renderFlags) parse(args []string) int { return parseFlags(rf.fs, args) }
-
-// parseFlags parses args; a non-negative result is the exit code to stop
-// with: 0 after -h, exitUsage after a bad flag (the flag package has said why).
-func parseFlags(fs *flag.FlagSet, args []string) int {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	return -1
-}
+func (rf *renderFlags) parse(args []string) int { return parseFlags(rf.fs, args, rf.stdout) }
 
 // writeJSON writes v indented, for -json output.
 func writeJSON(w io.Writer, v any) error {
@@ -212,7 +197,7 @@ func writeOutput(path string, stdout io.Writer, data []byte) error {
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	rf := newRenderFlags("render", "receipt render [-printer-model ID] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf := newRenderFlags("render", stdout, stderr)
 	rf.fs.StringVar(&rf.output, "o", "", "write the ESC/POS bytes to `FILE` (default stdout)")
 	if code := rf.parse(args); code >= 0 {
 		return code
@@ -221,7 +206,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	rf := newRenderFlags("text", "receipt text [-printer-model ID] [-font A|B] [-columns N] [-cut-sections MODE] [-cut MODE] [-o FILE] [FILE|-]", stderr)
+	rf := newRenderFlags("text", stdout, stderr)
 	rf.fs.StringVar(&rf.output, "o", "", "write the preview to `FILE` (default stdout)")
 	if code := rf.parse(args); code >= 0 {
 		return code
@@ -273,11 +258,7 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("models", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the full profiles as JSON")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt models [-json]\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	models := printers.Models()

@@ -35,11 +35,7 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	faults := fs.String("fault", "", "faults present at start, comma separated: paper-end, paper-near-end, cover-open, offline, autocutter-error")
 	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after it sent `N` bytes")
 	control := fs.Bool("control", true, "read control commands on stdin (below)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [-buffer N] [-speed N] [-fault LIST] [-drop-after N]\n\nRuns until interrupted (SIGINT, SIGTERM). Commands on stdin, one per line, change it while it runs:\n\n"+virtual.ControlHelp+"\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if code := parseFlags(fs, args); code >= 0 {
+	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {

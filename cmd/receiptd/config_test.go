@@ -2,7 +2,10 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,21 +16,21 @@ func TestConfigPrecedence(t *testing.T) {
 	t.Setenv("RECEIPTD_LISTEN", "127.0.0.1:9000")
 	t.Setenv("RECEIPTD_DATA_DIR", "")
 	t.Setenv("RECEIPTD_TOKENS", "")
-	cfg, format, code := loadConfig([]string{"-config", "../../deploy/receiptd.toml"}, io.Discard)
+	cfg, flags, code := loadConfig([]string{"-config", "../../deploy/receiptd.toml"}, io.Discard, io.Discard)
 	require.Equal(t, -1, code)
-	assert.Equal(t, "text", format)
+	assert.Equal(t, "text", flags.logFormat)
 	assert.Equal(t, "127.0.0.1:9000", cfg.Listen, "environment over file")
 	assert.Equal(t, "/var/lib/receiptd", cfg.DataDir, "file over default")
 	require.Len(t, cfg.Printers, 1)
 	assert.Equal(t, printerConfig{Name: "front", Address: "usb://04b8:0202", Model: "TM-T88V", Cut: "partial", SectionCut: "off", Copies: 1}, cfg.Printers[0])
 
-	cfg, _, code = loadConfig([]string{"-config", "../../deploy/receiptd.toml", "-listen", "127.0.0.1:7000", "-printer", "a=tcp://192.0.2.1:9100,model=ZJ-5870"}, io.Discard)
+	cfg, _, code = loadConfig([]string{"-config", "../../deploy/receiptd.toml", "-listen", "127.0.0.1:7000", "-printer", "a=tcp://192.0.2.1:9100,model=ZJ-5870"}, io.Discard, io.Discard)
 	require.Equal(t, -1, code)
 	assert.Equal(t, "127.0.0.1:7000", cfg.Listen, "flag over environment")
 	assert.Equal(t, []printerConfig{{Name: "a", Address: "tcp://192.0.2.1:9100", Model: "ZJ-5870"}}, cfg.Printers)
 
 	t.Setenv("RECEIPTD_LISTEN", "")
-	cfg, _, code = loadConfig(nil, io.Discard)
+	cfg, _, code = loadConfig(nil, io.Discard, io.Discard)
 	require.Equal(t, -1, code)
 	assert.Equal(t, "127.0.0.1:8080", cfg.Listen)
 	assert.Equal(t, "virtual", cfg.Printers[0].Name, "no configuration: the built-in virtual printer")
@@ -39,9 +42,9 @@ func TestBindSafety(t *testing.T) {
 	assert.Error(t, checkBind(fileConfig{Listen: "0.0.0.0:8080"}), "open to the network without a token")
 	assert.NoError(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", Tokens: []string{"t"}}))
 	assert.NoError(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", AllowInsecureBind: true}))
-	_, _, code := loadConfig([]string{"-printer", "noequals"}, io.Discard)
+	_, _, code := loadConfig([]string{"-printer", "noequals"}, io.Discard, io.Discard)
 	assert.Equal(t, 2, code)
-	_, _, code = loadConfig([]string{"-log-format", "xml"}, io.Discard)
+	_, _, code = loadConfig([]string{"-log-format", "xml"}, io.Discard, io.Discard)
 	assert.Equal(t, 2, code)
 }
 
@@ -54,6 +57,9 @@ func TestPrinterFlag(t *testing.T) {
 		{"a=tcp://192.0.2.1:9100", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100"}, ""},
 		{"a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
 			printerConfig{Name: "a", Address: "virtual://", Model: "ZJ-5870", Copies: 2, CodePages: []string{"CP437", "CP858"}}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100", KeepOpen: true}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open=false", printerConfig{Name: "a", Address: "tcp://192.0.2.1:9100"}, ""},
+		{"a=tcp://192.0.2.1:9100,keep_open=perhaps", printerConfig{}, `keep_open "perhaps"`},
 		{"noequals", printerConfig{}, "want NAME=ADDRESS"},
 		{"=virtual://", printerConfig{}, "want NAME=ADDRESS"},
 		{"a=virtual://,copies=two", printerConfig{}, `copies "two"`},
@@ -77,7 +83,7 @@ func TestPrinterFlag(t *testing.T) {
 // printer that, written back as a flag, reads the same.
 func FuzzPrinterFlag(f *testing.F) {
 	for _, seed := range []string{"a=tcp://192.0.2.1:9100", "a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
-		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model="} {
+		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model=", "a=tcp://h,keep_open", "a=b,keep_open=0"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -99,8 +105,39 @@ func FuzzPrinterFlag(f *testing.F) {
 		for _, cp := range pc.CodePages {
 			back += ",code_page=" + cp
 		}
+		if pc.KeepOpen {
+			back += ",keep_open"
+		}
 		var again printerFlags
 		require.NoError(t, again.Set(back), back)
 		require.Equal(t, p, again, back)
 	})
+}
+
+// Tokens are trimmed; an empty one is refused at start, and the bind check
+// counts only tokens a client can present.
+func TestTokensTrimmedAndEmptyRefused(t *testing.T) {
+	t.Setenv("RECEIPTD_LISTEN", "")
+	t.Setenv("RECEIPTD_DATA_DIR", "")
+	t.Setenv("RECEIPTD_TOKENS", "a, b ")
+	cfg, _, code := loadConfig(nil, io.Discard, io.Discard)
+	require.Equal(t, -1, code)
+	assert.Equal(t, []string{"a", "b"}, cfg.Tokens)
+	for _, env := range []string{",", "a,", " , a", "a,,b"} {
+		t.Setenv("RECEIPTD_TOKENS", env)
+		var stderr strings.Builder
+		_, _, code := loadConfig(nil, io.Discard, &stderr)
+		assert.Equal(t, 2, code, "RECEIPTD_TOKENS=%q", env)
+		assert.Contains(t, stderr.String(), "empty", "RECEIPTD_TOKENS=%q", env)
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "r.toml")
+	require.NoError(t, os.WriteFile(conf, []byte("tokens = [\"ok\", \"  \"]\n"), 0o600))
+	t.Setenv("RECEIPTD_TOKENS", "")
+	var stderr strings.Builder
+	_, _, code = loadConfig([]string{"-config", conf}, io.Discard, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "token 2")
+	// Whatever reaches the bind check, only usable tokens count.
+	assert.Error(t, checkBind(fileConfig{Listen: "0.0.0.0:8080", Tokens: []string{"", " "}}))
 }

@@ -345,14 +345,9 @@ func TestCrashLosesNothingAndPrintsNothingTwice(t *testing.T) {
 	deadline := time.Now().Add(60 * time.Second)
 	var final map[string]jobView
 	for {
-		resp, err := http.Get(current() + "/v1/jobs?limit=10000")
-		require.NoError(t, err)
-		var list struct{ Jobs []jobView }
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
-		resp.Body.Close()
 		final = map[string]jobView{}
 		pending := 0
-		for _, j := range list.Jobs {
+		for _, j := range listAll(t, current()) {
 			final[j.ID] = j
 			if j.State == "queued" || j.State == "printing" {
 				pending++
@@ -406,6 +401,27 @@ func (d *daemon) stop(t *testing.T) int {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("receiptd did not stop on SIGTERM:\n%s", d.logs)
 		return -1
+	}
+}
+
+// listAll reads every job, a page at a time.
+func listAll(t *testing.T, url string) []jobView {
+	t.Helper()
+	var all []jobView
+	for before := ""; ; {
+		resp, err := http.Get(url + "/v1/jobs?limit=1000&before=" + before)
+		require.NoError(t, err)
+		var page struct {
+			Jobs []jobView
+			Next string `json:"next_before"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+		resp.Body.Close()
+		all = append(page.Jobs, all...)
+		if page.Next == "" {
+			return all
+		}
+		before = page.Next
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/transport"
 )
 
 // fileConfig is the TOML configuration file.
@@ -50,6 +51,16 @@ type printerConfig struct {
 	SectionCut string   `toml:"section_cut"`
 	Copies     int      `toml:"copies"`
 	CodePages  []string `toml:"code_pages"`
+	// KeepOpen holds a network printer's link between jobs: for a printer
+	// this service has to itself.
+	KeepOpen bool `toml:"keep_open"`
+	// The whole receipt: the printer's template (header and footer around
+	// every receipt), the basket's locale, stored logos, the drawer kick.
+	Template  string `toml:"template"`
+	Locale    string `toml:"locale"`
+	Logo      string `toml:"logo"`
+	Drawer    string `toml:"drawer"`
+	DrawerPin int    `toml:"drawer_pin"`
 }
 
 type duration struct{ time.Duration }
@@ -61,14 +72,14 @@ func (d *duration) UnmarshalText(b []byte) error {
 }
 
 // printerFlags collect repeated
-// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]….
+// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]….
 type printerFlags []printerConfig
 
 func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
 func (p *printerFlags) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME]")
+		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open][,template=FILE][,drawer=cash][,logo=stored]")
 	}
 	addr, opts, _ := strings.Cut(rest, ",")
 	pc := printerConfig{Name: name, Address: addr}
@@ -86,6 +97,28 @@ func (p *printerFlags) Set(v string) error {
 			pc.Copies = n
 		case k == "code_page":
 			pc.CodePages = append(pc.CodePages, v)
+		case k == "template":
+			pc.Template = v
+		case k == "locale":
+			pc.Locale = v
+		case k == "logo":
+			pc.Logo = v
+		case k == "drawer":
+			pc.Drawer = v
+		case k == "drawer_pin":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("drawer_pin %q: want 2 or 5", v)
+			}
+			pc.DrawerPin = n
+		case o == "keep_open":
+			pc.KeepOpen = true
+		case k == "keep_open":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("keep_open %q: want true or false", v)
+			}
+			pc.KeepOpen = b
 		default:
 			return fmt.Errorf("unknown printer option %q", o)
 		}
@@ -97,56 +130,114 @@ func (p *printerFlags) Set(v string) error {
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	cfg, logFormat, code := loadConfig(args, stderr)
+	cfg, flags, code := loadConfig(args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
+	if flags.version {
+		fmt.Fprintln(stdout, versionString())
+		return exitOK
+	}
+	if flags.check {
+		return checkSpool(cfg, stdout, stderr)
+	}
 	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
-	if logFormat == "json" {
+	if flags.logFormat == "json" {
 		handler = slog.NewJSONHandler(stderr, nil)
 	}
 	log := slog.New(handler)
-	if err := serve(cfg, log, stdout); err != nil {
+	if err := serve(cfg, flags, log, stdout); err != nil {
 		log.Error("receiptd stopped", "err", err)
-		return 1
+		var ue usageError
+		switch {
+		case errors.As(err, &ue):
+			return exitUsage
+		case errors.Is(err, spool.ErrDamaged), errors.Is(err, spool.ErrMissing):
+			return exitSpoolBad
+		case errors.Is(err, spool.ErrInUse):
+			return exitSpoolBusy
+		}
+		return exitFailure
 	}
-	return 0
+	return exitOK
+}
+
+// usageError is a configuration the service refuses to start with.
+type usageError struct{ error }
+
+// runFlags are the command-line switches that are not configuration.
+type runFlags struct {
+	logFormat string
+	check     bool
+	fresh     bool
+	version   bool
+}
+
+// checkSpool is receiptd -check: examine the spool read-only and say
+// what it holds and what is wrong.
+func checkSpool(cfg fileConfig, stdout, stderr io.Writer) int {
+	rep, err := spool.Check(filepath.Join(cfg.DataDir, "spool.db"))
+	if err != nil {
+		fmt.Fprintf(stderr, "receiptd: check: %v\n", err)
+		if errors.Is(err, spool.ErrInUse) {
+			return exitSpoolBusy
+		}
+		return exitSpoolBad
+	}
+	fmt.Fprint(stdout, rep.String())
+	switch rep.Verdict {
+	case spool.VerdictOK:
+		return exitOK
+	case spool.VerdictRecords:
+		return exitCheckRecords
+	}
+	return exitSpoolBad
 }
 
 // loadConfig merges flags, environment, the config file and defaults; a
 // non-negative code means stop with it.
-func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
+func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, int) {
+	var rf runFlags
 	fs := flag.NewFlagSet("receiptd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // -h is answered below, on stdout
+	fs.BoolVar(&rf.check, "check", false, "examine the spool in the data dir read-only, print what it holds and what is damaged, and exit (0 healthy, 1 records set aside, 3 damaged or missing, 4 in use)")
+	fs.BoolVar(&rf.fresh, "fresh", false, "start with an empty spool where one existed but is missing or empty (its queued jobs and idempotency keys are gone: see docs/spool.md)")
+	fs.BoolVar(&rf.version, "version", false, "print the version and exit")
 	configPath := fs.String("config", os.Getenv("RECEIPTD_CONFIG"), "TOML configuration `file` (env RECEIPTD_CONFIG)")
 	listen := fs.String("listen", "", "listen `address` (env RECEIPTD_LISTEN; default 127.0.0.1:8080)")
 	dataDir := fs.String("data-dir", "", "spool and virtual printer tickets `dir` (env RECEIPTD_DATA_DIR; default ./receiptd-data)")
-	logFormat := fs.String("log-format", "text", "log format: text or json")
+	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
-	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858]` (repeatable; replaces the config file's printers)")
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]` (repeatable; replaces the config file's printers; keep_open holds a tcp:// printer's link between jobs)")
 	// Defaults the file may override, with 0 too (read status only when
 	// asked; keep jobs forever).
 	cfg := fileConfig{StatusInterval: duration{30 * time.Second}, Retention: duration{30 * 24 * time.Hour}}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return cfg, "", 0
+			writeHelp(stdout, fs)
+			return cfg, rf, exitOK
 		}
-		return cfg, "", 2
+		fmt.Fprintln(stderr, "Run 'receiptd -h' for help.")
+		return cfg, rf, exitUsage
 	}
-	if *logFormat != "text" && *logFormat != "json" {
-		fmt.Fprintf(stderr, "receiptd: -log-format %q: want text or json\n", *logFormat)
-		return cfg, "", 2
+	if rf.version {
+		return cfg, rf, -1
+	}
+	if rf.logFormat != "text" && rf.logFormat != "json" {
+		fmt.Fprintf(stderr, "receiptd: -log-format %q: want text or json\n", rf.logFormat)
+		return cfg, rf, exitUsage
 	}
 	if *configPath != "" {
 		md, err := toml.DecodeFile(*configPath, &cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "receiptd: config: %v\n", err)
-			return cfg, "", 2
+			return cfg, rf, exitUsage
 		}
 		if und := md.Undecoded(); len(und) > 0 {
 			fmt.Fprintf(stderr, "receiptd: config %s: unknown settings %v\n", *configPath, und)
-			return cfg, "", 2
+			return cfg, rf, exitUsage
 		}
 	}
 	// Precedence: flag, then environment, then file, then default.
@@ -160,8 +251,13 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 	}
 	cfg.Listen = pick(*listen, "RECEIPTD_LISTEN", cfg.Listen, "127.0.0.1:8080")
 	cfg.DataDir = pick(*dataDir, "RECEIPTD_DATA_DIR", cfg.DataDir, "receiptd-data")
+	tokensFrom := "config tokens"
 	if t := os.Getenv("RECEIPTD_TOKENS"); t != "" {
-		cfg.Tokens = strings.Split(t, ",")
+		cfg.Tokens, tokensFrom = strings.Split(t, ","), "RECEIPTD_TOKENS"
+	}
+	if err := trimTokens(cfg.Tokens); err != nil {
+		fmt.Fprintf(stderr, "receiptd: %s: %v\n", tokensFrom, err)
+		return cfg, rf, exitUsage
 	}
 	cfg.AllowInsecureBind = cfg.AllowInsecureBind || *insecure
 	if len(flagPrinters) > 0 {
@@ -171,31 +267,39 @@ func loadConfig(args []string, stderr io.Writer) (fileConfig, string, int) {
 		out := filepath.Join(cfg.DataDir, "tickets")
 		cfg.Printers = []printerConfig{{Name: "virtual", Address: "virtual://?" + url.Values{"out": {out}}.Encode(), Model: "TM-T88V"}}
 	}
-	return cfg, *logFormat, -1
+	return cfg, rf, -1
 }
 
-func serve(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
+func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) error {
 	if err := checkBind(cfg); err != nil {
-		return err
+		return usageError{err}
+	}
+	for _, p := range cfg.Printers {
+		// A usb:// printer in a build without USB would wait out every
+		// job's deadline as "not reachable": refuse to start instead.
+		if err := transport.Supported(p.Address); err != nil {
+			return usageError{fmt.Errorf("printer %q: %w", p.Name, err)}
+		}
+	}
+	var ps []*server.Printer
+	for _, p := range cfg.Printers {
+		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
+			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages, KeepOpen: p.KeepOpen,
+			Template: p.Template, Locale: p.Locale, Logo: p.Logo, Drawer: p.Drawer, DrawerPin: p.DrawerPin})
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	sp, err := spool.Open(filepath.Join(cfg.DataDir, "spool.db"))
+	sp, err := spool.OpenWith(filepath.Join(cfg.DataDir, "spool.db"), spool.Options{Fresh: flags.fresh, Logger: log})
 	if err != nil {
 		return err
 	}
 	defer sp.Close()
-	var ps []*server.Printer
-	for _, p := range cfg.Printers {
-		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
-			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages})
-	}
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
-		LoopbackOnly: server.IsLoopbackHost(cfg.Listen)}, sp)
+		LoopbackOnly: server.IsLoopbackHost(cfg.Listen), StateDir: cfg.DataDir}, sp)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -241,8 +345,31 @@ func checkBind(cfg fileConfig) error {
 	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
 		return fmt.Errorf("listen %q: %w", cfg.Listen, err)
 	}
-	if !server.IsLoopbackHost(cfg.Listen) && len(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
+	if !server.IsLoopbackHost(cfg.Listen) && usableTokens(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
 		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
 	}
 	return nil
+}
+
+// trimTokens trims each token in place and refuses an empty one: it would
+// look configured but match no client ("a,," or RECEIPTD_TOKENS=",").
+func trimTokens(tokens []string) error {
+	for i, t := range tokens {
+		tokens[i] = strings.TrimSpace(t)
+		if tokens[i] == "" {
+			return fmt.Errorf("token %d of %d is empty: remove it (tokens are separated by commas)", i+1, len(tokens))
+		}
+	}
+	return nil
+}
+
+// usableTokens counts the tokens a client can present.
+func usableTokens(tokens []string) int {
+	n := 0
+	for _, t := range tokens {
+		if strings.TrimSpace(t) != "" {
+			n++
+		}
+	}
+	return n
 }

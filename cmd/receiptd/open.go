@@ -13,5 +13,5 @@ func openPrinter(ctx context.Context, p *server.Printer) (printers.Printer, erro
 	if err != nil {
 		prof = nil // server.New already rejected unknown models
 	}
-	return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: prof})
+	return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: prof, KeepOpen: p.KeepOpen})
 }

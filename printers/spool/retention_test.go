@@ -2,7 +2,6 @@ package spool
 
 import (
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -105,39 +104,6 @@ func TestPruneInBatches(t *testing.T) {
 	left, err := s.List("", "", 0)
 	require.NoError(t, err)
 	assert.Empty(t, left)
-}
-
-// BenchmarkListPage is the web page's poll: the newest 50 jobs of a spool
-// with a long history, against reading the whole history (what a page cost
-// before List read from the newest end).
-func BenchmarkListPage(b *testing.B) {
-	s, _ := open(b)
-	var wg sync.WaitGroup
-	for w := range 64 { // concurrent enqueues share commits: a quick setup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < 20000; i += 64 {
-				if _, _, err := s.Enqueue("p", strconv.Itoa(i), "", []byte("x"), nil); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	for _, bb := range []struct {
-		name  string
-		limit int
-	}{{"newest-50", 50}, {"all-20000", 0}} {
-		b.Run(bb.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := s.List("", "", bb.limit); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 func TestFailQueued(t *testing.T) {

@@ -143,7 +143,8 @@ func TestWorkerOutcomes(t *testing.T) {
 		{"printed", nil, Printed, 1},
 		{"paper end, then printed", []printers.Result{paperEnd, paperEnd}, Printed, 3},
 		{"lost mid-job", []printers.Result{{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 10}}, Unknown, 1},
-		{"printer error", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Failed, 1},
+		{"printer error, nothing sent: sent again", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Printed, 2},
+		{"printer error mid-job", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Sent: 2}}, Unknown, 1},
 		{"paper end mid-job: held in the printer", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd, Sent: 3}}, Unknown, 1},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package spool
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -19,26 +20,56 @@ type WorkerOptions struct {
 	Logger              *slog.Logger
 	// Observe, when set, sees every finished attempt (metrics).
 	Observe func(j Job, r printers.Result, took time.Duration)
+	// OnFault, when set, is called on every fault the worker meets and
+	// retries (a failed spool write or read, a printer that fails): for a
+	// counter. See Spool.Health for the current state.
+	OnFault func(printer string, err error)
 }
 
-// retryable reports results after which the job may simply be sent again:
-// nothing of it was sent, and the printer said why.
-func retryable(r printers.Result) bool {
-	if r.Outcome != printers.OutcomeFailed || r.Sent > 0 {
-		return false
-	}
-	switch r.Reason {
-	case printers.ReasonPaperEnd, printers.ReasonCoverOpen, printers.ReasonOffline,
-		printers.ReasonDisconnected, printers.ReasonTimeout:
-		return true
-	}
-	return false
+// The faults a worker meets and retries (WorkerOptions.OnFault's errors
+// wrap one of them; Health.Err begins with its text).
+var (
+	// ErrStoreFault: a spool read or write failed (a full disk, an I/O
+	// error): the service cannot keep its promise until it is fixed.
+	ErrStoreFault = errors.New("spool: store fault")
+	// ErrPrinterFault: the printer could not be opened, or failed a job
+	// of which nothing was sent (paper end, cover open, printer error).
+	ErrPrinterFault = errors.New("spool: printer fault")
+)
+
+// storeRetryMax caps the wait between attempts at a spool write that
+// failed: the store is local, so trying it often costs little, and a
+// disk that has room again should be noticed soon.
+const storeRetryMax = 2 * time.Second
+
+// resend reports results after which the job may simply be sent again:
+// no byte of it left the host, so it cannot have printed, whatever the
+// printer said (paper end, cover open, an autocutter or other error).
+func resend(r printers.Result) bool {
+	return r.Outcome != printers.OutcomePrinted && r.Sent == 0
 }
 
-// Run prints printer's jobs in order until ctx ends. open is called to get
-// the printer (again after it failed to open). The job in hand when ctx ends
-// finishes its attempt; a job not yet sent stays queued.
-func (s *Spool) Run(ctx context.Context, printer string, open func(context.Context) (printers.Printer, error), opt WorkerOptions) (runErr error) {
+// worker is one printer's Run.
+type worker struct {
+	s       *Spool
+	printer string
+	open    func(context.Context) (printers.Printer, error)
+	opt     WorkerOptions
+	log     *slog.Logger
+	p       printers.Printer // nil until opened
+
+	backoff      time.Duration // before the next attempt at the printer
+	storeBackoff time.Duration // before the next attempt at a failed store call
+}
+
+// Run prints printer's jobs in order until ctx ends, and only then
+// returns (nil). open is called to get the printer (again after it failed
+// to open). A fault — a spool read or write that fails, a printer that
+// cannot be opened or fails a job — is logged, counted (OnFault), shown
+// by Health and retried with backoff; the worker carries on by itself once
+// the cause is gone. The job in hand when ctx ends finishes its attempt; a
+// job not yet sent stays queued.
+func (s *Spool) Run(ctx context.Context, printer string, open func(context.Context) (printers.Printer, error), opt WorkerOptions) error {
 	if opt.Deadline <= 0 {
 		opt.Deadline = 10 * time.Minute
 	}
@@ -48,106 +79,206 @@ func (s *Spool) Run(ctx context.Context, printer string, open func(context.Conte
 	if opt.MaxBackoff <= 0 {
 		opt.MaxBackoff = 10 * time.Second
 	}
-	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	var p printers.Printer
+	w := &worker{s: s, printer: printer, open: open, opt: opt, log: opt.Logger,
+		backoff: opt.Backoff, storeBackoff: min(opt.Backoff, storeRetryMax)}
+	defer w.drop()
 	defer func() {
-		if p != nil {
-			p.Close()
+		if err := s.closeDesk(printer); err != nil {
+			// The job handed over stays "printing" and comes back unknown
+			// at the next start: never printed twice unseen.
+			w.log.Error("spool: handed job not returned to the queue", "printer", printer, "err", err)
 		}
 	}()
-	defer func() {
-		if err := s.closeDesk(printer); err != nil && runErr == nil {
-			runErr = fmt.Errorf("spool: %s: %w", printer, err)
+	for ctx.Err() == nil {
+		w.step(ctx)
+	}
+	return nil
+}
+
+// drop closes the printer.
+func (w *worker) drop() {
+	if w.p != nil {
+		w.p.Close()
+		w.p = nil
+	}
+}
+
+// storeFault records a failed spool call and waits before the next try;
+// false when ctx ended meanwhile.
+func (w *worker) storeFault(ctx context.Context, what string, err error) bool {
+	err = fmt.Errorf("%w: %s: %s: %w", ErrStoreFault, w.printer, what, err)
+	w.s.fault(w.printer, err)
+	if w.opt.OnFault != nil {
+		w.opt.OnFault(w.printer, err)
+	}
+	d := w.storeBackoff
+	w.storeBackoff = min(2*d, w.opt.MaxBackoff, storeRetryMax)
+	w.log.Error("spool fault, retrying", "printer", w.printer, "err", err, "retry_in", d)
+	return sleep(ctx, d)
+}
+
+// printerFault records a printer that failed (nothing of the job sent).
+func (w *worker) printerFault(err error) {
+	w.s.fault(w.printer, err)
+	if w.opt.OnFault != nil {
+		w.opt.OnFault(w.printer, err)
+	}
+}
+
+// ok marks the worker healthy after progress.
+func (w *worker) ok() {
+	w.storeBackoff = min(w.opt.Backoff, storeRetryMax)
+	w.s.recovered(w.printer)
+}
+
+// step takes the next job and tries it once.
+func (w *worker) step(ctx context.Context) {
+	s, printer := w.s, w.printer
+	changed := s.Changed()
+	job, bytes, handed := s.takeHanded(printer)
+	if !handed {
+		var ok bool
+		var err error
+		if job, ok, err = s.next(printer); err != nil {
+			w.storeFault(ctx, "read the queue", err)
+			return
 		}
-	}()
-	backoff := opt.Backoff
+		if !ok {
+			w.ok() // nothing waits: no fault stands
+			// Idle. With the printer open, the next job may come straight
+			// from Enqueue, already stored as printing.
+			s.setIdle(printer, w.p != nil)
+			select {
+			case <-changed:
+			case <-ctx.Done():
+			}
+			s.setIdle(printer, false)
+			return
+		}
+		if w.p == nil {
+			p, err := w.open(ctx)
+			if err != nil {
+				w.log.Warn("printer not available", "printer", printer, "err", err)
+				w.printerFault(fmt.Errorf("%w: %s: not reachable: %w", ErrPrinterFault, printer, err))
+				if s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), w.backoff, w.opt.Deadline) {
+					w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
+				}
+				return
+			}
+			w.p = p
+		}
+		if bytes, err = s.Bytes(job.ID); errors.Is(err, ErrBadBytes) || errors.Is(err, ErrNotFound) {
+			// Nothing is sent that is not what was accepted.
+			w.log.Error("spool: job bytes damaged; job failed, nothing sent", "printer", printer, "id", job.ID, "err", err)
+			if _, uerr := s.update(job.ID, func(j *Job) error {
+				j.State, j.Reason = Failed, "not sent: "+err.Error()+"; reprint it from the till"
+				return nil
+			}); uerr != nil {
+				w.storeFault(ctx, "fail job "+job.ID, uerr)
+			}
+			return
+		} else if err != nil {
+			w.storeFault(ctx, "read job "+job.ID, err)
+			return
+		}
+		// Durably "printing" before the first byte leaves: a crash from
+		// here on makes the job unknown, never a silent second print.
+		if _, err := s.update(job.ID, func(j *Job) error { j.State, j.Reason = Printing, ""; j.Attempts++; return nil }); err != nil {
+			w.storeFault(ctx, "mark job "+job.ID+" printing", err)
+			return
+		}
+	}
+	start := time.Now()
+	// The attempt runs to its end even when ctx is cancelled: a job is
+	// never abandoned half-sent.
+	res := w.p.Print(context.WithoutCancel(ctx), bytes)
+	took := time.Since(start)
+	if w.opt.Observe != nil {
+		w.opt.Observe(job, res, took)
+	}
+	w.log.Info("job", "id", job.ID, "printer", printer, "result", res.String(), "took", took)
+	if res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout {
+		w.drop() // opened afresh for the next attempt
+	}
+	st, reason := outcome(res)
+	// The outcome is known only here: it is recorded however long the
+	// store refuses. Should the process end first, the job stays
+	// "printing" and comes back unknown: never printed twice unseen.
 	for {
-		changed := s.Changed()
-		job, bytes, handed := s.takeHanded(printer)
-		if !handed {
-			var ok bool
-			var err error
-			if job, ok, err = s.next(printer); err != nil {
-				return fmt.Errorf("spool: %s: %w", printer, err)
+		_, err := s.update(job.ID, func(j *Job) error {
+			j.State, j.Reason = st, reason
+			if st != Queued {
+				j.Sent = res.Sent
 			}
-			if !ok {
-				// Idle. With the printer open, the next job may come
-				// straight from Enqueue, already stored as printing.
-				s.setIdle(printer, p != nil)
-				select {
-				case <-changed:
-					s.setIdle(printer, false)
-					continue
-				case <-ctx.Done():
-					return nil
-				}
-			}
-			if p == nil {
-				if p, err = open(ctx); err != nil {
-					p = nil
-					log.Warn("printer not available", "printer", printer, "err", err)
-					if !s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), backoff, opt.Deadline) {
-						return nil
-					}
-					backoff = min(backoff*2, opt.MaxBackoff)
-					continue
-				}
-			}
-			if bytes, err = s.Bytes(job.ID); err != nil {
-				return fmt.Errorf("spool: %s: %w", printer, err)
-			}
-			// Durably "printing" before the first byte leaves: a crash from
-			// here on makes the job unknown, never a silent second print.
-			if _, err := s.update(job.ID, func(j *Job) error { j.State, j.Reason = Printing, ""; j.Attempts++; return nil }); err != nil {
-				return fmt.Errorf("spool: %s: %w", printer, err)
-			}
+			return nil
+		})
+		if err == nil {
+			break
 		}
-		start := time.Now()
-		// The attempt runs to its end even when ctx is cancelled: a job is
-		// never abandoned half-sent.
-		res := p.Print(context.WithoutCancel(ctx), bytes)
-		took := time.Since(start)
-		if opt.Observe != nil {
-			opt.Observe(job, res, took)
+		if !w.storeFault(ctx, "record the outcome of job "+job.ID, err) {
+			w.log.Error("spool: outcome not recorded; the job will be unknown at the next start",
+				"printer", printer, "id", job.ID, "result", res.String())
+			return
 		}
-		log.Info("job", "id", job.ID, "printer", printer, "result", res.String(), "took", took)
-		switch {
-		case res.Outcome == printers.OutcomePrinted:
-			backoff = opt.Backoff
-			s.finish(job.ID, Printed, "", res.Sent)
-		case retryable(res):
-			if res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout {
-				p.Close()
-				p = nil
-			}
-			if _, err := s.update(job.ID, func(j *Job) error {
-				j.State, j.Reason = Queued, "waiting: "+res.Reason.String()
-				return nil
-			}); err != nil {
-				return fmt.Errorf("spool: %s: %w", printer, err)
-			}
-			if !s.waitOrExpire(ctx, job, "", backoff, opt.Deadline) {
-				return nil
-			}
-			backoff = min(backoff*2, opt.MaxBackoff)
-		case res.Outcome == printers.OutcomeUnknown:
-			s.finish(job.ID, Unknown, res.String(), res.Sent)
-			if res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout {
-				p.Close()
-				p = nil
-			}
-		case res.Sent > 0:
-			// The printer stopped with the job in its buffer (paper end,
-			// cover open mid-job): it prints the rest once it recovers, so
-			// "failed" would invite a second copy. A person checks.
-			s.finish(job.ID, Unknown, "held in the printer by "+res.Reason.String()+
-				": the rest prints when the printer recovers; check the receipt before reprinting", res.Sent)
-		default:
-			s.finish(job.ID, Failed, res.String(), res.Sent)
+	}
+	if st != Queued {
+		if res.Outcome == printers.OutcomePrinted {
+			w.backoff = w.opt.Backoff
 		}
+		w.ok()
+		return
+	}
+	// Nothing was sent: the same job again after a pause, until its
+	// deadline.
+	w.printerFault(fmt.Errorf("%w: %s: %s", ErrPrinterFault, printer, res.String()))
+	if s.waitOrExpire(ctx, job, "", w.backoff, w.opt.Deadline) {
+		w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
+		w.clearError(ctx, res)
+	}
+}
+
+// Recoverer is a printer that can clear a recoverable error itself (the
+// way Epson documents: DLE ENQ 2, which also empties the printer's
+// buffers). The worker asks it to, before sending again a job of which
+// nothing was sent and whose printer reported a recoverable or autocutter
+// error: nothing of the job is in the buffers to lose.
+type Recoverer interface {
+	Recover(ctx context.Context) error
+}
+
+// clearError clears the recoverable error res reported, when the printer
+// can.
+func (w *worker) clearError(ctx context.Context, res printers.Result) {
+	r, ok := w.p.(Recoverer)
+	if !ok || res.Sent != 0 || res.Status == nil || !(res.Status.Recoverable || res.Status.AutocutterError) {
+		return
+	}
+	if err := r.Recover(ctx); err != nil {
+		w.log.Warn("printer did not recover", "printer", w.printer, "err", err)
+	}
+}
+
+// outcome is the state (and reason) a job takes after an attempt.
+func outcome(res printers.Result) (State, string) {
+	switch {
+	case res.Outcome == printers.OutcomePrinted:
+		return Printed, ""
+	case resend(res):
+		if res.Reason != printers.ReasonNone {
+			return Queued, "waiting: " + res.Reason.String()
+		}
+		return Queued, "waiting: " + res.String()
+	case res.Outcome == printers.OutcomeUnknown:
+		return Unknown, res.String()
+	default:
+		// Bytes sent and the printer stopped (paper end, cover open
+		// mid-job): it prints the rest once it recovers, so "failed" would
+		// invite a second copy. A person checks.
+		return Unknown, "held in the printer by " + res.Reason.String() +
+			": the rest prints when the printer recovers; check the receipt before reprinting"
 	}
 }
 
@@ -163,12 +294,19 @@ func (s *Spool) waitOrExpire(ctx context.Context, job Job, reason string, d, dea
 		_, _ = s.update(job.ID, func(j *Job) error { j.Reason = reason; return nil }) // best effort: only the shown reason
 	}
 	if time.Since(job.due()) > deadline {
+		// Should this fail, the job is still queued and the next step
+		// tries again.
 		cur, err := s.Get(job.ID)
 		if err == nil {
 			s.finish(job.ID, Failed, "gave up after "+deadline.String()+": "+cur.Reason, cur.Sent)
 		}
 		return ctx.Err() == nil
 	}
+	return sleep(ctx, d)
+}
+
+// sleep waits d or until ctx ends (false).
+func sleep(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -435,12 +436,32 @@ func (d *Device) hangUp(l *link) {
 	d.changed()
 }
 
+// TCPMode is what a TCP listener does with a connection that comes while
+// another is served: a printer's network card serves one host at a time.
+type TCPMode uint8
+
+const (
+	// TCPQueue: the connect succeeds, but the connection is not read (its
+	// requests are not answered) until the current one hangs up, as with
+	// JetDirect's backlog.
+	TCPQueue TCPMode = iota
+	// TCPRefuse: the connection is closed at once, as print servers that
+	// turn a second host away do.
+	TCPRefuse
+)
+
 // ListenTCP accepts raw print connections (port 9100, "JetDirect") on addr
-// until ctx ends or the device closes. Like a printer's network card it
-// serves one connection at a time: the next one's connect succeeds, but it
-// is not read (its requests are not answered) until the current one hangs
-// up.
+// until ctx ends or the device closes, one at a time (TCPQueue).
 func (d *Device) ListenTCP(ctx context.Context, addr string) (net.Addr, error) {
+	return d.ListenTCPMode(ctx, addr, TCPQueue)
+}
+
+// ListenTCPMode is ListenTCP with mode for a connection that comes while
+// another is served.
+func (d *Device) ListenTCPMode(ctx context.Context, addr string, mode TCPMode) (net.Addr, error) {
+	if mode > TCPRefuse {
+		return nil, fmt.Errorf("virtual: TCP mode %d", mode)
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -467,12 +488,47 @@ func (d *Device) ListenTCP(ctx context.Context, addr string) (net.Addr, error) {
 				}
 				return
 			}
+			if mode == TCPRefuse {
+				d.serveRefusing(ln, conn)
+				return
+			}
 			if err := d.serve(conn, "tcp "+conn.RemoteAddr().String(), false); err != nil && !errors.Is(err, ErrClosed) {
 				d.event(nil, err.Error())
 			}
 		}
 	}()
 	return ln.Addr(), nil
+}
+
+// serveRefusing serves conn, and every connection after it, while closing
+// at once those that come while one is served, until ln closes.
+func (d *Device) serveRefusing(ln net.Listener, conn net.Conn) {
+	free := make(chan struct{}, 1)
+	serve := func(c net.Conn) {
+		defer func() { <-free }()
+		if err := d.serve(c, "tcp "+c.RemoteAddr().String(), false); err != nil && !errors.Is(err, ErrClosed) {
+			d.event(nil, err.Error())
+		}
+	}
+	var served sync.WaitGroup
+	defer served.Wait() // Close waits for the listener's goroutine: and so for these
+	for {
+		select {
+		case free <- struct{}{}:
+			served.Add(1)
+			go func(c net.Conn) { defer served.Done(); serve(c) }(conn)
+		default:
+			d.event(nil, "tcp "+conn.RemoteAddr().String()+": refused, another host is connected")
+			_ = conn.Close()
+		}
+		var err error
+		if conn, err = ln.Accept(); err != nil {
+			if !isClosedErr(err) {
+				d.event(nil, "tcp listener: "+err.Error())
+			}
+			return
+		}
+	}
 }
 
 // OpenPTY makes a pseudo-terminal the printer's serial port and returns the

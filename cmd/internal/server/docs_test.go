@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -53,8 +54,16 @@ func TestDocumentedJobFields(t *testing.T) {
 
 // Every error code the server writes is in the docs' table, on its status's row.
 func TestDocumentedErrorCodes(t *testing.T) {
-	src, err := os.ReadFile("server.go")
+	var src []byte
+	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			b, err := os.ReadFile(f)
+			require.NoError(t, err)
+			src = append(src, b...)
+		}
+	}
 	rows := map[int]string{} // status -> its table rows
 	for _, line := range strings.Split(apiDoc(t), "\n") {
 		if f := strings.Split(line, "|"); len(f) > 2 && strings.TrimSpace(f[0]) == "" {

@@ -4,21 +4,15 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,11 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
-	"github.com/secuprint/receipt/printers/virtual/paper"
-	"github.com/secuprint/receipt/receipt"
 )
 
 // MaxBody is the largest request body accepted.
@@ -41,27 +32,6 @@ const MaxCopies = 10
 
 //go:embed web
 var webFS embed.FS
-
-// Printer is one configured printer.
-type Printer struct {
-	Name       string
-	Address    string
-	Model      string
-	Font       string
-	Columns    int
-	Cut        string // after the receipt: off, partial (default), full
-	SectionCut string // between sections: off (default), partial, full
-	// Copies is how many times each receipt prints in its job (a customer
-	// and a merchant copy, say): 0 or 1 is once, at most MaxCopies.
-	Copies int
-	// CodePages pins the printer to these code pages (e.g. "CP858") when
-	// its other tables differ from its model's; empty uses the model's.
-	CodePages []string
-
-	profile   *escpos.Profile
-	renderers sync.Pool // *receipt.Renderer: each reuses buffers, so one per request
-	shared    *sharedPrinter
-}
 
 // Config is what the server serves.
 type Config struct {
@@ -82,8 +52,16 @@ type Config struct {
 	// its own name at 127.0.0.1 (DNS rebinding) cannot use a browser on
 	// the same machine, a kiosk's, to reach the service.
 	LoopbackOnly bool
-	Logger       *slog.Logger
-	Registry     *prometheus.Registry // nil: a fresh one
+	// Renders bounds renders and previews in progress (0: one per CPU, at
+	// least 2: they are CPU-bound, so more only cost memory);
+	// more wait briefly, then get 503.
+	Renders  int
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a fresh one
+	// StateDir keeps what the service must remember beside the spool:
+	// which logo each printer holds in NV memory (logos.json). "" keeps it
+	// in memory, so each start defines a stored logo once more.
+	StateDir string
 }
 
 // Server is the HTTP handler plus the printer workers.
@@ -99,26 +77,10 @@ type Server struct {
 	registry *prometheus.Registry
 	// previews pools /v1/render's renderers per profile: a cold renderer
 	// costs 14 allocations, a warm one none.
-	previews sync.Map // *escpos.Profile -> *sync.Pool of *receipt.Renderer
-}
-
-type metrics struct {
-	printTime prometheus.Histogram
-	render    prometheus.Histogram
-	ready     *prometheus.GaugeVec
-	condition *prometheus.GaugeVec
-}
-
-// conditions are the status bits the condition gauge shows.
-var conditions = []struct {
-	name string
-	of   func(printers.Status) bool
-}{
-	{"online", func(s printers.Status) bool { return s.Online }},
-	{"paper_end", func(s printers.Status) bool { return s.PaperEnd }},
-	{"paper_near_end", func(s printers.Status) bool { return s.PaperNearEnd }},
-	{"cover_open", func(s printers.Status) bool { return s.CoverOpen }},
-	{"error", func(s printers.Status) bool { return s.Error }},
+	previews sync.Map     // model ID or "printer:NAME" -> *sync.Pool of *receipt.Renderer
+	gate     *renderGate  // renders and previews in progress
+	cache    *renderCache // their recent results
+	logos    *logoStore   // stored logos per printer
 }
 
 // New checks cfg and builds the server; Run starts the workers.
@@ -126,7 +88,15 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{})}
+	if err := checkTokens(cfg.Tokens); err != nil {
+		return nil, err
+	}
+	logos, err := newLogoStore(logosFile(cfg.StateDir))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{}),
+		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes), logos: logos}
 	for _, p := range cfg.Printers {
 		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
 			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
@@ -137,7 +107,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		if err := p.prepare(); err != nil {
 			return nil, err
 		}
-		p.shared = &sharedPrinter{open: cfg.Open, cfg: p}
+		p.shared = &sharedPrinter{open: cfg.Open, cfg: p, mu: make(chan struct{}, 1)}
 		s.byName[p.Name] = p
 	}
 	s.registry = cfg.Registry
@@ -152,8 +122,11 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
 		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
 			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
+		faults: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_worker_faults_total",
+			Help: "Faults a printer's worker met and retried: kind store (the spool could not be written) or printer."}, []string{"printer", "kind"}),
 	}
-	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition} {
+	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, quarantineCollector{s.spool},
+		s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition, s.metrics.faults} {
 		// A registry the caller shares may already hold these: an error,
 		// not a panic.
 		if err := s.registry.Register(c); err != nil {
@@ -200,94 +173,6 @@ func IsLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (p *Printer) prepare() error {
-	if p.Model == "" {
-		p.Model = "default"
-	}
-	prof, err := printers.Lookup(p.Model)
-	if err != nil {
-		return fmt.Errorf("server: printer %q: %w", p.Name, err)
-	}
-	font, err := escpos.ParseFont(orDefault(p.Font, "A"))
-	if err != nil {
-		return fmt.Errorf("server: printer %q: %w", p.Name, err)
-	}
-	end, err := escpos.ParseCutMode(orDefault(p.Cut, "partial"))
-	if err != nil {
-		return fmt.Errorf("server: printer %q: %w", p.Name, err)
-	}
-	section, err := escpos.ParseCutMode(orDefault(p.SectionCut, "off"))
-	if err != nil {
-		return fmt.Errorf("server: printer %q: %w", p.Name, err)
-	}
-	if len(p.CodePages) > 0 {
-		if prof, err = prof.PinCodePages(p.CodePages...); err != nil {
-			return fmt.Errorf("server: printer %q: %w", p.Name, err)
-		}
-	}
-	if p.Copies < 0 || p.Copies > MaxCopies {
-		return fmt.Errorf("server: printer %q: copies %d out of range 0..%d", p.Name, p.Copies, MaxCopies)
-	}
-	opt := receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
-	r, err := receipt.NewRenderer(opt)
-	if err != nil {
-		return fmt.Errorf("server: printer %q: %w", p.Name, err)
-	}
-	p.profile = prof
-	p.renderers.Put(r)
-	p.renderers.New = func() any {
-		r, _ := receipt.NewRenderer(opt) // the same options succeeded above
-		return r
-	}
-	return nil
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
-// sharedPrinter is one connection per printer, used by its worker and by
-// status queries (a printer serves one host connection at a time).
-type sharedPrinter struct {
-	open func(context.Context, *Printer) (printers.Printer, error)
-	cfg  *Printer
-	mu   sync.Mutex
-	p    printers.Printer
-}
-
-func (sp *sharedPrinter) get(ctx context.Context) (printers.Printer, error) {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	if sp.p == nil {
-		p, err := sp.open(ctx, sp.cfg)
-		if err != nil {
-			return nil, err
-		}
-		sp.p = p
-	}
-	return keepOpen{sp.p}, nil
-}
-
-func (sp *sharedPrinter) close() error {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
-	if sp.p == nil {
-		return nil
-	}
-	err := sp.p.Close()
-	sp.p = nil
-	return err
-}
-
-// keepOpen lets the worker "close" its printer without closing the shared
-// one; a ConnPrinter redials by itself after a broken link.
-type keepOpen struct{ printers.Printer }
-
-func (keepOpen) Close() error { return nil }
-
 // Run starts one worker per printer and blocks until ctx ends and the
 // workers have finished their current attempts.
 func (s *Server) Run(ctx context.Context) error {
@@ -295,19 +180,28 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
-	errs := make(chan error, len(s.cfg.Printers))
 	opt := s.cfg.Worker
 	opt.Logger = s.log
 	opt.Observe = func(j spool.Job, r printers.Result, took time.Duration) {
 		s.metrics.printTime.Observe(took.Seconds())
+		if err := s.logos.finished(j.Printer, j.Key, r.Outcome == printers.OutcomePrinted); err != nil {
+			s.log.Warn("logos", "err", err)
+		}
+	}
+	opt.OnFault = func(printer string, err error) {
+		kind := "printer"
+		if errors.Is(err, spool.ErrStoreFault) {
+			kind = "store"
+		}
+		s.metrics.faults.WithLabelValues(printer, kind).Inc()
 	}
 	for _, p := range s.cfg.Printers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := s.spool.Run(ctx, p.Name, p.shared.get, opt); err != nil {
-				errs <- err
-			}
+			// A worker returns only when ctx ends: a fault is retried,
+			// logged, counted and shown on /readyz, never the end of it.
+			_ = s.spool.Run(ctx, p.Name, p.shared.get, opt)
 		}()
 		if s.cfg.StatusInterval > 0 {
 			wg.Add(1)
@@ -326,40 +220,11 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	close(s.ready)
 	wg.Wait()
-	close(errs)
 	var all []error
-	for err := range errs {
-		all = append(all, err)
-	}
 	for _, p := range s.cfg.Printers {
 		all = append(all, p.shared.close())
 	}
 	return errors.Join(all...)
-}
-
-// jobsCollector reports the spool's jobs by printer and state at each
-// scrape, from counts the spool keeps as states change.
-type jobsCollector struct{ spool *spool.Spool }
-
-var jobsDesc = prometheus.NewDesc("receiptd_jobs", "Jobs in the spool by printer and state.", []string{"printer", "state"}, nil)
-
-func (jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
-
-func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
-	counts, err := c.spool.Counts()
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
-		return
-	}
-	for printer, states := range counts {
-		for st, n := range states {
-			m, err := prometheus.NewConstMetric(jobsDesc, prometheus.GaugeValue, float64(n), printer, string(st))
-			if err != nil {
-				m = prometheus.NewInvalidMetric(jobsDesc, err)
-			}
-			ch <- m
-		}
-	}
 }
 
 // ServeHTTP serves the API and the page.
@@ -367,20 +232,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-s.ready:
-			writeJSON(w, 200, map[string]string{"status": "ready"})
-		default:
-			writeError(w, 503, "not_ready", "workers not started", nil)
-		}
-	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	s.mux.Handle("/", http.FileServerFS(mustSub(webFS, "web")))
 	api := func(pattern string, h http.HandlerFunc) { s.mux.Handle(pattern, s.auth(h)) }
 	api("POST /v1/printers/{name}/jobs", s.postJob)
 	api("GET /v1/jobs/{id}", s.getJob)
 	api("GET /v1/jobs/{id}/preview.png", s.previewJob)
+	api("GET /v1/jobs/{id}/preview.html", s.previewJob)
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
@@ -411,539 +270,6 @@ func (s *Server) auth(h http.Handler) http.Handler {
 		}
 		writeError(w, http.StatusForbidden, "forbidden", "the token is not valid", nil)
 	})
-}
-
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Line    *int   `json:"line,omitempty"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string, line *int) {
-	var e apiError
-	e.Error.Code, e.Error.Message, e.Error.Line = code, msg, line
-	writeJSON(w, status, e)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client hung up: nothing left to tell it
-}
-
-// readTransaction applies the body rules and parses the transaction.
-// bodies are request body buffers; ParseTransaction copies what it keeps.
-var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transaction, bool) {
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case needs no parsing
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the transaction as application/json", nil)
-			return nil, false
-		}
-	}
-	buf := bodies.Get().(*bytes.Buffer)
-	defer bodies.Put(buf)
-	buf.Reset()
-	if n := r.ContentLength; n > 0 && n <= MaxBody {
-		buf.Grow(int(n) + 1) // +1: ReadFrom wants room to see EOF
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
-	body := buf.Bytes()
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1 MiB", nil)
-		} else {
-			writeError(w, http.StatusBadRequest, "bad_request", err.Error(), nil)
-		}
-		return nil, false
-	}
-	tx, err := receipt.ParseTransaction(body)
-	if err != nil {
-		var le *receipt.LineError
-		switch {
-		case errors.As(err, &le):
-			line := le.Line
-			writeError(w, http.StatusUnprocessableEntity, "invalid_receipt", err.Error(), &line)
-		case errors.Is(err, receipt.ErrSyntax):
-			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
-		default:
-			writeError(w, http.StatusUnprocessableEntity, "invalid_transaction", err.Error(), nil)
-		}
-		return nil, false
-	}
-	return tx, true
-}
-
-func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, error) {
-	start := time.Now()
-	r := p.renderers.Get().(*receipt.Renderer)
-	out, rep, err := r.Render(nil, tx.Receipt)
-	p.renderers.Put(r)
-	s.metrics.render.Observe(time.Since(start).Seconds())
-	var warnings []string
-	for _, w := range append(tx.Warnings, rep.Warnings...) {
-		warnings = append(warnings, w.String())
-	}
-	return out, warnings, err
-}
-
-func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.byName[r.PathValue("name")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
-		return
-	}
-	wait, ok := parseWait(w, r)
-	if !ok {
-		return
-	}
-	key, ok := idempotencyKey(w, r)
-	if !ok {
-		return
-	}
-	tx, ok := readTransaction(w, r)
-	if !ok {
-		return
-	}
-	if key == "" && tx.ID == "" {
-		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
-		return
-	}
-	job, warnings, err := s.renderFor(p, tx)
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
-		return
-	}
-	digest := tx.Receipt.Digest()
-	if key == "" {
-		// One transaction yields several receipts as it moves on (started,
-		// missing sum paid, captured: the API documents all with one id), so
-		// the default key is the id qualified by what the receipt says.
-		id := tx.ID
-		if len(id) > maxKeyHeader {
-			idSum := sha256.Sum256([]byte(id))
-			id = "sha256:" + hex.EncodeToString(idSum[:16])
-		}
-		key = id + ":" + hex.EncodeToString(digest[:8])
-	}
-	proto := spool.Job{TransactionID: tx.ID, Warnings: warnings, Digest: hex.EncodeToString(digest[:16])}
-	if p.Copies > 1 {
-		// One job, so the copies print together and are confirmed as one.
-		job, proto.Receipts = bytes.Repeat(job, p.Copies), p.Copies
-	}
-	j, existing, err := s.spool.EnqueueJob(p.Name, key, proto, job)
-	if errors.Is(err, spool.ErrBadKey) {
-		writeError(w, http.StatusBadRequest, "bad_idempotency_key", err.Error(), nil)
-		return
-	}
-	if err != nil {
-		s.log.Error("enqueue", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", "the job could not be stored", nil)
-		return
-	}
-	if existing && j.Digest != "" && j.Digest != proto.Digest {
-		// A retry sends the same receipt; another receipt under a used key
-		// is a client bug that would otherwise lose this receipt silently.
-		w.Header().Set("Location", "/v1/jobs/"+j.ID)
-		writeError(w, http.StatusUnprocessableEntity, "idempotency_key_reused",
-			"this Idempotency-Key already names job "+j.ID+", which prints another receipt; nothing was queued", nil)
-		return
-	}
-	if wait > 0 {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		defer cancel()
-		if got, err := s.spool.Wait(ctx, j.ID); err == nil {
-			j = got
-		}
-	}
-	status := http.StatusAccepted
-	if j.State.Final() {
-		status = http.StatusOK
-	}
-	if existing {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	w.Header().Set("Location", "/v1/jobs/"+j.ID)
-	writeJSON(w, status, j)
-}
-
-// maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.
-const maxKeyHeader = 255
-
-// idempotencyKey reads the Idempotency-Key header: up to 255 visible ASCII
-// characters, "" when absent.
-func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
-	key := r.Header.Get("Idempotency-Key")
-	ok := len(key) <= maxKeyHeader
-	for i := 0; ok && i < len(key); i++ {
-		ok = key[i] > ' ' && key[i] < 0x7f
-	}
-	if !ok {
-		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters", nil)
-	}
-	return key, ok
-}
-
-// parseWait reads ?wait, how long a request may wait for a job's outcome.
-func parseWait(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
-	v := r.URL.Query().Get("wait")
-	if v == "" {
-		return 0, true
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 || d > 60*time.Second {
-		writeError(w, http.StatusBadRequest, "bad_wait", "wait must be a duration up to 60s, e.g. 10s", nil)
-		return 0, false
-	}
-	return d, true
-}
-
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	wait, ok := parseWait(w, r)
-	if !ok {
-		return
-	}
-	j, err := s.spool.Get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
-	if wait > 0 && !j.State.Final() {
-		ctx, cancel := context.WithTimeout(r.Context(), wait)
-		defer cancel()
-		if got, err := s.spool.Wait(ctx, j.ID); err == nil {
-			j = got
-		}
-	}
-	writeJSON(w, http.StatusOK, j)
-}
-
-func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
-	j, err := s.spool.Get(r.PathValue("id"))
-	if err != nil {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
-	b, err := s.spool.Bytes(j.ID)
-	if err != nil {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
-	var prof *escpos.Profile
-	if p, ok := s.byName[j.Printer]; ok {
-		prof = p.profile
-	}
-	res := paper.Print(b, prof)
-	if len(res.Tickets) == 0 {
-		writeError(w, http.StatusNotFound, "empty", "the job prints nothing", nil)
-		return
-	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "max-age=86400, immutable")
-	if err := res.Tickets[0].PNG(w); err != nil {
-		s.log.Warn("preview", "err", err)
-	}
-}
-
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	state := spool.State(q.Get("state"))
-	if state != "" && !state.Valid() {
-		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown", nil)
-		return
-	}
-	limit := 200
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 10000 {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to 10000", nil)
-			return
-		}
-		limit = n
-	}
-	jobs, err := s.spool.List(q.Get("printer"), state, 0)
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
-		return
-	}
-	if len(jobs) > limit { // newest last; keep the newest
-		jobs = jobs[len(jobs)-limit:]
-	}
-	if jobs == nil {
-		jobs = []spool.Job{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"jobs": jobs})
-}
-
-func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
-	key, ok := idempotencyKey(w, r)
-	if !ok {
-		return
-	}
-	orig, err := s.spool.Get(r.PathValue("id"))
-	if err != nil {
-		writeSpoolError(w, err)
-		return
-	}
-	if !s.servesPrinterOf(w, orig) {
-		return
-	}
-	mark, err := receipt.AppendCopyMark(nil)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
-		return
-	}
-	j, err := s.spool.Reprint(orig.ID, key, mark)
-	if err != nil {
-		writeSpoolError(w, err)
-		return
-	}
-	w.Header().Set("Location", "/v1/jobs/"+j.ID)
-	writeJSON(w, http.StatusAccepted, j)
-}
-
-// decide settles a job in state unknown as a person found it:
-// {"decision": "printed" | "not_printed" | "retry"}.
-func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", `send {"decision": …} as application/json`, nil)
-		return
-	}
-	var body struct {
-		Decision spool.Decision `json:"decision"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
-		return
-	}
-	if body.Decision == spool.DecidedRetry {
-		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
-			return
-		}
-	}
-	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
-	switch {
-	case errors.Is(err, spool.ErrBadDecision):
-		writeError(w, http.StatusBadRequest, "bad_decision", err.Error(), nil)
-	case errors.Is(err, spool.ErrNotUnknown):
-		writeError(w, http.StatusConflict, "not_unknown", err.Error(), nil)
-	case err != nil:
-		writeSpoolError(w, err)
-	default:
-		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
-		writeJSON(w, http.StatusOK, j)
-	}
-}
-
-// servesPrinterOf reports whether j's printer is still configured, and
-// answers 409 when not: a job queued for it would never print.
-func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {
-	if _, ok := s.byName[j.Printer]; ok {
-		return true
-	}
-	writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
-	return false
-}
-
-// writeSpoolError answers a failed spool call: an unknown job is the
-// client's mistake, anything else the store's.
-func writeSpoolError(w http.ResponseWriter, err error) {
-	if errors.Is(err, spool.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
-		return
-	}
-	writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
-}
-
-func (s *Server) render(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	format := orDefault(q.Get("format"), "escpos")
-	switch format {
-	case "escpos", "text", "png", "html":
-	default:
-		writeError(w, http.StatusBadRequest, "bad_format", "format is escpos, text, png or html", nil)
-		return
-	}
-	prof, err := printers.Lookup(orDefault(q.Get("model"), "default"))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "unknown_model", err.Error(), nil)
-		return
-	}
-	tx, ok := readTransaction(w, r)
-	if !ok {
-		return
-	}
-	pool, _ := s.previews.LoadOrStore(prof, &sync.Pool{})
-	rd, _ := pool.(*sync.Pool).Get().(*receipt.Renderer)
-	if rd == nil {
-		var err error
-		if rd, err = receipt.NewRenderer(receipt.Options{Profile: prof, EndCut: escpos.CutPartial}); err != nil {
-			writeError(w, http.StatusBadRequest, "bad_options", err.Error(), nil)
-			return
-		}
-	}
-	defer pool.(*sync.Pool).Put(rd)
-	start := time.Now()
-	out, _, err := rd.Render(nil, tx.Receipt)
-	s.metrics.render.Observe(time.Since(start).Seconds())
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
-		return
-	}
-	switch format {
-	case "escpos":
-		w.Header().Set("Content-Type", "application/vnd.escpos")
-		_, _ = w.Write(out) // a hung-up client is not our error
-	case "text":
-		text, _ := rd.Text(nil, tx.Receipt) // its report repeats Render's
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write(text)
-	default:
-		res := paper.Print(out, prof)
-		if format == "html" {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_ = paper.HTML(w, "receipt", res.Tickets)
-			return
-		}
-		w.Header().Set("Content-Type", "image/png")
-		if len(res.Tickets) > 0 {
-			_ = res.Tickets[0].PNG(w)
-		}
-	}
-}
-
-type printerView struct {
-	Name      string           `json:"name"`
-	Address   string           `json:"address"`
-	Model     string           `json:"model"`
-	Copies    int              `json:"copies,omitempty"`
-	CodePages []string         `json:"code_pages,omitempty"`
-	Ready     bool             `json:"ready"`
-	Status    *printers.Status `json:"status,omitempty"`
-	Error     string           `json:"error,omitempty"`
-	Queued    int              `json:"queued"`
-}
-
-func (s *Server) view(ctx context.Context, p *Printer) printerView {
-	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages}
-	if counts, err := s.spool.Counts(); err == nil {
-		v.Queued = counts[p.Name][spool.Queued]
-	}
-	st, err := s.readStatus(ctx, p)
-	if err != nil {
-		v.Error = err.Error()
-	} else {
-		v.Status, v.Ready = &st, st.Ready()
-	}
-	return v
-}
-
-// readStatus asks the printer for its status and sets its gauges.
-func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, error) {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	pr, err := p.shared.get(ctx)
-	var st printers.Status
-	if err == nil {
-		st, err = pr.Status(ctx)
-	}
-	ready := 0.0
-	if err == nil && st.Ready() {
-		ready = 1
-	}
-	s.metrics.ready.WithLabelValues(p.Name).Set(ready)
-	for _, c := range conditions {
-		if err != nil {
-			s.metrics.condition.DeleteLabelValues(p.Name, c.name) // unknown, not "no"
-			continue
-		}
-		g := 0.0
-		if c.of(st) {
-			g = 1
-		}
-		s.metrics.condition.WithLabelValues(p.Name, c.name).Set(g)
-	}
-	return st, err
-}
-
-// failOrphans fails the jobs queued for printers no longer configured:
-// with no worker for them, they would stay "queued" for ever.
-func (s *Server) failOrphans() error {
-	counts, err := s.spool.Counts()
-	if err != nil {
-		return err
-	}
-	for printer, byState := range counts {
-		if _, ok := s.byName[printer]; ok || byState[spool.Queued] == 0 {
-			continue
-		}
-		n, err := s.spool.FailQueued(printer, "printer "+strconv.Quote(printer)+" is no longer configured")
-		if err != nil {
-			return err
-		}
-		s.log.Warn("failed jobs of a printer no longer configured", "printer", printer, "jobs", n)
-	}
-	return nil
-}
-
-// prune deletes jobs finished longer than retention ago, every interval
-// until ctx ends.
-func (s *Server) prune(ctx context.Context, retention, interval time.Duration) {
-	every(ctx, interval, func() {
-		n, err := s.spool.Prune(time.Now().Add(-retention))
-		if err != nil {
-			s.log.Error("prune", "err", err)
-		} else if n > 0 {
-			s.log.Info("pruned finished jobs", "jobs", n, "older_than", retention.String())
-		}
-	})
-}
-
-// watchStatus reads p's status every interval until ctx ends.
-func (s *Server) watchStatus(ctx context.Context, p *Printer, interval time.Duration) {
-	every(ctx, interval, func() {
-		_, _ = s.readStatus(ctx, p) // the gauges carry the outcome, an error included
-	})
-}
-
-// every runs f at once and then every interval until ctx ends.
-func every(ctx context.Context, interval time.Duration, f func()) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		f()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return
-		}
-	}
-}
-
-func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {
-	out := []printerView{}
-	for _, p := range s.cfg.Printers {
-		out = append(out, s.view(r.Context(), p))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
-}
-
-func (s *Server) getPrinter(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.byName[r.PathValue("name")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.view(r.Context(), p))
 }
 
 func mustSub(f embed.FS, dir string) fs.FS {

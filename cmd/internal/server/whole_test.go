@@ -1,0 +1,143 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos/decode"
+)
+
+func repoFile(t testing.TB, parts ...string) string {
+	return filepath.Join(append([]string{"..", "..", ".."}, parts...)...)
+}
+
+func document(t testing.TB, name string) string {
+	b, err := os.ReadFile(repoFile(t, "testdata", "documents", name+".json"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// commandsOf names the commands of a job's bytes.
+func commandsOf(b []byte) map[string]int {
+	n := map[string]int{}
+	for _, c := range decode.Decode(b, nil) {
+		n[c.Name]++
+	}
+	return n
+}
+
+// TestWholeReceiptThroughTheService: the printer's template and the
+// document's own blocks print around the secuconnect lines, in one job.
+func TestWholeReceiptThroughTheService(t *testing.T) {
+	e := newEnvWith(t, []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V",
+		Template: repoFile(t, "testdata", "templates", "bakery.json"), Drawer: "cash"}})
+	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", document(t, "whole-receipt"))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	var j struct{ ID, State string }
+	require.NoError(t, json.Unmarshal([]byte(body), &j))
+	assert.Equal(t, "printed", j.State)
+	b, err := e.spool.Bytes(j.ID)
+	require.NoError(t, err)
+	cmds := commandsOf(b)
+	assert.Positive(t, cmds["GS v 0"], "the logo and the document's image: %v", cmds)
+	assert.Equal(t, 1, cmds["GS k"], "the CODE128: %v", cmds)
+	assert.Positive(t, cmds["GS ( k"], "the QR codes: %v", cmds)
+	assert.Equal(t, 1, cmds["ESC p"], "one drawer kick: the document's own; the cash policy adds none: %v", cmds)
+	assert.True(t, bytes.Contains(b, []byte("Summe")), "the basket prints")
+	assert.True(t, bytes.Contains(b, []byte("Kundenkarte")), "the secuconnect lines print")
+	assert.True(t, bytes.Contains(b, []byte("John's Bakery")), "the template's merchant line")
+
+	// The preview of that printer shows the same.
+	resp, body = e.do(t, "POST", "/v1/render?printer=front&format=text", "application/json", document(t, "whole-receipt"))
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.Contains(t, body, "Summe")
+	assert.Contains(t, body, "[code128: 29187332]")
+}
+
+// TestBadBlockIsRefusedNamingIt: 422 invalid_block with the section and
+// index, and nothing queued.
+func TestBadBlockIsRefusedNamingIt(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range []struct {
+		body, section string
+		index         int
+	}{
+		{`{"id":"a","receipt":[],"footer":[{"type":"space"},{"type":"barcode","value":{"symbology":"ean13","data":"4006381333932"}}]}`, "footer", 1},
+		{`{"id":"b","receipt":[],"header":[{"type":"feed","value":{"lines":-1}}]}`, "header", 0},
+		{`{"id":"c","receipt":[],"header":[{"type":"qr","value":{"data":"` + string(bytes.Repeat([]byte("x"), 3000)) + `","ecc":"H"}}]}`, "header", 0},
+		{`{"id":"d","receipt":[],"header":[{"type":"hologram"}]}`, "header", 0},
+	} {
+		resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tt.body)
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, body)
+		var ae struct {
+			Error struct {
+				Code  string
+				Block *struct {
+					Section string
+					Index   int
+				}
+			}
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &ae))
+		assert.Equal(t, "invalid_block", ae.Error.Code)
+		require.NotNil(t, ae.Error.Block, body)
+		assert.Equal(t, tt.section, ae.Error.Block.Section)
+		assert.Equal(t, tt.index, ae.Error.Block.Index)
+	}
+	jobs, err := e.spool.List("", "", 0)
+	require.NoError(t, err)
+	assert.Empty(t, jobs, "nothing was queued")
+}
+
+// TestStoredLogoDefinedOnce: with logo = "stored" the first receipt
+// defines the logo in the printer's NV memory and prints it by key; the
+// next ones only print it by key, also after a restart (logos.json).
+func TestStoredLogoDefinedOnce(t *testing.T) {
+	state := t.TempDir()
+	tpl := repoFile(t, "testdata", "templates", "bakery.json")
+	post := func(e *env, doc string) []byte {
+		t.Helper()
+		resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, doc))
+		require.Equal(t, http.StatusOK, resp.StatusCode, body)
+		var j struct{ ID, State string }
+		require.NoError(t, json.Unmarshal([]byte(body), &j))
+		require.Equal(t, "printed", j.State)
+		b, err := e.spool.Bytes(j.ID)
+		require.NoError(t, err)
+		return b
+	}
+	cfg := Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}, StateDir: state}
+	e := newEnvConfig(t, cfg)
+	first := post(e, "pay-missing-sum")
+	assert.Equal(t, 1, logoCommands(first, 67), "the first receipt defines the logo")
+	assert.Equal(t, 1, logoCommands(first, 69), "and prints it by key")
+	second := post(e, "card-topup")
+	assert.Zero(t, logoCommands(second, 67), "then it is only printed by key")
+	assert.Equal(t, 1, logoCommands(second, 69))
+	assert.Less(t, len(second), 1500, "the logo costs a few bytes: %d", len(second))
+	assert.FileExists(t, filepath.Join(state, "logos.json"))
+
+	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	e2 := newEnvConfig(t, cfg)
+	third := post(e2, "cash-start")
+	assert.Zero(t, logoCommands(third, 67), "a restart remembers what the printer holds")
+}
+
+// logoCommands counts GS ( L / GS 8 L commands of function fn (67 define
+// NV graphics, 69 print them).
+func logoCommands(b []byte, fn byte) int {
+	n := 0
+	for _, c := range decode.Decode(b, nil) {
+		if (c.Name == "GS ( L" || c.Name == "GS 8 L") && len(c.Args) >= 2 && c.Args[1] == fn {
+			n++
+		}
+	}
+	return n
+}

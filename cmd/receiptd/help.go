@@ -1,0 +1,77 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/secuprint/receipt/cmd/internal/buildinfo"
+)
+
+// Exit codes a supervisor can act on (deploy/receiptd.service does not
+// restart on 3 and 4: a person must act first).
+const (
+	exitOK        = 0
+	exitFailure   = 1 // the service stopped on an error
+	exitUsage     = 2 // bad command line or configuration
+	exitSpoolBad  = 3 // the spool is damaged, or missing where one was
+	exitSpoolBusy = 4 // another process (receiptd) holds the spool
+	// receiptd -check: 0 healthy, 1 records set aside, 3 damaged or
+	// missing, 4 in use.
+	exitCheckRecords = 1
+)
+
+// version overrides the build's version: go build -ldflags "-X main.version=v1.2.3".
+var version string
+
+func versionString() string {
+	info, ok := debug.ReadBuildInfo()
+	return buildinfo.Describe("receiptd", version, info, ok)
+}
+
+const helpText = `receiptd is the print service for ECRs and payment terminals: POST a
+finished secuconnect transaction to it, and it stores the job durably,
+prints it (with the printer's template: logo, merchant, basket, QR code),
+and answers truthfully whether the receipt printed — printed, failed (why)
+or unknown (check the paper) — never a lost or doubled receipt.
+
+usage: receiptd [-config FILE] [-listen ADDR] [-data-dir DIR] [-printer NAME=ADDRESS,…]…
+       receiptd -check [-data-dir DIR]   examine the spool and exit
+       receiptd -version
+
+With no configuration it serves http://127.0.0.1:8080 with one printer,
+"virtual", the built-in virtual printer (tickets in DATA-DIR/tickets).
+The API is in docs/api.md; the page at / shows printers and jobs.
+
+Configuration file (TOML; every key optional):
+  listen = "127.0.0.1:8080"         data_dir = "receiptd-data"
+  tokens = ["…"]                    allow_insecure_bind = false
+  job_deadline = "10m"              status_interval = "30s"   retention = "720h"
+  [[printer]]
+  name = "front"                    address = "usb://04b8:0202"  (serial://, tcp://HOST:9100, file://, virtual://)
+  model = "TM-T88V"                 font = "A"   columns = 42
+  cut = "partial"                   section_cut = "off"          copies = 1
+  code_pages = ["CP858"]            keep_open = false  (hold a tcp:// printer's link)
+  template = "/etc/receiptd/shop.json"   locale = "de"           (docs/receipts.md)
+  logo = "raster" | "stored"        drawer = "never" | "cash" | "always"   drawer_pin = 2
+
+Environment (overrides the file, flags override both):
+  RECEIPTD_CONFIG, RECEIPTD_LISTEN, RECEIPTD_DATA_DIR, RECEIPTD_TOKENS (comma-separated)
+
+Exit codes: 0 stopped cleanly, 1 failed, 2 bad command line or configuration
+(an address this build cannot open among them), 3 the spool is damaged or
+missing where one was (see docs/spool.md; -fresh starts an empty one on
+purpose), 4 another receiptd holds the spool.
+
+Flags:
+`
+
+// writeHelp writes the service's description and its flags.
+func writeHelp(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, helpText)
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/transport"
+)
+
+func runReceiptd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	t.Setenv("RECEIPTD_CONFIG", "")
+	t.Setenv("RECEIPTD_TOKENS", "")
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, out, errOut := runReceiptd(t, "-h")
+	assert.Equal(t, exitOK, code)
+	assert.Contains(t, out, "receiptd is the print service")
+	assert.Contains(t, out, "RECEIPTD_TOKENS")
+	assert.Contains(t, out, "-check")
+	assert.Contains(t, out, "drawer")
+	assert.Empty(t, errOut, "help goes to standard output")
+
+	code, out, _ = runReceiptd(t, "-version")
+	assert.Equal(t, exitOK, code)
+	assert.Regexp(t, `^receiptd \S+`, out)
+
+	code, out, errOut = runReceiptd(t, "-no-such-flag")
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, "receiptd -h")
+}
+
+// TestRefusesAddressItCannotOpen: a usb:// printer in a build without USB
+// is refused at start, naming the fix, instead of every job waiting out
+// its deadline as "printer not reachable".
+func TestRefusesAddressItCannotOpen(t *testing.T) {
+	if transport.Supported("usb://04b8:0202") == nil {
+		t.Skip("this build opens USB")
+	}
+	code, _, errOut := runReceiptd(t, "-data-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-printer", "front=usb://04b8:0202,model=TM-T88V")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut, "built without USB")
+	assert.Contains(t, errOut, "make build")
+}
+
+// TestSpoolFaultsAtStart: a spool that was there and is now empty, or one
+// another receiptd holds, stops the start with its own exit code and a
+// message that says what to do; -check says the same without starting.
+func TestSpoolFaultsAtStart(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spool.db")
+	sp, err := spool.Open(path)
+	require.NoError(t, err)
+	_, _, err = sp.Enqueue("virtual", "k1", "STX_1", []byte("\x1b@hello\n"), nil)
+	require.NoError(t, err)
+
+	code, _, errOut := runReceiptd(t, "-data-dir", dir, "-listen", "127.0.0.1:0")
+	assert.Equal(t, exitSpoolBusy, code, errOut)
+	assert.Contains(t, errOut, "another receiptd")
+	code, _, _ = runReceiptd(t, "-data-dir", dir, "-check")
+	assert.Equal(t, exitSpoolBusy, code)
+	require.NoError(t, sp.Close())
+
+	code, out, _ := runReceiptd(t, "-data-dir", dir, "-check")
+	assert.Equal(t, exitOK, code, out)
+	assert.Contains(t, out, "1")
+
+	require.NoError(t, os.Truncate(path, 0))
+	code, _, errOut = runReceiptd(t, "-data-dir", dir, "-listen", "127.0.0.1:0")
+	assert.Equal(t, exitSpoolBad, code)
+	assert.Contains(t, errOut, "empty")
+	code, _, _ = runReceiptd(t, "-data-dir", dir, "-check")
+	assert.Equal(t, exitSpoolBad, code)
+}
