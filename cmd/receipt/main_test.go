@@ -224,9 +224,12 @@ func TestStarModels(t *testing.T) {
 		require.Equal(t, exitOK, code, stderr)
 		assert.Contains(t, preview, "Kundenkarte", tc.model)
 	}
-	code, _, stderr := runCLI(t, "", "print", "-printer-model", "mC-Print3", "-out", t.TempDir(), tx)
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "speaks star-prnt")
-	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
+	// print confirms a Star printer by its ASB and ETB counter.
+	for _, model := range []string{"mC-Print3", "TSP650II", "TSP100III"} {
+		code, out, stderr := runCLI(t, "", "print", "-printer-model", model, "-out", t.TempDir(), tx)
+		assert.Equal(t, exitOK, code, "%s: %s", model, stderr)
+		assert.Contains(t, out, "printed", model)
+	}
+	code, _, _ := runCLI(t, "x", "decode", "-language", "zpl")
 	assert.Equal(t, exitUsage, code)
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
@@ -76,18 +75,13 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	job, opt, code := rf.renderInput(stdin, stderr, rf.render)
+	job, _, code := rf.renderInput(stdin, stderr, rf.render)
 	if code >= 0 {
 		return code
 	}
-	if strings.HasPrefix(*address, "virtual:") && rf.profile.Language != escpos.LanguageESCPOS {
-		// print confirms with ESC/POS status requests, which a Star printer
-		// (the virtual one too) ignores: it would wait and say "unknown".
-		return fail(stderr, usageError{fmt.Errorf("print cannot confirm %s yet: it speaks %v and Star status is not wired into the connection; use `receipt preview -printer-model %s`, or send the rendered bytes to `receipt virtual-printer -printer-model %s`", rf.profile.ID, rf.profile.Language, rf.profile.ID, rf.profile.ID)})
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
-	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: opt.Profile, Conn: printers.ConnOptions{Timeout: *timeout}})
+	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: rf.profile, Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		if errors.Is(err, transport.ErrInvalidAddress) {

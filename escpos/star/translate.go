@@ -16,21 +16,53 @@ func ToESCPOS(cmds []Command) []byte {
 	for i := range cmds {
 		out = t.Append(out, &cmds[i])
 	}
-	return out
+	return t.Flush(out)
 }
 
 // Translator is ToESCPOS one command at a time, for a stream read as it
 // arrives (the virtual printer); it keeps the Star Graphic EOT mode.
 type Translator struct {
-	eot     string // ESC * r E's mode; "" is the initial 13
-	on, off byte   // ESC BEL's pulse widths in 10 ms; 0: Star's 200 ms
+	eot     string   // ESC * r E's mode; "" is the initial 13
+	on, off byte     // ESC BEL's pulse widths in 10 ms; 0: Star's 200 ms
+	rows    [][]byte // Star Graphic rows not yet drawn
+	width   int      // bytes of the widest of them
 }
 
-// Append appends the ESC/POS for c.
+// maxRows bounds one GS v 0 band drawn from Star Graphic rows.
+const maxRows = 128
+
+// Flush appends the Star Graphic rows still held as one raster.
+func (t *Translator) Flush(out []byte) []byte {
+	if len(t.rows) == 0 {
+		return out
+	}
+	w := t.width
+	out = append(out, 0x1D, 'v', '0', 0, byte(w), byte(w>>8), byte(len(t.rows)), byte(len(t.rows)>>8))
+	for _, r := range t.rows {
+		out = append(out, r...)
+		for range w - len(r) {
+			out = append(out, 0)
+		}
+	}
+	t.rows, t.width = t.rows[:0], 0
+	return out
+}
+
+// Append appends the ESC/POS for c. Star Graphic rows are held and drawn as
+// one raster when another command comes, or at Flush.
 func (t *Translator) Append(out []byte, c *Command) []byte {
 	if c.Err != nil && c.Name != "TEXT" && c.Name != "ESC GS t" {
 		return out // a character the page lacks still takes its cell
 	}
+	if c.Name == "b" {
+		t.rows = append(t.rows, c.Data)
+		t.width = max(t.width, len(c.Data))
+		if len(t.rows) == maxRows {
+			out = t.Flush(out)
+		}
+		return out
+	}
+	out = t.Flush(out)
 	arg := func(i int) byte { return c.Args[i] }
 	switch c.Name {
 	case "TEXT":
@@ -133,11 +165,6 @@ func (t *Translator) Append(out []byte, c *Command) []byte {
 		}
 		// ESC p counts 2 ms, Star 10 ms.
 		out = append(out, 0x1B, 'p', pin, byte(min(255, 5*int(on))), byte(min(255, 5*int(off))))
-	case "b":
-		// One GS v 0 row per raster row: the paper joins them.
-		n := len(c.Data)
-		out = append(out, 0x1D, 'v', '0', 0, byte(n), byte(n>>8), 1, 0)
-		out = append(out, c.Data...)
 	case "ESC * r Y":
 		n, _ := strconv.Atoi(c.Text)
 		for ; n > 0; n -= 255 {

@@ -91,6 +91,7 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 	}
 	var run []byte // translated commands that only print
 	flush := func() {
+		run = tr.Flush(run)
 		if len(run) > 0 {
 			l.held.push(job{op: decode.OpText, arg: -1, raw: run, from: l})
 			run = nil
