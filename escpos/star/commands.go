@@ -7,6 +7,8 @@ package star
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 
 	"github.com/secuprint/receipt/escpos"
 )
@@ -140,17 +142,20 @@ func AppendRaster(b []byte, r *escpos.Raster, left int) ([]byte, error) {
 	b = append(b, ESC, '0')
 	for y0 := 0; y0 < r.Height; y0 += BandRows {
 		b = append(b, ESC, 'X', byte(w), byte(w>>8))
-		for range left {
-			b = append(b, 0, 0, 0)
-		}
-		for x := 0; x < r.Width; x++ {
-			var col [3]byte
-			for dy := 0; dy < BandRows && y0+dy < r.Height; dy++ {
-				if r.Black(x, y0+dy) {
-					col[dy/8] |= 0x80 >> (dy % 8)
+		band := len(b)
+		b = slices.Grow(b, 3*w)[:band+3*w]
+		clear(b[band:])
+		// Column x of the band is 3 bytes, the top dot in the high bit.
+		for dy := 0; dy < BandRows && y0+dy < r.Height; dy++ {
+			row := r.Bits[(y0+dy)*r.Stride : (y0+dy+1)*r.Stride]
+			mask := byte(0x80) >> (dy % 8)
+			for bx, v := range row {
+				for v != 0 {
+					lz := bits.LeadingZeros8(v)
+					v &^= 0x80 >> lz
+					b[band+3*(left+bx*8+lz)+dy/8] |= mask
 				}
 			}
-			b = append(b, col[:]...)
 		}
 		b = append(b, LF)
 	}
@@ -178,15 +183,26 @@ func AppendRasterPRNT(b []byte, r *escpos.Raster, left int) ([]byte, error) {
 		b = append(b, ESC, GS, 'S', 1, byte(stride), byte(stride>>8), byte(h), byte(h>>8), 0)
 		for y := y0; y < y0+h; y++ {
 			clear(row)
-			for x := 0; x < r.Width; x++ {
-				if r.Black(x, y) {
-					row[(left+x)/8] |= 0x80 >> ((left + x) % 8)
-				}
-			}
+			shiftInto(row[left/8:], r.Bits[y*r.Stride:(y+1)*r.Stride], uint(left%8))
 			b = append(b, row...)
 		}
 	}
 	return b, nil
+}
+
+// shiftInto ORs src into dst shifted right by s bits (0–7); the bits
+// shifted past dst's end are white padding.
+func shiftInto(dst, src []byte, s uint) {
+	if s == 0 {
+		copy(dst, src)
+		return
+	}
+	for i, x := range src {
+		dst[i] |= x >> s
+		if i+1 < len(dst) {
+			dst[i+1] |= x << (8 - s)
+		}
+	}
 }
 
 // MaxQRCell is the largest QR cell size ESC GS y S 2 n takes.
