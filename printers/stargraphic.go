@@ -8,6 +8,7 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
@@ -57,14 +58,24 @@ func ESCPOSTwin(p *escpos.Profile) *escpos.Profile {
 }
 
 // Finish turns a job rendered for RenderProfile(p) into what p's printer
-// takes: the job itself for every language but Star Graphic; for Star
-// Graphic the paper engine's drawing of it as raster. A job the engine
-// reports problems with is refused rather than printed wrong.
+// takes: the job itself for ESC/POS and Star Line Mode; for StarPRNT the job
+// with the page flush (ESC GS P 0, ESC GS P 1) when it does not end with a
+// cut, since a StarPRNT printer set to print by page prints only at a cut or
+// the flush; for Star Graphic the paper engine's drawing of it as raster. A
+// job the engine reports problems with is refused rather than printed wrong.
 func Finish(p *escpos.Profile, job []byte) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("printers: finish: no profile")
 	}
-	if p.Language != escpos.LanguageStarGraphic {
+	switch p.Language {
+	case escpos.LanguageStarGraphic:
+	case escpos.LanguageStarPRNT:
+		cmds := star.Decode(job, p)
+		if n := len(cmds); n > 0 && cmds[n-1].Name == "ESC d" {
+			return job, nil
+		}
+		return star.AppendPageFlush(job), nil
+	default:
 		return job, nil
 	}
 	twin := RenderProfile(p)

@@ -75,7 +75,7 @@ func TestFinishStarGraphic(t *testing.T) {
 }
 
 func TestFinishIdentityAndErrors(t *testing.T) {
-	for _, id := range []string{"TM-T88V", "TSP600", "mC-Print3", "TSP650II"} {
+	for _, id := range []string{"TM-T88V", "TSP600", "TSP650II"} {
 		p, err := printers.Lookup(id)
 		require.NoError(t, err)
 		job := []byte("\x1b@hello\n")
@@ -84,7 +84,15 @@ func TestFinishIdentityAndErrors(t *testing.T) {
 		assert.Equal(t, job, out, id)
 		assert.Same(t, p, printers.RenderProfile(p))
 	}
-	_, err := printers.Finish(nil, nil)
+	// StarPRNT prints by page: a job without a final cut gets the flush.
+	prnt, _ := printers.Lookup("mC-Print3")
+	out, err := printers.Finish(prnt, []byte("\x1b@hello\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "\x1b@hello\n\x1b\x1dP0\x1b\x1dP1", string(out))
+	out, err = printers.Finish(prnt, []byte("\x1b@hello\n\x1bd\x03"))
+	require.NoError(t, err)
+	assert.Equal(t, "\x1b@hello\n\x1bd\x03", string(out), "a cut prints the page")
+	_, err = printers.Finish(nil, nil)
 	assert.Error(t, err)
 	p, _ := printers.Lookup("TSP100III")
 	twin := printers.RenderProfile(p)
