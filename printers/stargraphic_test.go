@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -136,3 +137,24 @@ func checkGolden(t *testing.T, path string, got []byte) {
 }
 
 func encodePNG(w *bytes.Buffer, img image.Image) error { return png.Encode(w, img) }
+
+// zbarimg, a decoder this project did not write, reads the QR code off the
+// Star Graphic raster of the whole receipt, as it would off the paper.
+func TestStarGraphicScans(t *testing.T) {
+	bin, err := exec.LookPath("zbarimg")
+	if err != nil {
+		t.Skip("zbarimg not installed (Debian zbar-tools)")
+	}
+	p, job := graphicJob(t, "pay-missing-sum")
+	out, err := printers.Finish(p, job)
+	require.NoError(t, err)
+	tickets := star.GraphicTickets(star.Decode(out, p), p.WidthDots)
+	require.Len(t, tickets, 1)
+	var buf bytes.Buffer
+	require.NoError(t, encodePNG(&buf, tickets[0].Image()))
+	path := filepath.Join(t.TempDir(), "ticket.png")
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	got, err := exec.Command(bin, "--raw", "-q", path).Output()
+	require.NoError(t, err)
+	assert.Equal(t, "STX_KJXJDUN542NR3WMRHRVU5WWM6ZQEA2\n", string(got))
+}
