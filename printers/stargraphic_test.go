@@ -158,3 +158,37 @@ func TestStarGraphicScans(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "STX_KJXJDUN542NR3WMRHRVU5WWM6ZQEA2\n", string(got))
 }
+
+// TestGoldenStarGraphic keeps each documented receipt as a TSP100III gets
+// it: the Star Graphic stream, its disassembly and its paper.
+func TestGoldenStarGraphic(t *testing.T) {
+	p, err := printers.Lookup("TSP100III")
+	require.NoError(t, err)
+	for _, doc := range []string{"cash-start", "pay-missing-sum", "card-topup", "capture-step4"} {
+		t.Run(doc, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "testdata", "secuconnect", doc+".json"))
+			require.NoError(t, err)
+			tx, err := receipt.ParseTransaction(data)
+			require.NoError(t, err)
+			r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+			require.NoError(t, err)
+			job, rep, err := r.Render(nil, tx.Receipt)
+			require.NoError(t, err)
+			require.Empty(t, rep.Warnings)
+			out, err := printers.Finish(p, job)
+			require.NoError(t, err)
+			cmds := star.Decode(out, p)
+			for _, c := range cmds {
+				require.NoError(t, c.Err, "%s", c.Name)
+			}
+			tickets := star.GraphicTickets(cmds, p.WidthDots)
+			require.Len(t, tickets, 1)
+			var img bytes.Buffer
+			require.NoError(t, encodePNG(&img, tickets[0].Image()))
+			base := filepath.Join("..", "testdata", "golden", doc, "TSP100III")
+			checkGolden(t, base+".bin", out)
+			checkGolden(t, base+".txt", star.AppendDisassembly(nil, cmds))
+			checkGolden(t, base+".png", img.Bytes())
+		})
+	}
+}
