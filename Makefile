@@ -113,8 +113,13 @@ fuzz:
 	done
 
 # generate rebuilds the printer profiles from ../shared/escpos-printer-db.
+# ESCPOS_DB is a checkout of escpos-printer-db (capabilities.json, encoding.yml):
+# the CI machines have it at ../shared/escpos-printer-db; elsewhere clone it
+# and run make generate ESCPOS_DB=/path/to/escpos-printer-db.
+ESCPOS_DB ?= ../shared/escpos-printer-db
 generate:
-	$(GO) generate ./printers/...
+	@test -f $(ESCPOS_DB)/capabilities.json || { echo "make generate: no escpos-printer-db at $(ESCPOS_DB): clone https://github.com/receipt-print-hq/escpos-printer-db and run make generate ESCPOS_DB=DIR"; exit 2; }
+	cd printers && $(GO) run ./internal/dbgen -db $(abspath $(ESCPOS_DB))
 
 clean:
 	rm -rf $(BIN)

@@ -349,19 +349,27 @@ func AppendDefineLogos(dst []byte, logos []StoredLogo) ([]byte, error) {
 	return dst, nil
 }
 
+// symbologyLabels name the symbologies as the virtual printer's text
+// markup does (printers/virtual/paper.Legend), so both previews agree.
+var symbologyLabels = map[escpos.Symbology]string{
+	escpos.UPCA: "UPC-A", escpos.EAN13: "EAN13", escpos.EAN8: "EAN8",
+	escpos.Code39: "CODE39", escpos.ITF: "ITF", escpos.Code128: "CODE128",
+}
+
 // appendPlaceholder writes a text preview's stand-in for a picture, a code
-// or a drawer kick, aligned as it prints: "[QR M 6: STX_…]".
+// or a drawer kick, aligned as it prints, in the virtual printer's markup:
+// [raster 384x120], [logo "LG" 384x120], [qr "STX_…"], [barcode EAN13 "…"].
 func (r *Renderer) appendPlaceholder(dst []byte, rw *row) []byte {
 	var label []byte
 	switch rw.kind {
 	case rowImage:
-		label = fmt.Appendf(label, "[image %dx%d]", rw.raster.Width, rw.raster.Height)
+		label = fmt.Appendf(label, "[raster %dx%d]", rw.raster.Width, rw.raster.Height)
 	case rowLogo:
-		label = fmt.Appendf(label, "[logo %s %dx%d]", rw.blk.Image.Key, rw.raster.Width, rw.raster.Height)
+		label = fmt.Appendf(label, "[logo %q %dx%d]", rw.blk.Image.Key.String(), rw.raster.Width, rw.raster.Height)
 	case rowQR:
-		label = fmt.Appendf(label, "[QR %s %d: %s]", rw.blk.QR.Level, rw.blk.QR.Module, rw.blk.QR.Data)
+		label = fmt.Appendf(label, "[qr %q]", rw.blk.QR.Data)
 	case rowBarcode:
-		label = fmt.Appendf(label, "[%s: %s]", rw.blk.Barcode.Symbology, rw.blk.Barcode.Data)
+		label = fmt.Appendf(label, "[barcode %s %q]", symbologyLabels[rw.blk.Barcode.Symbology], rw.blk.Barcode.Data)
 	case rowDrawer:
 		pin := 2
 		if rw.blk.Pin == escpos.DrawerPin5 {

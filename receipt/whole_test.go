@@ -2,7 +2,10 @@ package receipt_test
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,7 +128,7 @@ func TestTemplatePlaceholders(t *testing.T) {
 	text, _, err := r.TextTransaction(nil, loadTransaction(t, "pay-missing-sum"))
 	require.NoError(t, err)
 	assert.Contains(t, string(text), "John's Bakery – 2020-09-17")
-	assert.Contains(t, string(text), "[code128: 29187332]")
+	assert.Contains(t, string(text), "[barcode CODE128 \"29187332\"]")
 	assert.Contains(t, string(text), "https://example.org/r/STX_KJXJDUN542NR3WMRHRVU5WWM6ZQEA2")
 
 	// A placeholder naming nothing is an error of that block, not an empty line.
@@ -260,4 +263,51 @@ func TestDrawerPolicy(t *testing.T) {
 	}
 	_, err = receipt.ParseDrawerPolicy("sometimes")
 	assert.Error(t, err)
+}
+
+// TestWholeReceiptCodesReadBack: the QR code at the foot of every whole
+// receipt golden, as the virtual printer draws it, reads back with zbar
+// (software we did not write) as the transaction's id, and the document's
+// CODE128 as its TA code.
+func TestWholeReceiptCodesReadBack(t *testing.T) {
+	zbar, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("zbarimg missing: make test-deps installs zbar-tools")
+		}
+		t.Skip("zbarimg not installed (apt-get install zbar-tools)")
+	}
+	read := func(t *testing.T, path, symbology string) string {
+		t.Helper()
+		out, err := exec.Command(zbar, "--raw", "-q", "-Sdisable", "-S"+symbology+".enable", path).Output()
+		require.NoError(t, err, "zbarimg found no %s in %s", symbology, path)
+		return strings.TrimSpace(string(out))
+	}
+	for _, doc := range documented {
+		tx := loadTransaction(t, doc)
+		for _, model := range wholeModels {
+			path := filepath.Join("..", "testdata", "golden", "whole", doc+"-"+model+".png")
+			assert.Equal(t, tx.ID, read(t, path, "qrcode"), path)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "documents", "whole-receipt.json"))
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction(data)
+	require.NoError(t, err)
+	for _, model := range wholeModels {
+		p, _ := printers.Lookup(model)
+		r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
+		require.NoError(t, err)
+		out, _, err := r.RenderTransaction(nil, tx)
+		require.NoError(t, err)
+		res := paper.Print(out, p)
+		require.Len(t, res.Tickets, 1)
+		path := filepath.Join(t.TempDir(), model+".png")
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, res.Tickets[0].PNG(f))
+		require.NoError(t, f.Close())
+		assert.Equal(t, "29187332", read(t, path, "code128"), model)
+		assert.Equal(t, tx.ID, read(t, path, "qrcode"), model)
+	}
 }

@@ -93,7 +93,7 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 		// Started in the background of a shell, a read of the terminal
 		// would stop the whole process (SIGTTIN); ignored, the read fails
 		// and only the control commands are off.
-		signal.Ignore(syscall.SIGTTIN)
+		ignoreTTIN()
 		// A read of stdin cannot be interrupted: the goroutine ends with the
 		// process, or at the end of stdin.
 		go func() {

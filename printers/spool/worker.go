@@ -199,11 +199,13 @@ func (w *worker) step(ctx context.Context) {
 	if w.opt.Observe != nil {
 		w.opt.Observe(job, res, took)
 	}
-	w.log.Info("job", "id", job.ID, "printer", printer, "result", res.String(), "took", took)
 	if res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout {
 		w.drop() // opened afresh for the next attempt
 	}
 	st, reason := outcome(res)
+	// The log says what the API shows: a job the printer turned away with
+	// nothing sent is "queued: waiting: paper end", not "failed".
+	w.log.Info("job", "id", job.ID, "printer", printer, "state", string(st), "reason", reason, "attempt", res.String(), "took", took)
 	// The outcome is known only here: it is recorded however long the
 	// store refuses. Should the process end first, the job stays
 	// "printing" and comes back unknown: never printed twice unseen.

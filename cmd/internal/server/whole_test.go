@@ -58,7 +58,7 @@ func TestWholeReceiptThroughTheService(t *testing.T) {
 	resp, body = e.do(t, "POST", "/v1/render?printer=front&format=text", "application/json", document(t, "whole-receipt"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 	assert.Contains(t, body, "Summe")
-	assert.Contains(t, body, "[code128: 29187332]")
+	assert.Contains(t, body, "[barcode CODE128 \"29187332\"]")
 }
 
 // TestBadBlockIsRefusedNamingIt: 422 invalid_block with the section and
