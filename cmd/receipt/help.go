@@ -91,10 +91,11 @@ the built-in virtual printer, shows the paper and writes the ticket
   receipt print -printer tcp://192.0.2.10:9100 -timeout 30s tx.json`,
 	},
 	"status": {
-		usage: "receipt status [-json] [-timeout D] ADDRESS",
+		usage: "receipt status [-json] [-timeout D] [-printer-model ID] ADDRESS",
 		about: `Asks a printer for its real-time status (DLE EOT) and shows it decoded: online,
 paper, cover, errors. For checking a printer before a shift, or from a
-monitoring script through the exit code. A file:// address cannot answer.`,
+monitoring script through the exit code. A file:// address cannot answer.
+A Star model (-printer-model) is asked Star's automatic status instead.`,
 		address: true,
 		after:   "Exit codes: 0 ready, 4 not reachable, 5 paper end, 6 cover open, 7 offline,\n8 printer error, 10 no answer, 11 no status on this link.",
 		examples: `  receipt status usb://04b8:0202

@@ -230,6 +230,9 @@ func TestStarModels(t *testing.T) {
 		assert.Equal(t, exitOK, code, "%s: %s", model, stderr)
 		assert.Contains(t, out, "printed", model)
 	}
-	code, _, _ := runCLI(t, "x", "decode", "-language", "zpl")
+	code, out, stderr := runCLI(t, "", "status", "-printer-model", "mC-Print3", "virtual://")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "online")
+	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
 	assert.Equal(t, exitUsage, code)
 }
