@@ -65,6 +65,12 @@ func AppendFont(b []byte, f Font) ([]byte, error) {
 // Which table a slot holds is the printer's business; see Profile.CodePages.
 func AppendCodePage(b []byte, slot uint8) []byte { return append(b, ESC, 't', slot) }
 
+// AppendStarCodePage appends ESC GS t n, Star's "specify code page": how
+// Star printers select the table in slot n, in their own languages and in
+// ESC/POS emulation alike (Star numbers slots differently from Epson: 4 is
+// CP858, 32 CP1252; see Profile.CodePages).
+func AppendStarCodePage(b []byte, slot uint8) []byte { return append(b, ESC, GS, 't', slot) }
+
 // AppendFeedLines appends ESC d n: print and feed n lines.
 func AppendFeedLines(b []byte, n uint8) []byte { return append(b, ESC, 'd', n) }
 

@@ -105,6 +105,7 @@ type Encoder struct {
 	ps      *pageSet
 	st      printerState
 	used    uint64 // pages selected so far in this job
+	star    bool   // code pages are selected with ESC GS t n
 
 	// OnFallback, when set, hears of every rune printed as something else.
 	OnFallback func(Fallback)
@@ -116,7 +117,7 @@ func NewEncoder(p *Profile) (*Encoder, error) {
 	if p == nil {
 		return nil, fmt.Errorf("escpos: nil profile")
 	}
-	e := &Encoder{profile: p, ps: pageSetFor(p)}
+	e := &Encoder{profile: p, ps: pageSetFor(p), star: p.StarCodePages()}
 	e.st.page = -1
 	return e, nil
 }
@@ -307,6 +308,9 @@ func (e *Encoder) selectPage(dst []byte, cand uint64) []byte {
 	pi := bits.TrailingZeros64(cand)
 	e.st.page = pi
 	e.used |= 1 << pi
+	if e.star {
+		return AppendStarCodePage(dst, e.ps.slots[pi])
+	}
 	return AppendCodePage(dst, e.ps.slots[pi])
 }
 

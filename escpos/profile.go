@@ -13,6 +13,8 @@ type Profile struct {
 	Name   string
 	Vendor string
 	Notes  string
+	// Language is the command language the model speaks; zero is ESC/POS.
+	Language Language
 
 	// Media; zero means the database does not know.
 	WidthMM   float64

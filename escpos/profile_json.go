@@ -10,6 +10,7 @@ type profileJSON struct {
 	Name      string         `json:"name"`
 	Vendor    string         `json:"vendor"`
 	Notes     string         `json:"notes,omitempty"`
+	Language  Language       `json:"language"`
 	WidthMM   float64        `json:"width_mm"`
 	WidthDots int            `json:"width_dots"`
 	DPI       int            `json:"dpi"`
@@ -50,7 +51,7 @@ type featuresJSON struct {
 // MarshalJSON writes the profile with snake_case field names ("id",
 // "width_mm", "code_pages", ...) and fonts as "A", "B", "C".
 func (p Profile) MarshalJSON() ([]byte, error) {
-	j := profileJSON{ID: p.ID, Name: p.Name, Vendor: p.Vendor, Notes: p.Notes,
+	j := profileJSON{ID: p.ID, Name: p.Name, Vendor: p.Vendor, Notes: p.Notes, Language: p.Language,
 		WidthMM: p.WidthMM, WidthDots: p.WidthDots, DPI: p.DPI,
 		Fonts: make([]fontJSON, len(p.Fonts)), CodePages: make([]codePageJSON, len(p.CodePages)),
 		Features: featuresJSON(p.Features)}

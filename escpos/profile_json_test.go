@@ -17,7 +17,7 @@ func TestProfileJSON(t *testing.T) {
 		Features:  Features{PaperPartCut: true, QRCode: true}}
 	b, err := json.Marshal([]*Profile{p})
 	require.NoError(t, err)
-	assert.JSONEq(t, `[{"id":"TM-T88V","name":"TM-T88V","vendor":"Epson","width_mm":80,"width_dots":512,"dpi":180,
+	assert.JSONEq(t, `[{"id":"TM-T88V","name":"TM-T88V","vendor":"Epson","language":"escpos","width_mm":80,"width_dots":512,"dpi":180,
 		"fonts":[{"font":"A","name":"Font A","columns":42},{"font":"B","name":"Font B","columns":56}],
 		"code_pages":[{"slot":0,"encoding":"CP437"},{"slot":19,"encoding":"CP858"}],
 		"features":{"barcode_a":false,"barcode_b":false,"bit_image_column":false,"bit_image_raster":false,"graphics":false,

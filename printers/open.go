@@ -54,6 +54,9 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	default:
 		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
 	}
+	if isStarLanguage(opt.Profile) {
+		return openStar(ctx, a.String(), dial, opt.Conn)
+	}
 	p := NewConnPrinter(a.String(), dial, opt.Conn)
 	// Connect now so a wrong address fails here, not at the first job; a
 	// shared link is not held until then.
@@ -71,15 +74,16 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	return p, nil
 }
 
-// Virtual is the built-in virtual printer behind a ConnPrinter.
+// Virtual is the built-in virtual printer behind a ConnPrinter (a
+// StarPrinter for a Star profile).
 type Virtual struct {
-	*ConnPrinter
+	Printer
 	Device *virtual.Device
 }
 
 // Close closes the link and stops the device.
 func (v *Virtual) Close() error {
-	err := v.ConnPrinter.Close()
+	err := v.Printer.Close()
 	if derr := v.Device.Close(); err == nil {
 		err = derr
 	}
@@ -106,7 +110,10 @@ func openVirtual(a transport.Address, opt OpenOptions) (*Virtual, error) {
 	dial := func(context.Context) (transport.Conn, error) {
 		return pipeConn{Conn: dev.Pipe(name), name: name}, nil
 	}
-	return &Virtual{ConnPrinter: NewConnPrinter(name, dial, opt.Conn), Device: dev}, nil
+	if isStarLanguage(p) {
+		return &Virtual{Printer: NewStarPrinter(name, dial, opt.Conn), Device: dev}, nil
+	}
+	return &Virtual{Printer: NewConnPrinter(name, dial, opt.Conn), Device: dev}, nil
 }
 
 // pipeConn adapts the in-memory link to transport.Conn.

@@ -1,6 +1,11 @@
 package receipt
 
-import "github.com/secuprint/receipt/escpos"
+import (
+	"fmt"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
+)
 
 // commandSet is what the renderer needs of a printer's command language.
 // *escpos.Encoder speaks ESC/POS; a printer in another language (Star's)
@@ -27,11 +32,32 @@ type commandSet interface {
 	Substitute(r rune) escpos.Fallback
 }
 
-var _ commandSet = (*escpos.Encoder)(nil)
+var (
+	_ commandSet = (*escpos.Encoder)(nil)
+	_ commandSet = (*star.Encoder)(nil)
+)
 
 // newCommandSet returns the encoder for the profile's command language,
 // reporting its own fallbacks to onFallback.
 func newCommandSet(p *escpos.Profile, onFallback func(escpos.Fallback)) (commandSet, error) {
+	switch p.Language {
+	case escpos.LanguageESCPOS:
+		// Star printers in ESC/POS emulation too: the encoder selects their
+		// code pages with ESC GS t n (Profile.StarCodePages).
+	case escpos.LanguageStarGraphic:
+		// No fonts: the receipt is drawn at the printer's dots and sent as
+		// raster (printers.Finish), so it is rendered for an ESC/POS twin.
+		return nil, fmt.Errorf("profile %s speaks Star Graphic mode (raster only); render for its ESC/POS twin and convert with printers.Finish", p.ID)
+	case escpos.LanguageStarPRNT, escpos.LanguageStarLine:
+		enc, err := star.NewEncoder(p)
+		if err != nil {
+			return nil, err
+		}
+		enc.OnFallback = onFallback
+		return enc, nil
+	default:
+		return nil, fmt.Errorf("profile %s speaks %v, which this renderer does not emit", p.ID, p.Language)
+	}
 	enc, err := escpos.NewEncoder(p)
 	if err != nil {
 		return nil, err

@@ -64,11 +64,8 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if opt.Template != nil && opt.Template.Locale != LocaleDE {
 		opt.Locale = opt.Template.Locale
 	}
-	if opt.Profile.Features.StarCommands {
-		// Star Line Mode numbers code pages and styles differently; ESC/POS
-		// bytes would misprint. Star printers in ESC/POS emulation work with
-		// an ESC/POS profile such as "default".
-		return nil, fmt.Errorf("receipt: profile %s speaks Star Line Mode, which this renderer does not emit; use an ESC/POS profile such as \"default\" with the printer in ESC/POS emulation", opt.Profile.ID)
+	if !opt.Profile.Language.Valid() {
+		return nil, fmt.Errorf("receipt: profile %s: %v out of range", opt.Profile.ID, opt.Profile.Language)
 	}
 	cols, err := opt.Profile.Columns(opt.Font)
 	if err != nil {

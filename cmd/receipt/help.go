@@ -91,10 +91,11 @@ the built-in virtual printer, shows the paper and writes the ticket
   receipt print -printer tcp://192.0.2.10:9100 -timeout 30s tx.json`,
 	},
 	"status": {
-		usage: "receipt status [-json] [-timeout D] ADDRESS",
+		usage: "receipt status [-json] [-timeout D] [-printer-model ID] ADDRESS",
 		about: `Asks a printer for its real-time status (DLE EOT) and shows it decoded: online,
 paper, cover, errors. For checking a printer before a shift, or from a
-monitoring script through the exit code. A file:// address cannot answer.`,
+monitoring script through the exit code. A file:// address cannot answer.
+A Star model (-printer-model) is asked Star's automatic status instead.`,
 		address: true,
 		after:   "Exit codes: 0 ready, 4 not reachable, 5 paper end, 6 cover open, 7 offline,\n8 printer error, 10 no answer, 11 no status on this link.",
 		examples: `  receipt status usb://04b8:0202
@@ -121,11 +122,12 @@ devices, and the built-in virtual printer. It looks, it does not print.`,
   receipt printers -json`,
 	},
 	"decode": {
-		usage: "receipt decode [-printer-model ID] [-format text|json] [-strict] [-o FILE] [FILE|-]",
+		usage: "receipt decode [-printer-model ID] [-language L] [-format text|json] [-strict] [-o FILE] [FILE|-]",
 		about: `Disassembles an ESC/POS byte stream: one command per line with its offset and
 arguments, text decoded with the model's code pages. For reading what a
-program sends a printer, and for golden files. Unknown, truncated or bad
-commands are listed with their offsets and counted on stderr.`,
+program sends a printer, and for golden files. A Star model's stream (or one
+named by -language star-prnt, star-line or star-graphic) is read as Star's.
+Unknown, truncated or bad commands are listed with their offsets and counted on stderr.`,
 		after: "Exit codes: 0 decoded (problems only warned of), 1 problems with -strict or an I/O\nfailure, 2 usage.",
 		examples: `  receipt decode -printer-model TM-T88V testdata/golden/card-topup/TM-T88V-42col.bin
   receipt render tx.json | receipt decode -strict

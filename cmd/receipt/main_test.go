@@ -92,7 +92,9 @@ func TestTextFromStdin(t *testing.T) {
 func TestModels(t *testing.T) {
 	code, stdout, _ := runCLI(t, "", "models")
 	require.Equal(t, exitOK, code)
-	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+80mm\s+180 A:42 B:56$`, stdout)
+	assert.Regexp(t, `(?m)^TM-T88V\s+Epson\s+escpos\s+80mm\s+180 A:42 B:56$`, stdout)
+	assert.Regexp(t, `(?m)^mC-Print3\s+Star Micronics\s+star-prnt\s+72mm\s+203 A:48 B:64$`, stdout)
+	assert.Regexp(t, `(?m)^TSP100III\s+Star Micronics\s+star-graphic\s`, stdout)
 	code, stdout, _ = runCLI(t, "", "models", "-json")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"id": "ZJ-5870"`)
@@ -196,4 +198,41 @@ func TestTestPageAndPrinters(t *testing.T) {
 	code, stdout, _ = runCLI(t, "", "printers", "-json")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"address": "virtual://"`)
+}
+
+// Star models render in their own language; Star Graphic as raster; decode
+// reads them by the model's language; the ESC/POS-only virtual printer
+// refuses them rather than misprinting.
+func TestStarModels(t *testing.T) {
+	const tx = "../../testdata/secuconnect/pay-missing-sum.json"
+	for _, tc := range []struct {
+		model, prefix string
+	}{
+		{"TSP100III", "\x1b*rA\x1b*rP0\x00"},
+		{"mC-Print3", "\x1b@\x1b\x1da\x01\x1bi\x01\x01"},
+		{"TSP650II", "\x1b@\x1b\x1da\x01\x1bi\x01\x01"},
+		{"TSP600", "\x1b@\x1ba\x01\x1d!\x11"},
+	} {
+		code, out, stderr := runCLI(t, "", "render", "-printer-model", tc.model, tx)
+		require.Equal(t, exitOK, code, stderr)
+		assert.True(t, strings.HasPrefix(out, tc.prefix), "%s: %q", tc.model, out[:min(len(out), 16)])
+		code, dis, stderr := runCLI(t, out, "decode", "-strict", "-printer-model", tc.model)
+		require.Equal(t, exitOK, code, "%s: %s", tc.model, stderr)
+		assert.NotContains(t, dis, "ERROR", tc.model)
+
+		code, preview, stderr := runCLI(t, "", "preview", "-printer-model", tc.model, tx)
+		require.Equal(t, exitOK, code, stderr)
+		assert.Contains(t, preview, "Kundenkarte", tc.model)
+	}
+	// print confirms a Star printer by its ASB and ETB counter.
+	for _, model := range []string{"mC-Print3", "TSP650II", "TSP100III"} {
+		code, out, stderr := runCLI(t, "", "print", "-printer-model", model, "-out", t.TempDir(), tx)
+		assert.Equal(t, exitOK, code, "%s: %s", model, stderr)
+		assert.Contains(t, out, "printed", model)
+	}
+	code, out, stderr := runCLI(t, "", "status", "-printer-model", "mC-Print3", "virtual://")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, out, "online")
+	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
+	assert.Equal(t, exitUsage, code)
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -24,6 +26,7 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
+	rf.preview = true
 	switch *format {
 	case "text", "png", "html":
 	default:
@@ -38,6 +41,10 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	if *raw || !looksLikeJSON(data) {
+		if rf.profile.Language != escpos.LanguageESCPOS {
+			// Star bytes: the paper engine draws their ESC/POS equivalent.
+			data = star.ToESCPOS(star.Decode(data, rf.profile))
+		}
 		res := paper.Print(data, opt.Profile)
 		for _, p := range res.Problems {
 			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)

@@ -75,13 +75,13 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	job, opt, code := rf.renderInput(stdin, stderr, rf.render)
+	job, _, code := rf.renderInput(stdin, stderr, rf.render)
 	if code >= 0 {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
-	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: opt.Profile, Conn: printers.ConnOptions{Timeout: *timeout}})
+	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: rf.profile, Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		if errors.Is(err, transport.ErrInvalidAddress) {
@@ -124,15 +124,24 @@ func runStatus(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the decoded status as JSON")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the printer")
+	model := fs.String("printer-model", "", "printer model `ID`; a Star model is asked Star's automatic status (ESC ACK SOH) instead of DLE EOT")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if fs.NArg() != 1 {
 		return fail(stderr, usageError{errors.New("want one printer ADDRESS")})
 	}
+	var opt printers.OpenOptions
+	if *model != "" {
+		prof, err := printers.Lookup(*model)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		opt.Profile = prof
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	p, err := printers.Open(ctx, fs.Arg(0), printers.OpenOptions{})
+	p, err := printers.Open(ctx, fs.Arg(0), opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		if errors.Is(err, transport.ErrInvalidAddress) {

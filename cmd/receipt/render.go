@@ -28,6 +28,12 @@ type renderFlags struct {
 	output     string
 	fs         *flag.FlagSet
 	stdout     io.Writer // where -h writes the help
+
+	// profile is the printer's own; the renderer gets the profile to render
+	// for (printers.RenderProfile), and render finishes the job for the
+	// printer (printers.Finish) unless preview, which draws it instead.
+	profile *escpos.Profile
+	preview bool
 }
 
 func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
@@ -80,7 +86,12 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 	if err != nil {
 		return opt, err
 	}
-	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
+	rf.profile = p
+	renderFor := printers.RenderProfile(p)
+	if rf.preview {
+		renderFor = printers.ESCPOSTwin(p) // the paper engine draws ESC/POS
+	}
+	opt = receipt.Options{Profile: renderFor, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
 	if rf.template != "" {
 		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
 			return opt, err
@@ -109,14 +120,22 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 // that store its logos in the printer go first.
 func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
 	job, rep, err := r.RenderTransaction(nil, tx)
-	if err != nil || rf.logo != "define" || len(rep.Logos) == 0 {
+	if err != nil {
 		return job, rep, err
 	}
-	define, err := receipt.AppendDefineLogos(nil, rep.Logos)
-	if err != nil {
-		return nil, rep, err
+	if rf.logo == "define" && len(rep.Logos) > 0 {
+		define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+		if err != nil {
+			return nil, rep, err
+		}
+		job = append(define, job...)
 	}
-	return append(define, job...), rep, nil
+	if rf.preview || rf.profile == nil {
+		return job, rep, nil
+	}
+	// A Star Graphic printer gets the drawing of the job as raster.
+	job, err = printers.Finish(rf.profile, job)
+	return job, rep, err
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.
@@ -249,7 +268,7 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", "ID", "VENDOR", "WIDTH", "DPI", "COLUMNS")
+	fmt.Fprintf(stdout, "%-18s %-22s %-12s %6s %5s %s\n", "ID", "VENDOR", "LANGUAGE", "WIDTH", "DPI", "COLUMNS")
 	for _, p := range models {
 		width := "?"
 		if p.WidthMM > 0 {
@@ -266,7 +285,7 @@ func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			}
 			cols += fmt.Sprintf("%v:%d", f.Font, f.Columns)
 		}
-		fmt.Fprintf(stdout, "%-18s %-22s %6s %5s %s\n", p.ID, p.Vendor, width, dpi, cols)
+		fmt.Fprintf(stdout, "%-18s %-22s %-12v %6s %5s %s\n", p.ID, p.Vendor, p.Language, width, dpi, cols)
 	}
 	return exitOK
 }

@@ -325,3 +325,14 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// Star's ESC GS t n selects the slot as ESC t n does.
+func TestStarCodePage(t *testing.T) {
+	p := &escpos.Profile{ID: "star", CodePages: []escpos.CodePageSlot{{Slot: 0, Encoding: "CP437"}, {Slot: 4, Encoding: "CP858"}}, Features: escpos.Features{StarCommands: true}}
+	cmds := Decode([]byte{0x1B, 0x1D, 't', 4, 0xD5}, p)
+	require.Len(t, cmds, 2)
+	assert.Equal(t, "ESC GS t", cmds[0].Name)
+	assert.Equal(t, OpCodePage, cmds[0].Op)
+	assert.Equal(t, "€", cmds[1].Text)
+	assert.NoError(t, cmds[1].Err)
+}

@@ -80,7 +80,7 @@ func graphics8L(c *Command, rest []byte) (int, error) {
 var (
 	escTable, gsTable, fsTable, dleTable [256]spec
 	escCTable, gsParenTable, fsParenTable, escParenTable,
-	gs8Table, gsVTable, dleDC4Table [256]spec
+	gs8Table, gsVTable, dleDC4Table, escGSTable [256]spec
 )
 
 func init() {
@@ -143,6 +143,9 @@ func init() {
 		}
 		return fixedData(c, rest, off)
 	}}
+	// ESC GS t n: Star's code page select, in ESC/POS emulation too.
+	escTable[escpos.GS] = spec{name: "ESC GS", sub: &escGSTable}
+	simple(&escGSTable, 't', OpCodePage, "ESC GS t", 1)
 	escTable['c'] = spec{name: "ESC c", sub: &escCTable}
 	for _, b := range []byte{'3', '4', '5'} {
 		escCTable[b] = spec{op: OpPanel, name: "ESC c " + string(b), args: 1}

@@ -206,6 +206,7 @@ type Device struct {
 
 	faults    [faultEnd]bool
 	asb       uint8
+	etb       int // Star's ETB counter
 	stalled   bool
 	wrong     int // DLE EOT answers this byte; -1: the true status
 	wrongOnce bool
@@ -241,6 +242,7 @@ type job struct {
 	raw  []byte
 	from *link
 	tear bool
+	etb  bool // Star's ETB: answer an ASB once what came before printed
 }
 
 // New starts a device's print engine.
@@ -276,8 +278,8 @@ func New(opt Options) (*Device, error) {
 	}
 	// One decoder and one print engine for every ticket: code page, modes
 	// and settings carry from a ticket to the next, as on the printer.
-	d.dec = decode.NewDecoder(opt.Profile)
-	d.press = paper.NewPrinter(opt.Profile, paper.Options{Store: d.store})
+	d.dec = decode.NewDecoder(paperProfile(opt.Profile))
+	d.press = paper.NewPrinter(paperProfile(opt.Profile), paper.Options{Store: d.store})
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)
 	d.wg.Add(1)

@@ -87,6 +87,12 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 		ticket, d.current = d.current, nil
 		return ticket, false
 	}
+	if j.etb {
+		d.etb++
+		b := d.starASBLocked(true)
+		d.answerLocked(j.from, "ETB", b)
+		return nil, false
+	}
 	if !j.bad {
 		n := strconv.Itoa(j.arg)
 		switch j.op {

@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/transporttest"
@@ -168,6 +169,11 @@ func (d *Device) awake(l *link) bool {
 // the host (EOF), whose last answers are still worth delivering.
 func (d *Device) read(l *link) (hungUp bool, err error) {
 	dec := decode.NewDecoder(d.opt.Profile)
+	var sdec *star.Decoder
+	var tr star.Translator
+	if isStar(d.opt.Profile) {
+		sdec = star.NewDecoder(d.opt.Profile)
+	}
 	var pending []byte // an incomplete command
 	for {
 		size, ok := d.nextRead(l, len(pending))
@@ -183,7 +189,12 @@ func (d *Device) read(l *link) (hungUp bool, err error) {
 		copy(buf, pending)
 		n, rerr := l.rw.Read(buf[len(pending):])
 		if n > 0 {
-			off, end := d.take(l, dec, buf, len(pending), n)
+			var off, end int
+			if sdec != nil {
+				off, end = d.takeStar(l, sdec, &tr, buf, len(pending), n)
+			} else {
+				off, end = d.take(l, dec, buf, len(pending), n)
+			}
 			pending = buf[off:end]
 		}
 		if rerr != nil {

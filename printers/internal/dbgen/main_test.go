@@ -64,3 +64,36 @@ func TestNumber(t *testing.T) {
 		assert.Equal(t, tt.want, got)
 	}
 }
+
+func TestMergeExtra(t *testing.T) {
+	base := func() map[string]map[string]json.RawMessage {
+		var raw map[string]map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal([]byte(`{"old": {"name": "Old", "codePages": {"0": "CP437", "4": "CP858"}, "features": {"qrCode": true, "pulseBel": true}}}`), &raw))
+		return raw
+	}
+	raw := base()
+	require.NoError(t, mergeExtra(raw, []byte(`{"about": "x", "profiles": {
+		"old": {"language": "star-prnt", "features": {"qrCode": false}, "codePages": {"0": "Unknown"}, "sources": {"language": "spec", "features": "spec", "codePages": "spec"}},
+		"new": {"inherits": "old", "name": "New", "sources": {"inherits": "db", "name": "vendor"}}}}`)))
+	p, err := resolve("old", raw)
+	require.NoError(t, err)
+	assert.Equal(t, "star-prnt", p.Language)
+	assert.Equal(t, "Old", p.Name, "an override keeps the keys it does not name")
+	assert.Equal(t, map[string]bool{"qrCode": false, "pulseBel": true}, p.Features)
+	assert.Equal(t, map[string]string{"0": "Unknown", "4": "CP858"}, p.CodePages)
+	p, err = resolve("new", raw)
+	require.NoError(t, err)
+	assert.Equal(t, "New", p.Name)
+	assert.Equal(t, "star-prnt", p.Language)
+
+	for name, bad := range map[string]string{
+		"fact without source": `{"profiles": {"x": {"name": "X", "language": "star-line", "sources": {"name": "v"}}}}`,
+		"blank source":        `{"profiles": {"x": {"name": "X", "sources": {"name": "  "}}}}`,
+		"unknown language":    `{"profiles": {"x": {"language": "zpl", "sources": {"language": "v"}}}}`,
+		"unknown top key":     `{"profils": {}}`,
+		"not json":            `{"profiles": `,
+		"bad features":        `{"profiles": {"old": {"features": 1, "sources": {"features": "v"}}}}`,
+	} {
+		assert.Error(t, mergeExtra(base(), []byte(bad)), name)
+	}
+}

@@ -1,0 +1,140 @@
+package virtual
+
+import (
+	"encoding/hex"
+	"time"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/star"
+)
+
+// A virtual printer whose profile speaks a Star language (StarPRNT, Star
+// Line Mode, Star Graphic) reads Star commands: it answers ESC ACK SOH with
+// an automatic status (ASB) at once, answers ETB with an ASB once what came
+// before it has printed (counting the ETB counter up), and prints the rest
+// through star.Translator as the ESC/POS the paper engine draws. Faults act
+// as on the Epson path: printing holds, and the ASB says why.
+
+func isStar(p *escpos.Profile) bool { return p != nil && p.Language != escpos.LanguageESCPOS }
+
+// paperProfile is the ESC/POS profile the paper engine draws a Star
+// printer's translated stream with: the same dots, fonts and code pages.
+func paperProfile(p *escpos.Profile) *escpos.Profile {
+	if !isStar(p) {
+		return p
+	}
+	t := *p
+	t.Language = escpos.LanguageESCPOS
+	t.Features.StarCommands = false
+	t.Features.BitImageRaster, t.Features.BitImageColumn = true, true
+	t.Features.QRCode, t.Features.BarcodeB = true, true
+	return &t
+}
+
+// starASBLocked is the 9-byte ASB (version 3) of the device's state, as
+// printers.DecodeStarASB reads it.
+func (d *Device) starASBLocked(etbExecuted bool) []byte {
+	b := []byte{0x23, 0x06, 0, 0, 0, 0, 0, 0, 0}
+	if etbExecuted {
+		b[2] |= 0x02
+	}
+	if d.offlineLocked() {
+		b[2] |= 0x08
+	}
+	if d.faults[CoverOpen] {
+		b[2] |= 0x20
+	}
+	if d.faults[AutocutterError] {
+		b[3] |= 0x08
+	}
+	if d.faults[PaperNearEnd] {
+		b[5] |= 0x04
+	}
+	if d.faults[PaperEnd] {
+		b[5] |= 0x08
+	}
+	c := d.etb & 31
+	b[7] = byte(c&7)<<1 | byte(c>>3)<<5
+	return b
+}
+
+// takeStar is take for a Star stream.
+func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf []byte, start, n int) (off, end int) {
+	arrived := time.Now()
+	var hook func(time.Time)
+	starts := 0
+	defer func() {
+		for ; hook != nil && starts > 0; starts-- {
+			hook(arrived)
+		}
+	}()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	hook = d.onRxTicket
+	begin := func() {
+		if !d.rxOpen {
+			d.rxOpen = true
+			starts++
+		}
+	}
+	if d.dropLeft >= 0 && n > d.dropLeft {
+		n = d.dropLeft
+	}
+	if d.dropLeft > 0 {
+		d.dropLeft -= n
+	}
+	end = start + n
+	d.received += int64(n)
+	for d.stalled && !d.closed {
+		d.cond.Wait()
+	}
+	var run []byte // translated commands that only print
+	flush := func() {
+		run = tr.Flush(run)
+		if len(run) > 0 {
+			l.held.push(job{op: decode.OpText, arg: -1, raw: run, from: l})
+			run = nil
+		}
+	}
+	for off < end {
+		c, m := dec.Next(buf[off:end])
+		if m == 0 {
+			break // the command continues in the next read
+		}
+		off += m
+		switch c.Name {
+		case "ESC ACK SOH":
+			flush()
+			b := d.starASBLocked(false)
+			l.send(b)
+			d.event(l, "ESC ACK SOH -> "+hex.EncodeToString(b))
+		case "ETB":
+			flush()
+			l.held.push(job{op: decode.OpNUL, arg: -1, etb: true, from: l})
+		case "ESC d", "ESC FF EOT", "ESC FF NUL":
+			flush()
+			p := tr.Append(nil, &c)
+			if len(p) >= 3 && p[0] == 0x1D && p[1] == 'V' {
+				begin()
+				d.rxOpen = false
+				l.held.push(job{op: decode.OpCut, arg: int(p[2]), raw: p, from: l})
+			} else if len(p) > 0 {
+				begin()
+				l.held.push(job{op: decode.OpText, arg: -1, raw: p, from: l}) // an EOT mode without cut feeds
+			}
+		case "BEL", "SUB":
+			flush()
+			begin()
+			l.held.push(job{op: decode.OpPulse, arg: 0, raw: tr.Append(nil, &c), from: l})
+		default:
+			if p := tr.Append(nil, &c); len(p) > 0 {
+				begin()
+				run = append(run, p...)
+			}
+		}
+	}
+	flush()
+	d.changed()
+	return off, end
+}
