@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -57,6 +58,12 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	job, warnings, rep, err := s.renderFor(p, tx)
 	if err != nil {
 		writeDocumentError(w, err)
+		return
+	}
+	// What the printer takes: the job itself, or for Star Graphic its
+	// drawing as raster (StarPRNT gets its page flush).
+	if job, err = printers.Finish(p.profile, job); err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
 	}
 	digest := tx.Digest()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
@@ -40,8 +41,13 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 	var prof *escpos.Profile
 	if p, ok := s.byName[j.Printer]; ok {
 		prof = p.profile
-		// A logo printed by key previews as the printer holds it.
-		b = append(s.logos.previewDefines(p.Name), b...)
+		if prof.Language != escpos.LanguageESCPOS {
+			// The paper engine draws ESC/POS: a Star job is translated.
+			b, prof = star.ToESCPOS(star.Decode(b, prof)), printers.ESCPOSTwin(prof)
+		} else {
+			// A logo printed by key previews as the printer holds it.
+			b = append(s.logos.previewDefines(p.Name), b...)
+		}
 	}
 	res := paper.Print(b, prof)
 	if len(res.Tickets) == 0 {
@@ -79,6 +85,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 		opt, model = p.opt, "printer:"+name
 		opt.Logos = receipt.LogoRaster // a preview shows the picture itself
+		opt.Profile = p.profile
 	} else {
 		prof, err := printers.Lookup(model)
 		if err != nil {
@@ -87,7 +94,15 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 		opt.Profile = prof
 	}
+	// The bytes are rendered for what the printer takes (a Star Graphic
+	// printer's twin, then finished); pictures are drawn from the same
+	// receipt rendered as ESC/POS, which the paper engine draws.
 	prof := opt.Profile
+	if format == "png" || format == "html" {
+		opt.Profile, model = printers.ESCPOSTwin(prof), model+"|paper"
+	} else {
+		opt.Profile = printers.RenderProfile(prof)
+	}
 	tx, ok := readTransaction(w, r)
 	if !ok {
 		return
@@ -115,6 +130,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		writeDocumentError(w, err)
 		return
 	}
+	if format == "escpos" {
+		if out, err = printers.Finish(prof, out); err != nil {
+			writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
+			return
+		}
+	}
 	c := cached{ctype: "application/vnd.escpos", body: out}
 	switch format {
 	case "text":
@@ -125,7 +146,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 		c = cached{ctype: "text/plain; charset=utf-8", body: text}
 	case "png", "html":
-		if c, err = encodeTickets(format, paper.Print(out, prof).Tickets); err != nil {
+		if c, err = encodeTickets(format, paper.Print(out, opt.Profile).Tickets); err != nil {
 			writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 			return
 		}

@@ -141,3 +141,32 @@ func logoCommands(b []byte, fn byte) int {
 	}
 	return n
 }
+
+// TestStarPrintersThroughTheService: a StarPRNT and a raster-only Star
+// Graphic printer print a whole receipt and preview it, as the Epson does.
+func TestStarPrintersThroughTheService(t *testing.T) {
+	tpl := repoFile(t, "testdata", "templates", "bakery.json")
+	for _, model := range []string{"mC-Print3", "TSP100III", "TSP650II"} {
+		t.Run(model, func(t *testing.T) {
+			e := newEnvWith(t, []*Printer{{Name: "star", Address: "virtual://", Model: model, Template: tpl, Logo: "stored"}})
+			resp, body := e.do(t, "POST", "/v1/printers/star/jobs?wait=10s", "application/json", sample(t, "pay-missing-sum"))
+			require.Equal(t, http.StatusOK, resp.StatusCode, body)
+			var j struct{ ID, State string }
+			require.NoError(t, json.Unmarshal([]byte(body), &j))
+			assert.Equal(t, "printed", j.State, body)
+			resp, png := e.do(t, "GET", "/v1/jobs/"+j.ID+"/preview.png", "", "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, png)
+			assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
+			resp, text := e.do(t, "POST", "/v1/render?printer=star&format=text", "application/json", sample(t, "pay-missing-sum"))
+			require.Equal(t, http.StatusOK, resp.StatusCode, text)
+			assert.Contains(t, text, "Summe")
+			resp, raw := e.do(t, "POST", "/v1/render?model="+model, "application/json", sample(t, "card-topup"))
+			require.Equal(t, http.StatusOK, resp.StatusCode, raw)
+			if model != "TSP100III" {
+				assert.Contains(t, raw, "\x1b\x1da", "Star's alignment (ESC GS a), not ESC/POS's ESC a")
+			} else {
+				assert.Contains(t, raw, "\x1b*rA", "Star Graphic: enter raster mode")
+			}
+		})
+	}
+}
