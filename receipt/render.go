@@ -223,3 +223,20 @@ func AppendCopyMark(dst []byte) ([]byte, error) {
 	dst = append(dst, copyMark...)
 	return escpos.AppendLF(dst), nil
 }
+
+// AppendCopyMark appends the reprint banner in the printer's own command
+// language (see the package's AppendCopyMark, whose bytes it matches on
+// ESC/POS): a Star printer gets Star commands.
+func (r *Renderer) AppendCopyMark(dst []byte) ([]byte, error) {
+	dst = r.enc.AppendInit(dst)
+	dst, err := r.enc.AppendJustification(dst, escpos.JustifyCenter)
+	if err != nil {
+		return dst, err
+	}
+	dst = r.enc.AppendBold(dst, true)
+	if dst, err = r.enc.AppendSize(dst, escpos.Size{Width: 1, Height: 2}); err != nil {
+		return dst, err
+	}
+	dst = r.enc.AppendText(dst, copyMark)
+	return r.enc.AppendLF(dst), nil
+}

@@ -311,3 +311,15 @@ func TestWholeReceiptCodesReadBack(t *testing.T) {
 		assert.Equal(t, tx.ID, read(t, path, "qrcode"), model)
 	}
 }
+
+func TestRendererCopyMarkMatchesESCPOS(t *testing.T) {
+	p, err := printers.Lookup("TM-T88V")
+	require.NoError(t, err)
+	r, err := receipt.NewRenderer(receipt.Options{Profile: p})
+	require.NoError(t, err)
+	got, err := r.AppendCopyMark(nil)
+	require.NoError(t, err)
+	want, err := receipt.AppendCopyMark(nil)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}

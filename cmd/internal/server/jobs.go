@@ -209,7 +209,7 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 	if !s.servesPrinterOf(w, orig) {
 		return
 	}
-	mark, err := receipt.AppendCopyMark(nil)
+	mark, err := s.copyMark(s.byName[orig.Printer])
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 		return
@@ -269,4 +269,16 @@ func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {
 	}
 	writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
 	return false
+}
+
+// copyMark is the reprint banner in p's command language, finished for
+// its printer as a job is (a Star Graphic printer gets it as raster).
+func (s *Server) copyMark(p *Printer) ([]byte, error) {
+	r := p.renderers.Get().(*receipt.Renderer)
+	mark, err := r.AppendCopyMark(nil)
+	p.renderers.Put(r)
+	if err != nil {
+		return nil, err
+	}
+	return printers.Finish(p.profile, mark)
 }
