@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 
@@ -131,4 +132,28 @@ func TestDecodePNGLimits(t *testing.T) {
 	assert.ErrorIs(t, err, receipt.ErrBadImage)
 	_, err = receipt.DecodePNG(make([]byte, receipt.MaxImageBytes+1))
 	assert.ErrorIs(t, err, receipt.ErrBadImage)
+}
+
+// TestDocumentedBlocksParse: every block array and template shown in
+// docs/receipts.md is what the parser takes.
+func TestDocumentedBlocksParse(t *testing.T) {
+	doc, err := os.ReadFile("../docs/receipts.md")
+	require.NoError(t, err)
+	n := 0
+	for _, part := range strings.Split(string(doc), "```json\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		switch {
+		case strings.HasPrefix(block, "["):
+			_, err := receipt.ParseTransaction(withFooter(strings.TrimSpace(block)[1 : len(strings.TrimSpace(block))-1]))
+			assert.NoError(t, err, "%s", block)
+			n++
+		case strings.Contains(block, `"locale"`):
+			_, err := receipt.ParseTemplate([]byte(block), func(string) ([]byte, error) {
+				return os.ReadFile("../testdata/templates/logo.png")
+			})
+			assert.NoError(t, err, "%s", block)
+			n++
+		}
+	}
+	assert.GreaterOrEqual(t, n, 2, "the docs' examples were found")
 }
