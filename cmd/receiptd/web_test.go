@@ -75,7 +75,7 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, os.MkdirAll(screens, 0o755))
 	shoot := func(name string) {
 		t.Helper()
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(screens, name+".png"), shot, 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), shot, 0o644))
