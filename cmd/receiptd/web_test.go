@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,8 +134,12 @@ func TestWebPage(t *testing.T) {
 	ok, err := chromedp.Run(ctx, set("#sample", "cash-start"))
 	require.NoError(t, err)
 	require.True(t, ok)
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#tx').value.includes('"cash"') || document.querySelector('#tx').value.includes('cash')`))
+	cash, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "cash-start.json"))
 	require.NoError(t, err)
+	cashJS, err := json.Marshal(string(cash))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#tx').value === `+string(cashJS)))
+	require.NoError(t, err, "the chosen transaction is loaded into the form")
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#tx", "{not json")))
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#tx').dispatchEvent(new Event('input'))`))
 	require.NoError(t, err)
@@ -265,4 +271,24 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Disconnected: the print service does not answer", conn)
 	shoot("disconnected")
+}
+
+// The page's sample transactions are copies of the documented ones
+// (testdata/secuconnect): the page embeds them so it works offline.
+func TestWebSamplesAreTheDocumentedOnes(t *testing.T) {
+	docs, err := filepath.Glob(filepath.Join("..", "..", "testdata", "secuconnect", "*.json"))
+	require.NoError(t, err)
+	copies, err := filepath.Glob(filepath.Join("..", "internal", "server", "web", "samples", "*.json"))
+	require.NoError(t, err)
+	require.Len(t, copies, len(docs), "cp testdata/secuconnect/*.json cmd/internal/server/web/samples/")
+	for _, doc := range docs {
+		want, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join("..", "internal", "server", "web", "samples", filepath.Base(doc)))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), filepath.Base(doc))
+		page, err := os.ReadFile(filepath.Join("..", "internal", "server", "web", "index.html"))
+		require.NoError(t, err)
+		assert.Contains(t, string(page), `<option value="`+strings.TrimSuffix(filepath.Base(doc), ".json")+`">`, "the form offers it")
+	}
 }

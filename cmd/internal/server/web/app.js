@@ -237,25 +237,34 @@ $('older').onclick = () => { if (next) { pages.push(next); refresh(); } };
 $('newer').onclick = () => { pages = ['']; refresh(); };
 
 // The test form: a documented transaction, previewed as it is edited.
+let sampleSeq = 0;
 async function loadSample() {
+  const seq = ++sampleSeq;
   try {
-    $('tx').value = await (await fetch('samples/' + $('sample').value + '.json')).text();
+    const text = await (await fetch('samples/' + $('sample').value + '.json')).text();
+    if (seq !== sampleSeq) return;
+    $('tx').value = text;
   } catch (e) { showError('sample not loaded: ' + e.message); }
   preview();
 }
-let previewTimer = 0, previewURL = '';
+// previewSeq drops answers that arrive after a newer edit's request.
+let previewTimer = 0, previewURL = '', previewSeq = 0;
 function preview() {
   clearTimeout(previewTimer);
+  const seq = ++previewSeq;
   previewTimer = setTimeout(async () => {
     $('previewState').textContent = '…';
     try {
       const r = await request('/v1/render?format=png&model=' + encodeURIComponent($('model').value),
         {method: 'POST', headers: {'Content-Type': 'application/json'}, body: $('tx').value}, true);
+      const blob = await r.blob();
+      if (seq !== previewSeq) return;
       if (previewURL) URL.revokeObjectURL(previewURL);
-      previewURL = URL.createObjectURL(await r.blob());
+      previewURL = URL.createObjectURL(blob);
       $('livePreview').src = previewURL;
       $('previewState').textContent = '(' + $('model').value + ')';
     } catch (e) {
+      if (seq !== previewSeq) return;
       $('previewState').textContent = '— ' + e.message;
       $('previewState').className = 'bad';
       return;
