@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,26 @@ var viewports = []struct {
 	name string
 	w, h int64
 }{{"desktop-1280x800", 1280, 800}, {"kiosk-800x480", 800, 480}, {"phone-390x844", 390, 844}}
+
+// present waits until the page shows an element matching sel. Rows are
+// redrawn every 2 s, so it asks afresh each time rather than holding a node.
+func present(sel string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](`!!document.querySelector(` + strconv.Quote(sel) + `)`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// press clicks the button sel once it is there, in the page itself: a row
+// redrawn between finding the button and clicking it takes no click.
+func press(sel string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](`(() => { const b = document.querySelector(` + strconv.Quote(sel) + `); if (!b) return false; setTimeout(() => b.click()); return true; })()`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
 
 // set chooses value in the select sel as a person would (a change event).
 func set(sel, value string) chromedp.Action[bool] {
@@ -84,7 +105,7 @@ func TestWebPage(t *testing.T) {
 	}
 	for _, vp := range viewports {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h), chromedp.Navigate(d.url+"/"),
-			chromedp.WaitVisible("#printer-virtual"), chromedp.WaitVisible("#job-"+j.ID)))
+			present("#printer-virtual"), present("#job-"+j.ID)))
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const i = document.querySelector('#livePreview'); return i.complete && i.naturalWidth > 0; })()`))
 		require.NoError(t, err)
 		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
@@ -161,7 +182,7 @@ func TestWebPage(t *testing.T) {
 			}
 		}
 	}()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+j.ID+" button.reprint")))
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+j.ID+" button.reprint")))
 	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, copyRow, "(copy)")
@@ -172,7 +193,7 @@ func TestWebPage(t *testing.T) {
 		_, _, err := post(d.url+"/v1/printers/virtual/jobs", string(body), fmt.Sprint("page-", i))
 		require.NoError(t, err)
 	}
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d.url+"/"), chromedp.WaitVisible("#job-j1000000000054")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d.url+"/"), present("#job-j1000000000054")))
 	rows := func() int {
 		t.Helper()
 		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#jobs tbody tr').length`))
@@ -180,9 +201,9 @@ func TestWebPage(t *testing.T) {
 		return n
 	}
 	assert.Equal(t, 50, rows())
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#older"), chromedp.WaitVisible("#job-"+j.ID)))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#older"), present("#job-"+j.ID)))
 	assert.Equal(t, 4, rows(), "54 jobs: the 4 oldest on the second page")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#newer"), chromedp.WaitVisible("#job-j1000000000054")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#newer"), present("#job-j1000000000054")))
 	_, err = chromedp.Run(ctx, set("#fState", "cancelled"))
 	require.NoError(t, err)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#jobs tbody tr').length === 0`))
@@ -215,7 +236,7 @@ func TestWebPage(t *testing.T) {
 	assert.Contains(t, waitRow, "Cancel")
 	assert.NotContains(t, waitRow, "Reprint", "nothing printed: nothing to reprint")
 	shoot("kiosk-waiting-for-paper")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+waiting.ID+" button.cancel")))
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+waiting.ID+" button.cancel")))
 	assert.Equal(t, "Cancel "+waiting.ID+"? It will not print.", <-asked)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector('#job-`+waiting.ID+`'); return r && r.dataset.state === 'cancelled' && r.textContent.includes('Cancelled'); })()`))
 	require.NoError(t, err)
@@ -232,7 +253,7 @@ func TestWebPage(t *testing.T) {
 	unknownRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.querySelector('button.decide-retry') && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, unknownRow, "Check the paper: may have printed")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+cut.ID+" button.decide-retry")))
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+cut.ID+" button.decide-retry")))
 	retried, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, retried, "Printed")
@@ -252,8 +273,8 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "That token is not valid.", wrong)
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#token", "s3cret"), chromedp.Click("#tokenSave"),
-		chromedp.WaitVisible("#printer-virtual")))
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.WaitVisible("#printer-virtual")))
+		present("#printer-virtual")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), present("#printer-virtual")))
 	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#tokenForm').hidden`))
 	require.NoError(t, err)
 	assert.True(t, hidden, "a reload keeps the session's token")

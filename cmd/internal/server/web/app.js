@@ -220,13 +220,20 @@ async function loadJobs() {
   $('pageInfo').textContent = 'page ' + pages.length + (search ? ' · ' + shown + ' matching' : '');
 }
 
-let refreshing = false;
+// One refresh at a time; one asked for meanwhile (a click) runs after it,
+// so the page always ends showing what was last asked for.
+let refreshing = false, again = false;
 async function refresh() {
-  if (refreshing || waitingForToken) return;
+  if (waitingForToken) return;
+  if (refreshing) { again = true; return; }
   refreshing = true;
-  try { await loadPrinters(); await loadJobs(); } catch (e) {
-    if (!(e instanceof HTTPError)) return; // disconnected: the banner says so
-    showError(e.message);
+  try {
+    do {
+      again = false;
+      try { await loadPrinters(); await loadJobs(); } catch (e) {
+        if (e instanceof HTTPError) showError(e.message); // else disconnected: the banner says so
+      }
+    } while (again);
   } finally { refreshing = false; }
 }
 
