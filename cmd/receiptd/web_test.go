@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,9 +35,46 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// TestWebPage loads the page in a real headless Chromium: it shows the
-// printer and a posted job with its preview image. The screenshot is kept
-// as a test artifact (go test -artifacts).
+// screens keeps the page's screenshots (gitignored), for a person to look
+// at after the test; they are test artifacts too (go test -artifacts).
+const screens = "testdata/screens"
+
+// viewports the page must fit: a desktop, an 800×480 kiosk, a phone.
+var viewports = []struct {
+	name string
+	w, h int64
+}{{"desktop-1280x800", 1280, 800}, {"kiosk-800x480", 800, 480}, {"phone-390x844", 390, 844}}
+
+// present waits until the page shows an element matching sel. Rows are
+// redrawn every 2 s, so it asks afresh each time rather than holding a node.
+func present(sel string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](`!!document.querySelector(` + strconv.Quote(sel) + `)`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// press clicks the button sel once it is there, in the page itself: a row
+// redrawn between finding the button and clicking it takes no click.
+func press(sel string) chromedp.Action[chromedp.Void] {
+	poll := chromedp.Poll[bool](`(() => { const b = document.querySelector(` + strconv.Quote(sel) + `); if (!b) return false; setTimeout(() => b.click()); return true; })()`)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// set chooses value in the select sel as a person would (a change event).
+func set(sel, value string) chromedp.Action[bool] {
+	return chromedp.Evaluate[bool](`(() => { const s = document.querySelector('` + sel + `'); s.value = '` + value +
+		`'; s.dispatchEvent(new Event('change')); return s.value === '` + value + `'; })()`)
+}
+
+// TestWebPage loads the page in a real headless Chromium at three sizes:
+// printers and jobs in a cashier's words, reprint and cancel, the test
+// form's live preview, the token asked for on 401 and the disconnected
+// state. Screenshots go to testdata/screens and the test's artifacts.
 func TestWebPage(t *testing.T) {
 	browser := chromium(t)
 	d := start(t, "-data-dir", t.TempDir())
@@ -46,36 +87,89 @@ func TestWebPage(t *testing.T) {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1200, 1400))
+		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 
-	_, err = chromedp.Run(ctx, chromedp.Navigate(d.url+"/"))
+	require.NoError(t, os.MkdirAll(screens, 0o755))
+	shoot := func(name string) {
+		t.Helper()
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(screens, name+".png"), shot, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), shot, 0o644))
+	}
+	for _, vp := range viewports {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h), chromedp.Navigate(d.url+"/"),
+			present("#printer-virtual"), present("#job-"+j.ID)))
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const i = document.querySelector('#livePreview'); return i.complete && i.naturalWidth > 0; })()`))
+		require.NoError(t, err)
+		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
+		require.NoError(t, err)
+		assert.True(t, fits, "%s: the page is no wider than the screen", vp.name)
+		shoot(vp.name)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
+	viewport, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('meta[name=viewport]').content`))
 	require.NoError(t, err)
-	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#printer-virtual"))
+	assert.Equal(t, "width=device-width, initial-scale=1", viewport)
+	external, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('[src],[href]')].filter(e => /^(https?:)?\/\//.test(e.getAttribute('src') || e.getAttribute('href'))).length`))
 	require.NoError(t, err)
-	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#job-"+j.ID))
-	require.NoError(t, err)
+	assert.Zero(t, external, "nothing is loaded from elsewhere: the page works offline")
+
 	printerRow, err := chromedp.Run(ctx, chromedp.Text("#printer-virtual"))
 	require.NoError(t, err)
 	jobRow, err := chromedp.Run(ctx, chromedp.Text("#job-"+j.ID))
 	require.NoError(t, err)
-	imgWidth, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-`+j.ID+` img.preview'); return i && i.complete && i.naturalWidth; })()`))
+	jobAll, err := chromedp.Run(ctx, chromedp.TextContent("#job-"+j.ID+" details"))
 	require.NoError(t, err)
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	imgWidth, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-`+j.ID+` img.preview'); return i && i.complete && i.naturalWidth; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, printerRow, "ready")
 	assert.Contains(t, printerRow, "TM-T88V")
-	assert.Contains(t, jobRow, "printed")
+	assert.Contains(t, jobRow, "Printed")
+	assert.Contains(t, jobRow, "details", "the technical reason is behind a toggle")
+	assert.Contains(t, jobAll, "printed · attempts 1")
 	assert.Equal(t, 512, imgWidth, "the preview is the ticket at the TM-T88V's 512 dots")
-	require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), "receiptd-page.png"), shot, 0o644))
+	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#job-`+j.ID+` button')].map(b => b.className).join()`))
+	require.NoError(t, err)
+	assert.Equal(t, "reprint", buttons, "a printed job is reprinted, not cancelled")
+
+	// The test form previews what is being edited, for the chosen model.
+	previewWidth := func(model string) int {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, set("#model", model))
+		require.NoError(t, err)
+		require.True(t, ok)
+		w, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#livePreview'); const s = document.querySelector('#previewState').textContent;
+			return s === '(`+model+`)' && i.complete && i.naturalWidth; })()`))
+		require.NoError(t, err)
+		return w
+	}
+	assert.Equal(t, 512, previewWidth("TM-T88V"))
+	assert.Equal(t, 384, previewWidth("POS-5890"), "a 58 mm printer's 384 dots")
+	ok, err := chromedp.Run(ctx, set("#sample", "cash-start"))
+	require.NoError(t, err)
+	require.True(t, ok)
+	cash, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", "cash-start.json"))
+	require.NoError(t, err)
+	cashJS, err := json.Marshal(string(cash))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('#tx').value === `+string(cashJS)))
+	require.NoError(t, err, "the chosen transaction is loaded into the form")
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#tx", "{not json")))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#tx').dispatchEvent(new Event('input'))`))
+	require.NoError(t, err)
+	bad, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const s = document.querySelector('#previewState'); return s.className === 'bad' && s.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, bad, "—", "an edit that does not parse says why")
 
 	// Reprint from the page: it asks first, then the copy prints.
-	asked := make(chan string, 4)
+	asked := make(chan string, 8)
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -88,15 +182,37 @@ func TestWebPage(t *testing.T) {
 			}
 		}
 	}()
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+j.ID+" button.reprint")))
-	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.textContent.includes('printed') && r.textContent; })()`))
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+j.ID+" button.reprint")))
+	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, copyRow, "(copy)")
-	require.Len(t, asked, 1)
 	assert.Equal(t, "Print a copy of "+j.ID+" (marked KOPIE / COPY)?", <-asked)
 
+	// Paging beyond the newest 50, filters and the search.
+	for i := range 52 {
+		_, _, err := post(d.url+"/v1/printers/virtual/jobs", string(body), fmt.Sprint("page-", i))
+		require.NoError(t, err)
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d.url+"/"), present("#job-j1000000000054")))
+	rows := func() int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#jobs tbody tr').length`))
+		require.NoError(t, err)
+		return n
+	}
+	assert.Equal(t, 50, rows())
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#older"), present("#job-"+j.ID)))
+	assert.Equal(t, 4, rows(), "54 jobs: the 4 oldest on the second page")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#newer"), present("#job-j1000000000054")))
+	_, err = chromedp.Run(ctx, set("#fState", "cancelled"))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('#jobs tbody tr').length === 0`))
+	require.NoError(t, err)
+	_, err = chromedp.Run(ctx, set("#fState", ""))
+	require.NoError(t, err)
+
 	// A printer with its cover open says so on the page, with the warning
-	// that its paper runs low.
+	// that its paper runs low; its address is shown as configured.
 	dev, addr := printerAt(t)
 	dev.SetFault(virtual.CoverOpen, true)
 	dev.SetFault(virtual.PaperNearEnd, true)
@@ -106,35 +222,94 @@ func TestWebPage(t *testing.T) {
 	kioskRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-kiosk'); return r && r.textContent.includes('cover') && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, kioskRow, "not ready: cover open, paper near end")
+	assert.Contains(t, kioskRow, addr)
+	assert.NotContains(t, kioskRow, "%")
+
+	// A job waiting for paper is cancelled from the page and never prints.
+	dev.SetFault(virtual.CoverOpen, false)
+	dev.SetFault(virtual.PaperEnd, true)
+	status, waiting, err := post(d2.url+"/v1/printers/kiosk/jobs", string(body), "waits")
+	require.NoError(t, err)
+	require.Equal(t, 202, status)
+	waitRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+waiting.ID+`'); return r && r.textContent.includes('Waiting for paper') && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, waitRow, "Cancel")
+	assert.NotContains(t, waitRow, "Reprint", "nothing printed: nothing to reprint")
+	shoot("kiosk-waiting-for-paper")
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+waiting.ID+" button.cancel")))
+	assert.Equal(t, "Cancel "+waiting.ID+"? It will not print.", <-asked)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`(() => { const r = document.querySelector('#job-`+waiting.ID+`'); return r && r.dataset.state === 'cancelled' && r.textContent.includes('Cancelled'); })()`))
+	require.NoError(t, err)
+	dev.SetFault(virtual.PaperEnd, false)
+	dev.SetFault(virtual.PaperNearEnd, false)
 
 	// A job cut off mid-way is unknown; the person at the printer sends it
 	// again from the page, and it prints.
-	dev.SetFault(virtual.CoverOpen, false)
-	dev.SetFault(virtual.PaperNearEnd, false)
 	dev.DropAfter(50)
 	status, cut, err := post(d2.url+"/v1/printers/kiosk/jobs?wait=10s", string(body), "")
 	require.NoError(t, err)
 	require.Equal(t, 200, status)
 	require.Equal(t, "unknown", cut.State, cut.Reason)
-	_, err = chromedp.Run(ctx, chromedp.WaitVisible("#job-"+cut.ID+" button.decide-retry"))
+	unknownRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.querySelector('button.decide-retry') && r.textContent; })()`))
 	require.NoError(t, err)
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#job-"+cut.ID+" button.decide-retry")))
-	retried, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.textContent.includes('printed') && r.textContent; })()`))
+	assert.Contains(t, unknownRow, "Check the paper: may have printed")
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+cut.ID+" button.decide-retry")))
+	retried, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+cut.ID+`'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
 	require.NoError(t, err)
-	assert.Contains(t, retried, "printed")
+	assert.Contains(t, retried, "Printed")
 	assert.Equal(t, "Print "+cut.ID+" again (it is not on paper)?", <-asked)
 	assert.Eventually(t, func() bool { return len(dev.Tickets()) == 2 }, 5*time.Second, 10*time.Millisecond,
 		"the cut-off part, then the whole job")
+	assert.Empty(t, asked)
 
-	// With a token configured, the page's form prints when given it.
+	// With a token configured, the page asks for it on the first 401 and
+	// keeps it for the session; the form then prints.
 	t.Setenv("RECEIPTD_TOKENS", "s3cret")
 	d3 := start(t, "-data-dir", t.TempDir())
-	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.SetValue("#token", "s3cret"),
-		chromedp.WaitVisible("#printer-virtual"), chromedp.Click("#post")))
-	result, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#postResult'); return r && r.textContent; })()`))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.WaitVisible("#tokenForm")))
+	shoot("token-asked")
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#token", "wrong"), chromedp.Click("#tokenSave")))
+	wrong, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const e = document.querySelector('#tokenError'); return !document.querySelector('#tokenForm').hidden && e.textContent; })()`))
 	require.NoError(t, err)
-	assert.Equal(t, "200 printed", result)
+	assert.Equal(t, "That token is not valid.", wrong)
+	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#token", "s3cret"), chromedp.Click("#tokenSave"),
+		present("#printer-virtual")))
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), present("#printer-virtual")))
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#tokenForm').hidden`))
+	require.NoError(t, err)
+	assert.True(t, hidden, "a reload keeps the session's token")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click("#post")))
+	result, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#postResult'); return r && r.textContent !== 'printing…' && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "Printed", result)
 	width, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-j1000000000001 img.preview'); return i && i.complete && i.naturalWidth; })()`))
 	require.NoError(t, err)
 	assert.Equal(t, 512, width, "the preview loads with the token too")
+
+	// The service goes away: the page says so.
+	d3.kill()
+	conn, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const c = document.querySelector('#conn'); return c.className.includes('down') && c.textContent; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "Disconnected: the print service does not answer", conn)
+	shoot("disconnected")
+}
+
+// The page's sample transactions are copies of the documented ones
+// (testdata/secuconnect): the page embeds them so it works offline.
+func TestWebSamplesAreTheDocumentedOnes(t *testing.T) {
+	docs, err := filepath.Glob(filepath.Join("..", "..", "testdata", "secuconnect", "*.json"))
+	require.NoError(t, err)
+	copies, err := filepath.Glob(filepath.Join("..", "internal", "server", "web", "samples", "*.json"))
+	require.NoError(t, err)
+	require.Len(t, copies, len(docs), "cp testdata/secuconnect/*.json cmd/internal/server/web/samples/")
+	for _, doc := range docs {
+		want, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		got, err := os.ReadFile(filepath.Join("..", "internal", "server", "web", "samples", filepath.Base(doc)))
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got), filepath.Base(doc))
+		page, err := os.ReadFile(filepath.Join("..", "internal", "server", "web", "index.html"))
+		require.NoError(t, err)
+		assert.Contains(t, string(page), `<option value="`+strings.TrimSuffix(filepath.Base(doc), ".json")+`">`, "the form offers it")
+	}
 }

@@ -25,12 +25,14 @@ const (
 )
 
 // Final reports whether the job will not change by itself any more.
-func (s State) Final() bool { return s == Printed || s == Failed || s == Unknown }
+func (s State) Final() bool {
+	return s == Printed || s == Failed || s == Unknown || s == Cancelled
+}
 
 // Valid reports whether s is one of the states.
 func (s State) Valid() bool {
 	switch s {
-	case Queued, Printing, Printed, Failed, Unknown:
+	case Queued, Printing, Printed, Failed, Unknown, Cancelled:
 		return true
 	}
 	return false

@@ -174,9 +174,12 @@ func (w *worker) step(ctx context.Context) {
 			// Nothing is sent that is not what was accepted.
 			w.log.Error("spool: job bytes damaged; job failed, nothing sent", "printer", printer, "id", job.ID, "err", err)
 			if _, uerr := s.update(job.ID, func(j *Job) error {
+				if err := stillQueued(j); err != nil {
+					return err
+				}
 				j.State, j.Reason = Failed, "not sent: "+err.Error()+"; reprint it from the till"
 				return nil
-			}); uerr != nil {
+			}); uerr != nil && !errors.Is(uerr, ErrNotQueued) {
 				w.storeFault(ctx, "fail job "+job.ID, uerr)
 			}
 			return
@@ -186,7 +189,18 @@ func (w *worker) step(ctx context.Context) {
 		}
 		// Durably "printing" before the first byte leaves: a crash from
 		// here on makes the job unknown, never a silent second print.
-		if _, err := s.update(job.ID, func(j *Job) error { j.State, j.Reason = Printing, ""; j.Attempts++; return nil }); err != nil {
+		// Only a job still queued: one cancelled since next() read it
+		// is left alone.
+		if _, err := s.update(job.ID, func(j *Job) error {
+			if err := stillQueued(j); err != nil {
+				return err
+			}
+			j.State, j.Reason = Printing, ""
+			j.Attempts++
+			return nil
+		}); errors.Is(err, ErrNotQueued) {
+			return
+		} else if err != nil {
 			w.storeFault(ctx, "mark job "+job.ID+" printing", err)
 			return
 		}
@@ -293,15 +307,26 @@ func (s *Spool) finish(id string, st State, reason string, sent int) {
 // deadline fails instead.
 func (s *Spool) waitOrExpire(ctx context.Context, job Job, reason string, d, deadline time.Duration) bool {
 	if reason != "" {
-		_, _ = s.update(job.ID, func(j *Job) error { j.Reason = reason; return nil }) // best effort: only the shown reason
+		// Best effort: only the shown reason, of a job still queued.
+		_, _ = s.update(job.ID, func(j *Job) error {
+			if err := stillQueued(j); err != nil {
+				return err
+			}
+			j.Reason = reason
+			return nil
+		})
 	}
 	if time.Since(job.due()) > deadline {
 		// Should this fail, the job is still queued and the next step
 		// tries again.
-		cur, err := s.Get(job.ID)
-		if err == nil {
-			s.finish(job.ID, Failed, "gave up after "+deadline.String()+": "+cur.Reason, cur.Sent)
-		}
+		// A job cancelled meanwhile stays cancelled.
+		_, _ = s.update(job.ID, func(j *Job) error {
+			if err := stillQueued(j); err != nil {
+				return err
+			}
+			j.State, j.Reason = Failed, "gave up after "+deadline.String()+": "+j.Reason
+			return nil
+		})
 		return ctx.Err() == nil
 	}
 	return sleep(ctx, d)

@@ -79,7 +79,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := spool.State(q.Get("state"))
 	if state != "" && !state.Valid() {
-		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown", nil)
+		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown, cancelled", nil)
 		return
 	}
 	limit := 200
