@@ -244,6 +244,7 @@ func (s *Server) routes() {
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
 	cancelRoutes(api, s.cancel)
+	api("POST /v1/printers/{name}/test-page", s.testPage)
 	api("POST /v1/render", s.render)
 	api("GET /v1/printers", s.listPrinters)
 	api("GET /v1/printers/{name}", s.getPrinter)

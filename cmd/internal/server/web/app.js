@@ -146,6 +146,10 @@ async function loadPrinters() {
       s.textContent = 'status read ' + time(p.status_at); st.appendChild(s);
     }
     cell(tr, String(p.queued));
+    // The test page prints paper: ask first.
+    cell(tr).appendChild(button('Test page', 'testpage', () => {
+      if (confirm('Print the test page on ' + p.name + '?')) act(() => request('/v1/printers/' + encodeURIComponent(p.name) + '/test-page', {method: 'POST'}));
+    }));
   }
   const names = ps.map(p => p.name);
   if (names.join() !== printerNames.join()) {
