@@ -34,9 +34,8 @@ func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []strin
 }
 
 func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.byName[r.PathValue("name")]
+	p, ok := s.printerOf(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
 		return
 	}
 	wait, ok := parseWait(w, r)

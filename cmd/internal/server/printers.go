@@ -107,10 +107,19 @@ func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getPrinter(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.byName[r.PathValue("name")]
+	p, ok := s.printerOf(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.view(r.Context(), p))
+}
+
+// printerOf is the printer a /v1/printers/{name}/… request names; an
+// unknown one is answered 404 unknown_printer.
+func (s *Server) printerOf(w http.ResponseWriter, r *http.Request) (*Printer, bool) {
+	p, ok := s.byName[r.PathValue("name")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
+	}
+	return p, ok
 }

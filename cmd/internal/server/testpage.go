@@ -15,9 +15,8 @@ import (
 // printer against its profile: POST /v1/printers/{name}/test-page. Each
 // call prints one page, unless an Idempotency-Key makes a retry the same.
 func (s *Server) testPage(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.byName[r.PathValue("name")]
+	p, ok := s.printerOf(w, r)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
 		return
 	}
 	key, ok := idempotencyKey(w, r)
