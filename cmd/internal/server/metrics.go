@@ -65,5 +65,15 @@ func (c quarantineCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(quarantineDesc, err)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(quarantineDesc, prometheus.GaugeValue, float64(len(q)))
+	ch <- constMetric(quarantineDesc, prometheus.GaugeValue, float64(len(q)))
+}
+
+// constMetric is a collected value; a mismatch of labels, a bug, is an
+// invalid metric in the scrape rather than a panic of the service.
+func constMetric(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) prometheus.Metric {
+	m, err := prometheus.NewConstMetric(d, t, v, labels...)
+	if err != nil {
+		return prometheus.NewInvalidMetric(d, err)
+	}
+	return m
 }

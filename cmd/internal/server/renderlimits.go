@@ -202,8 +202,8 @@ func (renderCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c renderCollector) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(renderRejectedDesc, prometheus.CounterValue, float64(c.gate.rejected.Load()))
-	ch <- prometheus.MustNewConstMetric(renderRunningDesc, prometheus.GaugeValue, float64(len(c.gate.slots)))
-	ch <- prometheus.MustNewConstMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.hits.Load()), "hit")
-	ch <- prometheus.MustNewConstMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.misses.Load()), "miss")
+	ch <- constMetric(renderRejectedDesc, prometheus.CounterValue, float64(c.gate.rejected.Load()))
+	ch <- constMetric(renderRunningDesc, prometheus.GaugeValue, float64(len(c.gate.slots)))
+	ch <- constMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.hits.Load()), "hit")
+	ch <- constMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.misses.Load()), "miss")
 }
