@@ -269,34 +269,13 @@ func (d *Device) nextRead(l *link, pending int) (size int, ok bool) {
 // data commands wait in l.held. It returns where the incomplete rest
 // begins and ends.
 func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (off, end int) {
-	arrived := time.Now()
-	var hook func(time.Time)
-	starts := 0    // tickets begun in this read
-	defer func() { // after the unlock below
-		for ; hook != nil && starts > 0; starts-- {
-			hook(arrived)
-		}
-	}()
+	a := arrival{at: time.Now()}
+	defer a.tell() // after the unlock below
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	hook = d.onRxTicket
-	begin := func() {
-		if !d.rxOpen {
-			d.rxOpen = true
-			starts++
-		}
-	}
-	if d.dropLeft >= 0 && n > d.dropLeft {
-		n = d.dropLeft // the cable was pulled before the rest arrived
-	}
-	if d.dropLeft > 0 {
-		d.dropLeft -= n
-	}
-	end = start + n
-	d.received += int64(n)
-	for d.stalled && !d.closed {
-		d.cond.Wait() // bytes read as the stall began wait with the rest
-	}
+	a.hook = d.onRxTicket
+	begin := func() { d.beginLocked(&a) }
+	end = start + d.acceptLocked(n)
 	// Commands the print head only prints travel as one run; status
 	// requests and cuts travel alone.
 	run := -1
@@ -336,6 +315,45 @@ func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (o
 	flush(off)
 	d.changed()
 	return off, end
+}
+
+// arrival is what one read did to tickets, told to the OnTicketStart hook
+// once the device's lock is released.
+type arrival struct {
+	at     time.Time
+	hook   func(time.Time)
+	starts int // tickets begun in this read
+}
+
+func (a *arrival) tell() {
+	for ; a.hook != nil && a.starts > 0; a.starts-- {
+		a.hook(a.at)
+	}
+}
+
+// beginLocked marks a ticket begun, if none is open.
+func (d *Device) beginLocked(a *arrival) {
+	if !d.rxOpen {
+		d.rxOpen = true
+		a.starts++
+	}
+}
+
+// acceptLocked takes n bytes of a read and returns how many the device
+// keeps: fewer when a drop-after fault pulls the cable mid-read. It waits
+// out a stall, so bytes read as the stall began wait with the rest.
+func (d *Device) acceptLocked(n int) int {
+	if d.dropLeft >= 0 && n > d.dropLeft {
+		n = d.dropLeft // the cable was pulled before the rest arrived
+	}
+	if d.dropLeft > 0 {
+		d.dropLeft -= n
+	}
+	d.received += int64(n)
+	for d.stalled && !d.closed {
+		d.cond.Wait()
+	}
+	return n
 }
 
 // mayOwnLocked reports whether l may put data in the buffer: nobody else

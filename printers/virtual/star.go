@@ -61,34 +61,13 @@ func (d *Device) starASBLocked(etbExecuted bool) []byte {
 
 // takeStar is take for a Star stream.
 func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf []byte, start, n int) (off, end int) {
-	arrived := time.Now()
-	var hook func(time.Time)
-	starts := 0
-	defer func() {
-		for ; hook != nil && starts > 0; starts-- {
-			hook(arrived)
-		}
-	}()
+	a := arrival{at: time.Now()}
+	defer a.tell() // after the unlock below
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	hook = d.onRxTicket
-	begin := func() {
-		if !d.rxOpen {
-			d.rxOpen = true
-			starts++
-		}
-	}
-	if d.dropLeft >= 0 && n > d.dropLeft {
-		n = d.dropLeft
-	}
-	if d.dropLeft > 0 {
-		d.dropLeft -= n
-	}
-	end = start + n
-	d.received += int64(n)
-	for d.stalled && !d.closed {
-		d.cond.Wait()
-	}
+	a.hook = d.onRxTicket
+	begin := func() { d.beginLocked(&a) }
+	end = start + d.acceptLocked(n)
 	var run []byte // translated commands that only print
 	flush := func() {
 		run = tr.Flush(run)
