@@ -97,9 +97,6 @@ func roundDiv(a, b int64) int64 {
 // Limits on a basket from outside.
 const MaxProducts = 1000
 
-// ErrBasket marks a basket the renderer cannot print.
-var ErrBasket = errors.New("basket")
-
 // BasketError says which member of the basket is at fault.
 type BasketError struct {
 	Field string // e.g. "basket.products[2].priceOne"

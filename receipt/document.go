@@ -69,17 +69,8 @@ func (r *Renderer) RenderTransaction(dst []byte, tx *Transaction) ([]byte, Repor
 	if err := r.layoutDocument(tx); err != nil {
 		return dst, r.report, err
 	}
-	dst = r.enc.AppendInit(dst)
-	var err error
-	if dst, err = r.enc.AppendFont(dst, r.opt.Font); err != nil {
-		return dst, r.report, fmt.Errorf("receipt: %w", err)
-	}
-	for i := range r.rows {
-		if dst, err = r.appendRow(dst, &r.rows[i]); err != nil {
-			return dst, r.report, r.locate(&r.rows[i], err)
-		}
-	}
-	return dst, r.report, nil
+	dst, err := r.encode(dst)
+	return dst, r.report, err
 }
 
 // TextTransaction is the plain-text preview of RenderTransaction.

@@ -92,10 +92,6 @@ func (tx *Transaction) Basket() (*Basket, error) {
 	return tx.basket.basket, tx.basket.err
 }
 
-// HasBasket reports whether the transaction carries a basket or
-// basket_info at all.
-func (tx *Transaction) HasBasket() bool { return tx.basketJSON != nil || tx.basketInfoJSON != nil }
-
 // Parse errors; a *LineError wraps one of these for line-level faults.
 var (
 	ErrSyntax         = errors.New("not valid JSON")

@@ -100,17 +100,24 @@ func (r *Renderer) encoderFallback(f escpos.Fallback) {
 func (r *Renderer) Render(dst []byte, lines Receipt) ([]byte, Report, error) {
 	r.report = Report{}
 	r.layout(lines)
+	dst, err := r.encode(dst)
+	return dst, r.report, err
+}
+
+// encode appends the laid-out rows: a reset, the font, every row. An error
+// names the block its row came from.
+func (r *Renderer) encode(dst []byte) ([]byte, error) {
 	dst = r.enc.AppendInit(dst)
 	var err error
 	if dst, err = r.enc.AppendFont(dst, r.opt.Font); err != nil {
-		return dst, r.report, fmt.Errorf("receipt: %w", err)
+		return dst, fmt.Errorf("receipt: %w", err)
 	}
 	for i := range r.rows {
 		if dst, err = r.appendRow(dst, &r.rows[i]); err != nil {
-			return dst, r.report, fmt.Errorf("receipt: %w", err)
+			return dst, r.locate(&r.rows[i], err)
 		}
 	}
-	return dst, r.report, nil
+	return dst, nil
 }
 
 func (r *Renderer) appendRow(dst []byte, rw *row) ([]byte, error) {
