@@ -128,6 +128,16 @@ func TestStoredLogoDefinedOnce(t *testing.T) {
 	e2 := newEnvConfig(t, cfg)
 	third := post(e2, "cash-start")
 	assert.Zero(t, logoCommands(third, 67), "a restart remembers what the printer holds")
+
+	// A damaged record costs one define, not the service.
+	require.NoError(t, os.WriteFile(filepath.Join(state, "logos.json"), []byte("{\"front\": [tru"), 0o600))
+	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	e3 := newEnvConfig(t, cfg)
+	fourth := post(e3, "capture-step4")
+	assert.Equal(t, 1, logoCommands(fourth, 67), "the logo is defined again")
+	data, err := os.ReadFile(filepath.Join(state, "logos.json"))
+	require.NoError(t, err)
+	assert.True(t, json.Valid(data), "and the record is whole again: %s", data)
 }
 
 // logoCommands counts GS ( L / GS 8 L commands of function fn (67 define
