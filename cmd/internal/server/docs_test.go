@@ -35,7 +35,7 @@ func TestDocumentedJobFields(t *testing.T) {
 	var documented map[string]any
 	require.NoError(t, json.Unmarshal([]byte(example), &documented))
 
-	full := spool.Job{ID: "j", Printer: "p", Key: "k", TransactionID: "t", State: spool.Printed, Reason: "r", Digest: "d",
+	full := spool.Job{ID: "j", Printer: "p", Key: "k", TransactionID: "t", State: spool.Printed, Source: spool.SourceAPI, Reason: "r", Digest: "d",
 		Receipts: 2, Copy: true, CopyOf: "c", Attempts: 1, Sent: 1, Size: 1, Warnings: []string{"w"}, CreatedAt: time.Now(), UpdatedAt: time.Now(), RetriedAt: time.Now()}
 	b, err := json.Marshal(full)
 	require.NoError(t, err)

@@ -190,7 +190,8 @@ async function loadJobs() {
     const d = document.createElement('details'); const s = document.createElement('summary');
     s.textContent = 'details'; d.appendChild(s);
     const dt = document.createElement('div');
-    dt.textContent = j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes';
+    dt.textContent = j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
+      ' · via ' + (j.source || 'api');
     d.appendChild(dt); st.appendChild(d);
     cell(tr, j.printer, 'wide'); cell(tr, time(j.created_at));
     const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
