@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image/png"
 	"io"
 	"os"
 
-	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/escpos/star"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -26,13 +25,12 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	rf.preview = true
 	switch *format {
 	case "text", "png", "html":
 	default:
 		return fail(stderr, usageError{fmt.Errorf("unknown format %q: want text, png or html", *format)})
 	}
-	opt, err := rf.options()
+	st, err := rf.station()
 	if err != nil {
 		return fail(stderr, usageError{err})
 	}
@@ -41,15 +39,14 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	if *raw || !looksLikeJSON(data) {
-		if rf.profile.Language != escpos.LanguageESCPOS {
-			// Star bytes: the paper engine draws their ESC/POS equivalent.
-			data = star.ToESCPOS(star.Decode(data, rf.profile))
+		p, err := st.PreviewBytes(context.Background(), data, station.FormatTickets)
+		if err != nil {
+			return fail(stderr, err)
 		}
-		res := paper.Print(data, opt.Profile)
-		for _, p := range res.Problems {
+		for _, p := range p.Problems {
 			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 		}
-		out, err := showTickets(res.Tickets, *format, true)
+		out, err := showTickets(p.Tickets, *format, true)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -58,27 +55,18 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-		job, rep, err := rf.render(r, tx)
-		if err != nil {
-			return nil, rep, err
-		}
+	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(st *station.Station, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
 		// With -logo stored the printer holds the logos already: the
 		// preview's printer is given them first, as its NV memory.
-		store := paper.NewStore()
-		if rf.logo == "stored" && len(rep.Logos) > 0 {
-			define, err := receipt.AppendDefineLogos(nil, rep.Logos)
-			if err != nil {
-				return nil, rep, err
-			}
-			paper.Interpret(decode.Decode(define, opt.Profile), opt.Profile, paper.Options{Store: store})
+		p, err := st.Preview(context.Background(), tx, station.PreviewOptions{Format: station.FormatTickets, StoredLogos: rf.storedLogos()})
+		if err != nil {
+			return nil, p.Report, err
 		}
-		res := paper.Interpret(decode.Decode(job, opt.Profile), opt.Profile, paper.Options{Store: store})
-		for _, p := range res.Problems {
+		for _, p := range p.Problems {
 			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 		}
-		out, err := showTickets(res.Tickets, *format, false)
-		return out, rep, err
+		out, err := showTickets(p.Tickets, *format, false)
+		return out, p.Report, err
 	})
 }
 

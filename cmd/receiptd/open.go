@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 
-	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // openPrinter connects a configured printer through printers.Open.
-func openPrinter(ctx context.Context, p *server.Printer) (printers.Printer, error) {
+func openPrinter(ctx context.Context, p station.Config) (printers.Printer, error) {
 	prof, err := printers.Lookup(p.Model)
 	if err != nil {
 		prof = nil // server.New already rejected unknown models
