@@ -44,10 +44,10 @@ type ConnPrinter struct {
 	// lock holds one job or status query at a time; a channel, so a
 	// status read gives up at its deadline instead of waiting for a job.
 	lock chan struct{}
-	// seen: a conversation on a link succeeded before (held by mu).
+	// seen: a conversation on a link succeeded before (guarded by lock).
 	seen bool
 
-	// cmu guards conn and closed apart from mu, so Close can close the link
+	// cmu guards conn and closed apart from lock, so Close can close the link
 	// under a job in progress: its blocked Read or Write then returns.
 	cmu    sync.Mutex
 	conn   transport.Conn
