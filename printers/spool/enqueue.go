@@ -196,16 +196,23 @@ func queued(tx *bolt.Tx, printer string) iter.Seq[string] {
 // again with the same non-empty key is the same copy; an empty key always
 // makes a new one.
 func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
+	j, _, err := s.ReprintJob(id, key, mark)
+	return j, err
+}
+
+// ReprintJob is Reprint that also says whether the key named a copy
+// already (existing: nothing new was stored).
+func (s *Spool) ReprintJob(id, key string, mark []byte) (job Job, existing bool, err error) {
 	orig, err := s.Get(id)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	b, err := s.Bytes(id)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	if len(key) > MaxKeyLen {
-		return Job{}, ErrBadKey
+		return Job{}, false, ErrBadKey
 	}
 	if key == "" {
 		key = strconv.FormatInt(s.now().UnixNano(), 36)
@@ -213,8 +220,7 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	if n := orig.Receipts; n > 1 && len(b)%n == 0 {
 		b = b[:len(b)/n] // one copy, headed by the mark, not n with one mark
 	}
-	j, _, err := s.enqueue(orig.Printer, copyKey(id, key), copyKeyPrefix(id)+key, Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Source: orig.Source, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
-	return j, err
+	return s.enqueue(orig.Printer, copyKey(id, key), copyKeyPrefix(id)+key, Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Source: orig.Source, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
 }
 
 // next returns the oldest queued job of printer. A record found

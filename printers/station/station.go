@@ -311,7 +311,11 @@ func (s *Station) Reprint(id, key string) (spool.Job, error) {
 	if err != nil {
 		return spool.Job{}, fmt.Errorf("%w: %w", ErrRender, err)
 	}
-	return s.opt.Spool.Reprint(id, key, mark)
+	j, existing, err := s.opt.Spool.ReprintJob(id, key, mark)
+	if err == nil && !existing && s.opt.Accepted != nil {
+		s.opt.Accepted(j)
+	}
+	return j, err
 }
 
 // enqueue stores a job for the printer: the one place a station's job

@@ -65,7 +65,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 	// ?printer=NAME previews as that printer prints: its model, layout and
 	// template; ?model=ID a model's defaults.
 	var st *station.Station
-	which := "model:" + orDefault(q.Get("model"), "default")
+	which := orDefault(q.Get("model"), "default") // or "printer:NAME": no model ID has a colon
 	if name := q.Get("printer"); name != "" {
 		var ok bool
 		if st, ok = s.byName[name]; !ok {
@@ -75,7 +75,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		which = "printer:" + name
 	} else {
 		var err error
-		if st, err = s.modelStation(orDefault(q.Get("model"), "default")); err != nil {
+		if st, err = s.modelStation(which); err != nil {
 			writeError(w, "unknown_model", err.Error())
 			return
 		}

@@ -101,6 +101,7 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", tx)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 	assert.Contains(t, body, `"state": "printed"`)
+	assert.Contains(t, body, `"source": "api"`)
 	resp, body2 := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
 	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
 	assert.Contains(t, body2, `"id": "j1000000000001"`, "the same transaction id is the same job")
@@ -115,6 +116,7 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	resp, body = e.do(t, "GET", "/v1/jobs?printer=front", "", "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, body, `"copy": true`)
+	assert.Equal(t, 3, strings.Count(body, `"source": "api"`), "every job says its entrance")
 	resp, _ = e.do(t, "GET", "/v1/jobs/j1000000000001/preview.png", "", "")
 	assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	for _, id := range []string{"j1000000000002", "j1000000000003"} {
@@ -123,6 +125,9 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	}
 	_, body = e.do(t, "GET", "/metrics", "", "")
 	assert.Contains(t, body, `receiptd_jobs{printer="front",state="printed"} 3`)
+	// Two receipts and a reprint; the replay is no new job.
+	assert.Contains(t, body, `receiptd_jobs_accepted_total{printer="front",source="api"} 3`)
+	assert.Contains(t, body, `receiptd_print_seconds_count{source="api"} 3`)
 }
 
 func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
