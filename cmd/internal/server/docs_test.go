@@ -93,8 +93,3 @@ func TestDocumentedErrorCodes(t *testing.T) {
 		}
 	}
 }
-
-func atoi(s string) int {
-	n, _ := strconv.Atoi(s) // the regexp matched digits
-	return n
-}
