@@ -111,6 +111,9 @@ func TestWebRowsSurviveRefresh(t *testing.T) {
 	for _, vp := range viewports {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h), chromedp.Navigate(d.url+"/"),
 			present(row), present("#printer-front td.status details")))
+		// The previews loaded: no picture arriving later moves the rows.
+		_, err := chromedp.Run(ctx, chromedp.Poll[bool](`[...document.querySelectorAll('#jobs img.preview')].every(i => i.complete && i.naturalWidth > 0)`))
+		require.NoError(t, err)
 		// The oldest receipt's details open and focused, the page scrolled
 		// to it; the printer's details open too (its status cell changes
 		// on every refresh: the time it was read).

@@ -168,6 +168,16 @@ function showPreview(img, id) {
   }
   url.then(u => { img.src = u; }, () => {});
 }
+// forgetPreviews frees the previews of jobs no longer shown once there are
+// many: a kiosk's page stays open for weeks.
+function forgetPreviews(shown) {
+  if (previews.size <= 200) return;
+  for (const [id, url] of previews) {
+    if (shown.has(id)) continue;
+    previews.delete(id);
+    url.then(u => URL.revokeObjectURL(u), () => {});
+  }
+}
 
 // printerRow is one printer's row; stale: the page has lost the service,
 // so what the row last said may no longer be true.
@@ -235,6 +245,7 @@ async function loadJobs() {
   const search = $('fTx').value.trim().toLowerCase();
   const jobs = (page.jobs || []).reverse().filter(j => !search || (j.transaction_id || '').toLowerCase().includes(search) || j.id.includes(search));
   syncRows($('jobs').tBodies[0], jobs, j => j.id, jobRow);
+  forgetPreviews(new Set(jobs.map(j => j.id)));
   const shown = jobs.length;
   $('older').disabled = !next; $('newer').disabled = pages.length === 1;
   $('pageInfo').textContent = 'page ' + pages.length + (search ? ' · ' + shown + ' matching' : '');
