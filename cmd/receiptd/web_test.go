@@ -278,7 +278,8 @@ func TestWebPage(t *testing.T) {
 	// With a token configured, the page asks for it on the first 401 and
 	// keeps it for the session; the form then prints.
 	t.Setenv("RECEIPTD_TOKENS", "s3cret")
-	d3 := start(t, "-data-dir", t.TempDir())
+	dir3 := t.TempDir()
+	d3 := start(t, "-data-dir", dir3)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.WaitVisible("#tokenForm")))
 	shoot("token-asked")
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#token", "wrong"), chromedp.Click("#tokenSave")))
@@ -320,6 +321,14 @@ func TestWebPage(t *testing.T) {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)))
 		shoot("disconnected-" + vp.name)
 	}
+
+	// The service is back (same address, same spool): the page says so
+	// and shows the printer's status as read now.
+	start(t, "-data-dir", dir3, "-listen", strings.TrimPrefix(d3.url, "http://"))
+	back, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-virtual td.status .words');
+		return document.querySelector('#conn').className.includes('ok') && document.querySelector('#staleJobs').hidden && r && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "Ready", back)
 }
 
 // The page's sample transactions are copies of the documented ones
