@@ -16,7 +16,7 @@ function setConn(ok, text) {
   c.textContent = text; c.className = 'conn ' + (ok ? 'ok' : 'down');
   if (!ok) { markStale(); return; }
   lastAnswer = new Date();
-  if (stale) { stale = false; $('app').classList.remove('lost'); $('staleJobs').hidden = true; }
+  if (lost) { lost = false; $('app').classList.remove('lost'); $('staleJobs').hidden = true; }
 }
 function showError(text) {
   const m = $('msg');
@@ -221,10 +221,10 @@ async function loadPrinters() {
 
 // markStale says, when the service stops answering, that the statuses
 // shown are the last known ones, not the printers' state now.
-let stale = false, lastAnswer = null;
+let lost = false, lastAnswer = null; // lost: the service stopped answering
 function markStale() {
-  if (stale) return;
-  stale = true;
+  if (lost) return;
+  lost = true;
   $('app').classList.add('lost');
   syncRows($('printers').tBodies[0], printerList, p => p.name, p => printerRow(p, true));
   $('staleJobs').textContent = 'As of ' + (lastAnswer ? lastAnswer.toLocaleTimeString() : 'the start') + ': the print service does not answer, so these receipts may have changed since.';
