@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -84,4 +87,24 @@ func TestAutoModelFallbackReported(t *testing.T) {
 	assert.Contains(t, ps[0].Identity.Match.Reason, "answered nothing")
 	assert.Contains(t, ps[0].Identity.Error, "answered no status or identity request")
 	assert.True(t, strings.Contains(d.logs.String(), "printer not identified"), "%s", d.logs)
+}
+
+// The page shows what an "auto" printer said, beside its model.
+func TestWebPageShowsIdentity(t *testing.T) {
+	browser := chromium(t)
+	p, _ := printers.Lookup("TM-T88VII")
+	_, addr := virtualtest.TCP(t, virtual.Options{Profile: p})
+	d := start(t, "-data-dir", t.TempDir(), "-printer", "front="+addr+",model=auto")
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d.url+"/"), present("#printer-front")))
+	row, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-front'); return r && r.textContent.includes('auto:') && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, row, "TM-T88VIIauto: EPSON TM-T88VII #0000000001 (exact)")
 }

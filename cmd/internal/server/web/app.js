@@ -139,7 +139,14 @@ async function loadPrinters() {
   const tb = $('printers').tBodies[0]; tb.innerHTML = '';
   for (const p of ps) {
     const tr = tb.insertRow(); tr.id = 'printer-' + p.name;
-    cell(tr, p.name); cell(tr, decoded(p.address), 'wide'); cell(tr, p.model, 'wide');
+    cell(tr, p.name); cell(tr, decoded(p.address), 'wide');
+    const mc = cell(tr, p.model, 'wide');
+    if (p.identity) { // model = "auto": what the printer said at start
+      const id = p.identity, s = document.createElement('span'); s.className = 'small';
+      s.textContent = 'auto: ' + ([id.maker, id.model].filter(Boolean).join(' ') || 'no answer') +
+        (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
+      s.title = id.match.reason; mc.appendChild(s);
+    }
     const st = cell(tr, statusText(p), p.ready ? 'ready' : 'notready');
     if (p.status_at) {
       const s = document.createElement('span'); s.className = 'small';
