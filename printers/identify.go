@@ -113,7 +113,11 @@ func Identify(ctx context.Context, c transport.Conn, opt IdentifyOptions) (Ident
 	if fns == nil {
 		fns = IdentityFunctions
 	}
-	return id, identifyESCPOS(ctx, c, fns, opt.Timeout, &id)
+	err = identifyESCPOS(ctx, c, fns, opt.Timeout, &id)
+	if err == nil && len(id.Answered) == 0 {
+		id.Notes = append(id.Notes, "no GS I answer: the printer may not know GS I, or be offline or at paper end (GS I is not real-time); ask again later")
+	}
+	return id, err
 }
 
 // identifyESCPOS asks each GS I function in turn. A function the printer

@@ -11,6 +11,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
+	"github.com/secuprint/receipt/transport/usb"
 )
 
 // Identity answers used below, and where their bytes come from:
@@ -71,6 +72,8 @@ func escposAnswers(extra map[string][]byte) map[string][]byte {
 
 func b(x byte) *byte { return &x }
 
+const noGSINote = "no GS I answer: the printer may not know GS I, or be offline or at paper end (GS I is not real-time); ask again later"
+
 func TestIdentify(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -128,12 +131,12 @@ func TestIdentify(t *testing.T) {
 		{name: "ESC/POS that answers status but no GS I (a clone)",
 			answers: escposAnswers(nil),
 			want: printers.Identity{Language: "escpos",
-				Unanswered: []int{1, 2, 3, 66, 67, 68, 65, 69}},
+				Unanswered: []int{1, 2, 3, 66, 67, 68, 65, 69}, Notes: []string{noGSINote}},
 			profile: printers.FallbackProfileID, match: printers.MatchFallback},
 		{name: "clone silent, USB product names it",
 			answers: escposAnswers(nil),
 			usb:     &printers.USBIdentity{VID: 0x0416, PID: 0x5011, Manufacturer: "Winbond", Product: "POS58 Printer"},
-			want: printers.Identity{Language: "escpos", Unanswered: []int{1, 2, 3, 66, 67, 68, 65, 69},
+			want: printers.Identity{Language: "escpos", Unanswered: []int{1, 2, 3, 66, 67, 68, 65, 69}, Notes: []string{noGSINote},
 				USB: &printers.USBIdentity{VID: 0x0416, PID: 0x5011, Manufacturer: "Winbond", Product: "POS58 Printer"}},
 			profile: "POS-58", match: printers.MatchExact},
 		{name: "nothing answers",
@@ -323,4 +326,35 @@ func TestSameUnit(t *testing.T) {
 	assert.False(t, a.SameUnit(printers.Identity{Maker: "EPSON", Model: "TM-T88VI", Serial: "B"}))
 	assert.False(t, a.SameUnit(printers.Identity{Maker: "EPSON", Model: "TM-T88VII", Serial: "A"}))
 	assert.True(t, a.SameUnit(printers.Identity{Maker: "EPSON", Model: "TM-T88VI"}), "no serial: cannot tell")
+}
+
+func TestUSBIdentityOf(t *testing.T) {
+	devs := []usb.DeviceInfo{
+		{VID: 0x04b8, PID: 0x0202, Manufacturer: "EPSON", Product: "TM-T88VI", Serial: "A1", Bus: 1, Device: 4},
+		{VID: 0x04b8, PID: 0x0202, Manufacturer: "EPSON", Product: "TM-T88VII", Serial: "B2", Bus: 1, Device: 5},
+		{VID: 0x0519, PID: 0x0003, Manufacturer: "Star Micronics", Product: "mC-Print2", Bus: 2, Device: 2},
+	}
+	tests := []struct {
+		addr    transport.USBAddress
+		product string // "": none
+	}{
+		{transport.USBAddress{VID: 0x04b8, PID: 0x0202}, "TM-T88VI"},
+		{transport.USBAddress{VID: 0x04b8, PID: 0x0202, Serial: "B2"}, "TM-T88VII"},
+		{transport.USBAddress{VID: 0x04b8, PID: 0x0202, Bus: 1, Addr: 5}, "TM-T88VII"},
+		{transport.USBAddress{VID: 0x04b8, PID: 0x0202, Serial: "C3"}, ""},
+		{transport.USBAddress{VID: 0x0519, PID: 0x0003}, "mC-Print2"},
+		{transport.USBAddress{VID: 0x0416, PID: 0x5011}, ""},
+	}
+	for _, tc := range tests {
+		got := printers.USBIdentityOf(devs, tc.addr)
+		if tc.product == "" {
+			assert.Nil(t, got, "%+v", tc.addr)
+			continue
+		}
+		require.NotNil(t, got, "%+v", tc.addr)
+		assert.Equal(t, tc.product, got.Product)
+		p, m := printers.ProfileFor(printers.Identity{USB: got})
+		assert.Equal(t, tc.product, p.ID)
+		assert.Equal(t, printers.MatchExact, m.Kind)
+	}
 }
