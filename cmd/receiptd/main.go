@@ -265,6 +265,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 		}
 	}
 	ps := cfg.Printers
+	identifyAuto(ps, log) // model = "auto"
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}

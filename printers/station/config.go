@@ -48,6 +48,10 @@ type Config struct {
 	// (cash payments) or always; on DrawerPin 2 (default) or 5.
 	Drawer    string `toml:"drawer"`
 	DrawerPin int    `toml:"drawer_pin"`
+	// Identity is what the printer said it is, for a printer configured
+	// with model "auto" (receiptd identified it at start and put the
+	// profile chosen in Model); nil otherwise. Not a setting.
+	Identity *printers.Identification `toml:"-"`
 }
 
 // setting is what a Config becomes: the printer's own profile and the

@@ -33,12 +33,28 @@ type printerView struct {
 	Template string `json:"template,omitempty"`
 	Drawer   string `json:"drawer,omitempty"`
 	Logo     string `json:"logo,omitempty"`
+	// Identity: what a printer configured with model "auto" said it is,
+	// and how its profile was chosen.
+	Identity *identityView `json:"identity,omitempty"`
+}
+
+type identityView struct {
+	printers.Identity
+	Profile string         `json:"profile"`
+	Match   printers.Match `json:"match"`
+	Error   string         `json:"error,omitempty"`
 }
 
 func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 	c := p.Config()
 	v := printerView{Name: c.Name, Address: c.Address, Model: c.Model, Copies: c.Copies, CodePages: c.CodePages,
 		Worker: s.worker(c.Name), Template: c.Template, Drawer: c.Drawer, Logo: c.Logo}
+	if id := c.Identity; id != nil {
+		v.Identity = &identityView{Identity: id.Identity, Profile: id.Profile.ID, Match: id.Match}
+		if id.Err != nil {
+			v.Identity.Error = id.Err.Error()
+		}
+	}
 	if counts, err := s.spool.Counts(); err == nil {
 		v.Queued = counts[c.Name][spool.Queued]
 	}
