@@ -66,6 +66,7 @@ func ParseDrawerPolicy(s string) (DrawerPolicy, error) {
 // template's footer, then the end cut.
 func (r *Renderer) RenderTransaction(dst []byte, tx *Transaction) ([]byte, Report, error) {
 	r.report = Report{}
+	defer r.release()
 	if err := r.layoutDocument(tx); err != nil {
 		return dst, r.report, err
 	}
@@ -73,9 +74,17 @@ func (r *Renderer) RenderTransaction(dst []byte, tx *Transaction) ([]byte, Repor
 	return dst, r.report, err
 }
 
+// release drops the rows' references to the transaction's blocks, so a
+// renderer kept for the next receipt does not keep this one's pictures.
+func (r *Renderer) release() {
+	clear(r.rows)
+	r.rows = r.rows[:0]
+}
+
 // TextTransaction is the plain-text preview of RenderTransaction.
 func (r *Renderer) TextTransaction(dst []byte, tx *Transaction) ([]byte, Report, error) {
 	r.report = Report{}
+	defer r.release()
 	if err := r.layoutDocument(tx); err != nil {
 		return dst, r.report, err
 	}
@@ -273,8 +282,8 @@ type rasterKey struct {
 	width int
 }
 
-// maxCachedRasters bounds the renderer's raster cache: templates' logos
-// stay, one-off pictures from requests do not pile up.
+// maxCachedRasters bounds the renderer's raster cache of templates' logos;
+// one-off pictures from requests are not cached at all.
 const maxCachedRasters = 16
 
 // rasterFor converts an image once per width: a template's logo prints on
@@ -287,6 +296,9 @@ func (r *Renderer) rasterFor(img *Image, width int) (*escpos.Raster, error) {
 	ras, err := escpos.NewRaster(img.Img, escpos.RasterOptions{MaxWidth: width, Dither: img.Dither})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
+	}
+	if !img.template { // a request's picture: kept, it would keep the request's pixels
+		return ras, nil
 	}
 	if r.rasters == nil || len(r.rasters) >= maxCachedRasters {
 		r.rasters = make(map[rasterKey]*escpos.Raster)

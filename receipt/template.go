@@ -119,10 +119,11 @@ func ParseTemplate(data []byte, readFile func(name string) ([]byte, error)) (*Te
 	if t.Locale, err = ParseLocale(rt.Locale); err != nil {
 		return nil, err
 	}
-	if t.Header, err = parseBlocks(rt.Header, blockSource{section: "template.header", readFile: readFile}); err != nil {
+	budget := newImageBudget()
+	if t.Header, err = parseBlocks(rt.Header, blockSource{section: "template.header", readFile: readFile, budget: budget}); err != nil {
 		return nil, err
 	}
-	if t.Footer, err = parseBlocks(rt.Footer, blockSource{section: "template.footer", readFile: readFile}); err != nil {
+	if t.Footer, err = parseBlocks(rt.Footer, blockSource{section: "template.footer", readFile: readFile, budget: budget}); err != nil {
 		return nil, err
 	}
 	if t.header, err = compileBlocks(t.Header, "template.header"); err != nil {
