@@ -104,11 +104,12 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 	var tplHeader, tplFooter []Block
 	if t := r.opt.Template; t != nil {
 		data := DataFor(tx)
+		r.tplOut.left = MaxTemplateOutput
 		var err error
-		if tplHeader, err = expand(t.Header, t.header, &data, "template.header", &r.tplBuf); err != nil {
+		if tplHeader, err = expand(t.Header, t.header, &data, "template.header", &r.tplOut); err != nil {
 			return err
 		}
-		if tplFooter, err = expand(t.Footer, t.footer, &data, "template.footer", &r.tplBuf); err != nil {
+		if tplFooter, err = expand(t.Footer, t.footer, &data, "template.footer", &r.tplOut); err != nil {
 			return err
 		}
 	}

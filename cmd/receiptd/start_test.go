@@ -83,3 +83,22 @@ func TestSpoolFaultsAtStart(t *testing.T) {
 	code, _, _ = runReceiptd(t, "-data-dir", dir, "-check")
 	assert.Equal(t, exitSpoolBad, code)
 }
+
+// TestTemplateCheckedAtStart: a printer's template that names a field a
+// transaction does not have ({{.Nope}}), or loops, stops the start naming
+// the printer, the block and the field, instead of failing every receipt.
+func TestTemplateCheckedAtStart(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{`{{.Nope}}`, "can't evaluate field Nope"},
+		{`{{range 1000000000000}}{{end}}`, "range is not allowed"},
+	} {
+		tpl := filepath.Join(t.TempDir(), "shop.json")
+		require.NoError(t, os.WriteFile(tpl, []byte(`{"header":[{"type":"space"},{"type":"name-value","value":{"name":"Beleg","value":"`+tc.text+`"}}]}`), 0o600))
+		code, _, errOut := runReceiptd(t, "-data-dir", t.TempDir(), "-listen", "127.0.0.1:0",
+			"-printer", "front=virtual://,model=TM-T88V,template="+tpl)
+		assert.Equal(t, exitUsage, code, errOut)
+		assert.Contains(t, errOut, "template.header[1].value.value")
+		assert.Contains(t, errOut, tc.want)
+		assert.Contains(t, errOut, "front")
+	}
+}
