@@ -87,4 +87,3 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
