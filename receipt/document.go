@@ -194,6 +194,9 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 			r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
 		}
 	case BlockQR:
+		if b.QR.Data == "" { // a template's placeholder filled with nothing (see skipsEmpty)
+			return nil
+		}
 		if !r.opt.Profile.Features.QRCode && !r.hasGraphics() {
 			r.noGraphics(from, "the QR code prints as its text")
 			r.wrap(r.prepare(b.QR.Data, from.index, "value.data"), plain, b.Align, 1)
@@ -201,6 +204,9 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 		}
 		r.rows = append(r.rows, row{kind: rowQR, justify: b.Align, blk: b, from: from})
 	case BlockBarcode:
+		if b.Barcode.Data == "" {
+			return nil
+		}
 		f := r.opt.Profile.Features
 		if !f.BarcodeA && !f.BarcodeB && !r.hasGraphics() {
 			r.noGraphics(from, "the barcode prints as its text")

@@ -221,6 +221,9 @@ func expand(blocks []Block, ex []expander, data *TemplateData, section string, w
 				}
 				return nil, &BlockError{Section: section, Index: i, Field: jsonField(&blocks[i], textField(f)), Err: fmt.Errorf("%w: %w", errPlaceholder, err)}
 			}
+			// A code whose data came out empty (the QR of a transaction id
+			// the bare {"receipt": […]} form lacks) is skipped when laid
+			// out: the parser refuses empty data from anywhere else.
 			*changed.text(textField(f)) = string(w.buf)
 		}
 		if !touched {

@@ -87,3 +87,32 @@ func quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// TestTemplateCodeWithoutDataIsSkipped: the bare {"receipt": […]} form has
+// no transaction id; the template's QR of {{.ID}} (and a barcode of
+// {{.TransID}}) is left out, not a 422 "qr: no data" (issue 22 item 10).
+func TestTemplateCodeWithoutDataIsSkipped(t *testing.T) {
+	tpl, err := receipt.ParseTemplate([]byte(`{"footer":[
+		{"type":"textline","value":{"text":"Danke"}},
+		{"type":"qr","value":{"data":"{{.ID}}"}},
+		{"type":"barcode","value":{"symbology":"code128","data":"{{.TransID}}"}}]}`), nil)
+	require.NoError(t, err)
+	p, _ := printers.Lookup("TM-T88V")
+	r, err := receipt.NewRenderer(receipt.Options{Profile: p, Template: tpl})
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction([]byte(`{"receipt":[{"type":"textline","value":{"text":"Brot"}}]}`))
+	require.NoError(t, err)
+	text, _, err := r.TextTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Equal(t, "Brot\nDanke\n", string(text))
+	_, _, err = r.RenderTransaction(nil, tx)
+	require.NoError(t, err)
+
+	// With an id, the code prints.
+	tx, err = receipt.ParseTransaction([]byte(`{"id":"STX_1","trans_id":"42","receipt":[]}`))
+	require.NoError(t, err)
+	text, _, err = r.TextTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Contains(t, string(text), `[qr "STX_1"]`)
+	assert.Contains(t, string(text), `[barcode CODE128 "42"]`)
+}
