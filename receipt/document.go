@@ -267,7 +267,13 @@ func (r *Renderer) layoutImage(b *Block, from blockRef) error {
 		width = img.Width
 	}
 	f := r.opt.Profile.Features
-	if img.Store && r.opt.Logos == LogoStored && f.Graphics {
+	if img.Store && !img.template {
+		// Only the operator's template writes the printer's NV memory: a
+		// client posting pictures with "store" would wear it out.
+		r.report.Warnings = append(r.report.Warnings, Warning{Section: from.section, Line: from.index, Field: "value.store",
+			Kind: WarnNotStored, Detail: "only the printer's template may store a logo in the printer"})
+	}
+	if img.Store && img.template && r.opt.Logos == LogoStored && f.Graphics {
 		ras, err := r.rasterFor(img, width)
 		if err != nil {
 			return err

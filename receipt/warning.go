@@ -30,6 +30,10 @@ const (
 	// WarnNoGraphics: the printer prints no images (an impact printer, a
 	// customer display): a picture is left out, a code prints as its text.
 	WarnNoGraphics
+	// WarnNotStored: a document's own picture asked to be stored in the
+	// printer's NV memory; only the printer's template may store a logo
+	// (NV memory wears out), so it printed as a raster.
+	WarnNotStored
 )
 
 func (k WarningKind) String() string {
@@ -48,6 +52,8 @@ func (k WarningKind) String() string {
 		return "no basket"
 	case WarnNoGraphics:
 		return "printer has no graphics"
+	case WarnNotStored:
+		return "printed as a raster, not stored"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -62,7 +68,7 @@ type Warning struct {
 	Kind       WarningKind
 	Decoration string          // WarnUnknownDecoration
 	Fallback   escpos.Fallback // WarnControlChar, WarnFallback
-	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics
+	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics, WarnNotStored
 }
 
 func (w Warning) String() string {

@@ -2,6 +2,7 @@ package receipt_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -322,4 +323,38 @@ func TestRendererCopyMarkMatchesESCPOS(t *testing.T) {
 	want, err := receipt.AppendCopyMark(nil)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+// TestDocumentPictureIsNeverStored: a transaction's own picture marked
+// "store" prints as a raster with a warning, on a printer that stores the
+// template's logo; only the template's logo is in Report.Logos (issue 22
+// item 7: 51 POSTs made 76 NV writes).
+func TestDocumentPictureIsNeverStored(t *testing.T) {
+	logo, err := os.ReadFile("../testdata/templates/logo.png")
+	require.NoError(t, err)
+	doc := `{"id":"STX_1","receipt":[],"header":[{"type":"image","value":{"png":"` +
+		base64.StdEncoding.EncodeToString(logo) + `","store":true,"key":"XY"}}]}`
+	tx, err := receipt.ParseTransaction([]byte(doc))
+	require.NoError(t, err)
+	r := wholeRenderer(t, "TM-T88V", receipt.LogoStored)
+	out, rep, err := r.RenderTransaction(nil, tx)
+	require.NoError(t, err)
+	require.Len(t, rep.Logos, 1, "the template's logo only")
+	assert.Equal(t, escpos.LogoKey{'L', 'G'}, rep.Logos[0].Key)
+	byKey, err := escpos.AppendPrintLogo(nil, escpos.LogoKey{'X', 'Y'})
+	require.NoError(t, err)
+	assert.False(t, bytes.Contains(out, byKey), "the document's picture is not printed by key")
+	var warned []string
+	for _, w := range rep.Warnings {
+		if w.Kind == receipt.WarnNotStored {
+			warned = append(warned, w.String())
+		}
+	}
+	assert.Equal(t, []string{"header[0].value.store: printed as a raster, not stored: only the printer's template may store a logo in the printer"}, warned)
+	define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+	require.NoError(t, err)
+	p, _ := printers.Lookup("TM-T88V")
+	res := paper.Print(append(define, out...), p)
+	assert.Empty(t, res.Problems)
+	assert.Greater(t, rasterBytes(t, out), 1000, "the document's picture went as a raster")
 }
