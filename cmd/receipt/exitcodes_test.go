@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+)
+
+// TestExitForEveryReason: every outcome and reason has its documented exit
+// code; 11 only when bytes went out unconfirmed (issue 22 item 9: a
+// printer that accepts the connection and never answers, "failed, busy,
+// sent 0", exited 11).
+func TestExitForEveryReason(t *testing.T) {
+	failed := func(r printers.Reason) printers.Result {
+		return printers.Result{Outcome: printers.OutcomeFailed, Reason: r}
+	}
+	tests := []struct {
+		res  printers.Result
+		want int
+	}{
+		{printers.Result{Outcome: printers.OutcomePrinted, Sent: 900}, exitOK},
+		{failed(printers.ReasonNone), exitFailure},
+		{failed(printers.ReasonPaperEnd), exitPaperEnd},
+		{failed(printers.ReasonCoverOpen), exitCoverOpen},
+		{failed(printers.ReasonOffline), exitOffline},
+		{failed(printers.ReasonDisconnected), exitDisconnected},
+		{failed(printers.ReasonTimeout), exitTimeout},
+		{failed(printers.ReasonPrinterError), exitPrinterError},
+		{failed(printers.ReasonBusy), exitNoPrinter},
+		{printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonNoConfirmation, Sent: 900}, exitUnknown},
+		// Bytes went out, nothing confirms them: check the paper.
+		{printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 10}, exitUnknown},
+		{printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonTimeout, Sent: 10}, exitUnknown},
+		{printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonNoConfirmation, Sent: 10}, exitUnknown},
+		{printers.Result{Outcome: printers.OutcomeUnknown, Sent: 10}, exitUnknown},
+		// Nothing went out: the reason decides.
+		{printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected}, exitDisconnected},
+		{printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonBusy}, exitNoPrinter},
+		{printers.Result{Outcome: printers.OutcomeUnknown}, exitUnknown},
+	}
+	covered := map[printers.Reason]bool{}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%s/sent=%d", tt.res.Outcome, tt.res.Reason, tt.res.Sent), func(t *testing.T) {
+			assert.Equal(t, tt.want, exitFor(tt.res))
+		})
+		covered[tt.res.Reason] = true
+	}
+	for r := printers.ReasonNone; r.String() != fmt.Sprintf("Reason(%d)", int(r)); r++ {
+		assert.True(t, covered[r], "reason %q has no case", r)
+	}
+}
+
+// TestPrintToAPrinterThatNeverAnswers: a TCP peer that takes the
+// connection and never reads or answers gets nothing of the job; the exit
+// code says "not reachable" (4), not "bytes were sent, check the paper" (11).
+func TestPrintToAPrinterThatNeverAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	code, stdout, stderr := runCLI(t, "", "print", "-printer", "tcp://"+ln.Addr().String(), "-timeout", "1s", topup)
+	assert.Equal(t, exitNoPrinter, code, "%s%s", stdout, stderr)
+}
