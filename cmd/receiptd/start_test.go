@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +102,28 @@ func TestTemplateCheckedAtStart(t *testing.T) {
 		assert.Contains(t, errOut, tc.want)
 		assert.Contains(t, errOut, "front")
 	}
+}
+
+// TestHelpShowsPrinterKeysAndExamples: receiptd -h names every key of the
+// -printer form and shows examples, and each example's -printer parses.
+func TestHelpShowsPrinterKeysAndExamples(t *testing.T) {
+	code, out, _ := runReceiptd(t, "-h")
+	require.Equal(t, exitOK, code)
+	for _, k := range []string{"template=", "drawer=", "logo=", "locale=", "drawer_pin=", "copies=", "code_page=", "keep_open"} {
+		assert.Contains(t, out, k)
+	}
+	_, examples, ok := strings.Cut(out, "Examples:\n")
+	require.True(t, ok, out)
+	assert.Contains(t, examples, "deploy/receiptd.toml")
+	n := 0
+	for _, line := range strings.Split(examples, "\n") {
+		_, arg, ok := strings.Cut(line, "-printer ")
+		if !ok {
+			continue
+		}
+		var pf printerFlags
+		assert.NoError(t, pf.Set(strings.Fields(arg)[0]), line)
+		n++
+	}
+	assert.GreaterOrEqual(t, n, 2)
 }
