@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/creack/pty"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -85,4 +91,38 @@ func TestPrintToAPrinterThatNeverAnswers(t *testing.T) {
 	}()
 	code, stdout, stderr := runCLI(t, "", "print", "-printer", "tcp://"+ln.Addr().String(), "-timeout", "1s", topup)
 	assert.Equal(t, exitNoPrinter, code, "%s%s", stdout, stderr)
+}
+
+// TestSmallCLIThings (issue 22 item 22): test-page on the virtual printer
+// says where its ticket went; preview -format png refuses to write a
+// picture to a terminal (and still writes it to a file or a pipe).
+func TestSmallCLIThings(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "", "test-page", "-printer-model", "TM-T88V", "-out", out, "virtual://")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "ticket written to "+filepath.Join(out, "0001.png"))
+	assert.FileExists(t, filepath.Join(out, "0001.png"))
+
+	want := filepath.Join(t.TempDir(), "want.bin")
+	code, _, stderr = runCLI(t, "", "render", "-printer-model", "TM-T88V", "-o", want, topup)
+	require.Equal(t, exitOK, code, stderr)
+
+	ptm, tty, err := pty.Open()
+	require.NoError(t, err)
+	defer ptm.Close()
+	defer tty.Close()
+	var errBuf bytes.Buffer
+	code = run([]string{"preview", "-raw", "-format", "png", want}, strings.NewReader(""), tty, &errBuf)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errBuf.String(), "give -o FILE.png")
+
+	code, png, stderr := runCLI(t, "", "preview", "-raw", "-format", "png", want)
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(png, "\x89PNG"), "not a terminal: the PNG is written")
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer null.Close()
+	errBuf.Reset()
+	code = run([]string{"preview", "-raw", "-format", "png", want}, strings.NewReader(""), null, &errBuf)
+	assert.Equal(t, exitOK, code, "/dev/null is no terminal: %s", errBuf.String())
 }

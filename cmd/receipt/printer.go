@@ -216,6 +216,12 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer p.Close()
 	res := p.Print(ctx, page)
 	fmt.Fprintf(stdout, "%s: test page %s\n", p.Name(), res)
+	if v, ok := p.(*printers.Virtual); ok {
+		// No paper to look at: say where it went.
+		for _, t := range v.Device.Tickets() {
+			fmt.Fprintf(stdout, "ticket written to %s (.bin, .txt, .png)\n", v.Device.File(t.Seq, ".png"))
+		}
+	}
 	return exitFor(res)
 }
 

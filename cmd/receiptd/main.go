@@ -290,7 +290,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	sp, err := spool.OpenWith(filepath.Join(cfg.DataDir, "spool.db"), spool.Options{Fresh: flags.fresh, Logger: log})
+	sp, err := spool.OpenWith(filepath.Join(cfg.DataDir, "spool.db"), spool.Options{Fresh: flags.fresh, FreshHint: "receiptd -fresh", Logger: log})
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,8 @@ func TestSpoolFaultsAtStart(t *testing.T) {
 	code, _, errOut = runReceiptd(t, "-data-dir", dir, "-listen", "127.0.0.1:0")
 	assert.Equal(t, exitSpoolBad, code)
 	assert.Contains(t, errOut, "empty")
+	assert.Contains(t, errOut, "start afresh on purpose (receiptd -fresh; docs/spool.md)", "the flag a user types, not the Go option")
+	assert.NotContains(t, errOut, "Options.Fresh")
 	code, _, _ = runReceiptd(t, "-data-dir", dir, "-check")
 	assert.Equal(t, exitSpoolBad, code)
 }

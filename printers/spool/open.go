@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +21,10 @@ type Options struct {
 	// are gone, so a client's retry may print again. A damaged file is
 	// never replaced: move it aside first (see docs/spool.md).
 	Fresh bool
+	// FreshHint is how the program's user asks for Fresh, named in the
+	// ErrMissing advice (receiptd: "receiptd -fresh"); default
+	// "Options.Fresh".
+	FreshHint string
 	// Logger hears what the opening found and set right by itself: a
 	// meta page bbolt does without, records quarantined. Default: none.
 	Logger *slog.Logger
@@ -82,7 +87,7 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 			}
 			return nil, &FileError{Path: path, Err: ErrMissing,
 				Problem: "the file is " + what + " but " + filepath.Base(markerPath(path)) + " says a spool was here: its queued jobs and idempotency keys would be lost, and a client's retry could print twice",
-				Advice:  "Restore the spool from a backup, or start afresh on purpose (Options.Fresh; docs/spool.md)"}
+				Advice:  "Restore the spool from a backup, or start afresh on purpose (" + cmp.Or(opt.FreshHint, "Options.Fresh") + "; docs/spool.md)"}
 		}
 	case err != nil:
 		return nil, fmt.Errorf("spool: %w", err)
