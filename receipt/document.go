@@ -113,6 +113,8 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 			return err
 		}
 	}
+	r.warnTwice(tplHeader, tx.Header, "header")
+	r.warnTwice(tplFooter, tx.Footer, "footer")
 	if err := r.layoutBlocks(tx, tplHeader, "template.header"); err != nil {
 		return err
 	}
@@ -136,6 +138,17 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 	}
 	r.layoutEnd()
 	return nil
+}
+
+// warnTwice reports a document's header (or footer) printing beside the
+// template's: usually a document made for printing without the template
+// (the README's whole receipt printed its header, basket and QR code twice).
+func (r *Renderer) warnTwice(tpl, doc []Block, section string) {
+	if len(tpl) == 0 || len(doc) == 0 {
+		return
+	}
+	r.report.Warnings = append(r.report.Warnings, Warning{Section: section, Kind: WarnTwoHeaders,
+		Detail: "the printer's template has a " + section + " too, and both print: leave one out if the receipt shows things twice"})
 }
 
 // kicksDrawer reports whether the drawer policy adds a kick to tx: never

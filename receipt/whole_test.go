@@ -358,3 +358,42 @@ func TestDocumentPictureIsNeverStored(t *testing.T) {
 	assert.Empty(t, res.Problems)
 	assert.Greater(t, rasterBytes(t, out), 1000, "the document's picture went as a raster")
 }
+
+// TestTemplateAndDocumentHeaders: a document with its own header and
+// footer printed with a template that has them too prints both and says
+// so (issue 22 item 18: the README's example printed the merchant, the
+// basket and the QR code twice); either alone says nothing.
+func TestTemplateAndDocumentHeaders(t *testing.T) {
+	doc, err := os.ReadFile("../testdata/documents/whole-receipt.json")
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction(doc)
+	require.NoError(t, err)
+	twice := func(rep receipt.Report) []string {
+		var s []string
+		for _, w := range rep.Warnings {
+			if w.Kind == receipt.WarnTwoHeaders {
+				s = append(s, w.String())
+			}
+		}
+		return s
+	}
+	_, rep, err := wholeRenderer(t, "TM-T88V", receipt.LogoRaster).RenderTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"header[0]: template and document both bring one: the printer's template has a header too, and both print: leave one out if the receipt shows things twice",
+		"footer[0]: template and document both bring one: the printer's template has a footer too, and both print: leave one out if the receipt shows things twice",
+	}, twice(rep))
+
+	p, _ := printers.Lookup("TM-T88V")
+	r, err := receipt.NewRenderer(receipt.Options{Profile: p})
+	require.NoError(t, err)
+	text, rep, err := r.TextTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Empty(t, twice(rep), "the document alone")
+	assert.Equal(t, 1, strings.Count(string(text), "[qr "), "one QR code:\n%s", text)
+
+	plain := loadTransaction(t, "pay-missing-sum")
+	_, rep, err = wholeRenderer(t, "TM-T88V", receipt.LogoRaster).RenderTransaction(nil, plain)
+	require.NoError(t, err)
+	assert.Empty(t, twice(rep), "the template alone")
+}
