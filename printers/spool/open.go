@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,7 +93,7 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 	case err != nil:
 		return nil, fmt.Errorf("spool: %w", err)
 	default:
-		notes, err := verifyFile(path)
+		notes, lost, err := verifyFile(path)
 		var d *fileDamage
 		if errors.As(err, &d) {
 			return nil, damaged(path, d.problem)
@@ -102,6 +103,14 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		}
 		for _, n := range notes { // bbolt does without it; the next commit rewrites it
 			log.Warn("spool: "+n, "path", path)
+		}
+		if lost {
+			// The next commit rewrites the page: the warning is kept in a
+			// file until a person acknowledges it by removing the file.
+			if err := writeLostCommit(path, strings.Join(notes, "; ")); err != nil {
+				return nil, fmt.Errorf("spool: %w", err)
+			}
+			log.Warn("spool: jobs accepted in the last commit may be missing; acknowledge by removing "+LostCommitFile(path)+" (docs/spool.md)", "path", path)
 		}
 	}
 	// The check above makes bbolt safe on this file; should it still
