@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
+	"image"
+	"image/png"
 	"net"
 	"os"
 	"path/filepath"
@@ -125,4 +128,18 @@ func TestSmallCLIThings(t *testing.T) {
 	errBuf.Reset()
 	code = run([]string{"preview", "-raw", "-format", "png", want}, strings.NewReader(""), null, &errBuf)
 	assert.Equal(t, exitOK, code, "/dev/null is no terminal: %s", errBuf.String())
+}
+
+// TestPictureBombIsRejectedInput (issue 22 item 1): a document whose
+// pictures decode to more than the budget is rejected input (exit 3),
+// naming the block.
+func TestPictureBombIsRejectedInput(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, image.NewNRGBA64(image.Rect(0, 0, 1024, 512))))
+	img := `{"type":"image","value":{"png":"` + base64.StdEncoding.EncodeToString(buf.Bytes()) + `"}}`
+	doc := `{"receipt":[],"footer":[` + strings.TrimSuffix(strings.Repeat(img+",", 19), ",") + `]}`
+	code, _, stderr := runCLI(t, doc, "render", "-printer-model", "TM-T88V")
+	assert.Equal(t, exitInput, code)
+	assert.Contains(t, stderr, "footer[2].value.png")
+	assert.Contains(t, stderr, "memory budget")
 }
