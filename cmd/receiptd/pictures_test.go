@@ -18,12 +18,12 @@ import (
 )
 
 // bombDocument is issue 22's picture bomb: a transaction whose footer
-// holds n PNGs of a few kilobytes, each announcing a 1024×512 16-bit RGBA
-// picture (4 MiB decoded).
-func bombDocument(t testing.TB, n int) string {
+// holds n PNGs of a few kilobytes, each announcing a w×h 16-bit RGBA
+// picture (8 bytes a pixel decoded).
+func bombDocument(t testing.TB, n, w, h int) string {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, image.NewNRGBA64(image.Rect(0, 0, 1024, 512))))
+	require.NoError(t, png.Encode(&buf, image.NewNRGBA64(image.Rect(0, 0, w, h))))
 	img := `{"type":"image","value":{"png":"` + base64.StdEncoding.EncodeToString(buf.Bytes()) + `"}}`
 	blocks := make([]string, n)
 	for i := range blocks {
@@ -42,12 +42,20 @@ func TestPictureBombIsBounded(t *testing.T) {
 		t.Skip("a memory measurement")
 	}
 	d := start(t, "-data-dir", t.TempDir())
-	bomb, worst := bombDocument(t, 19), bombDocument(t, 2)
+	// The issue's bomb: 959 KB, 19 pictures of 2048×2048 (32 MiB each
+	// decoded; 1.17 GB of RSS for one, 4.6 GB for four before): refused at
+	// the first picture.
+	status, body := postRaw(t, d.url+"/v1/printers/virtual/jobs", bombDocument(t, 19, 2048, 2048))
+	require.Equal(t, http.StatusUnprocessableEntity, status, body)
+	assert.Contains(t, body, "footer[0].value.png")
+	// The worst for the budget: two 1024×512 pictures (4 MiB each) fit,
+	// the third is refused.
+	bomb, worst := bombDocument(t, 19, 1024, 512), bombDocument(t, 2, 1024, 512)
 	t.Logf("bomb: %d bytes of JSON, 19 pictures; worst accepted: %d bytes", len(bomb), len(worst))
 	rss0, _ := d.memKB(t)
 
 	// One of each first: the answers say what they should.
-	status, body := postRaw(t, d.url+"/v1/printers/virtual/jobs", bomb)
+	status, body = postRaw(t, d.url+"/v1/printers/virtual/jobs", bomb)
 	require.Equal(t, http.StatusUnprocessableEntity, status, body)
 	var e struct {
 		Error struct {
