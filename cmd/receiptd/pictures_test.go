@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -112,4 +114,38 @@ func postRaw(t testing.TB, url, body string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// TestClientPicturesNeverWriteNVMemory (issue 22 items 7 and 10, through
+// the real service): on a printer that stores its template's logo, posted
+// pictures marked "store" print as rasters with a warning and never reach
+// the printer's NV memory (51 POSTs made 76 NV writes before); and the
+// bare {"receipt": […]} form prints on a template with a QR code of the
+// transaction id (it was 422 "qr: no data").
+func TestClientPicturesNeverWriteNVMemory(t *testing.T) {
+	if raceBuild {
+		t.Skip("slow under the race detector")
+	}
+	dev, addr := printerAt(t)
+	tpl, err := filepath.Abs("../../testdata/templates/bakery.json")
+	require.NoError(t, err)
+	d := start(t, "-data-dir", t.TempDir(), "-printer", "front="+addr+",model=TM-T88V,logo=stored,template="+tpl)
+	for i := range 5 {
+		var buf bytes.Buffer
+		img := image.NewGray(image.Rect(0, 0, 64+i, 32))
+		require.NoError(t, png.Encode(&buf, img))
+		doc := `{"id":"STX_` + strconv.Itoa(i) + `","receipt":[{"type":"space"}],"header":[{"type":"image","value":{"png":"` +
+			base64.StdEncoding.EncodeToString(buf.Bytes()) + `","store":true,"key":"X` + strconv.Itoa(i) + `"}}]}`
+		status, body := postRaw(t, d.url+"/v1/printers/front/jobs?wait=30s", doc)
+		require.Equal(t, http.StatusOK, status, body)
+		assert.Contains(t, body, `"state": "printed"`)
+		assert.Contains(t, body, "printed as a raster, not stored")
+	}
+	assert.Equal(t, []string{"LG"}, dev.Store().Keys(), "only the template's logo is in NV memory")
+	assert.Equal(t, 1, dev.Store().Writes())
+
+	status, j, err := post(d.url+"/v1/printers/front/jobs?wait=30s", `{"receipt":[{"type":"textline","value":{"text":"Brot"}}]}`, "bare-1")
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status)
+	assert.Equal(t, "printed", j.State, j.Reason)
 }
