@@ -30,11 +30,14 @@ const (
 	exitUnknown      = 11 // may or may not have printed (link lost mid-job, no confirmation)
 )
 
+// exitFor maps every outcome and reason to an exit code. 11 ("may have
+// printed, check the paper") only where bytes went out unconfirmed: a job
+// of which nothing was sent did not print, and says why.
 func exitFor(r printers.Result) int {
-	if r.Outcome == printers.OutcomePrinted {
+	switch {
+	case r.Outcome == printers.OutcomePrinted:
 		return exitOK
-	}
-	if r.Outcome == printers.OutcomeUnknown {
+	case r.Outcome == printers.OutcomeUnknown && r.Sent > 0, r.Reason == printers.ReasonNoConfirmation:
 		return exitUnknown
 	}
 	switch r.Reason {
@@ -50,6 +53,11 @@ func exitFor(r printers.Result) int {
 		return exitDisconnected
 	case printers.ReasonTimeout:
 		return exitTimeout
+	case printers.ReasonBusy: // in use by another host, or never answered: nothing sent
+		return exitNoPrinter
+	}
+	if r.Outcome == printers.OutcomeFailed {
+		return exitFailure
 	}
 	return exitUnknown
 }
@@ -208,6 +216,12 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer p.Close()
 	res := p.Print(ctx, page)
 	fmt.Fprintf(stdout, "%s: test page %s\n", p.Name(), res)
+	if v, ok := p.(*printers.Virtual); ok {
+		// No paper to look at: say where it went.
+		for _, t := range v.Device.Tickets() {
+			fmt.Fprintf(stdout, "ticket written to %s (.bin, .txt, .png)\n", v.Device.File(t.Seq, ".png"))
+		}
+	}
 	return exitFor(res)
 }
 
