@@ -9,13 +9,13 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/escpos/star"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // A Star Graphic printer (TSP100 to TSP100III) has no fonts: it prints
 // raster rows, feeds and cuts. Its receipt is rendered as ESC/POS for a twin
 // profile with the same dots (RenderProfile), drawn by the project's paper
-// engine (printers/virtual/paper), and sent as Star Graphic raster (Finish),
+// engine (escpos/paper), and sent as Star Graphic raster (Finish),
 // so text, umlauts and € print as the paper engine draws them.
 
 var twins sync.Map // *escpos.Profile -> *escpos.Profile

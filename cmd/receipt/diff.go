@@ -10,7 +10,7 @@ import (
 
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // Exit codes of diff, as diff(1) has them.

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/secuprint/receipt/printers/virtual"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // helpText is what `receipt CMD -h` says around the flag list; the golden

@@ -19,7 +19,7 @@
 // NAME.bin, and removes them again once the test passes; keep them out of
 // version control (*.want.png, *.got.png, *.diff.png).
 //
-// The package prints with printers/virtual/paper, so use it from external
+// The package prints with escpos/paper, so use it from external
 // test packages (package foo_test) of escpos itself.
 package escpostest
 
@@ -39,7 +39,7 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // Options adjust how Golden decodes and shows the streams.

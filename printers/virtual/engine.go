@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // engine is the print head: it takes commands from the buffer in order at

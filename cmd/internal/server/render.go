@@ -10,7 +10,7 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 

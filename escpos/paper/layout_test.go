@@ -11,7 +11,7 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 func tmT88V(t *testing.T) *escpos.Profile {
