@@ -8,8 +8,8 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/escpos/star"
 )
 
 // A Star Graphic printer (TSP100 to TSP100III) has no fonts: it prints

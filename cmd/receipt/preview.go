@@ -9,8 +9,8 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/receipt"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/printers"
 )
 
 func TestStripAndDiffImage(t *testing.T) {

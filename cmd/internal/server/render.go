@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
