@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -28,7 +29,8 @@ func DetectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (b
 	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return false, err
 	}
-	if _, err := c.Write([]byte{0x10, 0x04, 1}); err != nil {
+	req, _ := escpos.AppendStatusRequest(nil, escpos.StatusPrinter) // in range
+	if _, err := c.Write(req); err != nil {
 		return false, fmt.Errorf("printers: detect: %w", err)
 	}
 	dl := time.Now().Add(timeout)
@@ -42,7 +44,7 @@ func DetectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (b
 		}
 		n, err := c.Read(buf)
 		for _, b := range buf[:n] {
-			if IsRealtimeStatus(b) {
+			if escpos.IsRealtimeStatus(b) {
 				return false, nil
 			}
 		}

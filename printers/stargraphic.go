@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"image"
 	"strconv"
-	"sync"
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
@@ -18,8 +17,6 @@ import (
 // engine (escpos/paper), and sent as Star Graphic raster (Finish),
 // so text, umlauts and € print as the paper engine draws them.
 
-var twins sync.Map // *escpos.Profile -> *escpos.Profile
-
 // RenderProfile is the profile to render a receipt for before Finish: p
 // itself, or for a Star Graphic profile its ESC/POS twin (ESCPOSTwin).
 func RenderProfile(p *escpos.Profile) *escpos.Profile {
@@ -29,33 +26,10 @@ func RenderProfile(p *escpos.Profile) *escpos.Profile {
 	return ESCPOSTwin(p)
 }
 
-// ESCPOSTwin is an ESC/POS profile with p's dots, columns and code pages:
-// p itself when it speaks ESC/POS. The paper engine draws what is rendered
-// for it as p would print it, which is how a Star Graphic receipt is made
-// and how a preview shows a Star receipt. For Star Graphic the twin has
-// raster, QR and bar code commands (the engine draws them) and no NV
-// memory, so logos print as raster. Made once per profile, so encoders'
-// caches keyed by it stay warm.
-func ESCPOSTwin(p *escpos.Profile) *escpos.Profile {
-	if p == nil || p.Language == escpos.LanguageESCPOS {
-		return p
-	}
-	if t, ok := twins.Load(p); ok {
-		return t.(*escpos.Profile)
-	}
-	t := *p
-	t.Language = escpos.LanguageESCPOS
-	t.Features.StarCommands = false
-	if p.Language == escpos.LanguageStarGraphic {
-		t.Features.BitImageRaster = true
-		t.Features.QRCode = true
-		t.Features.BarcodeA, t.Features.BarcodeB = true, true
-		t.Features.Graphics = false
-		t.Features.PulseStandard, t.Features.PulseBel = p.Features.PulseStandard || p.Features.PulseBel, false
-	}
-	actual, _ := twins.LoadOrStore(p, &t)
-	return actual.(*escpos.Profile)
-}
+// ESCPOSTwin is star.ESCPOSTwin.
+//
+// Deprecated: use star.ESCPOSTwin.
+func ESCPOSTwin(p *escpos.Profile) *escpos.Profile { return star.ESCPOSTwin(p) }
 
 // Finish turns a job rendered for RenderProfile(p) into what p's printer
 // takes: the job itself for ESC/POS and Star Line Mode; for StarPRNT the job

@@ -59,6 +59,7 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -278,8 +279,8 @@ func New(opt Options) (*Device, error) {
 	}
 	// One decoder and one print engine for every ticket: code page, modes
 	// and settings carry from a ticket to the next, as on the printer.
-	d.dec = decode.NewDecoder(paperProfile(opt.Profile))
-	d.press = paper.NewPrinter(paperProfile(opt.Profile), paper.Options{Store: d.store})
+	d.dec = decode.NewDecoder(star.ESCPOSTwin(opt.Profile))
+	d.press = paper.NewPrinter(star.ESCPOSTwin(opt.Profile), paper.Options{Store: d.store})
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)
 	d.wg.Add(1)

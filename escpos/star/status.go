@@ -1,8 +1,10 @@
-package printers
+package star
 
 import (
 	"errors"
 	"fmt"
+
+	"github.com/secuprint/receipt/escpos"
 )
 
 // Star printers answer neither DLE EOT nor GS a: they send Automatic Status
@@ -11,24 +13,24 @@ import (
 // Specifications", appendix "Automatic Status"; an Epson ignores ESC ACK SOH
 // as a Star ignores DLE EOT, which is how a language can be detected.
 
-// StarStatusRequest is ESC ACK SOH: send the automatic status now.
-var StarStatusRequest = []byte{0x1B, 0x06, 0x01}
+// StatusRequest is ESC ACK SOH: send the automatic status now.
+var StatusRequest = []byte{0x1B, 0x06, 0x01}
 
-// StarETB is ETB: when the data before it has printed, count up the ASB ETB
+// ETB is ETB: when the data before it has printed, count up the ASB ETB
 // counter and send the ASB (print confirmation that survives a lost answer:
 // the counter says how many ETBs have printed).
-const StarETB = 0x17
+const ETB = 0x17
 
-// StarResetETB is ESC RS E 0: clear the ETB counter (sends no ASB).
-var StarResetETB = []byte{0x1B, 0x1E, 'E', 0}
+// ResetETB is ESC RS E 0: clear the ETB counter (sends no ASB).
+var ResetETB = []byte{0x1B, 0x1E, 'E', 0}
 
 // ErrShortASB reports an ASB packet whose header announces more bytes than
 // were given: read on.
-var ErrShortASB = errors.New("printers: star ASB: more bytes to come")
+var ErrShortASB = errors.New("star: ASB: more bytes to come")
 
-// StarASB is a decoded Star automatic status packet.
-type StarASB struct {
-	Status
+// ASB is a decoded Star automatic status packet.
+type ASB struct {
+	escpos.Status
 	// Version is the ASB version of header 2: it says how many status
 	// bytes the printer sends (version 1: up to the 7th byte, 3: the 9th).
 	Version int
@@ -42,39 +44,39 @@ type StarASB struct {
 	BufferOverflow bool
 }
 
-// IsStarASBHeader reports whether b can be header 1 of an ASB: bits 0 set,
+// IsASBHeader reports whether b can be header 1 of an ASB: bits 0 set,
 // 4 and 7 clear.
-func IsStarASBHeader(b byte) bool { return b&0x91 == 0x01 }
+func IsASBHeader(b byte) bool { return b&0x91 == 0x01 }
 
-// starASBLength is the byte count header 1 announces (bits 1–3 and 5),
+// asbLength is the byte count header 1 announces (bits 1–3 and 5),
 // header included.
-func starASBLength(h byte) int { return int(h>>1&7) | int(h>>2&8) }
+func asbLength(h byte) int { return int(h>>1&7) | int(h>>2&8) }
 
-// DecodeStarASB decodes the ASB packet at the start of b and returns its
+// DecodeASB decodes the ASB packet at the start of b and returns its
 // length. b shorter than the packet gives ErrShortASB; a first byte that is
-// no header, or a packet too short to hold the sensor byte, ErrNotStatus.
-func DecodeStarASB(b []byte) (StarASB, int, error) {
+// no header, or a packet too short to hold the sensor byte, escpos.ErrNotStatus.
+func DecodeASB(b []byte) (ASB, int, error) {
 	if len(b) == 0 {
-		return StarASB{}, 0, ErrShortASB
+		return ASB{}, 0, ErrShortASB
 	}
-	if !IsStarASBHeader(b[0]) {
-		return StarASB{}, 0, fmt.Errorf("printers: star ASB header 0x%02X: %w", b[0], ErrNotStatus)
+	if !IsASBHeader(b[0]) {
+		return ASB{}, 0, fmt.Errorf("star: ASB header 0x%02X: %w", b[0], escpos.ErrNotStatus)
 	}
-	n := starASBLength(b[0])
+	n := asbLength(b[0])
 	if n < 6 {
-		return StarASB{}, 0, fmt.Errorf("printers: star ASB of %d bytes (at least 6): %w", n, ErrNotStatus)
+		return ASB{}, 0, fmt.Errorf("star: ASB of %d bytes (at least 6): %w", n, escpos.ErrNotStatus)
 	}
 	if len(b) < n {
-		return StarASB{}, 0, ErrShortASB
+		return ASB{}, 0, ErrShortASB
 	}
 	p := b[:n]
 	for i, x := range p[1:] {
 		if x&0x91 != 0 {
-			return StarASB{}, 0, fmt.Errorf("printers: star ASB byte %d is 0x%02X (bits 0, 4, 7 must be clear): %w", i+2, x, ErrNotStatus)
+			return ASB{}, 0, fmt.Errorf("star: ASB byte %d is 0x%02X (bits 0, 4, 7 must be clear): %w", i+2, x, escpos.ErrNotStatus)
 		}
 	}
 	h2 := p[1]
-	s := StarASB{Version: int(h2>>1&7) | int(h2>>2&8) | int(h2>>2&16)}
+	s := ASB{Version: int(h2>>1&7) | int(h2>>2&8) | int(h2>>2&16)}
 	st1, st2, st3, st4 := p[2], p[3], p[4], p[5]
 	s.ETBExecuted = st1&0x02 != 0
 	s.DrawerOpen = st1&0x04 != 0 // compulsion switch closed: as Epson's pin 3 high
@@ -96,9 +98,9 @@ func DecodeStarASB(b []byte) (StarASB, int, error) {
 	return s, n, nil
 }
 
-// AppendStarASB encodes s as a 9-byte ASB of version 3 (what the virtual
+// AppendASB encodes s as a 9-byte ASB of version 3 (what the virtual
 // printer and tests send).
-func AppendStarASB(dst []byte, s StarASB) []byte {
+func AppendASB(dst []byte, s ASB) []byte {
 	b := [9]byte{0x23, 0x06}
 	set := func(i int, bit byte, on bool) {
 		if on {
@@ -121,8 +123,8 @@ func AppendStarASB(dst []byte, s StarASB) []byte {
 	return append(dst, b[:]...)
 }
 
-// StarPrinted says, from the ETB counters before and after a job that ended
+// Printed says, from the ETB counters before and after a job that ended
 // with one ETB, whether the job printed: the counter went up by one (mod 32).
-func StarPrinted(before, after StarASB) bool {
+func Printed(before, after ASB) bool {
 	return before.HasETB && after.HasETB && (before.ETBCounter+1)&31 == after.ETBCounter
 }
