@@ -170,13 +170,12 @@ func TestGoldenStarGraphic(t *testing.T) {
 			require.NoError(t, err)
 			tx, err := receipt.ParseTransaction(data)
 			require.NoError(t, err)
-			r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+			// The renderer speaks Star Graphic itself (the printer's profile).
+			r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
 			require.NoError(t, err)
-			job, rep, err := r.Render(nil, tx.Receipt)
+			out, rep, err := r.Render(nil, tx.Receipt)
 			require.NoError(t, err)
 			require.Empty(t, rep.Warnings)
-			out, err := printers.Finish(p, job)
-			require.NoError(t, err)
 			cmds := star.Decode(out, p)
 			for _, c := range cmds {
 				require.NoError(t, c.Err, "%s", c.Name)

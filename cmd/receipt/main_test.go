@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"flag"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -132,9 +134,19 @@ func TestPreviewCommand(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, "data:image/png;base64,")
 
-	code, _, stderr = runCLI(t, "", "preview", "-format", "png", "-cut-sections", "partial", topup)
-	assert.Equal(t, exitFailure, code)
-	assert.Contains(t, stderr, "printed 2 tickets")
+	// A job cut into several tickets previews whole: one PNG, every ticket
+	// one below the other with the cut marked between them.
+	code, one, stderr := runCLI(t, "", "preview", "-format", "png", topup)
+	require.Equal(t, exitOK, code, stderr)
+	code, two, stderr := runCLI(t, "", "preview", "-format", "png", "-cut-sections", "partial", topup)
+	require.Equal(t, exitOK, code, stderr)
+	img1, err := png.Decode(strings.NewReader(one))
+	require.NoError(t, err)
+	img2, err := png.Decode(strings.NewReader(two))
+	require.NoError(t, err)
+	assert.Equal(t, img1.Bounds().Dx(), img2.Bounds().Dx())
+	assert.Equal(t, 0, cutMarks(img1))
+	assert.Equal(t, 1, cutMarks(img2), "two tickets and the cut mark between them")
 
 	code, _, _ = runCLI(t, "", "preview", "-format", "gif", topup)
 	assert.Equal(t, exitUsage, code)
@@ -235,4 +247,22 @@ func TestStarModels(t *testing.T) {
 	assert.Contains(t, out, "online")
 	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
 	assert.Equal(t, exitUsage, code)
+}
+
+// cutMarks counts the rows of img drawn as paper.Strip's cut mark: dashes of
+// four black and four white dots across the whole width.
+func cutMarks(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		dashed := true
+		for x := b.Min.X; x < b.Max.X && dashed; x++ {
+			r, _, _, _ := img.At(x, y).RGBA()
+			dashed = (r < 0x8000) == ((x-b.Min.X)%8 < 4)
+		}
+		if dashed {
+			n++
+		}
+	}
+	return n
 }
