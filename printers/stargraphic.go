@@ -1,6 +1,7 @@
 package printers
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/secuprint/receipt/escpos"
@@ -40,6 +41,9 @@ func Finish(p *escpos.Profile, job []byte) ([]byte, error) {
 	case escpos.LanguageStarGraphic:
 		return star.AppendGraphic(nil, job, p)
 	case escpos.LanguageStarPRNT:
+		if bytes.HasSuffix(job, star.AppendPageFlush(nil)) {
+			return job, nil // the renderer finished it already
+		}
 		cmds := star.Decode(job, p)
 		if n := len(cmds); n > 0 && cmds[n-1].Name == "ESC d" {
 			return job, nil
