@@ -3,7 +3,6 @@ package tcp_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -256,134 +255,6 @@ func (pr *printer) got() []string {
 	return s
 }
 
-func TestLinkDialsLazilyAndReplacesAStaleConnection(t *testing.T) {
-	pr := &printer{}
-	// The first connection is closed by the printer after job one, as
-	// printers close idle connections.
-	p := listen(t, pr.serve(func(i int) int64 {
-		if i == 0 {
-			return 4
-		}
-		return 0
-	}))
-	l, err := tcp.NewLink(p.addr)
-	require.NoError(t, err)
-	defer l.Close()
-	time.Sleep(10 * time.Millisecond)
-	assert.Zero(t, p.accepts.Load(), "nothing dialled before the first write")
-
-	_, err = l.Write([]byte("job1"))
-	require.NoError(t, err)
-	l.EndJob()
-	require.Eventually(t, func() bool { return len(pr.got()) == 1 && pr.got()[0] == "job1" }, 2*time.Second, time.Millisecond)
-
-	n, err := l.Write([]byte("job2"))
-	require.NoError(t, err, "a stale connection is replaced while nothing of the job went out")
-	assert.Equal(t, 4, n)
-	require.NoError(t, l.Close())
-	require.Eventually(t, func() bool { return len(pr.got()) == 2 && pr.got()[1] == "job2" }, 2*time.Second, time.Millisecond)
-	assert.Equal(t, []string{"job1", "job2"}, pr.got(), "each job exactly once")
-	assert.EqualValues(t, 2, p.accepts.Load())
-}
-
-func TestLinkNeverResendsAPartJob(t *testing.T) {
-	pr := &printer{}
-	p := listen(t, func(i int, c net.Conn) {
-		if i == 0 {
-			io.CopyN(io.Discard, c, 10)
-			c.(*net.TCPConn).SetLinger(0) // the printer resets mid-job
-			return
-		}
-		pr.serve(func(int) int64 { return 0 })(i, c)
-	})
-	l, err := tcp.NewLink(p.addr)
-	require.NoError(t, err)
-	defer l.Close()
-
-	_, err = l.Write([]byte("0123456789"))
-	require.NoError(t, err)
-	var werr error
-	transporttest.Within(t, 10*time.Second, func() {
-		for i := 0; i < 1000 && werr == nil; i++ {
-			_, werr = l.Write(bytes.Repeat([]byte("x"), 64<<10))
-		}
-	})
-	require.ErrorIs(t, werr, transport.ErrDisconnected)
-
-	_, err = l.Write([]byte("tail"))
-	assert.ErrorIs(t, err, transport.ErrDisconnected, "the rest of a cut job is refused")
-	assert.Contains(t, err.Error(), "EndJob")
-	assert.EqualValues(t, 1, p.accepts.Load(), "no redial inside a job")
-
-	l.EndJob()
-	_, err = l.Write([]byte("next"))
-	require.NoError(t, err)
-	require.NoError(t, l.Close())
-	require.Eventually(t, func() bool { g := pr.got(); return len(g) == 2 && g[1] == "next" }, 2*time.Second, time.Millisecond)
-	assert.EqualValues(t, 2, p.accepts.Load())
-}
-
-func TestLinkReadsStatusAndKeepsPolledBytes(t *testing.T) {
-	p := listen(t, func(_ int, c net.Conn) {
-		b := make([]byte, 3)
-		io.ReadFull(c, b)     // DLE EOT 1
-		c.Write([]byte{0x16}) // answered, but read only after the next job starts
-		io.Copy(io.Discard, c)
-	})
-	l, err := tcp.NewLink(p.addr)
-	require.NoError(t, err)
-	defer l.Close()
-	require.NoError(t, l.Connect(context.Background()))
-	_, err = l.Write([]byte{0x10, 0x04, 0x01})
-	require.NoError(t, err)
-	l.EndJob()
-	time.Sleep(20 * time.Millisecond)
-	_, err = l.Write([]byte("job")) // the freshness check reads the answer
-	require.NoError(t, err)
-	b := make([]byte, 1)
-	_, err = l.Read(b)
-	require.NoError(t, err)
-	assert.Equal(t, byte(0x16), b[0], "bytes seen by the check are not lost")
-	assert.EqualValues(t, 1, p.accepts.Load())
-}
-
-func TestLinkErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	l, err := tcp.NewLink(transport.TCPAddress{Host: "127.0.0.1", Port: port})
-	require.NoError(t, err)
-	_, err = l.Write([]byte("x"))
-	assert.ErrorIs(t, err, transport.ErrNotFound)
-	require.NoError(t, l.Close())
-	_, err = l.Write([]byte("x"))
-	assert.ErrorIs(t, err, transport.ErrClosed)
-	_, err = l.Read(make([]byte, 1))
-	assert.ErrorIs(t, err, transport.ErrClosed)
-	assert.ErrorIs(t, l.Close(), transport.ErrClosed)
-
-	_, err = tcp.NewLink(transport.TCPAddress{})
-	assert.ErrorIs(t, err, transport.ErrInvalidAddress)
-}
-
-func TestLinkCloseUnblocksRead(t *testing.T) {
-	stop := make(chan struct{})
-	p := listen(t, func(_ int, c net.Conn) { <-stop })
-	defer close(stop)
-	a := p.addr
-	a.Timeout = time.Minute
-	l, err := tcp.NewLink(a)
-	require.NoError(t, err)
-	require.NoError(t, l.Connect(context.Background()))
-	go func() {
-		time.Sleep(20 * time.Millisecond)
-		l.Close()
-	}()
-	transporttest.Within(t, 5*time.Second, func() { _, err = l.Read(make([]byte, 1)) })
-	assert.True(t, errors.Is(err, transport.ErrClosed), "%v", err)
-}
-
 // BenchmarkWrite is the loopback throughput of a Conn.
 func BenchmarkWrite(b *testing.B) {
 	p := listen(b, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
@@ -391,14 +262,4 @@ func BenchmarkWrite(b *testing.B) {
 	require.NoError(b, err)
 	defer c.Close()
 	transporttest.BenchmarkWrite(b, c, transporttest.Job(100), nil)
-}
-
-// BenchmarkLinkJob is one job through a Link: the freshness check on the
-// idle connection, the write, EndJob.
-func BenchmarkLinkJob(b *testing.B) {
-	p := listen(b, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
-	l, err := tcp.NewLink(p.addr)
-	require.NoError(b, err)
-	defer l.Close()
-	transporttest.BenchmarkWrite(b, l, transporttest.Job(100), l.EndJob)
 }
