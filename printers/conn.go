@@ -45,11 +45,12 @@ type ConnPrinter struct {
 	// lock holds one job or status query at a time; a channel, so a
 	// status read gives up at its deadline instead of waiting for a job.
 	lock chan struct{}
-	// seen: a conversation on a link succeeded before (held by mu).
+	// seen: a conversation on a link succeeded before (guarded by lock).
 	seen bool
 
-	// cmu guards conn and closed apart from mu, so Close can close the link
-	// under a job in progress: its blocked Read or Write then returns.
+	// cmu guards conn and closed apart from lock, so Close can close the
+	// link under a job in progress: its blocked Read or Write then returns.
+	// out is the link's, guarded by lock with it.
 	cmu    sync.Mutex
 	conn   transport.Conn
 	closed bool
@@ -158,7 +159,7 @@ func (p *ConnPrinter) Close() error {
 }
 
 // dropLocked closes the link after it failed; the next job dials again.
-// Callers hold mu.
+// Callers hold lock.
 func (p *ConnPrinter) dropLocked() {
 	p.cmu.Lock()
 	c := p.conn
@@ -170,7 +171,7 @@ func (p *ConnPrinter) dropLocked() {
 	}
 }
 
-// connLocked returns the link, dialling if there is none. Callers hold mu.
+// connLocked returns the link, dialling if there is none. Callers hold lock.
 func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
 	c, _, err := p.connFresh(ctx)
 	return c, err

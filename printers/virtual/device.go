@@ -1,7 +1,13 @@
 // Package virtual is a receipt printer made of software: it listens on TCP
 // (raw port 9100) and on a pseudo-terminal (a serial port), answers status
-// requests as an Epson printer does, prints into tickets through package
-// paper, and lets tests inject the faults real printers have.
+// requests as an Epson printer does (or a Star one, for a Star profile),
+// prints into tickets through package paper (escpos/paper), and lets tests
+// inject the faults real printers have. Its status answers come from the
+// same codecs the driver reads them with (escpos, escpos/star).
+//
+// printers.Open reaches it as virtual:// once a binary calls Register
+// (Open, Printer): the printers package does not import this one, so the
+// virtual printer can be built on the real drivers.
 //
 // # Receiving
 //
