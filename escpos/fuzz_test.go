@@ -142,4 +142,3 @@ func FuzzImage(f *testing.F) {
 		require.NoError(t, err)
 	})
 }
-
