@@ -85,36 +85,25 @@ func DecodeRealtimeStatus(s *Status, n StatusKind, b byte) error {
 // RealtimeStatus is the answer to DLE EOT n that a printer in state s
 // sends; 0 for an n out of range. DecodeRealtimeStatus reads it back.
 func RealtimeStatus(s Status, n StatusKind) byte {
-	if !n.Valid() {
-		return 0
-	}
-	b := byte(statusFixed)
-	set := func(bit byte, on bool) {
-		if on {
-			b |= bit
-		}
-	}
 	switch n {
 	case StatusPrinter:
-		set(0x04, s.DrawerOpen)
-		set(0x08, !s.Online)
-		set(0x20, s.Waiting)
-		set(0x40, s.FeedButton)
-	case StatusOffline:
-		set(0x04, s.CoverOpen)
-		set(0x08, s.PaperFeeding)
-		set(0x20, s.PaperEnd) // printing stopped by paper end
-		set(0x40, s.Error)
+		return statusFixed | bit(s.DrawerOpen, 0x04) | bit(!s.Online, 0x08) | bit(s.Waiting, 0x20) | bit(s.FeedButton, 0x40)
+	case StatusOffline: // bit 5: printing stopped by paper end
+		return statusFixed | bit(s.CoverOpen, 0x04) | bit(s.PaperFeeding, 0x08) | bit(s.PaperEnd, 0x20) | bit(s.Error, 0x40)
 	case StatusError:
-		set(0x04, s.Recoverable)
-		set(0x08, s.AutocutterError)
-		set(0x20, s.Unrecoverable)
-		set(0x40, s.AutoRecoverable)
+		return statusFixed | bit(s.Recoverable, 0x04) | bit(s.AutocutterError, 0x08) | bit(s.Unrecoverable, 0x20) | bit(s.AutoRecoverable, 0x40)
 	case StatusPaper: // near end bits 2–3, end bits 5–6
-		set(0x0C, s.PaperNearEnd)
-		set(0x60, s.PaperEnd)
+		return statusFixed | bit(s.PaperNearEnd, 0x0C) | bit(s.PaperEnd, 0x60)
 	}
-	return b
+	return 0
+}
+
+// bit is mask when on, else 0.
+func bit(on bool, mask byte) byte {
+	if on {
+		return mask
+	}
+	return 0
 }
 
 // DecodeASBPacket decodes a 4-byte Automatic Status Back packet (GS a).
@@ -142,23 +131,12 @@ func DecodeASBPacket(p [4]byte) (Status, error) {
 // ASBPacket is the 4-byte Automatic Status Back packet a printer in state
 // s sends; DecodeASBPacket reads it back.
 func ASBPacket(s Status) [4]byte {
-	p := [4]byte{asbFixed}
-	set := func(i int, bit byte, on bool) {
-		if on {
-			p[i] |= bit
-		}
+	return [4]byte{
+		asbFixed | bit(s.DrawerOpen, 0x04) | bit(!s.Online, 0x08) | bit(s.CoverOpen, 0x20) | bit(s.FeedButton, 0x40),
+		bit(s.Recoverable, 0x04) | bit(s.AutocutterError, 0x08) | bit(s.Unrecoverable, 0x20) | bit(s.AutoRecoverable, 0x40),
+		bit(s.PaperNearEnd, 0x03) | bit(s.PaperEnd, 0x0C),
+		0,
 	}
-	set(0, 0x04, s.DrawerOpen)
-	set(0, 0x08, !s.Online)
-	set(0, 0x20, s.CoverOpen)
-	set(0, 0x40, s.FeedButton)
-	set(1, 0x04, s.Recoverable)
-	set(1, 0x08, s.AutocutterError)
-	set(1, 0x20, s.Unrecoverable)
-	set(1, 0x40, s.AutoRecoverable)
-	set(2, 0x03, s.PaperNearEnd)
-	set(2, 0x0C, s.PaperEnd)
-	return p
 }
 
 // ASBWatch is the part of an ASB packet each event of GS a n watches: a
@@ -193,16 +171,7 @@ func DecodePaperSensor(s *Status, b byte) error {
 
 // PaperSensor is the GS r 1 answer of a printer in state s: near end bits
 // 0–1, end bits 2–3.
-func PaperSensor(s Status) byte {
-	var b byte
-	if s.PaperNearEnd {
-		b |= 0x03
-	}
-	if s.PaperEnd {
-		b |= 0x0C
-	}
-	return b
-}
+func PaperSensor(s Status) byte { return bit(s.PaperNearEnd, 0x03) | bit(s.PaperEnd, 0x0C) }
 
 // DecodeDrawerSensor merges a GS r 2 answer into s. Per the Epson ESC/POS
 // reference (GS r, "drawer kick-out connector status"), bit 0 is pin 3 of

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"flag"
-	"image"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos/escpostest"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 )
@@ -145,8 +145,8 @@ func TestPreviewCommand(t *testing.T) {
 	img2, err := png.Decode(strings.NewReader(two))
 	require.NoError(t, err)
 	assert.Equal(t, img1.Bounds().Dx(), img2.Bounds().Dx())
-	assert.Equal(t, 0, cutMarks(img1))
-	assert.Equal(t, 1, cutMarks(img2), "two tickets and the cut mark between them")
+	assert.Equal(t, 0, escpostest.CutMarks(img1))
+	assert.Equal(t, 1, escpostest.CutMarks(img2), "two tickets and the cut mark between them")
 
 	code, _, _ = runCLI(t, "", "preview", "-format", "gif", topup)
 	assert.Equal(t, exitUsage, code)
@@ -247,22 +247,4 @@ func TestStarModels(t *testing.T) {
 	assert.Contains(t, out, "online")
 	code, _, _ = runCLI(t, "x", "decode", "-language", "zpl")
 	assert.Equal(t, exitUsage, code)
-}
-
-// cutMarks counts the rows of img drawn as paper.Strip's cut mark: dashes of
-// four black and four white dots across the whole width.
-func cutMarks(img image.Image) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		dashed := true
-		for x := b.Min.X; x < b.Max.X && dashed; x++ {
-			r, _, _, _ := img.At(x, y).RGBA()
-			dashed = (r < 0x8000) == ((x-b.Min.X)%8 < 4)
-		}
-		if dashed {
-			n++
-		}
-	}
-	return n
 }

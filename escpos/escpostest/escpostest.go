@@ -190,3 +190,22 @@ func encodePNG(w io.Writer, img image.Image) error {
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return enc.Encode(w, img)
 }
+
+// CutMarks counts the rows of a preview image drawn as the cut mark
+// paper.Strip puts between tickets (dashes of four black and four white
+// dots across the whole width): a PNG preview of n tickets has n-1.
+func CutMarks(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		dashed := true
+		for x := b.Min.X; x < b.Max.X && dashed; x++ {
+			r, _, _, _ := img.At(x, y).RGBA()
+			dashed = (r < 0x8000) == ((x-b.Min.X)%8 < 4)
+		}
+		if dashed {
+			n++
+		}
+	}
+	return n
+}

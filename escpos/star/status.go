@@ -101,26 +101,23 @@ func DecodeASB(b []byte) (ASB, int, error) {
 // AppendASB encodes s as a 9-byte ASB of version 3 (what the virtual
 // printer and tests send).
 func AppendASB(dst []byte, s ASB) []byte {
-	b := [9]byte{0x23, 0x06}
-	set := func(i int, bit byte, on bool) {
-		if on {
-			b[i] |= bit
-		}
+	c := byte(s.ETBCounter & 31)
+	return append(dst, 0x23, 0x06,
+		onBit(s.ETBExecuted, 0x02)|onBit(s.DrawerOpen, 0x04)|onBit(!s.Online, 0x08)|onBit(s.CoverOpen, 0x20),
+		onBit(s.Recoverable, 0x04)|onBit(s.AutocutterError, 0x08)|onBit(s.Unrecoverable, 0x20)|onBit(s.HeadOverheat, 0x40),
+		onBit(s.BufferOverflow, 0x40),
+		onBit(s.PaperNearEnd, 0x04)|onBit(s.PaperEnd, 0x08),
+		0,
+		c&7<<1|c>>3<<5, // ETB counter: bits 1–3 and 5–6
+		0)
+}
+
+// onBit is mask when on, else 0.
+func onBit(on bool, mask byte) byte {
+	if on {
+		return mask
 	}
-	set(2, 0x02, s.ETBExecuted)
-	set(2, 0x04, s.DrawerOpen)
-	set(2, 0x08, !s.Online)
-	set(2, 0x20, s.CoverOpen)
-	set(3, 0x04, s.Recoverable)
-	set(3, 0x08, s.AutocutterError)
-	set(3, 0x20, s.Unrecoverable)
-	set(3, 0x40, s.HeadOverheat)
-	set(4, 0x40, s.BufferOverflow)
-	set(5, 0x04, s.PaperNearEnd)
-	set(5, 0x08, s.PaperEnd)
-	c := s.ETBCounter & 31
-	b[7] = byte(c&7)<<1 | byte(c>>3)<<5
-	return append(dst, b[:]...)
+	return 0
 }
 
 // Printed says, from the ETB counters before and after a job that ended

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos/escpostest"
 )
 
 // A job cut into several tickets previews whole, as the CLI shows it: one
@@ -25,14 +27,14 @@ func TestPreviewPNGHoldsEveryTicket(t *testing.T) {
 		resp, body := e.do(t, "POST", "/v1/render?format=png&printer="+name, "application/json", tx)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
 		rendered := decodePNG(t, body)
-		assert.GreaterOrEqual(t, cutMarks(rendered), 1, "%s: /v1/render shows every ticket", name)
+		assert.GreaterOrEqual(t, escpostest.CutMarks(rendered), 1, "%s: /v1/render shows every ticket", name)
 
 		resp, body = e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", tx)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
 		resp, body = e.do(t, "GET", "/v1/jobs/j100000000000"+string(rune('1'+i))+"/preview.png", "", "")
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
 		job := decodePNG(t, body)
-		assert.Equal(t, cutMarks(rendered), cutMarks(job), "%s: the job's preview shows what /v1/render showed", name)
+		assert.Equal(t, escpostest.CutMarks(rendered), escpostest.CutMarks(job), "%s: the job's preview shows what /v1/render showed", name)
 		assert.Equal(t, rendered.Bounds().Dx(), job.Bounds().Dx(), name)
 	}
 }
@@ -42,22 +44,4 @@ func decodePNG(t *testing.T, body string) image.Image {
 	img, err := png.Decode(strings.NewReader(body))
 	require.NoError(t, err)
 	return img
-}
-
-// cutMarks counts the rows of img drawn as paper.Strip's cut mark: dashes of
-// four black and four white dots across the whole width.
-func cutMarks(img image.Image) int {
-	n := 0
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		dashed := true
-		for x := b.Min.X; x < b.Max.X && dashed; x++ {
-			r, _, _, _ := img.At(x, y).RGBA()
-			dashed = (r < 0x8000) == ((x-b.Min.X)%8 < 4)
-		}
-		if dashed {
-			n++
-		}
-	}
-	return n
 }
