@@ -218,43 +218,6 @@ func TestPeerHangsUp(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 }
 
-// printer collects each connection's bytes; closeAfter(i) bytes end
-// connection i (0: the client ends it).
-type printer struct {
-	mu    sync.Mutex
-	conns [][]byte
-}
-
-func (pr *printer) serve(closeAfter func(i int) int64) func(int, net.Conn) {
-	return func(i int, c net.Conn) {
-		var buf bytes.Buffer
-		pr.mu.Lock()
-		for len(pr.conns) <= i {
-			pr.conns = append(pr.conns, nil)
-		}
-		pr.mu.Unlock()
-		var r io.Reader = c
-		if n := closeAfter(i); n > 0 {
-			r = io.LimitReader(c, n)
-		}
-		io.Copy(&buf, r)
-		c.Close() // before the bytes show: a test waiting for them sees the hang-up too
-		pr.mu.Lock()
-		pr.conns[i] = buf.Bytes()
-		pr.mu.Unlock()
-	}
-}
-
-func (pr *printer) got() []string {
-	pr.mu.Lock()
-	defer pr.mu.Unlock()
-	var s []string
-	for _, b := range pr.conns {
-		s = append(s, string(b))
-	}
-	return s
-}
-
 // BenchmarkWrite is the loopback throughput of a Conn.
 func BenchmarkWrite(b *testing.B) {
 	p := listen(b, func(_ int, c net.Conn) { io.Copy(io.Discard, c) })
