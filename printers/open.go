@@ -36,25 +36,15 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	if err != nil {
 		return nil, err
 	}
-	var dial Dialer
-	switch a.Kind {
-	case transport.KindSerial:
-		dial = func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }
-	case transport.KindTCP:
-		dial = func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }
+	if s, ok := registered(a.Kind); ok {
+		return s.Open(ctx, a, opt)
+	}
+	if a.Kind == transport.KindTCP {
 		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
-	case transport.KindFile:
-		dial = func(context.Context) (transport.Conn, error) { return file.Open(a.File) }
-	case transport.KindUSB:
-		dial = func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }
-	default:
-		if open := registered(a.Kind); open != nil {
-			return open(ctx, a, opt)
-		}
-		if a.Kind == transport.KindVirtual {
-			return nil, fmt.Errorf("printers: %q: the virtual printer is not built into this program: %w", address, transport.ErrInvalidAddress)
-		}
-		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
+	}
+	dial, err := dialerFor(a)
+	if err != nil {
+		return nil, err
 	}
 	if opt.Profile.SpeaksStar() {
 		return openStar(ctx, a.String(), dial, opt.Conn)
@@ -76,28 +66,55 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	return p, nil
 }
 
-// OpenFunc opens a printer at an address of a kind Open does not know by
-// itself; see RegisterScheme.
-type OpenFunc func(ctx context.Context, a transport.Address, opt OpenOptions) (Printer, error)
+// dialerFor dials a's link: serial, tcp, file or usb.
+func dialerFor(a transport.Address) (Dialer, error) {
+	switch a.Kind {
+	case transport.KindSerial:
+		return func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }, nil
+	case transport.KindTCP:
+		return func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }, nil
+	case transport.KindFile:
+		return func(context.Context) (transport.Conn, error) { return file.Open(a.File) }, nil
+	case transport.KindUSB:
+		return func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }, nil
+	}
+	if a.Kind == transport.KindVirtual {
+		return nil, fmt.Errorf("printers: %q: the virtual printer is not built into this program: %w", a.String(), transport.ErrInvalidAddress)
+	}
+	return nil, fmt.Errorf("printers: %q: %w", a.String(), transport.ErrInvalidAddress)
+}
+
+// Scheme is how Open and IdentifyAddress reach addresses of a kind this
+// package does not know by itself; see RegisterScheme.
+type Scheme struct {
+	// Open opens a printer at a.
+	Open func(ctx context.Context, a transport.Address, opt OpenOptions) (Printer, error)
+	// Conn connects a bare link to a, for IdentifyAddress; what serves it
+	// plays model when it can (nil: as a says, else "default"). Closing
+	// the link stops whatever Conn started.
+	Conn func(ctx context.Context, a transport.Address, model *escpos.Profile) (transport.Conn, error)
+}
 
 var (
 	schemesMu sync.RWMutex
-	schemes   = map[transport.Kind]OpenFunc{}
+	schemes   = map[transport.Kind]Scheme{}
 )
 
-// RegisterScheme makes Open hand addresses of kind k to open. It is how the
-// binaries add the built-in virtual printer (virtual.Register) without this
-// package importing it: the virtual printer is built on this package's
-// drivers. A later registration of k replaces an earlier one.
-func RegisterScheme(k transport.Kind, open OpenFunc) {
+// RegisterScheme makes Open and IdentifyAddress hand addresses of kind k
+// to s. It is how the binaries add the built-in virtual printer
+// (virtual.Register) without this package importing it: the virtual
+// printer is built on this package's drivers. A later registration of k
+// replaces an earlier one.
+func RegisterScheme(k transport.Kind, s Scheme) {
 	schemesMu.Lock()
 	defer schemesMu.Unlock()
-	schemes[k] = open
+	schemes[k] = s
 }
 
-// registered is the opener registered for k, nil if none.
-func registered(k transport.Kind) OpenFunc {
+// registered is the scheme registered for k.
+func registered(k transport.Kind) (Scheme, bool) {
 	schemesMu.RLock()
 	defer schemesMu.RUnlock()
-	return schemes[k]
+	s, ok := schemes[k]
+	return s, ok
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +27,9 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "text", "png", "html":
 	default:
 		return fail(stderr, usageError{fmt.Errorf("unknown format %q: want text, png or html", *format)})
+	}
+	if *format == "png" && (rf.output == "" || rf.output == "-") && isTerminal(stdout) {
+		return fail(stderr, usageError{errors.New("-format png writes a picture: give -o FILE.png, or redirect standard output to a file")})
 	}
 	if _, err := rf.options(); err != nil {
 		return fail(stderr, usageError{err})

@@ -7,14 +7,18 @@ import (
 	"os"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
 )
 
-// Register makes printers.Open open virtual:// addresses with Open. The
-// binaries call it where they are wired; a library that only prints to real
-// printers leaves the virtual printer out.
-func Register() { printers.RegisterScheme(transport.KindVirtual, Open) }
+// Register makes printers.Open open virtual:// addresses with Open, and
+// printers.IdentifyAddress talk to one through Conn. The binaries call it
+// where they are wired; a library that only prints to real printers leaves
+// the virtual printer out.
+func Register() {
+	printers.RegisterScheme(transport.KindVirtual, printers.Scheme{Open: Open, Conn: Conn})
+}
 
 // Printer is the built-in virtual printer behind the driver its profile
 // takes: a printers.ConnPrinter, or a printers.StarPrinter for a Star
@@ -37,20 +41,7 @@ func (v *Printer) Close() error {
 // a (printers.OpenFunc): ?model=ID picks its model (else opt.Profile, else
 // "default"), ?out=DIR writes its tickets to DIR.
 func Open(_ context.Context, a transport.Address, opt printers.OpenOptions) (printers.Printer, error) {
-	if a.Kind != transport.KindVirtual {
-		return nil, fmt.Errorf("virtual: %s: %w", a, transport.ErrInvalidAddress)
-	}
-	p := opt.Profile
-	if m, ok := a.Virtual.Options["model"]; ok {
-		var err error
-		if p, err = printers.Lookup(m); err != nil {
-			return nil, err
-		}
-	}
-	if p == nil {
-		p, _ = printers.Lookup("default")
-	}
-	dev, err := New(Options{Profile: p, OutDir: a.Virtual.Options["out"]})
+	dev, p, err := start(a, opt.Profile)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +53,52 @@ func Open(_ context.Context, a transport.Address, opt printers.OpenOptions) (pri
 		return &Printer{Printer: printers.NewStarPrinter(name, dial, opt.Conn), Device: dev}, nil
 	}
 	return &Printer{Printer: printers.NewConnPrinter(name, dial, opt.Conn), Device: dev}, nil
+}
+
+// Conn starts a virtual printer for the virtual:// address a, playing
+// model unless ?model= says otherwise, and connects a bare link to it
+// (printers.Scheme.Conn, for identification). Closing the link stops the
+// printer.
+func Conn(_ context.Context, a transport.Address, model *escpos.Profile) (transport.Conn, error) {
+	dev, _, err := start(a, model)
+	if err != nil {
+		return nil, err
+	}
+	name := a.String()
+	return stopOnClose{pipeConn{Conn: dev.Pipe(name), name: name}, dev}, nil
+}
+
+// start starts the device a describes: ?model=ID, else p, else "default";
+// ?out=DIR for its tickets.
+func start(a transport.Address, p *escpos.Profile) (*Device, *escpos.Profile, error) {
+	if a.Kind != transport.KindVirtual {
+		return nil, nil, fmt.Errorf("virtual: %s: %w", a, transport.ErrInvalidAddress)
+	}
+	if m, ok := a.Virtual.Options["model"]; ok {
+		var err error
+		if p, err = printers.Lookup(m); err != nil {
+			return nil, nil, err
+		}
+	}
+	if p == nil {
+		p, _ = printers.Lookup("default")
+	}
+	dev, err := New(Options{Profile: p, OutDir: a.Virtual.Options["out"]})
+	return dev, p, err
+}
+
+// stopOnClose is a link whose Close also stops the device behind it.
+type stopOnClose struct {
+	pipeConn
+	dev *Device
+}
+
+func (c stopOnClose) Close() error {
+	err := c.pipeConn.Close()
+	if derr := c.dev.Close(); err == nil {
+		err = derr
+	}
+	return err
 }
 
 // pipeConn adapts the in-memory link to transport.Conn.
