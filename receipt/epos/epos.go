@@ -85,12 +85,15 @@ func Convert(r io.Reader, p *escpos.Profile, opt Options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := xml.NewDecoder(lr)
+	c.br = &byteReader{r: lr, buf: make([]byte, 8<<10)}
+	d := xml.NewDecoder(c.br)
 	d.Strict = true
 	err = c.document(d)
 	switch {
 	case lr.over:
 		return nil, ErrTooLarge
+	case lr.err != nil:
+		return nil, fmt.Errorf("epos: reading the request: %w", lr.err)
 	case err != nil:
 		return nil, err
 	}
@@ -103,6 +106,7 @@ type limitReader struct {
 	r    io.Reader
 	left int64
 	over bool
+	err  error // the reader's own failure, told apart from bad XML
 }
 
 func (l *limitReader) Read(p []byte) (int, error) {
@@ -117,6 +121,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 				return 0, ErrTooLarge
 			}
 			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					l.err = err
+				}
 				return 0, err
 			}
 		}
@@ -126,6 +133,9 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		l.err = err
+	}
 	return n, err
 }
 
@@ -199,15 +209,10 @@ func trailing(d *xml.Decoder) error {
 	}
 }
 
+// xmlErr makes a decoder's error a SchemaError; Convert reports the
+// reader's own failures and the size limit ahead of it.
 func xmlErr(err error) error {
-	var se *xml.SyntaxError
-	if errors.Is(err, ErrTooLarge) {
-		return err
-	}
-	if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return schemaErr("", "", "", "malformed XML: %v", err)
-	}
-	return fmt.Errorf("epos: reading the request: %w", err)
+	return schemaErr("", "", "", "malformed XML: %v", err)
 }
 
 func blank(b []byte) bool {
@@ -344,6 +349,10 @@ func (c *conv) eposPrint(d *xml.Decoder) error {
 			if t.Name.Local == "page" {
 				return schemaErr("page", "", "", "page mode is not supported; print in standard mode")
 			}
+			c.text = c.text[:0]
+			if t.Name.Local == "image" && !c.br.selfClosed() {
+				c.text = c.br.scanBase64(c.text)
+			}
 			if err := c.content(d, t.Name.Local); err != nil {
 				return err
 			}
@@ -365,10 +374,9 @@ func (c *conv) eposPrint(d *xml.Decoder) error {
 	}
 }
 
-// content collects an element's text up to its end tag; elements inside
+// content appends an element's text to c.text up to its end tag; elements inside
 // are a SchemaError (only <page> has children, and it is refused).
 func (c *conv) content(d *xml.Decoder, name string) error {
-	c.text = c.text[:0]
 	for {
 		tok, err := d.Token()
 		if err != nil {

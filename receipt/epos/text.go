@@ -16,6 +16,7 @@ type conv struct {
 	enc  *escpos.Encoder
 	out  []byte
 	text []byte // the current element's content
+	br   *byteReader
 	doc  Document
 
 	align escpos.Justification
