@@ -71,7 +71,10 @@ type Document struct {
 }
 
 // Convert reads one request from r and converts it for printer profile p.
-// Errors are *SchemaError, ErrTooLarge, or the reader's error.
+// Errors are *SchemaError, ErrTooLarge, or the reader's error; with them
+// comes a Document without Bytes that says, as far as the request was
+// read, whether it came in an envelope and its print job id, so that the
+// error is answered in the request's form.
 func Convert(r io.Reader, p *escpos.Profile, opt Options) (*Document, error) {
 	if p == nil {
 		return nil, fmt.Errorf("epos: nil profile")
@@ -89,13 +92,14 @@ func Convert(r io.Reader, p *escpos.Profile, opt Options) (*Document, error) {
 	d := xml.NewDecoder(c.br)
 	d.Strict = true
 	err = c.document(d)
+	partial := &Document{Envelope: c.doc.Envelope, PrintJobID: c.doc.PrintJobID}
 	switch {
 	case lr.over:
-		return nil, ErrTooLarge
+		return partial, ErrTooLarge
 	case lr.err != nil:
-		return nil, fmt.Errorf("epos: reading the request: %w", lr.err)
+		return partial, fmt.Errorf("epos: reading the request: %w", lr.err)
 	case err != nil:
-		return nil, err
+		return partial, err
 	}
 	c.doc.Bytes = c.out
 	return &c.doc, nil

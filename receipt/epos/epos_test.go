@@ -306,7 +306,7 @@ func TestSchemaErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := convert(t, tm88, tc.body, epos.Options{})
-			require.Nil(t, d)
+			require.Nil(t, d.Bytes)
 			var se *epos.SchemaError
 			require.ErrorAs(t, err, &se, "%v", err)
 			require.Equal(t, tc.el, se.Element, "%v", err)
