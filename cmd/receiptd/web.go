@@ -148,3 +148,9 @@ func serveTLS(hs *http.Server, cfg fileConfig, log *slog.Logger, stdout io.Write
 	log.Info("listening", "addr", ln.Addr().String(), "tls", true)
 	return nil
 }
+
+// eposConfig is the endpoint's configuration (checked by check).
+func (cfg webConfig) eposConfig() server.EposConfig {
+	nets, _ := cfg.networks() // validated at start by checkBind
+	return server.EposConfig{Networks: nets, Default: cfg.EposDefault, AllowCommand: cfg.EposAllowCommand}
+}

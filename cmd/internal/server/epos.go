@@ -88,6 +88,7 @@ type eposHandler struct {
 	slots   chan struct{}
 	now     func() time.Time
 	poll    time.Duration // how often a waiting request looks at the printer's status
+	grace   time.Duration // how long a job may wait before its printer's status explains it
 
 	mu      sync.Mutex
 	flights map[[32]byte]*flight
@@ -119,7 +120,7 @@ func newEposHandler(st documentStation, cfg EposConfig, allowed origins, log *sl
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &eposHandler{st: st, cfg: cfg, origins: allowed, log: log, slots: make(chan struct{}, cfg.MaxInFlight),
-		now: time.Now, poll: 250 * time.Millisecond, flights: map[[32]byte]*flight{}}
+		now: time.Now, poll: 250 * time.Millisecond, grace: time.Second, flights: map[[32]byte]*flight{}}
 }
 
 // eposHeaders are the request headers Epson's SDK and Odoo send.
@@ -323,21 +324,24 @@ func (h *eposHandler) print(ctx context.Context, printer string, doc *epos.Docum
 	h.log.Info("epos: queued", "printer", printer, "job", j.ID, "bytes", len(doc.Bytes), "notes", len(doc.Notes))
 	tick := time.NewTicker(h.poll)
 	defer tick.Stop()
+	queued := h.now()
 	for {
 		changed := h.st.Changed()
 		j, err = h.st.Job(j.ID)
 		if err != nil {
 			return epos.Answer(epos.OutcomeSystemError, h.printer(printer)), false
 		}
-		st, known := h.st.Status(printer)
-		switch {
-		case j.State.Final():
+		if j.State.Final() {
 			return h.final(printer, j)
-		case j.State == spool.Queued && known && !st.Ready():
-			// Epson answers a printer error before printing; the till
-			// will send again once someone fixes it.
-			if r, ok := h.failUnsent(printer, j, epos.OutcomeFailed, "ePOS answer: "+st.String()); ok {
-				return r, true
+		}
+		// The worker normally takes a job at once; only one that waits is
+		// explained by the printer's status (Epson answers a printer error
+		// before printing, and the till sends again once it is fixed).
+		if j.State == spool.Queued && h.now().Sub(queued) >= h.grace {
+			if st, known := h.st.Status(printer); known && !st.Ready() {
+				if r, ok := h.failUnsent(printer, j, epos.OutcomeFailed, "ePOS answer: "+st.String()); ok {
+					return r, true
+				}
 			}
 		}
 		select {
@@ -410,4 +414,15 @@ func (h *eposHandler) answer(w http.ResponseWriter, envelope bool, jobID string,
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK) // Epson's printers answer every ePOS outcome with 200
 	_, _ = w.Write(epos.AppendResponse(nil, r, envelope))
+}
+
+// withEpos serves EposPath with h and everything else with next.
+func withEpos(h http.Handler, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == EposPath {
+			h.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

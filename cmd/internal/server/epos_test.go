@@ -157,7 +157,7 @@ func eposHandlerFor(t *testing.T, st *fakeStation, cfg EposConfig, allowed ...st
 	o, err := newOrigins(allowed)
 	require.NoError(t, err)
 	h := newEposHandler(st, cfg, o, nil)
-	h.poll = 2 * time.Millisecond
+	h.poll, h.grace = 2*time.Millisecond, 0
 	return h
 }
 

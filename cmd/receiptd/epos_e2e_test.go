@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
+	"github.com/secuprint/receipt/receipt/epos"
+)
+
+// postEpos posts an ePOS-Print request as a browser till would (text/plain,
+// an Origin) and reads the answer.
+func postEpos(t *testing.T, url string, body []byte, origin string) (int, epos.Response) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return resp.StatusCode, epos.Response{}
+	}
+	r, _, err := epos.ParseResponse(resp.Body)
+	require.NoError(t, err)
+	return 200, r
+}
+
+// TestEposOdooThroughTheBinary: Odoo's picture request to the real binary,
+// printed over TCP on the virtual printer: answered success after the
+// print, the paper dot for dot the picture, the wire at most half its raw
+// raster; a paper-end printer answers EPTR_REC_EMPTY and the job ends
+// failed, never printing later; another origin is refused.
+func TestEposOdooThroughTheBinary(t *testing.T) {
+	p, err := printers.Lookup("TM-T20II")
+	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: p})
+	const origin = "http://192.168.1.20:8069"
+	d := start(t, "-printer", "front="+addr+",model=TM-T20II", "-allowed-origin", origin, "-data-dir", filepath.Join(t.TempDir(), "data"))
+	body, err := os.ReadFile("../../testdata/epos/odoo-receipt.xml")
+	require.NoError(t, err)
+	url := d.url + "/cgi-bin/epos/service.cgi?devid=local_printer&timeout=20000"
+
+	status, r := postEpos(t, url, body, origin)
+	require.Equal(t, 200, status)
+	require.True(t, r.Success, "%+v\n%s", r, d.logs)
+	assert.NotZero(t, r.Status&epos.StatusPrintSuccess)
+	tickets := dev.Tickets()
+	require.Len(t, tickets, 1)
+	assert.LessOrEqual(t, len(tickets[0].Raw), 576/8*1600/2, "lean on the wire")
+	f, err := os.ReadFile("../../testdata/epos/odoo-receipt-576x1600.png")
+	require.NoError(t, err)
+	src, err := png.Decode(bytes.NewReader(f))
+	require.NoError(t, err)
+	img := tickets[0].Paper.Image()
+	for y := 0; y < 1600; y++ {
+		for x := 0; x < 576; x++ {
+			r, _, _, _ := src.At(x, y).RGBA()
+			if (r < 0x8000) != (img.GrayAt(x, y).Y < 128) {
+				t.Fatalf("paper dot (%d,%d) differs from the picture", x, y)
+			}
+		}
+	}
+
+	status, _ = postEpos(t, url, body, "https://evil.example")
+	assert.Equal(t, http.StatusForbidden, status)
+
+	dev.SetFault(virtual.PaperEnd, true)
+	start := time.Now()
+	status, r = postEpos(t, url, body, origin)
+	require.Equal(t, 200, status)
+	assert.False(t, r.Success)
+	assert.Equal(t, epos.CodeRecEmpty, r.Code, "%s", d.logs)
+	assert.NotZero(t, r.Status&epos.StatusReceiptEnd)
+	assert.Less(t, time.Since(start), 15*time.Second, "answered before the till's timeout")
+	dev.SetFault(virtual.PaperEnd, false)
+	time.Sleep(500 * time.Millisecond)
+	assert.Len(t, dev.Tickets(), 1, "the job answered 'not printed' never prints")
+	resp, err := http.Get(d.url + "/v1/jobs?printer=front")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var list struct {
+		Jobs []jobView `json:"jobs"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
+	require.Len(t, list.Jobs, 2)
+	states := map[string]int{}
+	for _, j := range list.Jobs {
+		states[j.State]++
+	}
+	assert.Equal(t, map[string]int{"printed": 1, "failed": 1}, states)
+}
