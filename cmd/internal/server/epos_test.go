@@ -453,3 +453,21 @@ func TestEposOdooPicture(t *testing.T) {
 	require.Equal(t, 1, st.count())
 	assert.LessOrEqual(t, len(st.submitted[0].Bytes), 576/8*1600/2)
 }
+
+// TestEposClientGivesUp: Odoo aborts its request after 15 s. A till that
+// hangs up before the answer has been told nothing printed: its queued job
+// is failed then, as at the timeout, and never prints later.
+func TestEposClientGivesUp(t *testing.T) {
+	st := newFakeStation(t, "front")
+	h := eposHandlerFor(t, st, EposConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequest("POST", EposPath+"?devid=front", strings.NewReader(eposBody)).WithContext(ctx)
+	req.RemoteAddr = local
+	go func() {
+		require.Eventually(t, func() bool { return st.count() == 1 }, 2*time.Second, time.Millisecond)
+		cancel()
+	}()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	assert.Equal(t, spool.Failed, st.state("j1"))
+}
