@@ -427,3 +427,18 @@ func TestStarProfileText(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bytes.Contains(d.Bytes, []byte{0x1b, 0x1d, 't'}), "% x", d.Bytes)
 }
+
+// TestErrorKeepsForm: an error comes with what was read of the request's
+// form, so that it is answered in an envelope when it came in one.
+func TestErrorKeepsForm(t *testing.T) {
+	tm88 := profile(t, "TM-T88V")
+	d, err := convert(t, tm88, `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header><parameter`+nsAttr+
+		`><printjobid>A1</printjobid></parameter></s:Header><s:Body>`+doc(`<bold/>`)+`</s:Body></s:Envelope>`, epos.Options{})
+	require.Error(t, err)
+	require.True(t, d.Envelope)
+	require.Equal(t, "A1", d.PrintJobID)
+	require.Nil(t, d.Bytes)
+	d, err = convert(t, tm88, doc(`<bold/>`), epos.Options{})
+	require.Error(t, err)
+	require.False(t, d.Envelope)
+}
