@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +106,51 @@ func TestEposOdooThroughTheBinary(t *testing.T) {
 		states[j.State]++
 	}
 	assert.Equal(t, map[string]int{"printed": 1, "failed": 1}, states)
+}
+
+// TestEposConcurrentPictures: 32 tills post Odoo's picture at once (each a
+// different document, so none joins another); all print, and the process's
+// peak resident memory stays far under 1 GB.
+func TestEposConcurrentPictures(t *testing.T) {
+	p, err := printers.Lookup("TM-T20II")
+	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: p})
+	d := start(t, "-printer", "front="+addr+",model=TM-T20II", "-data-dir", filepath.Join(t.TempDir(), "data"))
+	body, err := os.ReadFile("../../testdata/epos/odoo-receipt.xml")
+	require.NoError(t, err)
+	url := d.url + "/cgi-bin/epos/service.cgi?devid=local_printer&timeout=60000"
+	const n = 32
+	errs := make(chan error, n)
+	for i := range n {
+		doc := bytes.Replace(body, []byte(`<cut type="feed"/>`), []byte(`<feed line="`+strconv.Itoa(i+1)+`"/><cut type="feed"/>`), 1)
+		go func() {
+			resp, err := http.Post(url, "text/plain", bytes.NewReader(doc))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			r, _, err := epos.ParseResponse(resp.Body)
+			if err == nil && !r.Success {
+				err = fmt.Errorf("answer %+v", r)
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	assert.Len(t, dev.Tickets(), n)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid))
+	if err != nil {
+		t.Skip("no /proc: peak memory not measured")
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			require.NoError(t, err)
+			t.Logf("peak resident memory after %d concurrent picture requests: %d MB", n, kb/1024)
+			assert.Less(t, kb, 1<<20, "under 1 GB")
+		}
+	}
 }

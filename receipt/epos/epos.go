@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -88,6 +89,7 @@ func Convert(r io.Reader, p *escpos.Profile, opt Options) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.limit = limit
 	c.br = &byteReader{r: lr, buf: make([]byte, 8<<10)}
 	d := xml.NewDecoder(c.br)
 	d.Strict = true
@@ -355,6 +357,7 @@ func (c *conv) eposPrint(d *xml.Decoder) error {
 			}
 			c.text = c.text[:0]
 			if t.Name.Local == "image" && !c.br.selfClosed() {
+				c.text = slices.Grow(c.text, c.imageText(t.Attr))
 				c.text = c.br.scanBase64(c.text)
 			}
 			if err := c.content(d, t.Name.Local); err != nil {
@@ -376,6 +379,29 @@ func (c *conv) eposPrint(d *xml.Decoder) error {
 			}
 		}
 	}
+}
+
+// imageText is the base64 length an <image>'s size announces, bounded by
+// the body limit, so its text is read into one buffer of the right size.
+func (c *conv) imageText(attrs []xml.Attr) int {
+	w, h, gray := 0, 0, false
+	for _, a := range attrs {
+		n, _ := strconv.Atoi(a.Value)
+		switch a.Name.Local {
+		case "width":
+			w = n
+		case "height":
+			h = n
+		case "mode":
+			gray = a.Value == "gray16"
+		}
+	}
+	stride := (w + 7) / 8
+	if gray {
+		stride = (w + 1) / 2
+	}
+	n := int64(max(stride, 0)) * int64(max(h, 0))
+	return int(min((n+2)/3*4+64, c.limit))
 }
 
 // content appends an element's text to c.text up to its end tag; elements inside

@@ -11,13 +11,14 @@ import (
 // conv is the state of one conversion: the printer's settings as ePOS
 // defines them (a <text> attribute stays in force for what follows).
 type conv struct {
-	p    *escpos.Profile
-	opt  Options
-	enc  *escpos.Encoder
-	out  []byte
-	text []byte // the current element's content
-	br   *byteReader
-	doc  Document
+	p     *escpos.Profile
+	opt   Options
+	enc   *escpos.Encoder
+	out   []byte
+	text  []byte // the current element's content
+	br    *byteReader
+	limit int64 // the body limit
+	doc   Document
 
 	align escpos.Justification
 	size  escpos.Size
