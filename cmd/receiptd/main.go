@@ -301,7 +301,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	defer sp.Close()
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
-		LoopbackOnly: server.IsLoopbackHost(cfg.Listen) && cfg.ListenTLS == "", StateDir: cfg.DataDir, AllowedOrigins: cfg.AllowedOrigins, Epos: cfg.eposConfig()}, sp)
+		LoopbackOnly: server.IsLoopbackHost(cfg.Listen) && (cfg.ListenTLS == "" || server.IsLoopbackHost(cfg.ListenTLS)), StateDir: cfg.DataDir, AllowedOrigins: cfg.AllowedOrigins, Epos: cfg.eposConfig()}, sp)
 	if err != nil {
 		return usageError{err}
 	}
