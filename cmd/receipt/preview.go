@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"os"
 
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers/station"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -42,15 +41,13 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
+	f, _ := paper.ParseFormat(*format) // checked above
 	if *raw || !looksLikeJSON(data) {
 		p, err := st.PreviewBytes(context.Background(), data, station.FormatTickets)
 		if err != nil {
 			return fail(stderr, err)
 		}
-		for _, p := range p.Problems {
-			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
-		}
-		out, err := showTickets(p.Tickets, *format, true)
+		out, err := showTickets(stderr, p.Paper, f)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -60,16 +57,13 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(st *station.Station, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-		// With -logo stored the printer holds the logos already: the
-		// preview's printer is given them first, as its NV memory.
+		// With -logo stored or define the preview's printer holds the
+		// logos, as the real one does (or will).
 		p, err := st.Preview(context.Background(), tx, station.PreviewOptions{Format: station.FormatTickets, StoredLogos: rf.storedLogos()})
 		if err != nil {
 			return nil, p.Report, err
 		}
-		for _, p := range p.Problems {
-			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
-		}
-		out, err := showTickets(p.Tickets, *format, false)
+		out, err := showTickets(stderr, p.Paper, f)
 		return out, p.Report, err
 	})
 }
@@ -92,34 +86,13 @@ func looksLikeJSON(b []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// showTickets formats tickets as text, PNG or HTML. A PNG of a transaction
-// holds one ticket; captured bytes show all their tickets, one below the
-// other with the cuts marked.
-func showTickets(tickets []*paper.Ticket, format string, strip bool) ([]byte, error) {
-	var out bytes.Buffer
-	switch format {
-	case "png":
-		if strip {
-			if err := png.Encode(&out, paper.Strip(tickets)); err != nil {
-				return nil, err
-			}
-			break
-		}
-		// A PNG holds one ticket; cutting between sections makes several.
-		if len(tickets) != 1 {
-			return nil, fmt.Errorf("the job printed %d tickets; a PNG holds one (use -format html, or -cut-sections off)", len(tickets))
-		}
-		if err := tickets[0].PNG(&out); err != nil {
-			return nil, err
-		}
-	case "html":
-		if err := paper.HTML(&out, "receipt preview", tickets); err != nil {
-			return nil, err
-		}
-	default:
-		for _, t := range tickets {
-			out.WriteString(t.Text())
-		}
+// showTickets says the virtual printer's problems and shows its tickets:
+// a PNG holds every ticket, the cuts marked (paper.Write).
+func showTickets(stderr io.Writer, res *paper.Result, f paper.Format) ([]byte, error) {
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 	}
-	return out.Bytes(), nil
+	var out bytes.Buffer
+	err := paper.Write(&out, f, "receipt preview", res.Tickets)
+	return out.Bytes(), err
 }

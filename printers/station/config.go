@@ -58,7 +58,7 @@ type Config struct {
 // options its receipts render with.
 type setting struct {
 	profile *escpos.Profile // the printer's, as it is (its language)
-	opt     receipt.Options // for the printer (renderForPrinter's profile)
+	opt     receipt.Options // for the printer
 }
 
 // settle checks c and turns it into its profile and render options.
@@ -89,7 +89,8 @@ func (c Config) settle() (setting, error) {
 		return st, fmt.Errorf("copies %d out of range 0..%d", c.Copies, MaxCopies)
 	}
 	lang := languageOf(prof)
-	opt := receipt.Options{Profile: lang.render, Font: font, Columns: c.Columns, SectionCut: section, EndCut: end}
+	// The renderer speaks the printer's language.
+	opt := receipt.Options{Profile: prof, Font: font, Columns: c.Columns, SectionCut: section, EndCut: end}
 	if err := c.wholeReceipt(&opt); err != nil {
 		return st, err
 	}

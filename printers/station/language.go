@@ -2,43 +2,28 @@ package station
 
 import (
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 )
 
-// language is how the station speaks to a printer of one profile: what a
-// receipt renders for, how the rendered bytes become the ones the printer
-// takes, and how the printer's bytes become what the paper engine draws.
+// language is what the station needs to know of a printer's command
+// language beyond what the renderer decides (receipt.Renderer speaks the
+// printer's language, and receipt.Preview draws any of them).
 type language struct {
-	render *escpos.Profile // the renderer's profile for the printer's job
-	paper  *escpos.Profile // the renderer's profile for a preview: ESC/POS
-	// finish turns rendered bytes into the printer's (a Star Graphic
-	// printer gets the drawing as raster; StarPRNT its page flush).
-	finish func([]byte) ([]byte, error)
-	// toPaper turns bytes in the printer's language into the ESC/POS the
-	// paper engine draws.
-	toPaper func([]byte) []byte
+	// fromESCPOS turns an ESC/POS document (an ePOS-Print conversion) into
+	// what the printer takes: a Star Graphic printer gets it drawn as
+	// raster.
+	fromESCPOS func([]byte) ([]byte, error)
 	// storedLogos: the language keeps logos in NV memory (GS ( L).
 	storedLogos bool
 }
 
-// languageOf is the one place that decides a printer's command language
-// (renderForPrinter in the words): everything else in the station
-// asks it. It calls printers.RenderProfile, ESCPOSTwin and Finish until
-// the renderer returns the printer's own language.
+// languageOf is the one place in the station that decides about a
+// printer's command language.
 func languageOf(prof *escpos.Profile) language {
-	l := language{
-		render:      printers.RenderProfile(prof),
-		paper:       printers.ESCPOSTwin(prof),
-		finish:      func(b []byte) ([]byte, error) { return printers.Finish(prof, b) },
-		toPaper:     func(b []byte) []byte { return b },
-		storedLogos: prof.Language == escpos.LanguageESCPOS,
+	return language{
+		fromESCPOS:  func(b []byte) ([]byte, error) { return printers.Finish(prof, b) },
+		storedLogos: !prof.SpeaksStar(),
 	}
-	if prof.Language != escpos.LanguageESCPOS {
-		// The paper engine draws ESC/POS: Star bytes are translated.
-		l.toPaper = func(b []byte) []byte { return star.ToESCPOS(star.Decode(b, prof)) }
-	}
-	return l
 }
 
 // testPageSpoken reports whether the printer reads the test page, which

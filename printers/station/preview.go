@@ -7,8 +7,7 @@ import (
 	"sync"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -16,10 +15,10 @@ import (
 type Format string
 
 const (
-	FormatPrinter Format = "escpos"  // the bytes the printer takes
+	FormatPrinter Format = "escpos"  // the bytes the printer takes, in its language
 	FormatText    Format = "text"    // the receipt as plain text
-	FormatPNG     Format = "png"     // the paper, its first ticket
-	FormatHTML    Format = "html"    // the paper, every ticket
+	FormatPNG     Format = "png"     // the paper: every ticket, the cuts marked
+	FormatHTML    Format = "html"    // the paper: every ticket
 	FormatTickets Format = "tickets" // the paper's tickets, not encoded
 )
 
@@ -39,20 +38,17 @@ type PreviewOptions struct {
 // Preview is a rendered preview.
 type Preview struct {
 	ContentType string
-	Body        []byte          // empty for FormatTickets
-	Tickets     []*paper.Ticket // the paper formats
-	Problems    []paper.Problem // what the paper engine found odd
+	Body        []byte        // empty for FormatTickets
+	Paper       *paper.Result // the paper formats: tickets and the engine's problems
 	Report      receipt.Report
 }
 
 // Preview renders tx as the printer would print it, in opt.Format,
-// within the gate (ErrBusy when too many renders run).
+// within the gate (ErrBusy when too many renders run). Every language
+// previews through receipt's one preview path.
 func (s *Station) Preview(ctx context.Context, tx *receipt.Transaction, opt PreviewOptions) (Preview, error) {
-	paperFormat := false
 	switch opt.Format {
-	case FormatPrinter, FormatText:
-	case FormatPNG, FormatHTML, FormatTickets:
-		paperFormat = true
+	case FormatPrinter, FormatText, FormatPNG, FormatHTML, FormatTickets:
 	default:
 		return Preview{}, fmt.Errorf("%w, not %q", ErrFormat, opt.Format)
 	}
@@ -60,68 +56,42 @@ func (s *Station) Preview(ctx context.Context, tx *receipt.Transaction, opt Prev
 		return Preview{}, err
 	}
 	defer s.opt.Gate.Leave()
-	var pool *sync.Pool
 	var r *receipt.Renderer
 	if opt.StoredLogos {
 		var err error
-		if r, err = receipt.NewRenderer(s.previewOptions(paperFormat, true)); err != nil {
+		if r, err = receipt.NewRenderer(s.previewOptions(true)); err != nil {
 			return Preview{}, fmt.Errorf("%w: %w", ErrRender, err)
 		}
 	} else {
-		pool = &s.previews
-		if paperFormat {
-			pool = &s.papers
-		}
-		r = pool.Get().(*receipt.Renderer)
-		defer pool.Put(r)
+		r = s.previews.Get().(*receipt.Renderer)
+		defer s.previews.Put(r)
 	}
-	out, rep, err := s.timed(r, tx)
-	if err != nil {
-		return Preview{Report: rep}, &DocumentError{err}
-	}
-	p := Preview{Report: rep, ContentType: "application/vnd.escpos", Body: out}
+	start := nowFunc()
+	var p Preview
+	var err error
 	switch opt.Format {
 	case FormatPrinter:
-		if p.Body, err = s.lang.finish(out); err != nil {
-			return p, fmt.Errorf("%w: %w", ErrRender, err)
-		}
+		p.ContentType = "application/vnd.escpos"
+		p.Body, p.Report, err = r.RenderTransaction(nil, tx)
 	case FormatText:
-		text, _, err := r.TextTransaction(nil, tx) // its report repeats Render's
-		if err != nil {
-			return p, &DocumentError{err}
-		}
-		p.ContentType, p.Body = "text/plain; charset=utf-8", text
+		p.ContentType = "text/plain; charset=utf-8"
+		p.Body, p.Report, err = r.TextTransaction(nil, tx)
 	default:
-		var setup []byte
-		if opt.StoredLogos && len(rep.Logos) > 0 {
-			// The preview's printer holds the logos, as the real one does
-			// once they were defined.
-			if setup, err = receipt.AppendDefineLogos(nil, rep.Logos); err != nil {
-				return p, fmt.Errorf("%w: %w", ErrRender, err)
-			}
-		}
-		return s.draw(p, setup, out, s.lang.paper, opt.Format)
+		p.Paper, p.Report, err = r.PreviewTransaction(tx, paper.Options{})
 	}
-	return p, nil
-}
-
-// timed renders tx with r, for the render-time hook.
-func (s *Station) timed(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-	start := nowFunc()
-	out, rep, err := r.RenderTransaction(nil, tx)
 	if s.opt.Rendered != nil {
 		s.opt.Rendered(nowFunc().Sub(start))
 	}
-	return out, rep, err
+	if err != nil {
+		return p, &DocumentError{err}
+	}
+	return encode(p, opt.Format)
 }
 
-// previewOptions are the printer's render options for a preview: for the
-// paper engine (ESC/POS) or the printer, logos as pictures unless stored.
-func (s *Station) previewOptions(forPaper, stored bool) receipt.Options {
+// previewOptions are the printer's render options for a preview: logos
+// as pictures unless stored.
+func (s *Station) previewOptions(stored bool) receipt.Options {
 	opt := s.set.opt
-	if forPaper {
-		opt.Profile = s.lang.paper
-	}
 	if !stored {
 		opt.Logos = receipt.LogoRaster
 	}
@@ -139,11 +109,13 @@ func (s *Station) PreviewBytes(ctx context.Context, b []byte, format Format) (Pr
 		return Preview{}, err
 	}
 	defer s.opt.Gate.Leave()
-	var setup []byte
 	if s.lang.storedLogos {
-		setup, _ = receipt.AppendDefineLogos(nil, s.opt.Logos.Known(s.cfg.Name)) // defined once already
+		if known := s.opt.Logos.Known(s.cfg.Name); len(known) > 0 {
+			defines, _ := receipt.AppendDefineLogos(nil, known) // defined once already
+			b = append(defines, b...)
+		}
 	}
-	return s.draw(Preview{}, setup, s.lang.toPaper(b), s.lang.paper, format)
+	return encode(Preview{Paper: receipt.Preview(b, s.set.profile, paper.Options{})}, format)
 }
 
 // PreviewUnconfigured draws ESC/POS bytes on a generic 80 mm printer: the
@@ -158,7 +130,7 @@ func PreviewUnconfigured(ctx context.Context, gate *Gate, b []byte, format Forma
 		}
 		defer gate.Leave()
 	}
-	return (&Station{}).draw(Preview{}, nil, b, nil, format)
+	return encode(Preview{Paper: receipt.Preview(b, (*escpos.Profile)(nil), paper.Options{})}, format)
 }
 
 func checkPaperFormat(f Format) error {
@@ -169,38 +141,24 @@ func checkPaperFormat(f Format) error {
 	return fmt.Errorf("%w: a job previews as %s or %s, not %q", ErrFormat, FormatPNG, FormatHTML, f)
 }
 
-// draw prints setup (what the printer holds first) and b on the paper
-// engine for prof and encodes the tickets.
-func (s *Station) draw(p Preview, setup, b []byte, prof *escpos.Profile, format Format) (Preview, error) {
-	var res *paper.Result
-	if len(setup) > 0 {
-		store := paper.NewStore()
-		paper.Interpret(decode.Decode(setup, prof), prof, paper.Options{Store: store})
-		res = paper.Interpret(decode.Decode(b, prof), prof, paper.Options{Store: store})
-	} else {
-		res = paper.Print(b, prof)
-	}
-	p.Tickets, p.Problems, p.Body = res.Tickets, res.Problems, nil
-	var err error
-	switch format {
-	case FormatPNG, FormatHTML:
-		p.ContentType, p.Body, err = encodeTickets(format, res.Tickets)
-		if err != nil {
-			err = fmt.Errorf("%w: %w", ErrRender, err)
-		}
-	}
-	return p, err
-}
-
 // renderBuffers hold a PNG or HTML render while it is encoded.
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // maxPooledRender is the largest buffer kept for reuse.
 const maxPooledRender = 2 << 20
 
-// encodeTickets renders tickets as a PNG (the first ticket; none: an empty
-// body) or an HTML page.
-func encodeTickets(format Format, tickets []*paper.Ticket) (string, []byte, error) {
+// encode writes the paper of p as format asks (paper.Write: a PNG holds
+// every ticket, the cuts marked).
+func encode(p Preview, format Format) (Preview, error) {
+	var f paper.Format
+	switch format {
+	case FormatPNG:
+		p.ContentType, f = "image/png", paper.FormatPNG
+	case FormatHTML:
+		p.ContentType, f = "text/html; charset=utf-8", paper.FormatHTML
+	default:
+		return p, nil
+	}
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledRender { // not the rare huge one
@@ -208,14 +166,9 @@ func encodeTickets(format Format, tickets []*paper.Ticket) (string, []byte, erro
 		}
 	}()
 	buf.Reset()
-	ctype := "image/png"
-	var err error
-	switch {
-	case format == FormatHTML:
-		ctype = "text/html; charset=utf-8"
-		err = paper.HTML(buf, "receipt", tickets)
-	case len(tickets) > 0:
-		err = tickets[0].PNG(buf)
+	if err := paper.Write(buf, f, "receipt", p.Paper.Tickets); err != nil {
+		return p, fmt.Errorf("%w: %w", ErrRender, err)
 	}
-	return ctype, bytes.Clone(buf.Bytes()), err // the buffer goes back to the pool
+	p.Body = bytes.Clone(buf.Bytes()) // the buffer goes back to the pool
+	return p, nil
 }

@@ -82,9 +82,8 @@ type Station struct {
 	link *link
 	// renderers pool the printer's renderers (each reuses its buffers:
 	// one per render: a cold one costs 14 allocations, a warm one none);
-	// previews and papers those of its previews (logos as pictures) for
-	// the printer and for the paper engine.
-	renderers, previews, papers sync.Pool
+	// previews those of its previews (logos as pictures).
+	renderers, previews sync.Pool
 }
 
 // New checks cfg and builds its station.
@@ -108,8 +107,7 @@ func New(cfg Config, opt Options) (*Station, error) {
 	s := &Station{cfg: cfg, set: set, lang: languageOf(set.profile), opt: opt, link: newLink(opt.Open, cfg)}
 	// The options succeeded above: a new renderer cannot fail.
 	s.renderers.New = func() any { r, _ := receipt.NewRenderer(set.opt); return r }
-	s.previews.New = func() any { r, _ := receipt.NewRenderer(s.previewOptions(false, false)); return r }
-	s.papers.New = func() any { r, _ := receipt.NewRenderer(s.previewOptions(true, false)); return r }
+	s.previews.New = func() any { r, _ := receipt.NewRenderer(s.previewOptions(false)); return r }
 	return s, nil
 }
 
@@ -191,9 +189,6 @@ func (s *Station) Render(tx *receipt.Transaction) (Job, error) {
 	if err != nil {
 		return job, &DocumentError{err}
 	}
-	if out, err = s.lang.finish(out); err != nil {
-		return job, fmt.Errorf("%w: %w", ErrRender, err)
-	}
 	if s.cfg.Copies > 1 {
 		// One job, so the copies print together and are confirmed as one.
 		out, job.Receipts = bytes.Repeat(out, s.cfg.Copies), s.cfg.Copies
@@ -247,12 +242,17 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 	return a, nil
 }
 
-// Document is a complete job an entrance brings, in the printer's own
-// language (ESC/POS converted from ePOS-Print XML, raw bytes a program
-// captured): printed as sent — no template, no copies, no logo
-// definitions, no drawer kick of the station's.
+// Document is a complete job an entrance brings (ESC/POS converted from
+// ePOS-Print XML, raw bytes a program captured): printed as sent — no
+// template, no copies, no logo definitions, no drawer kick of the
+// station's.
 type Document struct {
 	Bytes []byte
+	// ESCPOS: Bytes are ESC/POS whatever the printer speaks (an ePOS
+	// conversion); the station makes them the printer's (a Star Graphic
+	// printer gets them drawn as raster). Otherwise they are in the
+	// printer's own language already.
+	ESCPOS bool
 	// Key makes a retry the same job; required.
 	Key           string
 	Source        spool.Source
@@ -268,8 +268,15 @@ func (s *Station) SubmitDocument(ctx context.Context, doc Document) (Accepted, e
 	if doc.Key == "" {
 		return Accepted{}, ErrNoKey
 	}
+	b := doc.Bytes
+	if doc.ESCPOS {
+		var err error
+		if b, err = s.lang.fromESCPOS(b); err != nil {
+			return Accepted{}, fmt.Errorf("%w: %w", ErrRender, err)
+		}
+	}
 	sum := sha256.Sum256(doc.Bytes)
-	return s.enqueue(doc.Key, spool.Job{TransactionID: doc.TransactionID, Source: doc.Source, Warnings: doc.Warnings, Digest: hex.EncodeToString(sum[:16])}, doc.Bytes)
+	return s.enqueue(doc.Key, spool.Job{TransactionID: doc.TransactionID, Source: doc.Source, Warnings: doc.Warnings, Digest: hex.EncodeToString(sum[:16])}, b)
 }
 
 // TestPage queues the printer's test page (its model, column rulers,
@@ -283,10 +290,7 @@ func (s *Station) TestPage(ctx context.Context, key string, source spool.Source)
 	if !testPageSpoken(prof) {
 		return Accepted{}, fmt.Errorf("%w: the test page is ESC/POS; printer %s speaks %s", ErrUnsupported, s.cfg.Name, prof.Language)
 	}
-	page, err := printers.TestPage(s.lang.render)
-	if err == nil {
-		page, err = s.lang.finish(page)
-	}
+	page, err := printers.TestPage(prof) // in the printer's language
 	if err != nil {
 		return Accepted{}, fmt.Errorf("%w: %w", ErrRender, err)
 	}
@@ -303,11 +307,8 @@ func (s *Station) Reprint(id, key string) (spool.Job, error) {
 		return spool.Job{}, ErrNoSpool
 	}
 	r := s.renderers.Get().(*receipt.Renderer)
-	mark, err := r.AppendCopyMark(nil)
+	mark, err := r.AppendCopyMark(nil) // in the printer's language
 	s.renderers.Put(r)
-	if err == nil {
-		mark, err = s.lang.finish(mark)
-	}
 	if err != nil {
 		return spool.Job{}, fmt.Errorf("%w: %w", ErrRender, err)
 	}

@@ -39,7 +39,7 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 	} else {
 		p, err = station.PreviewUnconfigured(r.Context(), s.gate, b, format)
 	}
-	if err == nil && len(p.Tickets) == 0 {
+	if err == nil && (p.Paper == nil || len(p.Paper.Tickets) == 0) {
 		writeError(w, "empty", "the job prints nothing")
 		return
 	}
