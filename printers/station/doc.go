@@ -15,7 +15,8 @@
 //     Gate that bounds renders across stations;
 //   - TestPage, Reprint: the printer's test page, a marked copy.
 //
-// The printer's command language is decided in one function, languageOf.
+// The renderer writes the printer's own language; what the station still
+// decides about languages is in one function, languageOf.
 // The spool (printers/spool) keeps the jobs; its worker prints them on
 // Station.Printer, the shared link status reads use too.
 package station

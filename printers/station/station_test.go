@@ -216,3 +216,21 @@ func TestPreviewFormats(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, png.Body, fromJob.Body)
 }
+
+func TestSubmitDocumentInESCPOSBecomesThePrintersLanguage(t *testing.T) {
+	sp := newSpool(t)
+	doc := []byte("\x1b@ePOS converted\n\x1dV\x41\x00")
+	graphic := newStation(t, Config{Name: "tsp", Model: "TSP100III"}, Options{Spool: sp})
+	a, err := graphic.SubmitDocument(context.Background(), Document{Bytes: doc, ESCPOS: true, Key: "e1", Source: spool.SourceEPOS})
+	require.NoError(t, err)
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, doc, b, "a Star Graphic printer gets the drawing as raster")
+	assert.True(t, bytes.HasPrefix(b, []byte("\x1b*r")), "Star Graphic raster mode: % x", b[:min(8, len(b))])
+	// Bytes already in the printer's language go as sent.
+	a, err = graphic.SubmitDocument(context.Background(), Document{Bytes: doc, Key: "e2", Source: spool.SourceEPOS})
+	require.NoError(t, err)
+	b, err = sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, doc, b)
+}
