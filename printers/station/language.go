@@ -2,7 +2,7 @@ package station
 
 import (
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/escpos/star"
 )
 
 // language is what the station needs to know of a printer's command
@@ -11,7 +11,7 @@ import (
 type language struct {
 	// fromESCPOS turns an ESC/POS document (an ePOS-Print conversion) into
 	// what the printer takes: a Star Graphic printer gets it drawn as
-	// raster.
+	// raster; any other gets it as it is.
 	fromESCPOS func([]byte) ([]byte, error)
 	// storedLogos: the language keeps logos in NV memory (GS ( L).
 	storedLogos bool
@@ -20,10 +20,15 @@ type language struct {
 // languageOf is the one place in the station that decides about a
 // printer's command language.
 func languageOf(prof *escpos.Profile) language {
-	return language{
-		fromESCPOS:  func(b []byte) ([]byte, error) { return printers.Finish(prof, b) },
+	l := language{
+		fromESCPOS:  func(b []byte) ([]byte, error) { return b, nil },
 		storedLogos: !prof.SpeaksStar(),
 	}
+	if prof.Language == escpos.LanguageStarGraphic {
+		// Raster only: the paper engine's drawing of the ESC/POS.
+		l.fromESCPOS = func(b []byte) ([]byte, error) { return star.AppendGraphic(nil, b, prof) }
+	}
+	return l
 }
 
 // testPageSpoken reports whether the printer reads the test page, which
