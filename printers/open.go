@@ -51,6 +51,9 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 		dial = func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }
 	case transport.KindVirtual:
 		return openVirtual(a, opt)
+	case transport.KindCloudPRNT, transport.KindSDP:
+		// Nothing to dial: the printer fetches its jobs from the service.
+		return nil, fmt.Errorf("printers: %s: %w", a, transport.ErrPulled)
 	default:
 		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
 	}
