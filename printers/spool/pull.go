@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -111,6 +112,25 @@ func handedOut(tx *bolt.Tx, printer string, live bool) ([]Handed, error) {
 // printer that takes one job at a time (CloudPRNT) gets ErrBusy while
 // another is out. ok is false when nothing waits.
 func (s *Spool) PullFetch(printer, id string, one bool) (j Job, b []byte, ok bool, err error) {
+	// A repeated fetch changes nothing: answered from a read, without a
+	// commit.
+	if id != "" {
+		err = s.db.View(func(tx *bolt.Tx) error {
+			out, err := handedOut(tx, printer, true)
+			if err != nil || !slices.ContainsFunc(out, func(h Handed) bool { return h.ID == id }) {
+				return err
+			}
+			if j, err = getJob(tx, id); err != nil {
+				return err
+			}
+			b, err = readBytes(tx, id)
+			ok = err == nil
+			return err
+		})
+		if err != nil || ok {
+			return j, b, ok, err
+		}
+	}
 	err = s.write(func(tx *bolt.Tx) error {
 		ok = false // write may run this twice
 		out, err := handedOut(tx, printer, true)
