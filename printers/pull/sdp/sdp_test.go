@@ -221,7 +221,9 @@ func FuzzParseRequest(f *testing.F) {
 			return
 		}
 		for _, res := range r.Response.Results {
-			Judge(res)
+			if o, why := Judge(res); o == 0 || (o != Printed && why == "") {
+				t.Fatalf("%+v judged %v %q", res, o, why)
+			}
 		}
 	})
 }
