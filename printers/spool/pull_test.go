@@ -219,3 +219,29 @@ func fillSpool(tb testing.TB, s *Spool, printers, n int) {
 	}
 	wg.Wait()
 }
+
+func TestFailOverdue(t *testing.T) {
+	s, _ := open(t)
+	now := time.Now()
+	s.now = func() time.Time { return now }
+	old := enqueueN(t, s, "p", 2)
+	now = now.Add(11 * time.Minute)
+	fresh := enqueueN(t, s, "q", 1)
+	young, _, err := s.Enqueue("p", "young", "", []byte("x"), nil)
+	require.NoError(t, err)
+	n, err := s.FailOverdue("p", 10*time.Minute, "gave up")
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	for _, j := range old {
+		got, _ := s.Get(j.ID)
+		assert.Equal(t, Failed, got.State)
+		assert.Equal(t, "gave up", got.Reason)
+	}
+	got, _ := s.Get(young.ID)
+	assert.Equal(t, Queued, got.State, "not yet due")
+	got, _ = s.Get(fresh[0].ID)
+	assert.Equal(t, Queued, got.State, "another printer's")
+	n, err = s.FailOverdue("p", 10*time.Minute, "gave up")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}

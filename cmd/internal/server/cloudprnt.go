@@ -131,6 +131,7 @@ func (h *PullHandlers) cpPoll(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	h.expire(p, poll.PrintingInProgress)
+	h.overdue(p)
 	var ans cloudprnt.Answer
 	if !seen.asked {
 		// Once per printer and run: what it is, what it decodes, how

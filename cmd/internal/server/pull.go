@@ -86,6 +86,7 @@ type PullSpool interface {
 	PullFetchBatch(printer string, max int, take func(sizes []int) int) ([]spool.Job, [][]byte, error)
 	PullConfirm(printer, id string, o spool.PullOutcome, reason string) (spool.Job, error)
 	ExpirePulled(printer string, cutoff time.Time, reason string) (int, error)
+	FailOverdue(printer string, deadline time.Duration, reason string) (int, error)
 	Bytes(id string) ([]byte, error)
 }
 
@@ -167,6 +168,11 @@ type PullHandlers struct {
 	Now   func() time.Time
 	// DigestKey signs SDP's Digest nonces (random, per process).
 	DigestKey []byte
+	// Deadline bounds how long a job waits for its printer to fetch it
+	// (offline, out of paper…) before it fails, as a worker's deadline
+	// does for a connected printer; 0: 10 minutes. Checked at every poll
+	// and by Sweep.
+	Deadline time.Duration
 
 	mu   sync.Mutex
 	seen map[string]*pullSeen // by printer name
@@ -264,6 +270,35 @@ func (h *PullHandlers) expire(p *PulledPrinter, printing bool) {
 		h.log().Error("pull: expire", "printer", p.Name, "err", err)
 	} else if n > 0 {
 		h.log().Warn("pull: jobs never confirmed are unknown", "printer", p.Name, "jobs", n)
+	}
+}
+
+// overdue fails p's jobs that waited past the deadline.
+func (h *PullHandlers) overdue(p *PulledPrinter) {
+	d := h.Deadline
+	if d <= 0 {
+		d = 10 * time.Minute
+	}
+	reason := "gave up after " + d.String() + ": the printer did not fetch it (offline, out of paper, cover open…); reprint it when the printer is back"
+	if n, err := h.Spool.FailOverdue(p.Name, d, reason); err != nil {
+		h.log().Error("pull: deadline", "printer", p.Name, "err", err)
+	} else if n > 0 {
+		h.log().Warn("pull: jobs gave up waiting", "printer", p.Name, "jobs", n)
+	}
+}
+
+// Sweep applies the deadline and the confirmation time to printers that
+// may have stopped polling: receiptd calls it every few seconds.
+func (h *PullHandlers) Sweep(ps []*PulledPrinter) {
+	for _, p := range ps {
+		h.overdue(p)
+		printing := false
+		h.mu.Lock()
+		if s := h.seen[p.Name]; s != nil {
+			printing = s.printing
+		}
+		h.mu.Unlock()
+		h.expire(p, printing)
 	}
 }
 

@@ -442,3 +442,23 @@ func TestPullTableRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestPulledJobsGiveUpAtTheDeadline(t *testing.T) {
+	b := newPullBench(t, testMAC)
+	b.h.Deadline = time.Millisecond
+	j, _, err := b.sp.Enqueue("star", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+	e, _, err := b.sp.Enqueue("epson", "k", "", []byte("x"), nil)
+	require.NoError(t, err)
+	time.Sleep(5 * time.Millisecond)
+	// Paper out: the job is not offered, and the deadline passes.
+	a := b.poll(t, `{"status":"23 86 00 00 00 08 00 00 00","printerMAC":"`+testMAC+`","statusCode":"410"}`)
+	assert.False(t, a.JobReady)
+	got, err := b.sp.Get(j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, spool.Failed, got.State)
+	assert.Contains(t, got.Reason, "gave up after 1ms")
+	// A printer that never polls: Sweep.
+	b.h.Sweep([]*PulledPrinter{b.star, b.epson})
+	assert.Equal(t, spool.Failed, b.state(t, e.ID))
+}

@@ -98,6 +98,7 @@ func (h *PullHandlers) sdpGet(w http.ResponseWriter, p *PulledPrinter) {
 		}
 	})
 	h.expire(p, false)
+	h.overdue(p)
 	w.Header().Set("Cache-Control", "no-store")
 	if !ready(seen.status) {
 		w.WriteHeader(http.StatusOK) // the jobs wait
