@@ -3,12 +3,14 @@ package server
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -22,17 +24,28 @@ const (
 	digestNonceTTL = 5 * time.Minute
 )
 
-// digestNonce makes a nonce for now.
+// digestNonce makes a nonce for now: the time, a random part (every
+// challenge its own, so a client that starts each request afresh with
+// nc=1 is never taken for a replay) and their HMAC.
 func digestNonce(key []byte, now time.Time) string {
-	ts := strconv.FormatInt(now.Unix(), 10)
+	var r [8]byte
+	_, _ = rand.Read(r[:])
+	return signNonce(key, strconv.FormatInt(now.Unix(), 10)+"."+hex.EncodeToString(r[:]))
+}
+
+func signNonce(key []byte, body string) string {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(ts))
-	return ts + "." + hex.EncodeToString(m.Sum(nil)[:16])
+	m.Write([]byte(body))
+	return body + "." + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // digestNonceOK checks a nonce's HMAC and age.
 func digestNonceOK(key []byte, nonce string, now time.Time) bool {
-	ts, _, ok := strings.Cut(nonce, ".")
+	i := strings.LastIndexByte(nonce, '.')
+	if i < 0 {
+		return false
+	}
+	ts, _, ok := strings.Cut(nonce[:i], ".")
 	if !ok {
 		return false
 	}
@@ -44,8 +57,7 @@ func digestNonceOK(key []byte, nonce string, now time.Time) bool {
 	if age < -time.Minute || age > digestNonceTTL {
 		return false
 	}
-	want := digestNonce(key, time.Unix(sec, 0))
-	return subtle.ConstantTimeCompare([]byte(want), []byte(nonce)) == 1
+	return subtle.ConstantTimeCompare([]byte(signNonce(key, nonce[:i])), []byte(nonce)) == 1
 }
 
 // digestChallenge asks for Digest authentication.
@@ -90,8 +102,50 @@ func md5hex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
+// digestCounts remembers, per nonce, the highest request count (nc)
+// seen, so that a request overheard on the way cannot be sent again.
+type digestCounts struct {
+	mu   sync.Mutex
+	seen map[string]digestSeen
+}
+
+type digestSeen struct {
+	nc uint64
+	at time.Time
+}
+
+// maxDigestNonces bounds the nonces remembered; the oldest go first
+// (they expire after digestNonceTTL anyway).
+const maxDigestNonces = 4096
+
+// fresh reports whether nc is above every count seen with nonce, and
+// records it.
+func (d *digestCounts) fresh(nonce, nc string, now time.Time) bool {
+	n, err := strconv.ParseUint(nc, 16, 64)
+	if err != nil || len(nc) != 8 {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[string]digestSeen{}
+	}
+	if s, ok := d.seen[nonce]; ok && n <= s.nc {
+		return false
+	}
+	if len(d.seen) >= maxDigestNonces {
+		for k, s := range d.seen {
+			if now.Sub(s.at) > digestNonceTTL || len(d.seen) >= maxDigestNonces {
+				delete(d.seen, k)
+			}
+		}
+	}
+	d.seen[nonce] = digestSeen{nc: n, at: now}
+	return true
+}
+
 // digestOK checks r's Digest credentials for user and password.
-func digestOK(r *http.Request, key []byte, now time.Time, user, password string) bool {
+func digestOK(r *http.Request, key []byte, counts *digestCounts, now time.Time, user, password string) bool {
 	p, ok := digestParams(r.Header.Get("Authorization"))
 	if !ok || p["realm"] != digestRealm || p["qop"] != "auth" || !digestNonceOK(key, p["nonce"], now) {
 		return false
@@ -106,5 +160,10 @@ func digestOK(r *http.Request, key []byte, now time.Time, user, password string)
 	ha2 := md5hex(r.Method + ":" + p["uri"])
 	want := md5hex(ha1 + ":" + p["nonce"] + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + ha2)
 	userOK := subtle.ConstantTimeCompare([]byte(p["username"]), []byte(user)) == 1
-	return subtle.ConstantTimeCompare([]byte(want), []byte(p["response"])) == 1 && userOK
+	if subtle.ConstantTimeCompare([]byte(want), []byte(p["response"])) != 1 || !userOK {
+		return false
+	}
+	// Counted only once the credentials are right: a stranger cannot use
+	// up a printer's counts.
+	return counts.fresh(p["nonce"], p["nc"], now)
 }

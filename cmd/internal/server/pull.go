@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/pull/sdp"
@@ -70,6 +71,19 @@ const PrintAllowance = 60 * time.Second
 
 // confirmWithin is how long a handed job may wait for its confirmation.
 func (p *PulledPrinter) confirmWithin() time.Duration { return p.offlineAfter() + PrintAllowance }
+
+// CloudPRNTMedia is what a CloudPRNT printer of profile p is served, best
+// first: its own language when it speaks StarPRNT or Star Line Mode, and
+// always the paper engine's picture.
+func CloudPRNTMedia(p *escpos.Profile) []cloudprnt.MediaType {
+	switch {
+	case p != nil && p.Language == escpos.LanguageStarPRNT:
+		return []cloudprnt.MediaType{cloudprnt.MediaStarPRNT, cloudprnt.MediaPNG}
+	case p != nil && p.Language == escpos.LanguageStarLine:
+		return []cloudprnt.MediaType{cloudprnt.MediaStarLine, cloudprnt.MediaPNG}
+	}
+	return []cloudprnt.MediaType{cloudprnt.MediaPNG}
+}
 
 // PullDirectory finds pulled printers.
 type PullDirectory interface {
@@ -174,8 +188,9 @@ type PullHandlers struct {
 	// and by Sweep.
 	Deadline time.Duration
 
-	mu   sync.Mutex
-	seen map[string]*pullSeen // by printer name
+	digest digestCounts
+	mu     sync.Mutex
+	seen   map[string]*pullSeen // by printer name
 }
 
 // pullSeen is what the last requests told of a printer.

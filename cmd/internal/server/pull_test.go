@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/pull/sdp"
 	"github.com/secuprint/receipt/printers/spool"
@@ -416,6 +417,14 @@ func TestSDPGuards(t *testing.T) {
 	assert.Equal(t, 401, code, "stale nonce")
 	code, _, _ = do(t, "POST", b.srv.URL+"/sdp/"+testCPSecret, get, ct...)
 	assert.Equal(t, 404, code, "CloudPRNT secret")
+	// A request overheard and sent again: refused.
+	code, hdr, _ = do(t, "POST", b.srv.URL+"/sdp", get, ct...)
+	require.Equal(t, 401, code)
+	auth = digestClient(t, hdr.Get("WWW-Authenticate"), "POST", "/sdp", "shop-1", testSDPSecret)
+	code, _, _ = do(t, "POST", b.srv.URL+"/sdp", url.Values{"ConnectionType": {"SetStatus"}, "ID": {"shop-1"}, "Status": {"<statusmonitor/>"}}.Encode(), append(ct, "Authorization", auth)...)
+	assert.Equal(t, 200, code)
+	code, _, _ = do(t, "POST", b.srv.URL+"/sdp", get, append(ct, "Authorization", auth)...)
+	assert.Equal(t, 401, code, "replayed nonce count")
 	code, _, _ = do(t, "POST", b.srv.URL+"/sdp", strings.Repeat("a", sdp.MaxRequestBody+1), ct...)
 	assert.Equal(t, 413, code)
 	code, _, _ = do(t, "GET", b.srv.URL+"/sdp", "")
@@ -461,4 +470,60 @@ func TestPulledJobsGiveUpAtTheDeadline(t *testing.T) {
 	// A printer that never polls: Sweep.
 	b.h.Sweep([]*PulledPrinter{b.star, b.epson})
 	assert.Equal(t, spool.Failed, b.state(t, e.ID))
+}
+
+func TestSDPVersion1OneJobPerPoll(t *testing.T) {
+	b := newPullBench(t, testMAC)
+	b.epson.SDPVersion = sdp.V1
+	var js []spool.Job
+	for _, k := range []string{"a", "b"} {
+		j, _, err := b.sp.Enqueue("epson", k, "", []byte("\x1b@"+k), nil)
+		require.NoError(t, err)
+		js = append(js, j)
+	}
+	get := url.Values{"ConnectionType": {"GetRequest"}, "ID": {"shop-1"}}
+	code, out := b.sdp(t, get)
+	require.Equal(t, 200, code)
+	assert.Equal(t, 1, strings.Count(string(out), "<ePOSPrint>"), "one job per poll")
+	assert.NotContains(t, string(out), "printjobid")
+	assert.Contains(t, string(out), "<PrintRequestInfo>")
+	code, out = b.sdp(t, get)
+	require.Equal(t, 200, code)
+	assert.Empty(t, out, "none while its result is out")
+	v1 := `<?xml version="1.0" encoding="utf-8"?><PrintResponseInfo Version="1.00"><ePOSPrint><Parameter><devid>local_printer</devid></Parameter><PrintResponse><response success="true" code="" status="2"/></PrintResponse></ePOSPrint></PrintResponseInfo>`
+	code, _ = b.sdp(t, url.Values{"ConnectionType": {"SetResponse"}, "ID": {"shop-1"}, "ResponseFile": {v1}})
+	require.Equal(t, 200, code)
+	assert.Equal(t, spool.Printed, b.state(t, js[0].ID))
+	assert.Equal(t, spool.Queued, b.state(t, js[1].ID))
+	code, out = b.sdp(t, get)
+	require.Equal(t, 200, code)
+	assert.Contains(t, string(out), hex.EncodeToString([]byte("\x1b@b")))
+}
+
+func TestCloudPRNTMedia(t *testing.T) {
+	for model, want := range map[string][]cloudprnt.MediaType{
+		"mC-Print3": {cloudprnt.MediaStarPRNT, cloudprnt.MediaPNG},
+		"TSP650II":  {cloudprnt.MediaStarLine, cloudprnt.MediaPNG},
+		"TM-T88V":   {cloudprnt.MediaPNG},
+	} {
+		p, err := printers.Lookup(model)
+		require.NoError(t, err)
+		assert.Equal(t, want, CloudPRNTMedia(p), model)
+	}
+}
+
+func FuzzDigestParams(f *testing.F) {
+	f.Add(`Digest username="shop-1", realm="receiptd sdp", nonce="1.ab.cd", uri="/sdp", qop=auth, nc=00000001, cnonce="x", response="y"`)
+	f.Add(`Digest a=b,c="d`)
+	f.Fuzz(func(t *testing.T, h string) {
+		p, ok := digestParams(h)
+		if ok && len(p) > len(h) {
+			t.Fatalf("%d params from %d bytes", len(p), len(h))
+		}
+		req := httptest.NewRequest("POST", "/sdp", nil)
+		req.Header.Set("Authorization", h)
+		if digestOK(req, []byte("k"), &digestCounts{}, time.Now(), "shop-1", "secret") {
+			t.Fatalf("accepted %q", h)
+		}
+	})
 }

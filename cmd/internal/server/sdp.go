@@ -84,7 +84,7 @@ func (h *PullHandlers) sdpPrinter(w http.ResponseWriter, r *http.Request, id str
 		pullError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
-	if !digestOK(r, h.DigestKey, h.now(), p.ID, p.Secret) {
+	if !digestOK(r, h.DigestKey, &h.digest, h.now(), p.ID, p.Secret) {
 		digestChallenge(w, h.DigestKey, h.now())
 		return nil, false
 	}
