@@ -227,6 +227,7 @@ func (s *Spool) handOut(tx *bolt.Tx, printer string, ids []string) ([]Job, [][]b
 			return nil, nil, err
 		}
 		j.State, j.Reason, j.UpdatedAt = Printing, "fetched by the printer", now
+		j.Sent = j.Size // the whole job went out in the answer
 		j.Attempts++
 		if err := putJob(tx, Queued, j); err != nil {
 			return nil, nil, err
@@ -289,6 +290,9 @@ func (s *Spool) PullConfirm(printer, id string, o PullOutcome, reason string) (J
 		}
 		old := j.State
 		j.State, j.Reason, j.UpdatedAt = st, reason, s.now()
+		if st == Queued {
+			j.Sent = 0 // not printed: as a job never sent
+		}
 		if err := putJob(tx, old, j); err != nil {
 			return err
 		}

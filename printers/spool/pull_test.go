@@ -38,6 +38,7 @@ func TestPullFetchConfirm(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, Printing, j.State)
 	assert.Equal(t, 1, j.Attempts)
+	assert.Equal(t, len("job 0"), j.Sent)
 	assert.Equal(t, "job 0", string(b))
 
 	// The same GET again: the same job and bytes, nothing changes.
