@@ -31,6 +31,25 @@ func procFigures(t *testing.T) (goroutines, fds int, rssKiB int) {
 	return runtime.NumGoroutine(), len(ents), pages * os.Getpagesize() / 1024
 }
 
+// heapFigures is the heap in use after a collection, and how much of it
+// the virtual printers hold in the tickets they keep (every ticket's
+// bytes and drawing, by design: Device.Tickets).
+func heapFigures(devs ...*virtual.Device) (heapKiB, keptKiB int) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	kept := 0
+	for _, d := range devs {
+		for _, tk := range d.Tickets() {
+			kept += len(tk.Raw)
+			if tk.Paper != nil {
+				kept += len(tk.Paper.Image().Pix)
+			}
+		}
+	}
+	return int(m.HeapInuse / 1024), kept / 1024
+}
+
 // TestPullSoak is three printers (CloudPRNT StarPRNT, CloudPRNT PNG, SDP)
 // polling every second while jobs flow, for RECEIPT_PULL_SOAK (e.g. 10m):
 // every job prints exactly once, and goroutines, files and memory stay
@@ -90,7 +109,9 @@ func TestPullSoak(t *testing.T) {
 		time.Sleep(400 * time.Millisecond)
 		if time.Now().After(next) {
 			g, f, r := procFigures(t)
-			t.Logf("%s: jobs %d, goroutines %d, fds %d, RSS %d KiB", time.Until(end).Round(time.Second), len(ids), g, f, r)
+			heap, kept := heapFigures(pullers[0].dev, pullers[1].dev, pullers[2].dev)
+			t.Logf("%s: jobs %d, goroutines %d, fds %d, RSS %d KiB, heap after GC %d KiB of which the virtual printers' kept tickets %d KiB",
+				time.Until(end).Round(time.Second), len(ids), g, f, r, heap, kept)
 			next = next.Add(time.Minute)
 		}
 	}
@@ -103,5 +124,7 @@ func TestPullSoak(t *testing.T) {
 	}
 	assert.Equal(t, len(ids), tickets, "every job printed exactly once")
 	g1, f1, r1 := procFigures(t)
-	t.Logf("end: %d jobs, %d tickets; goroutines %d, fds %d, RSS %d KiB", len(ids), tickets, g1, f1, r1)
+	heap, kept := heapFigures(pullers[0].dev, pullers[1].dev, pullers[2].dev)
+	t.Logf("end: %d jobs, %d tickets; goroutines %d, fds %d, RSS %d KiB, heap after GC %d KiB of which kept tickets %d KiB",
+		len(ids), tickets, g1, f1, r1, heap, kept)
 }
