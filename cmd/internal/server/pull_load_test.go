@@ -94,13 +94,18 @@ func BenchmarkCloudPRNTPoll(b *testing.B) {
 // TestCloudPRNTPollLoad is 100 printers polling every 5 s against a spool
 // of 30 000 jobs, reporting the answers' p50/p99. A measurement, not a
 // pass/fail timing: it runs only with RECEIPT_PULL_LOAD set (a duration,
-// e.g. 60s), outside the race run and make test.
+// e.g. 60s), outside the race run and make test; RECEIPT_PULL_LOAD_JOBS
+// changes the spool's size.
 func TestCloudPRNTPollLoad(t *testing.T) {
 	d, err := time.ParseDuration(os.Getenv("RECEIPT_PULL_LOAD"))
 	if err != nil {
 		t.Skip("set RECEIPT_PULL_LOAD=60s to measure poll latency under load")
 	}
-	srv, ps := loadBench(t, 100, 30000)
+	jobs := 30000
+	if n, err := strconv.Atoi(os.Getenv("RECEIPT_PULL_LOAD_JOBS")); err == nil {
+		jobs = n // to compare spool sizes
+	}
+	srv, ps := loadBench(t, 100, jobs)
 	var mu sync.Mutex
 	var took []time.Duration
 	var wg sync.WaitGroup
@@ -128,8 +133,8 @@ func TestCloudPRNTPollLoad(t *testing.T) {
 	wg.Wait()
 	slices.Sort(took)
 	q := func(f float64) time.Duration { return took[int(f*float64(len(took)-1))] }
-	t.Logf("%d polls from %d printers over %s, spool of 30000 jobs: p50 %s, p99 %s, max %s",
-		len(took), len(ps), d, q(0.50), q(0.99), took[len(took)-1])
+	t.Logf("%d polls from %d printers over %s, spool of %d jobs: p50 %s, p99 %s, max %s",
+		len(took), len(ps), d, jobs, q(0.50), q(0.99), took[len(took)-1])
 }
 
 // BenchmarkCloudPRNTFetch is a whole receipt fetched over HTTP in each
