@@ -256,10 +256,13 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	}
 	tx := p.build()
 	var err error
-	if tx.Header, err = parseBlocks(p.raw(p.header), blockSource{section: "header"}); err != nil {
+	// The header's and the footer's pictures share one budget: a request
+	// costs at most MaxDocumentImageBytes of pictures, however many.
+	budget := newImageBudget()
+	if tx.Header, err = parseBlocks(p.raw(p.header), blockSource{section: "header", budget: budget}); err != nil {
 		return nil, err
 	}
-	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer"}); err != nil {
+	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer", budget: budget}); err != nil {
 		return nil, err
 	}
 	tx.headerJSON, tx.footerJSON = canonical(p.raw(p.header)), canonical(p.raw(p.footer))

@@ -1,7 +1,6 @@
 package receipt
 
 import (
-	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -45,7 +44,7 @@ type Renderer struct {
 
 	section string // of the blocks being laid out, for warnings
 	rasters map[rasterKey]*escpos.Raster
-	tplBuf  bytes.Buffer
+	tplOut  limitWriter // what the template's placeholders write
 	// drawerBlock is the kick Options.Drawer adds.
 	drawerBlock Block
 }

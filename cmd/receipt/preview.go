@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -31,6 +32,9 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "text", "png", "html":
 	default:
 		return fail(stderr, usageError{fmt.Errorf("unknown format %q: want text, png or html", *format)})
+	}
+	if *format == "png" && (rf.output == "" || rf.output == "-") && isTerminal(stdout) {
+		return fail(stderr, usageError{errors.New("-format png writes a picture: give -o FILE.png, or redirect standard output to a file")})
 	}
 	opt, err := rf.options()
 	if err != nil {

@@ -48,7 +48,7 @@ func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
 	fs.StringVar(&rf.codePages, "code-pages", "", "use only these code pages, comma-separated (e.g. CP858), for a printer whose tables differ from its model's")
 	fs.StringVar(&rf.template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
 	fs.StringVar(&rf.locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
-	fs.StringVar(&rf.logo, "logo", "raster", "stored logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key)")
+	fs.StringVar(&rf.logo, "logo", "raster", "the template's logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key); a document's own picture prints as a raster")
 	return rf
 }
 

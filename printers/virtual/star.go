@@ -88,6 +88,9 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 			b := d.starASBLocked(false)
 			l.send(b)
 			d.event(l, "ESC ACK SOH -> "+hex.EncodeToString(b))
+		case "ESC # *":
+			flush()
+			d.starVersionLocked(l)
 		case "ETB":
 			flush()
 			l.held.push(job{op: decode.OpNUL, arg: -1, etb: true, from: l})
