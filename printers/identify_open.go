@@ -34,15 +34,12 @@ func IdentifyAddress(ctx context.Context, address string, model *escpos.Profile,
 	}
 	res := Identification{Address: a.String()}
 	var c transport.Conn
-	switch a.Kind {
-	case transport.KindVirtual:
-		v, err := openVirtual(a, OpenOptions{Profile: model})
-		if err != nil {
+	if s, ok := registered(a.Kind); ok && s.Conn != nil {
+		// The built-in virtual printer, when the program registered it.
+		if c, err = s.Conn(ctx, a, model); err != nil {
 			return res, err
 		}
-		defer v.Close()
-		c = pipeConn{Conn: v.Device.Pipe(res.Address), name: res.Address}
-	default:
+	} else {
 		if a.Kind == transport.KindUSB && opt.USB == nil {
 			opt.USB = usbIdentity(a.USB)
 		}

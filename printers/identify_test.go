@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/usb"
@@ -38,7 +39,7 @@ type idFake struct {
 
 var (
 	dleEOT1    = string([]byte{0x10, 0x04, 1})
-	escACKSOH  = string(printers.StarStatusRequest)
+	escACKSOH  = string(star.StatusRequest)
 	starVerReq = string(printers.StarVersionRequest)
 	epsonReady = []byte{0x12}
 	starASBv3  = []byte{0x23, 0x06, 0, 0, 0, 0, 0, 0, 0} // as the ASB appendix: 9 bytes, version 3

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -24,7 +26,7 @@ func DetectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (b
 }
 
 // detectStar is DetectStar that also returns a Star's ASB (nil: ESC/POS).
-func detectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (*StarASB, error) {
+func detectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (*star.ASB, error) {
 	r := &starReader{c: c}
 	if asb, err := r.ask(ctx, timeout); err == nil {
 		return &asb, nil
@@ -34,7 +36,8 @@ func detectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (*
 	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return nil, err
 	}
-	if _, err := c.Write([]byte{0x10, 0x04, 1}); err != nil {
+	req, _ := escpos.AppendStatusRequest(nil, escpos.StatusPrinter) // in range
+	if _, err := c.Write(req); err != nil {
 		return nil, fmt.Errorf("printers: detect: %w", err)
 	}
 	dl := time.Now().Add(timeout)
@@ -48,7 +51,7 @@ func detectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (*
 		}
 		n, err := c.Read(buf)
 		for _, b := range buf[:n] {
-			if IsRealtimeStatus(b) {
+			if escpos.IsRealtimeStatus(b) {
 				return nil, nil
 			}
 		}

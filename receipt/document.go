@@ -379,7 +379,7 @@ func AppendDefineLogos(dst []byte, logos []StoredLogo) ([]byte, error) {
 }
 
 // symbologyLabels name the symbologies as the virtual printer's text
-// markup does (printers/virtual/paper.Legend), so both previews agree.
+// markup does (escpos/paper.Legend), so both previews agree.
 var symbologyLabels = map[escpos.Symbology]string{
 	escpos.UPCA: "UPC-A", escpos.EAN13: "EAN13", escpos.EAN8: "EAN8",
 	escpos.Code39: "CODE39", escpos.ITF: "ITF", escpos.Code128: "CODE128",

@@ -1,5 +1,9 @@
 // Package receipt turns the receipt lines of a secuconnect Smart Transaction
-// into laid-out ESC/POS for a printer profile.
+// into the bytes a printer prints: laid out for its profile and in its
+// command language (ESC/POS, Star Line Mode, StarPRNT, or Star Graphic
+// raster drawn by the paper engine) — the one place the language is
+// decided. Preview and Renderer.PreviewTransaction draw bytes of any of
+// these languages, or a transaction, as paper (escpos/paper).
 package receipt
 
 import (

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers/virtual"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
 // helpText is what `receipt CMD -h` says around the flag list; the golden

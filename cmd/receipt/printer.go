@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/serial"
@@ -108,7 +109,7 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "%s: %s (%d bytes sent)\n", p.Name(), res, res.Sent)
 	}
-	if v, ok := p.(*printers.Virtual); ok && res.Outcome == printers.OutcomePrinted && !*asJSON {
+	if v, ok := p.(*virtual.Printer); ok && res.Outcome == printers.OutcomePrinted && !*asJSON {
 		// No printer attached: show the paper.
 		for _, t := range v.Device.Tickets() {
 			if t.Paper != nil {
@@ -216,7 +217,7 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer p.Close()
 	res := p.Print(ctx, page)
 	fmt.Fprintf(stdout, "%s: test page %s\n", p.Name(), res)
-	if v, ok := p.(*printers.Virtual); ok {
+	if v, ok := p.(*virtual.Printer); ok {
 		// No paper to look at: say where it went.
 		for _, t := range v.Device.Tickets() {
 			fmt.Fprintf(stdout, "ticket written to %s (.bin, .txt, .png)\n", v.Device.File(t.Seq, ".png"))

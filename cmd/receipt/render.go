@@ -29,11 +29,8 @@ type renderFlags struct {
 	fs         *flag.FlagSet
 	stdout     io.Writer // where -h writes the help
 
-	// profile is the printer's own; the renderer gets the profile to render
-	// for (printers.RenderProfile), and render finishes the job for the
-	// printer (printers.Finish) unless preview, which draws it instead.
+	// profile is the printer's own: the renderer emits its language.
 	profile *escpos.Profile
-	preview bool
 }
 
 func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
@@ -87,11 +84,7 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 		return opt, err
 	}
 	rf.profile = p
-	renderFor := printers.RenderProfile(p)
-	if rf.preview {
-		renderFor = printers.ESCPOSTwin(p) // the paper engine draws ESC/POS
-	}
-	opt = receipt.Options{Profile: renderFor, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
+	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
 	if rf.template != "" {
 		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
 			return opt, err
@@ -130,12 +123,7 @@ func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]b
 		}
 		job = append(define, job...)
 	}
-	if rf.preview || rf.profile == nil {
-		return job, rep, nil
-	}
-	// A Star Graphic printer gets the drawing of the job as raster.
-	job, err = printers.Finish(rf.profile, job)
-	return job, rep, err
+	return job, rep, nil
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.

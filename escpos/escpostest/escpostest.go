@@ -19,7 +19,7 @@
 // NAME.bin, and removes them again once the test passes; keep them out of
 // version control (*.want.png, *.got.png, *.diff.png).
 //
-// The package prints with printers/virtual/paper, so use it from external
+// The package prints with escpos/paper, so use it from external
 // test packages (package foo_test) of escpos itself.
 package escpostest
 
@@ -39,7 +39,7 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // Options adjust how Golden decodes and shows the streams.
@@ -220,4 +220,23 @@ func removeAll(t testing.TB, paths []string) {
 func encodePNG(w io.Writer, img image.Image) error {
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	return enc.Encode(w, img)
+}
+
+// CutMarks counts the rows of a preview image drawn as the cut mark
+// paper.Strip puts between tickets (dashes of four black and four white
+// dots across the whole width): a PNG preview of n tickets has n-1.
+func CutMarks(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		dashed := true
+		for x := b.Min.X; x < b.Max.X && dashed; x++ {
+			r, _, _, _ := img.At(x, y).RGBA()
+			dashed = (r < 0x8000) == ((x-b.Min.X)%8 < 4)
+		}
+		if dashed {
+			n++
+		}
+	}
+	return n
 }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -38,7 +38,7 @@ var setups = []setup{
 
 func render(tb testing.TB, doc string, s setup, section escpos.CutMode) (job, preview []byte, p *escpos.Profile) {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "secuconnect", doc+".json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", doc+".json"))
 	require.NoError(tb, err)
 	tx, err := receipt.ParseTransaction(data)
 	require.NoError(tb, err)
@@ -187,7 +187,7 @@ func TestPNGGolden(t *testing.T) {
 				require.NotEmpty(t, res.Tickets)
 				var got bytes.Buffer
 				require.NoError(t, res.Tickets[0].PNG(&got))
-				path := filepath.Join("..", "..", "..", "testdata", "golden", "png", doc+"-"+s.model+".png")
+				path := filepath.Join("..", "..", "testdata", "golden", "png", doc+"-"+s.model+".png")
 				if *update {
 					require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 					require.NoError(t, os.WriteFile(path, got.Bytes(), 0o644))
@@ -202,8 +202,8 @@ func TestPNGGolden(t *testing.T) {
 }
 
 func FuzzPrint(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "golden", "*", "*.bin"))
-	foreign, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "thirdparty", "*.bin"))
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "golden", "*", "*.bin"))
+	foreign, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "thirdparty", "*.bin"))
 	files = append(files, foreign...)
 	for _, name := range files {
 		b, err := os.ReadFile(name)

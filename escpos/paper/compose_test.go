@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
 func TestStripAndDiffImage(t *testing.T) {
@@ -43,7 +43,7 @@ func TestStripAndDiffImage(t *testing.T) {
 // BenchmarkWholeReceiptPNG: a whole receipt (logo, basket, QR) from the
 // receipt goldens, printed and drawn as PNG: the cost of a preview.
 func BenchmarkWholeReceiptPNG(b *testing.B) {
-	job, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "golden", "whole", "pay-missing-sum-TM-T88V.bin"))
+	job, err := os.ReadFile(filepath.Join("..", "..", "testdata", "golden", "whole", "pay-missing-sum-TM-T88V.bin"))
 	if err != nil {
 		b.Skip("no whole-receipt golden")
 	}

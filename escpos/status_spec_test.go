@@ -1,4 +1,4 @@
-package printers_test
+package escpos_test
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/escpos"
 )
 
 // The bit tables below are transcribed from the Epson ESC/POS command
@@ -17,7 +17,7 @@ import (
 func bit(b byte, i uint) bool { return b&(1<<i) != 0 }
 
 // checkRealtime checks one DLE EOT n answer against the reference.
-func checkRealtime(t *testing.T, n int, b byte, s printers.Status) {
+func checkRealtime(t *testing.T, n int, b byte, s escpos.Status) {
 	t.Helper()
 	switch n {
 	case 1: // printer status
@@ -55,11 +55,11 @@ func FuzzStatusSpec(f *testing.F) {
 		// DLE EOT: bits 1 and 4 fixed on, bits 0 and 7 fixed off.
 		for n := 1; n <= 4; n++ {
 			x := b[n-1]
-			var s printers.Status
-			err := printers.DecodeRealtime(&s, n, x)
+			var s escpos.Status
+			err := escpos.DecodeRealtimeStatus(&s, escpos.StatusKind(n), x)
 			fixed := !bit(x, 0) && bit(x, 1) && bit(x, 4) && !bit(x, 7)
 			if !fixed {
-				require.ErrorIs(t, err, printers.ErrNotStatus, "DLE EOT %d 0x%02X", n, x)
+				require.ErrorIs(t, err, escpos.ErrNotStatus, "DLE EOT %d 0x%02X", n, x)
 				continue
 			}
 			require.NoError(t, err, "DLE EOT %d 0x%02X", n, x)
@@ -68,10 +68,10 @@ func FuzzStatusSpec(f *testing.F) {
 
 		// ASB: byte 1 bits 0, 1, 7 off and 4 on; bytes 2–4 bits 4 and 7 off.
 		p := [4]byte(b[:4])
-		s, err := printers.DecodeASB(p)
+		s, err := escpos.DecodeASBPacket(p)
 		fixed := p[0]&0x93 == 0x10 && p[1]&0x90 == 0 && p[2]&0x90 == 0 && p[3]&0x90 == 0
 		if !fixed {
-			require.ErrorIs(t, err, printers.ErrNotStatus, "ASB % X", p)
+			require.ErrorIs(t, err, escpos.ErrNotStatus, "ASB % X", p)
 		} else {
 			require.NoError(t, err, "ASB % X", p)
 			assert.Equal(t, bit(p[0], 2), s.DrawerOpen)
@@ -88,28 +88,17 @@ func FuzzStatusSpec(f *testing.F) {
 
 		// GS r 1 and 2: bits 4 and 7 fixed off.
 		x := b[0]
-		var ps, ds printers.Status
-		perr, derr := printers.DecodePaperSensor(&ps, x), printers.DecodeDrawerSensor(&ds, x)
+		var ps, ds escpos.Status
+		perr, derr := escpos.DecodePaperSensor(&ps, x), escpos.DecodeDrawerSensor(&ds, x)
 		if x&0x90 != 0 {
-			require.ErrorIs(t, perr, printers.ErrNotStatus)
-			require.ErrorIs(t, derr, printers.ErrNotStatus)
+			require.ErrorIs(t, perr, escpos.ErrNotStatus)
+			require.ErrorIs(t, derr, escpos.ErrNotStatus)
 		} else {
 			require.NoError(t, perr)
 			require.NoError(t, derr)
 			assert.Equal(t, x&0x03 != 0, ps.PaperNearEnd)
 			assert.Equal(t, x&0x0C != 0, ps.PaperEnd)
 			assert.Equal(t, bit(x, 0), ds.DrawerOpen)
-		}
-
-		// Reason never says "ready" for a printer that cannot print, and
-		// paper end outranks everything.
-		_ = s.String()
-		if s.PaperEnd {
-			assert.Equal(t, printers.ReasonPaperEnd, s.Reason())
-		}
-		assert.Equal(t, s.Reason() == printers.ReasonNone, s.Ready())
-		if !s.Online || s.CoverOpen || s.Unrecoverable {
-			assert.False(t, s.Ready(), "%v", s)
 		}
 	})
 }
@@ -123,18 +112,18 @@ func TestDecodeDrawerSensor(t *testing.T) {
 		{0x00, false, nil},
 		{0x01, true, nil},
 		{0x6E, false, nil}, // reserved bits are ignored
-		{0x10, false, printers.ErrNotStatus},
-		{0x81, false, printers.ErrNotStatus},
+		{0x10, false, escpos.ErrNotStatus},
+		{0x81, false, escpos.ErrNotStatus},
 	}
 	for _, tt := range tests {
-		s := printers.Status{DrawerOpen: !tt.open, Online: true}
-		err := printers.DecodeDrawerSensor(&s, tt.b)
+		s := escpos.Status{DrawerOpen: !tt.open, Online: true}
+		err := escpos.DecodeDrawerSensor(&s, tt.b)
 		if tt.err != nil {
 			assert.ErrorIs(t, err, tt.err, "0x%02X", tt.b)
 			continue
 		}
 		require.NoError(t, err, "0x%02X", tt.b)
-		assert.Equal(t, printers.Status{DrawerOpen: tt.open, Online: true}, s, "0x%02X merges only the drawer", tt.b)
+		assert.Equal(t, escpos.Status{DrawerOpen: tt.open, Online: true}, s, "0x%02X merges only the drawer", tt.b)
 	}
 }
 
@@ -142,9 +131,53 @@ func BenchmarkDecodeASB(b *testing.B) {
 	b.ReportAllocs()
 	p := [4]byte{0x38, 0x08, 0x0F, 0x00}
 	for b.Loop() {
-		s, err := printers.DecodeASB(p)
-		if err != nil || s.Reason() != printers.ReasonPaperEnd {
+		s, err := escpos.DecodeASBPacket(p)
+		if err != nil || !s.PaperEnd {
 			b.Fatal(s, err)
 		}
 	}
+}
+
+// FuzzStatusRoundTrip: what the encoders send (the virtual printer's
+// answers) decodes to the state they were given, for every condition a
+// status byte carries.
+func FuzzStatusRoundTrip(f *testing.F) {
+	f.Add(uint16(0))
+	f.Add(uint16(0x1FFF))
+	f.Add(uint16(0x0A5A))
+	f.Fuzz(func(t *testing.T, bits uint16) {
+		on := func(i uint) bool { return bits&(1<<i) != 0 }
+		in := escpos.Status{Online: on(0), CoverOpen: on(1), PaperEnd: on(2), PaperNearEnd: on(3), DrawerOpen: on(4),
+			FeedButton: on(5), PaperFeeding: on(6), Waiting: on(7), Error: on(8), Recoverable: on(9),
+			Unrecoverable: on(10), AutocutterError: on(11), AutoRecoverable: on(12)}
+		var rt escpos.Status
+		for n := escpos.StatusPrinter; n <= escpos.StatusPaper; n++ {
+			b := escpos.RealtimeStatus(in, n)
+			require.True(t, escpos.IsRealtimeStatus(b), "DLE EOT %d 0x%02X", n, b)
+			require.NoError(t, escpos.DecodeRealtimeStatus(&rt, n, b))
+		}
+		assert.Equal(t, in, rt, "DLE EOT 1-4")
+
+		asb, err := escpos.DecodeASBPacket(escpos.ASBPacket(in))
+		require.NoError(t, err)
+		want := escpos.Status{DrawerOpen: in.DrawerOpen, Online: in.Online, CoverOpen: in.CoverOpen, FeedButton: in.FeedButton,
+			Recoverable: in.Recoverable, AutocutterError: in.AutocutterError, Unrecoverable: in.Unrecoverable,
+			AutoRecoverable: in.AutoRecoverable, PaperNearEnd: in.PaperNearEnd, PaperEnd: in.PaperEnd}
+		want.Error = want.Recoverable || want.AutocutterError || want.Unrecoverable || want.AutoRecoverable
+		assert.Equal(t, want, asb, "ASB")
+		assert.True(t, escpos.IsASBStart(escpos.ASBPacket(in)[0]))
+
+		var ps escpos.Status
+		require.NoError(t, escpos.DecodePaperSensor(&ps, escpos.PaperSensor(in)))
+		assert.Equal(t, escpos.Status{PaperNearEnd: in.PaperNearEnd, PaperEnd: in.PaperEnd}, ps, "GS r 1")
+	})
+}
+
+// ASBWatch covers exactly the bits ASBPacket can set for each event.
+func TestASBWatch(t *testing.T) {
+	assert.Equal(t, [4]byte{0x04, 0, 0, 0}, escpos.ASBWatch(escpos.ASBDrawer))
+	assert.Equal(t, [4]byte{0x68, 0x01, 0, 0}, escpos.ASBWatch(escpos.ASBOnline))
+	assert.Equal(t, [4]byte{0, 0x6C, 0, 0}, escpos.ASBWatch(escpos.ASBError))
+	assert.Equal(t, [4]byte{0, 0, 0x0F, 0}, escpos.ASBWatch(escpos.ASBPaper))
+	assert.Equal(t, [4]byte{}, escpos.ASBWatch(0))
 }

@@ -1,17 +1,10 @@
-// Package transporttest provides fakes for code that talks to printers
-// through transport.Conn: an in-memory Pipe with deadlines, a Record
-// wrapper that keeps a link's conversation and a Playback conn that plays
-// the printer's side of it back, modelled on periph.io's conntest; plus a
-// write benchmark and a no-hang check the links' tests share.
-package transporttest
+package transport
 
 import (
 	"fmt"
 	"io"
 	"sync"
 	"time"
-
-	"github.com/secuprint/receipt/transport"
 )
 
 // DefaultPipeBuffer is the per-direction buffer of a Pipe when none is given.
@@ -23,14 +16,14 @@ const DefaultPipeBuffer = 64 << 10
 // block until their deadline, like a printer whose buffer is full.
 //
 // Closing one end makes the peer's reads drain and then fail with
-// transport.ErrDisconnected (also io.EOF), and the peer's writes fail with
-// transport.ErrDisconnected.
+// ErrDisconnected (also io.EOF), and the peer's writes fail with
+// ErrDisconnected.
 func Pipe(nameA, nameB string, bufSize int) (a, b *PipeConn) {
 	if bufSize <= 0 {
 		bufSize = DefaultPipeBuffer
 	}
-	ab := newHalf(bufSize)
-	ba := newHalf(bufSize)
+	ab := newPipeHalf(bufSize)
+	ba := newPipeHalf(bufSize)
 	a = &PipeConn{name: nameA, in: ba, out: ab, closed: make(chan struct{})}
 	b = &PipeConn{name: nameB, in: ab, out: ba, closed: make(chan struct{})}
 	a.dl.init()
@@ -38,8 +31,8 @@ func Pipe(nameA, nameB string, bufSize int) (a, b *PipeConn) {
 	return a, b
 }
 
-// half is one direction of a Pipe.
-type half struct {
+// pipeHalf is one direction of a Pipe.
+type pipeHalf struct {
 	mu      sync.Mutex
 	buf     []byte
 	max     int
@@ -48,26 +41,26 @@ type half struct {
 	changed chan struct{}
 }
 
-func newHalf(max int) *half { return &half{max: max, changed: make(chan struct{})} }
+func newPipeHalf(max int) *pipeHalf { return &pipeHalf{max: max, changed: make(chan struct{})} }
 
 // broadcast wakes every waiter; callers hold h.mu.
-func (h *half) broadcast() {
+func (h *pipeHalf) broadcast() {
 	close(h.changed)
 	h.changed = make(chan struct{})
 }
 
-// deadlines holds a read and a write deadline with a change signal, so
+// pipeDeadlines holds a read and a write deadline with a change signal, so
 // blocked calls notice SetXDeadline.
-type deadlines struct {
+type pipeDeadlines struct {
 	mu      sync.Mutex
 	read    time.Time
 	write   time.Time
 	changed chan struct{}
 }
 
-func (d *deadlines) init() { d.changed = make(chan struct{}) }
+func (d *pipeDeadlines) init() { d.changed = make(chan struct{}) }
 
-func (d *deadlines) set(read bool, t time.Time) {
+func (d *pipeDeadlines) set(read bool, t time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if read {
@@ -79,7 +72,7 @@ func (d *deadlines) set(read bool, t time.Time) {
 	d.changed = make(chan struct{})
 }
 
-func (d *deadlines) get(read bool) (time.Time, <-chan struct{}) {
+func (d *pipeDeadlines) get(read bool) (time.Time, <-chan struct{}) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if read {
@@ -89,15 +82,15 @@ func (d *deadlines) get(read bool) (time.Time, <-chan struct{}) {
 }
 
 // wait blocks until state changes, the deadline passes, the deadline is
-// changed or closed fires. It returns transport.ErrTimeout once the deadline
+// changed or closed fires. It returns ErrTimeout once the deadline
 // has passed.
-func wait(state <-chan struct{}, dl *deadlines, read bool, closed <-chan struct{}) error {
+func waitPipe(state <-chan struct{}, dl *pipeDeadlines, read bool, closed <-chan struct{}) error {
 	t, dlChanged := dl.get(read)
 	var timeout <-chan time.Time
 	if !t.IsZero() {
 		d := time.Until(t)
 		if d <= 0 {
-			return transport.ErrTimeout
+			return ErrTimeout
 		}
 		timer := time.NewTimer(d)
 		defer timer.Stop()
@@ -108,21 +101,21 @@ func wait(state <-chan struct{}, dl *deadlines, read bool, closed <-chan struct{
 	case <-dlChanged:
 	case <-closed:
 	case <-timeout:
-		return transport.ErrTimeout
+		return ErrTimeout
 	}
 	return nil
 }
 
-// PipeConn is one end of a Pipe. It implements transport.Conn.
+// PipeConn is one end of a Pipe. It implements Conn.
 type PipeConn struct {
 	name      string
-	in, out   *half
-	dl        deadlines
+	in, out   *pipeHalf
+	dl        pipeDeadlines
 	closeOnce sync.Once
 	closed    chan struct{}
 }
 
-var _ transport.Conn = (*PipeConn)(nil)
+var _ Conn = (*PipeConn)(nil)
 
 func (c *PipeConn) Name() string { return c.name }
 
@@ -145,7 +138,7 @@ func (c *PipeConn) Read(p []byte) (int, error) {
 	h := c.in
 	for {
 		if c.isClosed() {
-			return 0, fmt.Errorf("%s: read: %w", c.name, transport.ErrClosed)
+			return 0, fmt.Errorf("%s: read: %w", c.name, ErrClosed)
 		}
 		h.mu.Lock()
 		if len(h.buf) > 0 {
@@ -157,11 +150,11 @@ func (c *PipeConn) Read(p []byte) (int, error) {
 		}
 		if h.wclosed {
 			h.mu.Unlock()
-			return 0, fmt.Errorf("%s: read: %w (%w)", c.name, transport.ErrDisconnected, io.EOF)
+			return 0, fmt.Errorf("%s: read: %w (%w)", c.name, ErrDisconnected, io.EOF)
 		}
 		state := h.changed
 		h.mu.Unlock()
-		if err := wait(state, &c.dl, true, c.closed); err != nil {
+		if err := waitPipe(state, &c.dl, true, c.closed); err != nil {
 			return 0, fmt.Errorf("%s: read: %w", c.name, err)
 		}
 	}
@@ -172,12 +165,12 @@ func (c *PipeConn) Write(p []byte) (int, error) {
 	n := 0
 	for {
 		if c.isClosed() {
-			return n, fmt.Errorf("%s: write: %w", c.name, transport.ErrClosed)
+			return n, fmt.Errorf("%s: write: %w", c.name, ErrClosed)
 		}
 		h.mu.Lock()
 		if h.rclosed {
 			h.mu.Unlock()
-			return n, fmt.Errorf("%s: write: %w", c.name, transport.ErrDisconnected)
+			return n, fmt.Errorf("%s: write: %w", c.name, ErrDisconnected)
 		}
 		if room := h.max - len(h.buf); room > 0 && n < len(p) {
 			k := min(room, len(p)-n)
@@ -191,7 +184,7 @@ func (c *PipeConn) Write(p []byte) (int, error) {
 		}
 		state := h.changed
 		h.mu.Unlock()
-		if err := wait(state, &c.dl, false, c.closed); err != nil {
+		if err := waitPipe(state, &c.dl, false, c.closed); err != nil {
 			return n, fmt.Errorf("%s: write: %w", c.name, err)
 		}
 	}
@@ -204,13 +197,13 @@ func (c *PipeConn) Buffered() int {
 	return len(c.in.buf)
 }
 
-// Close closes this end; blocked calls on it return transport.ErrClosed.
+// Close closes this end; blocked calls on it return ErrClosed.
 func (c *PipeConn) Close() error {
-	err := fmt.Errorf("%s: close: %w", c.name, transport.ErrClosed)
+	err := fmt.Errorf("%s: close: %w", c.name, ErrClosed)
 	c.closeOnce.Do(func() {
 		err = nil
 		close(c.closed)
-		for _, h := range []*half{c.in, c.out} {
+		for _, h := range []*pipeHalf{c.in, c.out} {
 			h.mu.Lock()
 			if h == c.in {
 				h.rclosed = true

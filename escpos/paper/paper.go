@@ -1,6 +1,9 @@
-// Package paper is the print engine of the virtual printer: it interprets a
-// decoded ESC/POS stream into tickets of printed lines, the way a thermal
-// printer lays them on paper, and shows them as text, PNG or HTML.
+// Package paper is the print engine of the virtual printer and of every
+// preview: it interprets a decoded ESC/POS stream into tickets of printed
+// lines, the way a thermal printer lays them on paper, and shows them as
+// text, PNG or HTML (Write). Star streams reach it translated to ESC/POS
+// (receipt.Preview); a Star Graphic printer's raster is its drawing
+// (star.AppendGraphic).
 //
 // Geometry comes from the printer profile: the print area is the profile's
 // dots per line, and a character cell is that width divided by the font's

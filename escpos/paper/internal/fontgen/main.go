@@ -1,7 +1,7 @@
 // Command fontgen writes the fallback glyphs of the virtual printer's PNG
 // font: every character a known code page prints that Go Mono has no
 // glyph for, taken from GNU Unifont's unifont.hex (Debian package unifont,
-// /usr/share/unifont/unifont.hex). Run from printers/virtual/paper:
+// /usr/share/unifont/unifont.hex). Run from escpos/paper:
 //
 //	go run ./internal/fontgen -hex /usr/share/unifont/unifont.hex -o unifont.hex
 package main

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // Streams in testdata/thirdparty were written by other libraries (gen.js
@@ -21,7 +21,7 @@ import (
 
 func thirdParty(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "thirdparty", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "thirdparty", name))
 	require.NoError(t, err)
 	return b
 }
