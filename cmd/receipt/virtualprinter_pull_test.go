@@ -74,8 +74,13 @@ func TestVirtualPrinterPullModeBinary(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	text, err := os.ReadFile(filepath.Join(tickets, "0001.txt"))
-	require.NoError(t, err)
+	// The ticket's files are written as it comes off: wait for them.
+	var text []byte
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if text, err = os.ReadFile(filepath.Join(tickets, "0001.txt")); err == nil && len(text) > 0 {
+			break
+		}
+	}
 	assert.Contains(t, string(text), "Hello from the spool")
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	var rest strings.Builder

@@ -8,23 +8,18 @@ import (
 	"image/png"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/star"
-	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/receipt"
 )
 
 // JobPNG returns a PulledPrinter.PNG for printers of profile p: the job's
-// bytes drawn by the paper engine, as the job preview draws them (a Star
-// job translated to the ESC/POS the engine reads). A job of several
+// bytes drawn by the paper engine through the job preview's own path
+// (receipt.Preview, which reads a Star job too). A job of several
 // tickets (copies) is one picture, the tickets one below the other: a
 // CloudPRNT client prints a picture as one job.
 func JobPNG(p *escpos.Profile) func([]byte) ([]byte, error) {
 	return func(b []byte) ([]byte, error) {
-		prof := p
-		if prof != nil && prof.Language != escpos.LanguageESCPOS {
-			b, prof = star.ToESCPOS(star.Decode(b, prof)), printers.ESCPOSTwin(prof)
-		}
-		res := paper.Print(b, prof)
+		res := receipt.Preview(b, p, paper.Options{})
 		if len(res.Tickets) == 0 {
 			return nil, errors.New("the job prints nothing")
 		}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 )
 
@@ -49,7 +50,7 @@ type Poll struct {
 	Code Code
 	Text string
 	// ASB is the decoded Star automatic status, when the client sent one.
-	ASB *printers.StarASB
+	ASB *star.ASB
 	// PrintingInProgress: the printer is printing a job (newer firmware);
 	// a job handed to it must not be taken as lost meanwhile.
 	PrintingInProgress bool
@@ -197,19 +198,19 @@ func NormalizeMAC(s string) (string, error) {
 
 // ParseASBHex decodes the poll's "status": the printer's ASB as hex
 // digits, with or without spaces between the bytes, through the
-// project's Star ASB codec. Two things differ from an ASB read off a
+// project's Star ASB codec (escpos/star). Two things differ from an ASB read off a
 // serial line, both seen in Star's own example of a CloudPRNT status
 // ("23 86 00 00 00 00 00 00 00 00 00", cputil's README): header 2 has
 // bit 7 set (0x86), which the line codec takes as noise, and more bytes
 // follow than header 1 announces. Bit 7 of header 2 is cleared before
 // decoding and the bytes past the packet are ignored.
-func ParseASBHex(s string) (printers.StarASB, error) {
+func ParseASBHex(s string) (star.ASB, error) {
 	if len(s) > 3*maxASB {
-		return printers.StarASB{}, bad("status of %d characters (at most %d bytes)", len(s), maxASB)
+		return star.ASB{}, bad("status of %d characters (at most %d bytes)", len(s), maxASB)
 	}
 	raw, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
 	if err != nil {
-		return printers.StarASB{}, bad("status %q is not hex: %v", s, err)
+		return star.ASB{}, bad("status %q is not hex: %v", s, err)
 	}
 	if len(raw) >= 2 {
 		raw[1] &^= 0x80
@@ -218,14 +219,14 @@ func ParseASBHex(s string) (printers.StarASB, error) {
 	// against a header announcing 9: a short packet holding the four
 	// status bytes is padded, and its ETB counter not trusted.
 	got := len(raw)
-	if got >= 6 && printers.IsStarASBHeader(raw[0]) {
+	if got >= 6 && star.IsASBHeader(raw[0]) {
 		for len(raw) < 15 {
 			raw = append(raw, 0)
 		}
 	}
-	a, _, err := printers.DecodeStarASB(raw)
+	a, _, err := star.DecodeASB(raw)
 	if err != nil {
-		return printers.StarASB{}, bad("status %q: %v", s, err)
+		return star.ASB{}, bad("status %q: %v", s, err)
 	}
 	if got < 8 {
 		a.HasETB, a.ETBCounter = false, 0
@@ -268,8 +269,7 @@ func ParseStatusCode(s string) (Code, string, error) {
 // ASB when the client sent one, else what the status code says.
 func (p Poll) Status() printers.Status {
 	if p.ASB != nil {
-		s := p.ASB.Status
-		return s
+		return printers.Status(p.ASB.Status)
 	}
 	var s printers.Status
 	s.Online = p.Code.Class() == 2

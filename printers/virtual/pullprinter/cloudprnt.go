@@ -16,7 +16,6 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/star"
-	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/virtual"
 )
@@ -64,11 +63,11 @@ func (c *cpClient) native() cloudprnt.MediaType {
 // status is the device's state as a CloudPRNT poll reports it: the ASB
 // (hex) and the status code.
 func status(st virtual.State) (asb string, code string) {
-	var a printers.StarASB
+	var a star.ASB
 	a.Online = st.Online
 	a.PaperEnd, a.PaperNearEnd = st.Has(virtual.PaperEnd), st.Has(virtual.PaperNearEnd)
 	a.CoverOpen, a.AutocutterError = st.Has(virtual.CoverOpen), st.Has(virtual.AutocutterError)
-	b := printers.AppendStarASB(nil, a)
+	b := star.AppendASB(nil, a)
 	h := hex.EncodeToString(b)
 	var sp strings.Builder
 	for i := 0; i < len(h); i += 2 {
