@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/receipt/epos"
 )
 
 // Result is one job's result from a SetResponse.
@@ -161,40 +162,21 @@ func clean(s string) string {
 	}, strings.TrimSpace(s))
 }
 
-// ePOS-Print's status bits (the "status" attribute of <response>, Epson's
-// ePOS-Print XML User's Manual, "Response document").
-const (
-	ASBNoResponse     = 0x00000001
-	ASBPrintSuccess   = 0x00000002
-	ASBDrawerKick     = 0x00000004
-	ASBOffline        = 0x00000008
-	ASBCoverOpen      = 0x00000020
-	ASBPaperFeed      = 0x00000040
-	ASBWaitOnline     = 0x00000100
-	ASBPanelSwitch    = 0x00000200
-	ASBMechanicalErr  = 0x00000400
-	ASBAutocutterErr  = 0x00000800
-	ASBUnrecoverErr   = 0x00002000
-	ASBAutorecoverErr = 0x00004000
-	ASBReceiptNearEnd = 0x00020000
-	ASBReceiptEnd     = 0x00080000
-	ASBSpoolerStopped = 0x80000000
-)
-
-// StatusOf turns ePOS-Print status bits into the project's Status.
+// StatusOf turns ePOS-Print status bits (receipt/epos's Status…
+// constants, Epson's reference) into the project's Status.
 func StatusOf(bits uint32) printers.Status {
 	on := func(m uint32) bool { return bits&m != 0 }
 	s := printers.Status{
-		Online:          !on(ASBOffline) && !on(ASBNoResponse),
-		DrawerOpen:      on(ASBDrawerKick),
-		CoverOpen:       on(ASBCoverOpen),
-		PaperFeeding:    on(ASBPaperFeed),
-		Recoverable:     on(ASBMechanicalErr),
-		AutocutterError: on(ASBAutocutterErr),
-		Unrecoverable:   on(ASBUnrecoverErr),
-		AutoRecoverable: on(ASBAutorecoverErr),
-		PaperNearEnd:    on(ASBReceiptNearEnd),
-		PaperEnd:        on(ASBReceiptEnd),
+		Online:          !on(epos.StatusOffline) && !on(epos.StatusNoResponse),
+		DrawerOpen:      on(epos.StatusDrawerKick),
+		CoverOpen:       on(epos.StatusCoverOpen),
+		PaperFeeding:    on(epos.StatusPaperFeed),
+		Recoverable:     on(epos.StatusMechanicalErr),
+		AutocutterError: on(epos.StatusAutocutterErr),
+		Unrecoverable:   on(epos.StatusUnrecoverErr),
+		AutoRecoverable: on(epos.StatusAutoRecoverErr),
+		PaperNearEnd:    on(epos.StatusReceiptNearEnd),
+		PaperEnd:        on(epos.StatusReceiptEnd),
 	}
 	s.Error = s.Recoverable || s.AutocutterError || s.Unrecoverable || s.AutoRecoverable
 	return s
@@ -227,10 +209,10 @@ func Judge(r Result) (Outcome, string) {
 	if r.Code == "" {
 		why = "the printer reported a failure without a code"
 	}
-	switch r.Code {
-	case "SchemaError", "ERROR_PARAMETER", "RequestEntityTooLarge":
+	switch epos.Code(r.Code) {
+	case epos.CodeSchemaError, "ERROR_PARAMETER", epos.CodeTooLarge:
 		return Failed, why + ": it refused the data; nothing printed"
-	case "DeviceNotFound", "EX_BADPORT", "TooManyRequests", "EX_SPOOLER":
+	case epos.CodeDeviceNotFound, epos.CodeBadPort, epos.CodeTooManyRequests, epos.CodeSpooler:
 		return Retry, why + ": nothing sent to the print mechanism; offered again"
 	}
 	return Unknown, why + ": check the receipt before reprinting"

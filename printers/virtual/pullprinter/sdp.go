@@ -15,6 +15,7 @@ import (
 
 	"github.com/secuprint/receipt/printers/pull/sdp"
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/receipt/epos"
 )
 
 // RunSDP polls opt.URL as an Epson Server Direct Print printer until ctx
@@ -51,11 +52,11 @@ func eposBits(st virtual.State) uint32 {
 			b |= m
 		}
 	}
-	set(!st.Online, sdp.ASBOffline)
-	set(st.Has(virtual.CoverOpen), sdp.ASBCoverOpen)
-	set(st.Has(virtual.AutocutterError), sdp.ASBAutocutterErr)
-	set(st.Has(virtual.PaperNearEnd), sdp.ASBReceiptNearEnd)
-	set(st.Has(virtual.PaperEnd), sdp.ASBReceiptEnd)
+	set(!st.Online, epos.StatusOffline)
+	set(st.Has(virtual.CoverOpen), epos.StatusCoverOpen)
+	set(st.Has(virtual.AutocutterError), epos.StatusAutocutterErr)
+	set(st.Has(virtual.PaperNearEnd), epos.StatusReceiptNearEnd)
+	set(st.Has(virtual.PaperEnd), epos.StatusReceiptEnd)
 	return b
 }
 
@@ -63,13 +64,13 @@ func eposBits(st virtual.State) uint32 {
 func eposCode(f virtual.Fault) string {
 	switch f {
 	case virtual.PaperEnd:
-		return "EPTR_REC_EMPTY"
+		return string(epos.CodeRecEmpty)
 	case virtual.CoverOpen:
-		return "EPTR_COVER_OPEN"
+		return string(epos.CodeCoverOpen)
 	case virtual.AutocutterError:
-		return "EPTR_AUTOMATICAL"
+		return string(epos.CodeCutter)
 	}
-	return "EX_TIMEOUT"
+	return string(epos.CodeTimeout)
 }
 
 // answer is a <PrintRequestInfo> as the printer reads it.
@@ -117,7 +118,7 @@ func (c *sdpClient) step(ctx context.Context) error {
 			}
 		}
 		c.opt.Logger.Info("sdp: job", "id", j.JobID, "bytes", len(job), "success", success, "code", code)
-		bits := strconv.FormatUint(uint64(eposBits(c.opt.Device.Status())|sdp.ASBPrintSuccess*boolBit(success == "true")), 10)
+		bits := strconv.FormatUint(uint64(eposBits(c.opt.Device.Status())|epos.StatusPrintSuccess*boolBit(success == "true")), 10)
 		rf.WriteString(`<ePOSPrint><Parameter><devid>` + sdp.DevID + `</devid>`)
 		if version != "1.00" {
 			var esc bytes.Buffer
