@@ -158,6 +158,18 @@ func TestVirtualPrinterCommandUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "virtual-printer", "-listen", "")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nothing to listen on")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-cloudprnt", "http://127.0.0.1:1/cloudprnt"}, "-cloudprnt needs -mac"},
+		{[]string{"-sdp", "http://127.0.0.1:1/sdp"}, "-sdp needs -id"},
+		{[]string{"-sdp", "http://127.0.0.1:1/sdp", "-id", "a", "-cloudprnt", "http://127.0.0.1:1/cloudprnt", "-mac", "00:11:62:1a:2b:3c"}, "one protocol at a time"},
+	} {
+		code, _, stderr = runCLI(t, "", append([]string{"virtual-printer", "-listen", ""}, tt.args...)...)
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, stderr, tt.want)
+	}
 }
 
 func TestPrintCommand(t *testing.T) {
