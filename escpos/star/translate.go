@@ -1,6 +1,7 @@
 package star
 
 import (
+	"errors"
 	"strconv"
 )
 
@@ -51,8 +52,10 @@ func (t *Translator) Flush(out []byte) []byte {
 // Append appends the ESC/POS for c. Star Graphic rows are held and drawn as
 // one raster when another command comes, or at Flush.
 func (t *Translator) Append(out []byte, c *Command) []byte {
-	if c.Err != nil && c.Name != "TEXT" && c.Name != "ESC GS t" {
-		return out // a character the page lacks still takes its cell
+	if c.Err != nil && (c.Name != "TEXT" && c.Name != "ESC GS t" || errors.Is(c.Err, ErrTruncated)) {
+		// A character the page lacks still takes its cell, and an unknown
+		// slot still switches; a command cut off has no arguments to read.
+		return out
 	}
 	if c.Name == "b" {
 		t.rows = append(t.rows, c.Data)
