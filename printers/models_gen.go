@@ -988,7 +988,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -2675,7 +2675,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -2755,7 +2755,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -2834,7 +2834,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -2914,7 +2914,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -2993,7 +2993,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3072,7 +3072,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3345,7 +3345,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3425,7 +3425,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},

@@ -83,8 +83,10 @@ func TestThirdPartyStarPrints(t *testing.T) {
 		file  string
 		lines []string
 	}{
-		{"rpe-star-prnt.bin", []string{"Kaffee                   3,10", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]", "[barcode EAN13 \"4006381333931\"]"}},
-		{"rpe-star-line.bin", []string{"Vielen Dank!", "[qr \"https://example.com/r/1234\"]"}},
+		// RPE writes German in Star's Standard table (slot 0), and "?" for
+		// "€", which that table lacks. Lines shows double width spaced out.
+		{"rpe-star-prnt.bin", []string{"B ä c k e r e i", "Hauptstraße 1", "Brötchen x4", "Kaffee                   3,10", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]", "[barcode EAN13 \"4006381333931\"]"}},
+		{"rpe-star-line.bin", []string{"B ä c k e r e i", "Hauptstraße 1", "Brötchen x4", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]"}},
 		{"receiptline-starsbcs.bin", []string{"Brötchen x4                               2,40 €", "Kaffee                                    3,10 €", "                  Marktplatz 3"}},
 		{"receiptline-starlinesbcs.bin", []string{"Brötchen x4                               2,40 €", "                  Marktplatz 3"}},
 	} {
