@@ -268,15 +268,27 @@ func AppendBarcode(b []byte, bc escpos.Barcode) ([]byte, error) {
 			}
 		}
 	}
-	hri := byte(1)
-	if bc.HRI == escpos.HRIBelow || bc.HRI == escpos.HRIBoth {
-		hri = 2
-	}
 	h := bc.Height
 	if h == 0 {
 		h = escpos.BarcodeDefaultHeight
 	}
-	b = append(b, ESC, 'b', barcodeTypes[bc.Symbology], hri, byte(m-1), h)
-	b = append(b, data...)
+	b = append(b, ESC, 'b', barcodeTypes[bc.Symbology], barcodeHRI(bc), byte(m-1), h)
+	for i := 0; i < len(data); i++ {
+		b = append(b, data[i])
+		// Star Line Mode §5-1-4 and StarPRNT: in CODE128 "%" opens a
+		// two-byte escape (control codes, FNC1–4, start codes), so a
+		// literal "%" is sent as "%0".
+		if data[i] == '%' && bc.Symbology == escpos.Code128 {
+			b = append(b, '0')
+		}
+	}
 	return append(b, RS), nil
+}
+
+// barcodeHRI is ESC b's n2: 2 prints the characters under the bars, 1 not.
+func barcodeHRI(bc escpos.Barcode) byte {
+	if bc.HRI == escpos.HRIBelow || bc.HRI == escpos.HRIBoth {
+		return 2
+	}
+	return 1
 }

@@ -203,12 +203,77 @@ func appendBarcode(out []byte, c *Command) []byte {
 	out = append(out, 0x1D, 'H', pos, 0x1D, 'h', h, 0x1D, 'w', min(6, mode+1))
 	data := c.Data
 	if t == 6 {
-		data = append([]byte("{B"), data...)
+		data = code128Data(data)
+	}
+	if len(data) > 255 {
+		return out // GS k's n counts to 255; ESC b's own limit is the same
 	}
 	out = append(out, 0x1D, 'k', barcodeFunctionB[t], byte(len(data)))
 	out = append(out, data...)
 	if hri == 1 || hri == 2 {
 		out = append(out, 0x0A)
+	}
+	return out
+}
+
+// code128Data turns ESC b's CODE128 data, with Star's "%" escapes (Star Line
+// Mode §5-1-4: %0 "%", % + 40h–5Fh control codes 00h–1Fh, %5 DEL, %1–%4
+// FNC1–4, %6–%8 start code A, B, C), into GS k's, where "{" opens a code set
+// or function and a literal "{" is "{{". Without a start code it starts in
+// B, which holds every printable character; a control code goes by SHIFT.
+// In code set C, GS k takes each digit pair as one byte. A "%" with
+// anything else after it is left out, as a printer ignores it.
+func code128Data(d []byte) []byte {
+	out := make([]byte, 0, len(d)+4)
+	set := byte('B')
+	if len(d) >= 2 && d[0] == '%' && d[1] >= '6' && d[1] <= '8' {
+		set, d = "ABC"[d[1]-'6'], d[2:]
+	}
+	out = append(out, '{', set)
+	for i := 0; i < len(d); i++ {
+		x := d[i]
+		if set == 'C' && x >= '0' && x <= '9' && i+1 < len(d) && d[i+1] >= '0' && d[i+1] <= '9' {
+			out = append(out, (x-'0')*10+d[i+1]-'0')
+			i++
+			continue
+		}
+		if x == '%' {
+			if i+1 == len(d) {
+				break
+			}
+			i++
+			switch e := d[i]; {
+			case e == '0':
+				x = '%'
+			case e == '5':
+				x = 0x7F
+			case e >= '1' && e <= '4':
+				out = append(out, '{', e)
+				continue
+			case e >= '6' && e <= '8':
+				set = "ABC"[e-'6']
+				out = append(out, '{', set)
+				continue
+			case e >= 0x40 && e <= 0x5F:
+				x = e - 0x40
+			default:
+				continue
+			}
+		}
+		if set == 'C' { // not a digit pair: GS k needs code set B for it
+			set = 'B'
+			out = append(out, '{', 'B')
+		}
+		switch {
+		case x == '{':
+			out = append(out, '{', '{')
+		case x < 0x20 && set == 'B':
+			out = append(out, '{', 'S', x) // SHIFT: the next one from code set A
+		case x >= 0x60 && set == 'A':
+			out = append(out, '{', 'S', x)
+		default:
+			out = append(out, x)
+		}
 	}
 	return out
 }
