@@ -128,12 +128,11 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 	if !j.Valid() {
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v out of range", j)
 	}
-	mods, err := BarcodeModules(bc)
+	dots, err := BarcodeDots(bc)
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
-	mw, _ := bc.module()
-	if w := len(mods) * mw; w > e.headDots() {
+	if w := len(dots); w > e.headDots() {
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
 	f := e.profile.Features

@@ -239,13 +239,6 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 	if !j.Valid() {
 		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v out of range", j)
 	}
-	mods, err := escpos.BarcodeModules(bc)
-	if err != nil {
-		return dst, escpos.CodeFallback{}, err
-	}
-	if w := len(mods) * bc.ModuleDots(); w > e.headDots() {
-		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
-	}
 	f := e.profile.Features
 	why := ""
 	switch {
@@ -253,6 +246,18 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 		why = "profile " + e.profile.ID + " has no bar codes"
 	case bc.ModuleDots() > MaxBarcodeModule:
 		why = fmt.Sprintf("module width %d exceeds Star's %d", bc.ModuleDots(), MaxBarcodeModule)
+	}
+	// The width as it prints: by Star's ESC b mode table, or as the
+	// raster fallback draws it.
+	dots, err := BarcodeDots(bc)
+	if why != "" {
+		dots, err = escpos.BarcodeDots(bc)
+	}
+	if err != nil {
+		return dst, escpos.CodeFallback{}, err
+	}
+	if w := len(dots); w > e.headDots() {
+		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
 	saved := e.st
 	out, err := e.AppendJustification(dst, j)

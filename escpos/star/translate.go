@@ -3,6 +3,8 @@ package star
 import (
 	"errors"
 	"strconv"
+
+	"github.com/secuprint/receipt/escpos"
 )
 
 // ToESCPOS turns decoded Star commands into the ESC/POS that prints the same
@@ -192,15 +194,19 @@ func (t *Translator) Append(out []byte, c *Command) []byte {
 var barcodeFunctionB = [...]byte{0: 66, 1: 65, 2: 68, 3: 67, 4: 69, 5: 70, 6: 73, 7: 72, 8: 71}
 
 func appendBarcode(out []byte, c *Command) []byte {
-	t, hri, mode, h := c.Args[0]%48, c.Args[1]%48, c.Args[2]%48, c.Args[3]
-	if int(t) >= len(barcodeFunctionB) {
+	t, hri, h := c.Args[0]%48, c.Args[1]%48, c.Args[3]
+	narrow, wide, ok := BarcodeMode(c.Args[0], c.Args[2])
+	if int(t) >= len(barcodeFunctionB) || !ok {
 		return out
+	}
+	if sym, ok := starWideSymbology[t]; ok {
+		return appendWideBarcode(out, c, sym, narrow, wide)
 	}
 	pos := byte(0)
 	if hri == 2 || hri == 4 {
 		pos = 2
 	}
-	out = append(out, 0x1D, 'H', pos, 0x1D, 'h', h, 0x1D, 'w', min(6, mode+1))
+	out = append(out, 0x1D, 'H', pos, 0x1D, 'h', h, 0x1D, 'w', byte(min(6, narrow)))
 	data := c.Data
 	if t == 6 {
 		data = code128Data(data)
@@ -274,6 +280,50 @@ func code128Data(d []byte) []byte {
 		default:
 			out = append(out, x)
 		}
+	}
+	return out
+}
+
+// starWideSymbology are the ESC b types whose modes set a narrow:wide ratio
+// that GS w cannot carry (ESC/POS printers have their own table): CODE39
+// and ITF. NW-7 goes as GS k CODABAR, which the paper engine boxes anyway.
+var starWideSymbology = map[byte]escpos.Symbology{4: escpos.Code39, 5: escpos.ITF}
+
+// appendWideBarcode draws a CODE39 or ITF as the Star printer does, narrow
+// and wide elements of ESC b's mode, as a GS v 0 raster with the characters
+// under it as text. Data the symbology cannot hold prints nothing, as Star
+// discards it.
+func appendWideBarcode(out []byte, c *Command, sym escpos.Symbology, narrow, wide int) []byte {
+	hri, h := c.Args[1]%48, int(c.Args[3])
+	data := string(c.Data)
+	if sym == escpos.ITF && len(data)%2 == 1 {
+		data = "0" + data // Star: "When an odd number: 0 is automatically applied to the top"
+	}
+	bc := escpos.Barcode{Symbology: sym, Data: data, Height: uint8(h)}
+	dots, err := escpos.BarcodeDotsWide(bc, narrow, wide)
+	if err != nil {
+		return out
+	}
+	stride := (len(dots) + 7) / 8
+	out = append(out, 0x1D, 'v', '0', 0, byte(stride), byte(stride>>8), byte(h), byte(h>>8))
+	row := make([]byte, stride)
+	for x, bar := range dots {
+		if bar {
+			row[x/8] |= 0x80 >> (x % 8)
+		}
+	}
+	for range h {
+		out = append(out, row...)
+	}
+	if hri == 2 || hri == 4 {
+		if sym == escpos.Code39 {
+			data = "*" + data + "*"
+		}
+		out = append(out, data...)
+		out = append(out, 0x0A)
+	}
+	if hri == 1 || hri == 2 {
+		out = append(out, 0x0A)
 	}
 	return out
 }
