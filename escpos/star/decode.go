@@ -122,6 +122,10 @@ func (d *Decoder) next(b []byte) (Command, int) {
 		return Command{Name: "SUB", Note: "drive drawer 2"}, 1
 	case x == 0x18:
 		return Command{Name: "CAN", Note: "cancel data in the buffer"}, 1
+	case x == 0x0B:
+		// Star Line Mode: "ignored if there are no tabs set"; nothing
+		// here sets them (ESC B is not read), so VT prints nothing.
+		return Command{Name: "VT", Note: "feed to the next vertical tab (none set: ignored)"}, 1
 	case x == 0x0F:
 		return Command{Name: "SI", Note: "upside-down printing on"}, 1
 	case x == 0x12:

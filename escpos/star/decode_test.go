@@ -114,3 +114,13 @@ func FuzzDecode(f *testing.F) {
 		ToESCPOS(cmds)
 	})
 }
+
+// Issue 23 item 12: Star Line VT (node-thermal-printer's Star cut() sends
+// it) is known and prints nothing while no vertical tabs are set.
+func TestDecodeVT(t *testing.T) {
+	cmds := Decode([]byte("A\n\x0b\x1bd\x02"), prnt)
+	require.Len(t, cmds, 4)
+	assert.Equal(t, "VT", cmds[2].Name)
+	assert.NoError(t, cmds[2].Err)
+	assert.Equal(t, "A\n\x1dVA\x00", string(ToESCPOS(cmds)))
+}

@@ -484,7 +484,7 @@ func TestTicketsAndFiles(t *testing.T) {
 	}{
 		{"\x1b@Hallo\n\x1dVA\x03", "\x10\x04\x01", true, "Hallo\n--- cut (full) ---\n"},
 		{"Zwei\n\x1dV\x01", "\x1dI\x43\x1dr\x01", true, "Zwei\n--- cut (partial) ---\n"},
-		{"Drei\n", "\x1da\x00", false, ""},
+		{"Drei\n\x1bt\xc8", "\x1da\x00", false, ""}, // ESC t 200: a problem, logged with its offset
 		{"\x1dV\x07", "", false, ""}, // no such cut mode: not a cut
 		{"Vier\n\x1bi", "\x10\x05\x01\x10\x14\x01\x00\x01", true, ""},
 		{"Fuenf\n\x1bm", "", true, "Fuenf\n--- cut (partial) ---\n"},
@@ -531,7 +531,9 @@ func TestTicketsAndFiles(t *testing.T) {
 	require.NoError(t, err)
 	for _, line := range []string{": connected\n", ": DLE EOT 1 -> 12\n", ": GS I 67 -> 5f544d2d5438385600\n",
 		": GS r 1 -> 00\n", ": GS a 0: ASB off\n", ": DLE ENQ 1: ignored\n", ": DLE DC4 1: drawer pulse on pin 2, 100 ms\n",
-		" -: ticket 1 cut, 12 bytes, 0 problems\n", " -: fault paper-near-end on\n"} {
+		" -: ticket 1 cut, 12 bytes, 0 problems\n", " -: fault paper-near-end on\n",
+		" -: ticket 3 cut, 18 bytes, 2 problems\n", " -: ticket 3 problem: offset 5: ESC t: slot 200 not in the printer's code page table: invalid argument\n",
+		" -: ticket 3 problem: offset 8: GS V: cut mode 7: invalid argument\n"} {
 		assert.Contains(t, string(log), line)
 	}
 }
