@@ -485,7 +485,7 @@ func TestTicketsAndFiles(t *testing.T) {
 		{"\x1b@Hallo\n\x1dVA\x03", "\x10\x04\x01", true, "Hallo\n--- cut (full) ---\n"},
 		{"Zwei\n\x1dV\x01", "\x1dI\x43\x1dr\x01", true, "Zwei\n--- cut (partial) ---\n"},
 		{"Drei\n\x1bt\xc8", "\x1da\x00", false, ""}, // ESC t 200: a problem, logged with its offset
-		{"\x1dV\x07", "", false, ""}, // no such cut mode: not a cut
+		{"\x1dV\x07", "", false, ""},                // no such cut mode: not a cut
 		{"Vier\n\x1bi", "\x10\x05\x01\x10\x14\x01\x00\x01", true, ""},
 		{"Fuenf\n\x1bm", "", true, "Fuenf\n--- cut (partial) ---\n"},
 	}
