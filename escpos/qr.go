@@ -53,7 +53,8 @@ type QR struct {
 const QRDefaultModule = 3
 
 // QRQuietZone is the white margin, in modules, NewQRRaster draws around the
-// symbol (the standard's minimum, which printers' native QR also leaves).
+// symbol (the standard's minimum). A native QR has none of its own: the
+// encoders feed it along the paper (AppendQuietZone).
 const QRQuietZone = 4
 
 func (q QR) module() (int, error) {

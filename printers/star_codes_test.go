@@ -73,7 +73,13 @@ func starTicket(t *testing.T, id string, stream []byte) *paper.Ticket {
 	t.Helper()
 	p, err := printers.Lookup(id)
 	require.NoError(t, err)
-	res := paper.Print(star.ToESCPOS(star.Decode(stream, p)), printers.ESCPOSTwin(p))
+	return printESCPOS(t, printers.ESCPOSTwin(p), star.ToESCPOS(star.Decode(stream, p)))
+}
+
+// printESCPOS prints an ESC/POS stream on the paper of p: its first ticket.
+func printESCPOS(t *testing.T, p *escpos.Profile, stream []byte) *paper.Ticket {
+	t.Helper()
+	res := paper.Print(stream, p)
 	require.NotEmpty(t, res.Tickets)
 	return res.Tickets[0]
 }

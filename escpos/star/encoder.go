@@ -215,21 +215,30 @@ func (e *Encoder) AppendQR(dst []byte, q escpos.QR, j escpos.Justification) ([]b
 		if err != nil {
 			return dst, escpos.CodeFallback{}, err
 		}
+		out = appendQuietZone(out, m)
 		out, err = AppendQR(out, q)
 		if err != nil {
 			return dst, escpos.CodeFallback{}, err
 		}
-		return out, escpos.CodeFallback{}, nil
+		return appendQuietZone(out, m), escpos.CodeFallback{}, nil
 	}
 	r, err := escpos.NewQRRaster(q)
 	if err != nil {
 		return dst, escpos.CodeFallback{}, err
 	}
-	out, err := e.AppendRaster(dst, r, j)
+	out, err := e.AppendRaster(dst, r, j) // the picture has its quiet zone
 	if err != nil {
 		return dst, escpos.CodeFallback{}, err
 	}
 	return out, escpos.CodeFallback{Raster: true, Why: why}, nil
+}
+
+// appendQuietZone feeds escpos.QRQuietZone modules of m dots before or
+// after a QR code ("margins of more than 4 cells are required", Star's QR
+// pages) as whole lines, each at least 3 mm (24 dots): Star's line feeds
+// are the commands every Star language here shares.
+func appendQuietZone(b []byte, m int) []byte {
+	return AppendFeedLines(b, uint8((escpos.QRQuietZone*m+23)/24))
 }
 
 // AppendBarcode prints bc with ESC b when the profile has bar codes and the
