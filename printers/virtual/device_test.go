@@ -152,7 +152,8 @@ func TestStatusBytes(t *testing.T) {
 		gsr1   byte // with the faults that do not stop printing
 	}{
 		{"none", nil, [4]byte{0x12, 0x12, 0x12, 0x12}, false, 0x00},
-		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x72}, true, 0x00},
+		// Paper end implies near end: one sensor model (issue 23 item 11).
+		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x7E}, true, 0x00},
 		{"paper-near-end", []virtual.Fault{virtual.PaperNearEnd}, [4]byte{0x12, 0x12, 0x12, 0x1E}, false, 0x03},
 		{"paper-end+near-end", []virtual.Fault{virtual.PaperNearEnd, virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x7E}, true, 0x03},
 		{"cover-open", []virtual.Fault{virtual.CoverOpen}, [4]byte{0x1A, 0x16, 0x12, 0x12}, true, 0x00},
@@ -202,7 +203,7 @@ func TestASBPacket(t *testing.T) {
 		faults  []virtual.Fault
 		packets [][4]byte // after each fault
 	}{
-		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [][4]byte{{0x18, 0, 0x0C, 0}}},
+		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [][4]byte{{0x18, 0, 0x0F, 0}}}, // end implies near end
 		{"paper-near-end", []virtual.Fault{virtual.PaperNearEnd}, [][4]byte{{0x10, 0, 0x03, 0}}},
 		{"near-end, then end", []virtual.Fault{virtual.PaperNearEnd, virtual.PaperEnd}, [][4]byte{{0x10, 0, 0x03, 0}, {0x18, 0, 0x0F, 0}}},
 		{"cover-open", []virtual.Fault{virtual.CoverOpen}, [][4]byte{{0x38, 0, 0, 0}}},
@@ -376,7 +377,7 @@ func TestRealtimeWithFullBuffer(t *testing.T) {
 			c := connect(t, d, kind)
 			send(t, c, append(bytes.Repeat([]byte{'x'}, 63), '\n'))
 			require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool { return s.Buffered == 64 }))
-			assert.Equal(t, []byte{0x72}, ask(t, c, dleEOT(4), 1))
+			assert.Equal(t, []byte{0x7E}, ask(t, c, dleEOT(4), 1))
 			assert.Equal(t, []byte{0x32}, ask(t, c, dleEOT(2), 1))
 			assert.Equal(t, 64, d.Status().Buffered)
 			d.SetFault(virtual.PaperEnd, false)

@@ -48,10 +48,11 @@ func (d *Device) starASBLocked(etbExecuted bool) []byte {
 	if d.faults[AutocutterError] {
 		b[3] |= 0x08
 	}
-	if d.faults[PaperNearEnd] {
+	near, end := d.paperLocked()
+	if near {
 		b[5] |= 0x04
 	}
-	if d.faults[PaperEnd] {
+	if end {
 		b[5] |= 0x08
 	}
 	c := d.etb & 31

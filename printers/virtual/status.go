@@ -39,6 +39,13 @@ func (d *Device) offlineLocked() bool {
 	return d.faults[PaperEnd] || d.faults[CoverOpen] || d.faults[Offline] || d.faults[AutocutterError]
 }
 
+// paperLocked is the one model of the roll's two sensors every status path
+// reports (DLE EOT 4, GS r 1, the ASB, Star's ASB): at paper end the
+// near-end sensor sees no paper either, so end implies near end.
+func (d *Device) paperLocked() (nearEnd, end bool) {
+	return d.faults[PaperNearEnd] || d.faults[PaperEnd], d.faults[PaperEnd]
+}
+
 // realtimeStatusLocked is the answer to DLE EOT n, 1 ≤ n ≤ 4.
 func (d *Device) realtimeStatusLocked(n int) byte {
 	b := byte(rtFixed)
@@ -62,10 +69,11 @@ func (d *Device) realtimeStatusLocked(n int) byte {
 			b |= 0x08
 		}
 	case 4: // roll paper sensors: near end bits 2–3, end bits 5–6
-		if d.faults[PaperNearEnd] {
+		near, end := d.paperLocked()
+		if near {
 			b |= 0x0C
 		}
-		if d.faults[PaperEnd] {
+		if end {
 			b |= 0x60
 		}
 	}
@@ -75,10 +83,11 @@ func (d *Device) realtimeStatusLocked(n int) byte {
 // paperSensorLocked is the GS r 1 answer: near end bits 0–1, end bits 2–3.
 func (d *Device) paperSensorLocked() byte {
 	var b byte
-	if d.faults[PaperNearEnd] {
+	near, end := d.paperLocked()
+	if near {
 		b |= 0x03
 	}
-	if d.faults[PaperEnd] {
+	if end {
 		b |= 0x0C
 	}
 	return b
@@ -96,10 +105,11 @@ func (d *Device) asbPacketLocked() [4]byte {
 	if d.faults[AutocutterError] {
 		p[1] |= 0x08
 	}
-	if d.faults[PaperNearEnd] {
+	near, end := d.paperLocked()
+	if near {
 		p[2] |= 0x03
 	}
-	if d.faults[PaperEnd] {
+	if end {
 		p[2] |= 0x0C
 	}
 	return p
@@ -234,6 +244,17 @@ func (d *Device) realtimeLocked(l *link, c *decode.Command) {
 		switch c.Name {
 		case "DLE DC4 1":
 			d.event(l, "DLE DC4 1: drawer pulse on pin "+strconv.Itoa(decode.DrawerPin(c.Arg(0)))+", "+strconv.Itoa(c.Arg(1)*100)+" ms")
+		case "DLE DC4 7":
+			// Transmit specified status in real time: m = 1 is the basic
+			// ASB status, sent now whatever GS a says (and however the
+			// engine is held); other m are not modelled.
+			if n != 1 {
+				d.event(l, "DLE DC4 7 "+strconv.Itoa(n)+": ignored")
+				return
+			}
+			p := d.asbPacketLocked()
+			l.send(p[:])
+			d.event(l, "DLE DC4 7 1 -> "+hex.EncodeToString(p[:]))
 		default:
 			d.event(l, c.Name+": ignored")
 		}
