@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
 )
 
@@ -20,4 +22,30 @@ func TestPaperEndOneSensorModel(t *testing.T) {
 	assert.Equal(t, []byte{0x32}, ask(t, c, dleEOT(2), 1), "DLE EOT 2: stopped by paper end")
 	assert.Equal(t, []byte{0x7E}, ask(t, c, dleEOT(4), 1), "DLE EOT 4: near end and end")
 	assert.Equal(t, []byte{0x18, 0x00, 0x0F, 0x00}, ask(t, c, []byte{0x10, 0x14, 7, 1}, 4), "DLE DC4 7 1: the ASB status now")
+}
+
+// Issue 23 item 10: after ESC RS a enabled it, a Star printer pushes its
+// ASB when the status changes (paper end here; near end implied), and
+// stops after ESC RS a 0.
+func TestStarASBPushedOnChange(t *testing.T) {
+	p, err := printers.Lookup("mC-Print3")
+	require.NoError(t, err)
+	d := newDevice(t, virtual.Options{Profile: p})
+	c := connect(t, d, "tcp")
+	clean := ask(t, c, []byte{0x1B, 0x06, 0x01}, 9)
+	// The answer to the ESC ACK SOH behind it says ESC RS a was read.
+	assert.Equal(t, clean, ask(t, c, []byte{0x1B, 0x1E, 'a', 1, 0x1B, 0x06, 0x01}, 9))
+	d.SetFault(virtual.PaperEnd, true)
+	got := recv(t, c, 9)
+	asb, n, err := printers.DecodeStarASB(got)
+	require.NoError(t, err)
+	assert.Equal(t, 9, n)
+	assert.True(t, asb.PaperEnd)
+	assert.True(t, asb.PaperNearEnd)
+	assert.NotEqual(t, clean, got)
+
+	ask(t, c, []byte{0x1B, 0x1E, 'a', 0, 0x1B, 0x06, 0x01}, 9)
+	d.SetFault(virtual.PaperEnd, false)
+	// Nothing is pushed now: the next bytes are the answer to ESC ACK SOH.
+	assert.Equal(t, clean, ask(t, c, []byte{0x1B, 0x06, 0x01}, 9))
 }

@@ -2,6 +2,7 @@ package virtual
 
 import (
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"github.com/secuprint/receipt/escpos"
@@ -60,6 +61,22 @@ func (d *Device) starASBLocked(etbExecuted bool) []byte {
 	return b
 }
 
+// starASBChangedLocked sends Star's ASB to every open link when ESC RS a
+// enabled it and the status differs from before.
+func (d *Device) starASBChangedLocked(before []byte) {
+	if !d.starASB || !isStar(d.opt.Profile) || len(d.links) == 0 {
+		return
+	}
+	now := d.starASBLocked(false)
+	if string(now) == string(before) {
+		return
+	}
+	d.event(nil, "ASB "+hex.EncodeToString(now))
+	for l := range d.links {
+		l.send(now)
+	}
+}
+
 // takeStar is take for a Star stream.
 func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf []byte, start, n int) (off, end int) {
 	a := arrival{at: time.Now()}
@@ -89,6 +106,17 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 			b := d.starASBLocked(false)
 			l.send(b)
 			d.event(l, "ESC ACK SOH -> "+hex.EncodeToString(b))
+		case "ESC RS a":
+			// Automatic status: n = 0 off, else sent on every change of
+			// status (Star's n also picks NSB and ETB reporting, which
+			// this model does not tell apart).
+			flush()
+			d.starASB = c.Args[0]%48 != 0
+			state := "off"
+			if d.starASB {
+				state = "on"
+			}
+			d.event(l, "ESC RS a "+strconv.Itoa(int(c.Args[0]))+": ASB "+state)
 		case "ETB":
 			flush()
 			l.held.push(job{op: decode.OpNUL, arg: -1, etb: true, from: l})
