@@ -54,20 +54,20 @@ func (e *engine) printQR() {
 		e.problem("QR Code: print with no data stored; nothing printed")
 		return
 	}
-	code, err := qr.Encode(string(e.qrData), e.qrLevel)
+	code, err := escpos.EncodeQR(string(e.qrData), escpos.QRLevel(e.qrLevel))
 	if err != nil {
 		e.problem("QR Code: %v; nothing printed", err)
 		return
 	}
 	mod := e.qrModule
-	size := code.Size * mod
+	size := code.Size() * mod
 	if size > e.width() {
 		e.problem("QR Code of %d dots exceeds the print area of %d; nothing printed", size, e.width())
 		return
 	}
 	img := blank(size, size)
-	for y := 0; y < code.Size; y++ {
-		for x := 0; x < code.Size; x++ {
+	for y := 0; y < code.Size(); y++ {
+		for x := 0; x < code.Size(); x++ {
 			if code.Black(x, y) {
 				fill(img, x*mod, y*mod, mod, mod)
 			}
