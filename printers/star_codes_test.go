@@ -169,3 +169,26 @@ func TestStarEncoderCode39ITFWidth(t *testing.T) {
 		}
 	}
 }
+
+// node-thermal-printer's Star stream (testdata/thirdparty/gen.js) prints as
+// its producer meant: German text in CP858 readable, its CODE128 (written
+// with Star's %0) scanning, and VT (from cut()) known. Its QR code cannot
+// print: the library leaves out ESC GS y D, so a printer reads the data as
+// text, and so does the virtual printer.
+func TestNodeThermalPrinterStar(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "thirdparty", "star", "node-thermal-printer-star.bin"))
+	require.NoError(t, err)
+	p, err := printers.Lookup("TSP650II")
+	require.NoError(t, err)
+	for _, c := range star.Decode(data, p) {
+		if c.Err != nil {
+			assert.Contains(t, []string{"0x0E"}, c.Name, "only the QR data's stray SO is unknown: %v", c.Err)
+		}
+	}
+	tk := starTicket(t, "TSP650II", data)
+	all := strings.Join(tk.Lines(), "\n")
+	for _, s := range []string{"Bäckerei am Markt", "Brötchen x4 2,40 €", "Grüße aus der Hauptstraße", "TX-2026-000124"} {
+		assert.Contains(t, all, s)
+	}
+	assert.Equal(t, []string{"CODE-128:50%OFF{x}"}, zbarScan(t, tk))
+}
