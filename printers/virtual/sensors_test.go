@@ -49,3 +49,18 @@ func TestStarASBPushedOnChange(t *testing.T) {
 	// Nothing is pushed now: the next bytes are the answer to ESC ACK SOH.
 	assert.Equal(t, clean, ask(t, c, []byte{0x1B, 0x06, 0x01}, 9))
 }
+
+// Issue 23 item 10: the ASB version byte follows the model's language:
+// StarPRNT (mC-Print3, TSP100IV) 6, Star Line (TSP650II) and Star Graphic
+// (TSP100III) 3.
+func TestStarASBVersionPerModel(t *testing.T) {
+	for id, want := range map[string]int{"mC-Print3": 6, "TSP100IV": 6, "TSP650II": 3, "TSP100III": 3} {
+		p, err := printers.Lookup(id)
+		require.NoError(t, err)
+		d := newDevice(t, virtual.Options{Profile: p})
+		c := connect(t, d, "tcp")
+		asb, _, err := printers.DecodeStarASB(ask(t, c, []byte{0x1B, 0x06, 0x01}, 9))
+		require.NoError(t, err)
+		assert.Equal(t, want, asb.Version, id)
+	}
+}

@@ -33,10 +33,23 @@ func paperProfile(p *escpos.Profile) *escpos.Profile {
 	return &t
 }
 
-// starASBLocked is the 9-byte ASB (version 3) of the device's state, as
+// starASBVersion is the ASB version header 2 carries (bits 1–3, and 5
+// from 8 on; Star's "automatic status version and header 2" table:
+// version 3 is 0x06, 6 is 0x0C). Hosts such as receipt-printer-status tell
+// the language by it: StarPRNT models (mC-Print3, TSP100IV) report 6, Star
+// Line and Star Graphic ones 3 (issue 23, from those models' answers).
+// Every version from 3 on has the nine bytes modelled here.
+func starASBVersion(p *escpos.Profile) byte {
+	if p != nil && p.Language == escpos.LanguageStarPRNT {
+		return 6
+	}
+	return 3
+}
+
+// starASBLocked is the 9-byte ASB of the device's state, as
 // printers.DecodeStarASB reads it.
 func (d *Device) starASBLocked(etbExecuted bool) []byte {
-	b := []byte{0x23, 0x06, 0, 0, 0, 0, 0, 0, 0}
+	b := []byte{0x23, starASBVersion(d.opt.Profile) << 1, 0, 0, 0, 0, 0, 0, 0}
 	if etbExecuted {
 		b[2] |= 0x02
 	}
