@@ -131,7 +131,9 @@ func (d *Decoder) next(b []byte) (Command, int) {
 	case x == 0x12:
 		return Command{Name: "DC2", Note: "upside-down printing off"}, 1
 	case x == 0x04:
-		return Command{Name: "EOT", Note: "end of transmission"}, 1
+		return Command{Name: "EOT", Note: "request EOT status (paper sensors), answered at once"}, 1
+	case x == 0x05:
+		return Command{Name: "ENQ", Note: "request ENQ status, answered at once"}, 1
 	case x == 0x17:
 		return Command{Name: "ETB", Note: "count up the ETB counter once printed, send ASB"}, 1
 	case x == 0:

@@ -77,7 +77,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad number", []byte("\x1b*rAb"), ErrTruncated},
 		{"not a number", []byte("\x1b*rEx\x00"), ErrArgument},
 		{"undefined byte", []byte{0x1B, 0x1D, 't', 0, 0x80}, nil},
-		{"stray control", []byte{0x05}, ErrUnknown},
+		{"stray control", []byte{0x06}, ErrUnknown}, // 0x05 is ENQ
 	} {
 		cmds := Decode(tc.in, prnt)
 		var got error

@@ -64,3 +64,19 @@ func TestStarASBVersionPerModel(t *testing.T) {
 		assert.Equal(t, want, asb.Version, id)
 	}
 }
+
+// Issue 23 item 10: Star's ENQ and EOT are answered at once with one status
+// byte each (Star Command Specifications, appendix 5-1-1 and 5-1-2).
+func TestStarENQEOT(t *testing.T) {
+	p, err := printers.Lookup("TSP650II")
+	require.NoError(t, err)
+	d := newDevice(t, virtual.Options{Profile: p})
+	c := connect(t, d, "tcp")
+	assert.Equal(t, []byte{0x00}, ask(t, c, []byte{0x05}, 1), "ENQ: all well")
+	assert.Equal(t, []byte{0x10}, ask(t, c, []byte{0x04}, 1), "EOT: paper present")
+	d.SetFault(virtual.PaperNearEnd, true)
+	assert.Equal(t, []byte{0x14}, ask(t, c, []byte{0x04}, 1), "EOT: near end")
+	d.SetFault(virtual.PaperEnd, true)
+	assert.Equal(t, []byte{0x1C}, ask(t, c, []byte{0x04}, 1), "EOT: end and near end")
+	assert.Equal(t, []byte{0x08}, ask(t, c, []byte{0x05}, 1), "ENQ: paper end")
+}

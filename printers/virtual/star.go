@@ -74,6 +74,35 @@ func (d *Device) starASBLocked(etbExecuted bool) []byte {
 	return b
 }
 
+// starEnqEOTLocked is the answer to ENQ (bit 5 data in the receive buffer,
+// 3 paper end, 2 mechanical error — the autocutter here; 7 the drawer
+// switch, 6 overflow, 1–0 serial errors stay 0) or EOT (bit 4 fixed, 3
+// paper end, 2 near end, 1 black mark error stays 0).
+func (d *Device) starEnqEOTLocked(enq bool) byte {
+	near, end := d.paperLocked()
+	if !enq {
+		b := byte(0x10)
+		if end {
+			b |= 0x08
+		}
+		if near {
+			b |= 0x04
+		}
+		return b
+	}
+	var b byte
+	if d.used > 0 {
+		b |= 0x20
+	}
+	if end {
+		b |= 0x08
+	}
+	if d.faults[AutocutterError] {
+		b |= 0x04
+	}
+	return b
+}
+
 // starASBChangedLocked sends Star's ASB to every open link when ESC RS a
 // enabled it and the status differs from before.
 func (d *Device) starASBChangedLocked(before []byte) {
@@ -119,6 +148,12 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 			b := d.starASBLocked(false)
 			l.send(b)
 			d.event(l, "ESC ACK SOH -> "+hex.EncodeToString(b))
+		case "ENQ", "EOT":
+			// One status byte at once, as Star's command specifications'
+			// appendix (5-1-1 ENQ, 5-1-2 EOT command status) lays out.
+			b := d.starEnqEOTLocked(c.Name == "ENQ")
+			l.send([]byte{b})
+			d.event(l, c.Name+" -> "+hex.EncodeToString([]byte{b}))
 		case "ESC RS a":
 			// Automatic status: n = 0 off, else sent on every change of
 			// status (Star's n also picks NSB and ETB reporting, which
