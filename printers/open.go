@@ -38,21 +38,15 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	if err != nil {
 		return nil, err
 	}
-	var dial Dialer
-	switch a.Kind {
-	case transport.KindSerial:
-		dial = func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }
-	case transport.KindTCP:
-		dial = func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }
-		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
-	case transport.KindFile:
-		dial = func(context.Context) (transport.Conn, error) { return file.Open(a.File) }
-	case transport.KindUSB:
-		dial = func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }
-	case transport.KindVirtual:
+	if a.Kind == transport.KindVirtual {
 		return openVirtual(a, opt)
-	default:
-		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
+	}
+	if a.Kind == transport.KindTCP {
+		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
+	}
+	dial, err := dialerFor(a)
+	if err != nil {
+		return nil, err
 	}
 	if isStarLanguage(opt.Profile) {
 		return openStar(ctx, a.String(), dial, opt.Conn)
@@ -72,6 +66,21 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 		return nil, err
 	}
 	return p, nil
+}
+
+// dialerFor dials a's link: serial, tcp, file or usb.
+func dialerFor(a transport.Address) (Dialer, error) {
+	switch a.Kind {
+	case transport.KindSerial:
+		return func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }, nil
+	case transport.KindTCP:
+		return func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }, nil
+	case transport.KindFile:
+		return func(context.Context) (transport.Conn, error) { return file.Open(a.File) }, nil
+	case transport.KindUSB:
+		return func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }, nil
+	}
+	return nil, fmt.Errorf("printers: %q: %w", a.String(), transport.ErrInvalidAddress)
 }
 
 // Virtual is the built-in virtual printer behind a ConnPrinter (a

@@ -222,6 +222,10 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		Kind    string `json:"kind"`
 		Address string `json:"address"`
 		Detail  string `json:"detail,omitempty"`
+		// Model is the profile the USB strings name (the virtual
+		// printer's is its default); Match says how sure (printers.Match).
+		Model string          `json:"model,omitempty"`
+		Match *printers.Match `json:"match,omitempty"`
 	}
 	var list []entry
 	devs, err := discover.usb()
@@ -236,23 +240,27 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if d.Serial != "" {
 			detail += " serial " + d.Serial
 		}
-		list = append(list, entry{"usb", d.Address, detail})
+		e := entry{Kind: "usb", Address: d.Address, Detail: detail}
+		if p, m := printers.ProfileForUSB(d); m.Kind != printers.MatchFallback {
+			e.Model, e.Match = p.ID, &m
+		}
+		list = append(list, e)
 	}
 	ports, err := discover.serial()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
 	for _, p := range ports {
-		list = append(list, entry{"serial", "serial://" + p + "?baud=9600", portKind(p)})
+		list = append(list, entry{Kind: "serial", Address: "serial://" + p + "?baud=9600", Detail: portKind(p)})
 	}
 	lps, err := discover.lp()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
 	for _, p := range lps {
-		list = append(list, entry{"file", "file://" + p, "kernel usblp device"})
+		list = append(list, entry{Kind: "file", Address: "file://" + p, Detail: "kernel usblp device"})
 	}
-	list = append(list, entry{"virtual", "virtual://", "the built-in virtual printer"})
+	list = append(list, entry{Kind: "virtual", Address: "virtual://", Detail: "the built-in virtual printer", Model: "default"})
 	if *asJSON {
 		if err := writeJSON(stdout, list); err != nil {
 			return fail(stderr, err)
@@ -260,7 +268,14 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	for _, e := range list {
-		fmt.Fprintf(stdout, "%-8s %-44s %s\n", e.Kind, e.Address, e.Detail)
+		model := ""
+		switch {
+		case e.Match != nil:
+			model = "  [" + e.Model + ", " + string(e.Match.Kind) + "]"
+		case e.Model != "":
+			model = "  [" + e.Model + "]"
+		}
+		fmt.Fprintf(stdout, "%-8s %-44s %s%s\n", e.Kind, e.Address, e.Detail, model)
 	}
 	return exitOK
 }

@@ -287,6 +287,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages, KeepOpen: p.KeepOpen,
 			Template: p.Template, Locale: p.Locale, Logo: p.Logo, Drawer: p.Drawer, DrawerPin: p.DrawerPin})
 	}
+	identifyAuto(ps, log) // model = "auto"
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}

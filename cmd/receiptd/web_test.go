@@ -71,6 +71,37 @@ func set(sel, value string) chromedp.Action[bool] {
 		`'; s.dispatchEvent(new Event('change')); return s.value === '` + value + `'; })()`)
 }
 
+// browse starts a headless Chromium for t; shoot saves a full-page
+// screenshot under testdata/screens and in the test's artifacts.
+func browse(t *testing.T, browser string, limit time.Duration) (context.Context, func(name string)) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, limit)
+	t.Cleanup(cancel)
+	require.NoError(t, os.MkdirAll(screens, 0o755))
+	return ctx, func(name string) {
+		t.Helper()
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(screens, name+".png"), shot, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), shot, 0o644))
+	}
+}
+
+// shown is a script giving the text of the element sel when a person can
+// see it (laid out, inside the screen's width), else "".
+func shown(sel string) string {
+	return `(() => { const e = document.querySelector(` + strconv.Quote(sel) + `); if (!e) return '';
+		const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.left >= 0 && r.right <= window.innerWidth ? e.textContent : ''; })()`
+}
+
 // TestWebPage loads the page in a real headless Chromium at three sizes:
 // printers and jobs in a cashier's words, reprint and cancel, the test
 // form's live preview, the token asked for on 401 and the disconnected
@@ -84,25 +115,7 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 200, status)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 800))
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-
-	require.NoError(t, os.MkdirAll(screens, 0o755))
-	shoot := func(name string) {
-		t.Helper()
-		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(screens, name+".png"), shot, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(t.ArtifactDir(), name+".png"), shot, 0o644))
-	}
+	ctx, shoot := browse(t, browser, 90*time.Second)
 	for _, vp := range viewports {
 		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h), chromedp.Navigate(d.url+"/"),
 			present("#printer-virtual"), present("#job-"+j.ID)))
@@ -111,6 +124,10 @@ func TestWebPage(t *testing.T) {
 		fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= window.innerWidth`))
 		require.NoError(t, err)
 		assert.True(t, fits, "%s: the page is no wider than the screen", vp.name)
+		// Which printer a receipt is on shows at every size.
+		on, err := chromedp.Run(ctx, chromedp.Evaluate[string](shown("#job-"+j.ID+" td.printer")))
+		require.NoError(t, err)
+		assert.Equal(t, "virtual", on, "%s: the job's printer is on screen", vp.name)
 		shoot(vp.name)
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
@@ -129,7 +146,7 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	imgWidth, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#job-`+j.ID+` img.preview'); return i && i.complete && i.naturalWidth; })()`))
 	require.NoError(t, err)
-	assert.Contains(t, printerRow, "ready")
+	assert.Contains(t, printerRow, "Ready")
 	assert.Contains(t, printerRow, "TM-T88V")
 	assert.Contains(t, jobRow, "Printed")
 	assert.Contains(t, jobRow, "details", "the technical reason is behind a toggle")
@@ -139,19 +156,12 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "reprint", buttons, "a printed job is reprinted, not cancelled")
 
-	// The test form previews what is being edited, for the chosen model.
-	previewWidth := func(model string) int {
-		t.Helper()
-		ok, err := chromedp.Run(ctx, set("#model", model))
-		require.NoError(t, err)
-		require.True(t, ok)
-		w, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#livePreview'); const s = document.querySelector('#previewState').textContent;
-			return s === '(`+model+`)' && i.complete && i.naturalWidth; })()`))
-		require.NoError(t, err)
-		return w
-	}
-	assert.Equal(t, 512, previewWidth("TM-T88V"))
-	assert.Equal(t, 384, previewWidth("POS-5890"), "a 58 mm printer's 384 dots")
+	// The test form previews what is being edited, as its printer prints
+	// it (TestWebPreviewIsWhatPrints has a template).
+	w, err := chromedp.Run(ctx, chromedp.Poll[int](`(() => { const i = document.querySelector('#livePreview'); const s = document.querySelector('#previewState').textContent;
+		return s === 'as virtual prints it: TM-T88V' && i.complete && i.naturalWidth; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, 512, w)
 	ok, err := chromedp.Run(ctx, set("#sample", "cash-start"))
 	require.NoError(t, err)
 	require.True(t, ok)
@@ -221,7 +231,9 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	kioskRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-kiosk'); return r && r.textContent.includes('cover') && r.textContent; })()`))
 	require.NoError(t, err)
-	assert.Contains(t, kioskRow, "not ready: cover open, paper near end")
+	assert.Contains(t, kioskRow, "The printer cover is open")
+	assert.Contains(t, kioskRow, "Close the printer cover.")
+	assert.Contains(t, kioskRow, "not ready: cover open, paper near end", "the technical words behind details")
 	assert.Contains(t, kioskRow, addr)
 	assert.NotContains(t, kioskRow, "%")
 
@@ -234,6 +246,7 @@ func TestWebPage(t *testing.T) {
 	waitRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+waiting.ID+`'); return r && r.textContent.includes('Waiting for paper') && r.textContent; })()`))
 	require.NoError(t, err)
 	assert.Contains(t, waitRow, "Cancel")
+	assert.Contains(t, waitRow, "Load a new paper roll, then close the cover.")
 	assert.NotContains(t, waitRow, "Reprint", "nothing printed: nothing to reprint")
 	shoot("kiosk-waiting-for-paper")
 	require.NoError(t, chromedp.Do(ctx, press("#job-"+waiting.ID+" button.cancel")))
@@ -265,7 +278,8 @@ func TestWebPage(t *testing.T) {
 	// With a token configured, the page asks for it on the first 401 and
 	// keeps it for the session; the form then prints.
 	t.Setenv("RECEIPTD_TOKENS", "s3cret")
-	d3 := start(t, "-data-dir", t.TempDir())
+	dir3 := t.TempDir()
+	d3 := start(t, "-data-dir", dir3)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(d3.url+"/"), chromedp.WaitVisible("#tokenForm")))
 	shoot("token-asked")
 	require.NoError(t, chromedp.Do(ctx, chromedp.SetValue("#token", "wrong"), chromedp.Click("#tokenSave")))
@@ -286,12 +300,35 @@ func TestWebPage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 512, width, "the preview loads with the token too")
 
-	// The service goes away: the page says so.
+	// The service goes away: the page says so, and no printer is shown
+	// ready on a status it can no longer read.
+	ready, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-virtual td.status .words'); return r && r.textContent; })()`))
+	require.NoError(t, err)
+	require.Equal(t, "Ready", ready)
 	d3.kill()
 	conn, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const c = document.querySelector('#conn'); return c.className.includes('down') && c.textContent; })()`))
 	require.NoError(t, err)
 	assert.Equal(t, "Disconnected: the print service does not answer", conn)
-	shoot("disconnected")
+	stale, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#printer-virtual td.status').textContent`))
+	require.NoError(t, err)
+	assert.Contains(t, stale, "Unknown: no answer from the print service")
+	assert.Contains(t, stale, "Last known: Ready")
+	assert.NotRegexp(t, `^Ready`, stale)
+	note, err := chromedp.Run(ctx, chromedp.Evaluate[string](shown("#staleJobs")))
+	require.NoError(t, err)
+	assert.Contains(t, note, "the print service does not answer, so these receipts may have changed since")
+	for _, vp := range viewports {
+		require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)))
+		shoot("disconnected-" + vp.name)
+	}
+
+	// The service is back (same address, same spool): the page says so
+	// and shows the printer's status as read now.
+	start(t, "-data-dir", dir3, "-listen", strings.TrimPrefix(d3.url, "http://"))
+	back, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#printer-virtual td.status .words');
+		return document.querySelector('#conn').className.includes('ok') && document.querySelector('#staleJobs').hidden && r && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Equal(t, "Ready", back)
 }
 
 // The page's sample transactions are copies of the documented ones

@@ -205,6 +205,7 @@ type Device struct {
 	waiting   int
 
 	faults    [faultEnd]bool
+	serial    string // GS I 68's answer when set (identity.go)
 	asb       uint8
 	starASB   bool // ESC RS a enabled Star's ASB on every status change
 	etb       int  // Star's ETB counter

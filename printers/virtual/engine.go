@@ -107,7 +107,7 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 			d.answerLocked(j.from, "GS r "+n, b)
 			return nil, false
 		case decode.OpPrinterID:
-			d.answerLocked(j.from, "GS I "+n, d.printerID(j.arg))
+			d.answerLocked(j.from, "GS I "+n, d.idAnswerLocked(j.arg))
 			return nil, false
 		case decode.OpASB:
 			d.asb = uint8(j.arg) & (asbDrawer | asbOnline | asbError | asbPaper)

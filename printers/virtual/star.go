@@ -165,6 +165,9 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 				state = "on"
 			}
 			d.event(l, "ESC RS a "+strconv.Itoa(int(c.Args[0]))+": ASB "+state)
+		case "ESC # *":
+			flush()
+			d.starVersionLocked(l)
 		case "ETB":
 			flush()
 			l.held.push(job{op: decode.OpNUL, arg: -1, etb: true, from: l})

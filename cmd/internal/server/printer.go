@@ -43,6 +43,9 @@ type Printer struct {
 	// (cash payments) or always; on DrawerPin 2 (default) or 5.
 	Drawer    string
 	DrawerPin int
+	// Identity is what the printer said it is, for a printer configured
+	// with model "auto" (receiptd identified it at start); nil otherwise.
+	Identity *printers.Identification
 
 	profile   *escpos.Profile
 	opt       receipt.Options

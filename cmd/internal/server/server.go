@@ -145,6 +145,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if cfg.LoopbackOnly {
 		s.handler = loopbackHosts(s.handler)
 	}
+	s.handler = noFraming(s.handler)
 	return s, nil
 }
 

@@ -14,6 +14,9 @@ class HTTPError extends Error {
 function setConn(ok, text) {
   const c = $('conn');
   c.textContent = text; c.className = 'conn ' + (ok ? 'ok' : 'down');
+  if (!ok) { markStale(); return; }
+  lastAnswer = new Date();
+  if (lost) { lost = false; $('app').classList.remove('lost'); $('staleJobs').hidden = true; }
 }
 function showError(text) {
   const m = $('msg');
@@ -69,27 +72,8 @@ async function request(path, opts, raw) {
   }
 }
 
-// What a cashier needs to know about a receipt, and how to tell it apart.
-function jobWords(j) {
-  const reason = j.reason || '';
-  switch (j.state) {
-    case 'printed': return ['Printed', 'good'];
-    case 'printing': return ['Printing…', 'warn'];
-    case 'cancelled': return ['Cancelled', ''];
-    case 'unknown': return ['Check the paper: may have printed', 'warn'];
-    case 'failed':
-      if (reason.startsWith('confirmed not printed')) return ['Not printed', 'bad'];
-      if (reason.startsWith('gave up')) return ['Not printed — printer did not come back', 'bad'];
-      return ['Not printed — printer error', 'bad'];
-    case 'queued':
-      if (/paper end|paper out/.test(reason)) return ['Waiting for paper', 'warn'];
-      if (/cover open/.test(reason)) return ['Waiting: close the printer cover', 'warn'];
-      if (/not reachable|disconnected|offline/.test(reason)) return ['Waiting for the printer', 'warn'];
-      return ['Waiting to print', 'warn'];
-  }
-  return [j.state, ''];
-}
-
+// statusText is the printer's status in the service's technical words,
+// for whoever fixes the printer (the plain words are in words.js).
 const conditions = [['paper_end', 'paper end'], ['cover_open', 'cover open'], ['paper_near_end', 'paper near end'],
   ['autocutter_error', 'cutter error'], ['unrecoverable_error', 'unrecoverable error'], ['drawer_open', 'drawer open']];
 function statusText(p) {
@@ -102,6 +86,58 @@ function statusText(p) {
 // Addresses are shown as typed: tcp://host:9100, not %-escaped.
 function decoded(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
 function time(s) { return s ? new Date(s).toLocaleTimeString() : ''; }
+
+// say fills td with plain words w (words.js), the action to take and the
+// technical text behind a "details" toggle.
+function say(td, w, tech) {
+  const words = document.createElement('span'); words.className = 'words ' + w.cls; words.textContent = w.text; td.appendChild(words);
+  if (w.todo) { const t = document.createElement('span'); t.className = 'todo'; t.textContent = w.todo; td.appendChild(t); }
+  if (w.note) { const n = document.createElement('span'); n.className = 'small'; n.textContent = w.note; td.appendChild(n); }
+  const d = document.createElement('details'); const s = document.createElement('summary');
+  s.textContent = 'details'; s.className = 'more'; d.appendChild(s);
+  const dt = document.createElement('div'); dt.textContent = tech; d.appendChild(dt);
+  td.appendChild(d);
+}
+
+// syncRows makes tb show items in order, one row per key, each built by
+// build. Rows are updated in place, cell by cell: a cell that shows the
+// same as before is left alone, so an open "details", the focus and the
+// scroll position outlive the refresh every 2 s; a cell that changed takes
+// over what was open or focused in it.
+function syncRows(tb, items, keyOf, build) {
+  const old = new Map([...tb.rows].map(r => [r.dataset.key, r]));
+  let at = tb.firstElementChild;
+  for (const it of items) {
+    const k = keyOf(it);
+    const fresh = build(it); fresh.dataset.key = k;
+    for (const c of fresh.cells) c.dataset.html = c.className + '|' + c.innerHTML;
+    let tr = old.get(k);
+    if (tr) { old.delete(k); patchRow(tr, fresh); } else tr = fresh;
+    if (tr === at) at = at.nextElementSibling; else tb.insertBefore(tr, at);
+  }
+  for (const r of old.values()) r.remove();
+}
+function patchRow(tr, fresh) {
+  for (const a of fresh.attributes) if (tr.getAttribute(a.name) !== a.value) tr.setAttribute(a.name, a.value);
+  const cells = [...fresh.cells];
+  while (tr.cells.length > cells.length) tr.deleteCell(-1);
+  cells.forEach((c, i) => {
+    const o = tr.cells[i];
+    if (!o) tr.appendChild(c);
+    else if (o.dataset.html !== c.dataset.html) { carryOver(o, c); o.replaceWith(c); }
+  });
+}
+// carryOver keeps what a person opened or focused in cell o in its
+// replacement c: details by their order, the focus by the element's class.
+function carryOver(o, c) {
+  const was = o.querySelectorAll('details'), is = c.querySelectorAll('details');
+  was.forEach((d, i) => { if (is[i]) is[i].open = d.open; });
+  const f = document.activeElement;
+  if (f && f !== document.body && o.contains(f) && f.className) {
+    const same = c.querySelector(f.tagName + '.' + f.className.trim().split(/\s+/).join('.'));
+    if (same) queueMicrotask(() => same.focus({preventScroll: true}));
+  }
+}
 
 function cell(tr, text, cls) {
   const td = document.createElement('td');
@@ -120,37 +156,63 @@ async function act(f) {
 }
 
 // Previews are fetched with the token (an <img> cannot send one) and kept:
-// a job's preview never changes.
-const previews = new Map();
-async function showPreview(img, id) {
+// a job's preview never changes. One fetch per job, however often its row
+// is built.
+const previews = new Map(); // job id -> promise of an object URL
+function showPreview(img, id) {
   let url = previews.get(id);
   if (!url) {
-    try {
-      url = URL.createObjectURL(await (await request('/v1/jobs/' + id + '/preview.png', {}, true)).blob());
-    } catch (e) { return; }
+    url = request('/v1/jobs/' + id + '/preview.png', {}, true).then(r => r.blob()).then(b => URL.createObjectURL(b));
+    url.catch(() => previews.delete(id)); // tried again on the next refresh
     previews.set(id, url);
   }
-  img.src = url;
+  url.then(u => { img.src = u; }, () => {});
+}
+// forgetPreviews frees the previews of jobs no longer shown once there are
+// many: a kiosk's page stays open for weeks.
+function forgetPreviews(shown) {
+  if (previews.size <= 200) return;
+  for (const [id, url] of previews) {
+    if (shown.has(id)) continue;
+    previews.delete(id);
+    url.then(u => URL.revokeObjectURL(u), () => {});
+  }
 }
 
-let printerNames = [];
+// printerRow is one printer's row; stale: the page has lost the service,
+// so what the row last said may no longer be true.
+function printerRow(p, stale) {
+  const tr = document.createElement('tr'); tr.id = 'printer-' + p.name;
+  cell(tr, p.name); cell(tr, decoded(p.address), 'wide');
+  const mc = cell(tr, p.model, 'wide');
+  if (p.identity) { // model = "auto": what the printer said at start
+    const id = p.identity, s = document.createElement('span'); s.className = 'small';
+    s.textContent = 'auto: ' + ([id.maker, id.model].filter(Boolean).join(' ') || 'no answer') +
+      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
+    s.title = id.match.reason; mc.appendChild(s);
+  }
+  const w = printerWords(p);
+  const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
+    (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '');
+  if (stale) {
+    say(cell(tr, undefined, 'status'), {text: 'Unknown: no answer from the print service', cls: 'stale', todo: '',
+      note: 'Last known: ' + w.text + (p.status_at ? ', ' + time(p.status_at) : '')}, tech);
+  } else {
+    say(cell(tr, undefined, 'status'), w, tech);
+  }
+  cell(tr, stale ? '?' : String(p.queued));
+  // The test page prints paper: ask first.
+  cell(tr).appendChild(button('Test page', 'testpage', () => {
+    if (confirm('Print the test page on ' + p.name + '?')) act(() => request('/v1/printers/' + encodeURIComponent(p.name) + '/test-page', {method: 'POST'}));
+  }));
+  return tr;
+}
+
+let printerList = [], printerNames = [];
 async function loadPrinters() {
   const ps = (await request('/v1/printers')).printers || [];
-  const tb = $('printers').tBodies[0]; tb.innerHTML = '';
-  for (const p of ps) {
-    const tr = tb.insertRow(); tr.id = 'printer-' + p.name;
-    cell(tr, p.name); cell(tr, decoded(p.address), 'wide'); cell(tr, p.model, 'wide');
-    const st = cell(tr, statusText(p), p.ready ? 'ready' : 'notready');
-    if (p.status_at) {
-      const s = document.createElement('span'); s.className = 'small';
-      s.textContent = 'status read ' + time(p.status_at); st.appendChild(s);
-    }
-    cell(tr, String(p.queued));
-    // The test page prints paper: ask first.
-    cell(tr).appendChild(button('Test page', 'testpage', () => {
-      if (confirm('Print the test page on ' + p.name + '?')) act(() => request('/v1/printers/' + encodeURIComponent(p.name) + '/test-page', {method: 'POST'}));
-    }));
-  }
+  printerList = ps;
+  syncRows($('printers').tBodies[0], ps, p => p.name, p => printerRow(p, false));
   const names = ps.map(p => p.name);
   if (names.join() !== printerNames.join()) {
     printerNames = names;
@@ -160,7 +222,20 @@ async function loadPrinters() {
       for (const n of names) { const o = document.createElement('option'); o.value = o.textContent = n; sel.appendChild(o); }
       sel.value = names.includes(keep) ? keep : sel.options[0] ? sel.options[0].value : '';
     }
+    preview(); // the test form previews as its printer prints
   }
+}
+
+// markStale says, when the service stops answering, that the statuses
+// shown are the last known ones, not the printers' state now.
+let lost = false, lastAnswer = null; // lost: the service stopped answering
+function markStale() {
+  if (lost) return;
+  lost = true;
+  $('app').classList.add('lost');
+  syncRows($('printers').tBodies[0], printerList, p => p.name, p => printerRow(p, true));
+  $('staleJobs').textContent = 'As of ' + (lastAnswer ? lastAnswer.toLocaleTimeString() : 'the start') + ': the print service does not answer, so these receipts may have changed since.';
+  $('staleJobs').hidden = false;
 }
 
 // Paging: pages[i] is the ?before of page i ('' the newest).
@@ -175,53 +250,50 @@ async function loadJobs() {
   const page = await request('/v1/jobs?' + q);
   next = page.next_before || '';
   const search = $('fTx').value.trim().toLowerCase();
-  const tb = $('jobs').tBodies[0]; tb.innerHTML = '';
-  let shown = 0;
-  for (const j of (page.jobs || []).reverse()) {
-    if (search && !(j.transaction_id || '').toLowerCase().includes(search) && !j.id.includes(search)) continue;
-    shown++;
-    const tr = tb.insertRow(); tr.id = 'job-' + j.id; tr.className = 'job'; tr.dataset.state = j.state;
-    const idc = cell(tr, (j.transaction_id || j.id) + (j.copy ? ' (copy)' : ''));
-    const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
-    const [words, cls] = jobWords(j);
-    const st = cell(tr, '', 'state');
-    const w = document.createElement('span'); w.className = 'words ' + cls; w.textContent = words; st.appendChild(w);
-    // The technical reason, for whoever fixes the printer.
-    const d = document.createElement('details'); const s = document.createElement('summary');
-    s.textContent = 'details'; d.appendChild(s);
-    const dt = document.createElement('div');
-    dt.textContent = j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes';
-    d.appendChild(dt); st.appendChild(d);
-    cell(tr, j.printer, 'wide'); cell(tr, time(j.created_at));
-    const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
-    showPreview(img, j.id); cell(tr, undefined, 'wide').appendChild(img);
-    const actions = cell(tr, undefined, 'actions');
-    if (j.state === 'unknown') {
-      // It may have printed: whoever looks at the paper decides.
-      for (const [label, decision, ask] of [['It printed', 'printed', ''], ['Send again', 'retry', 'Print ' + j.id + ' again (it is not on paper)?'],
-                                            ['Not printed', 'not_printed', '']]) {
-        actions.appendChild(button(label, 'decide-' + decision, () => {
-          if (ask && !confirm(ask)) return;
-          act(() => request('/v1/jobs/' + j.id + '/decision', {method: 'POST', headers: {'Content-Type': 'application/json'},
-            body: JSON.stringify({decision})}));
-        }));
-      }
-    }
-    if (j.state === 'queued') {
-      actions.appendChild(button('Cancel', 'cancel', () => {
-        if (!confirm('Cancel ' + j.id + '? It will not print.')) return;
-        act(() => request('/v1/jobs/' + j.id, {method: 'DELETE'}));
-      }));
-    }
-    if (j.state === 'printed') {
-      actions.appendChild(button('Reprint', 'reprint', () => {
-        if (!confirm('Print a copy of ' + j.id + ' (marked KOPIE / COPY)?')) return;
-        act(() => request('/v1/jobs/' + j.id + '/reprint', {method: 'POST', headers: {'Idempotency-Key': 'web-' + j.id + '-' + Date.now()}}));
+  const jobs = (page.jobs || []).reverse().filter(j => !search || (j.transaction_id || '').toLowerCase().includes(search) || j.id.includes(search));
+  syncRows($('jobs').tBodies[0], jobs, j => j.id, jobRow);
+  forgetPreviews(new Set(jobs.map(j => j.id)));
+  const shown = jobs.length;
+  $('older').disabled = !next; $('newer').disabled = pages.length === 1;
+  $('pageInfo').textContent = 'page ' + pages.length + (search ? ' · ' + shown + ' matching' : '');
+}
+
+// jobRow is one receipt's row, every cell of it.
+function jobRow(j) {
+  const tr = document.createElement('tr'); tr.id = 'job-' + j.id; tr.className = 'job'; tr.dataset.state = j.state;
+  const idc = cell(tr, (j.transaction_id || j.id) + (j.copy ? ' (copy)' : ''));
+  const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
+  // The technical reason, for whoever fixes the printer.
+  say(cell(tr, undefined, 'state'), jobWords(j),
+    j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes');
+  cell(tr, j.printer, 'printer'); cell(tr, time(j.created_at), 'time');
+  const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
+  showPreview(img, j.id); cell(tr, undefined, 'wide').appendChild(img);
+  const actions = cell(tr, undefined, 'actions');
+  if (j.state === 'unknown') {
+    // It may have printed: whoever looks at the paper decides.
+    for (const [label, decision, ask] of [['It printed', 'printed', ''], ['Send again', 'retry', 'Print ' + j.id + ' again (it is not on paper)?'],
+                                          ['Not printed', 'not_printed', '']]) {
+      actions.appendChild(button(label, 'decide-' + decision, () => {
+        if (ask && !confirm(ask)) return;
+        act(() => request('/v1/jobs/' + j.id + '/decision', {method: 'POST', headers: {'Content-Type': 'application/json'},
+          body: JSON.stringify({decision})}));
       }));
     }
   }
-  $('older').disabled = !next; $('newer').disabled = pages.length === 1;
-  $('pageInfo').textContent = 'page ' + pages.length + (search ? ' · ' + shown + ' matching' : '');
+  if (j.state === 'queued') {
+    actions.appendChild(button('Cancel', 'cancel', () => {
+      if (!confirm('Cancel ' + j.id + '? It will not print.')) return;
+      act(() => request('/v1/jobs/' + j.id, {method: 'DELETE'}));
+    }));
+  }
+  if (j.state === 'printed') {
+    actions.appendChild(button('Reprint', 'reprint', () => {
+      if (!confirm('Print a copy of ' + j.id + ' (marked KOPIE / COPY)?')) return;
+      act(() => request('/v1/jobs/' + j.id + '/reprint', {method: 'POST', headers: {'Idempotency-Key': 'web-' + j.id + '-' + Date.now()}}));
+    }));
+  }
+  return tr;
 }
 
 // One refresh at a time; one asked for meanwhile (a click) runs after it,
@@ -258,22 +330,27 @@ async function loadSample() {
   } catch (e) { showError('sample not loaded: ' + e.message); }
   preview();
 }
-// previewSeq drops answers that arrive after a newer edit's request.
+// The preview is what the chosen printer prints: its model, layout and
+// template (/v1/render?printer=). previewSeq drops answers that arrive
+// after a newer edit's request.
 let previewTimer = 0, previewURL = '', previewSeq = 0;
 function preview() {
   clearTimeout(previewTimer);
   const seq = ++previewSeq;
+  const name = $('printer').value;
+  if (!name) return; // the printers are not loaded yet: loadPrinters asks again
   previewTimer = setTimeout(async () => {
     $('previewState').textContent = '…';
     try {
-      const r = await request('/v1/render?format=png&model=' + encodeURIComponent($('model').value),
+      const r = await request('/v1/render?format=png&printer=' + encodeURIComponent(name),
         {method: 'POST', headers: {'Content-Type': 'application/json'}, body: $('tx').value}, true);
       const blob = await r.blob();
       if (seq !== previewSeq) return;
       if (previewURL) URL.revokeObjectURL(previewURL);
       previewURL = URL.createObjectURL(blob);
       $('livePreview').src = previewURL;
-      $('previewState').textContent = '(' + $('model').value + ')';
+      const p = printerList.find(p => p.name === name);
+      $('previewState').textContent = 'as ' + name + ' prints it' + (p ? ': ' + p.model + (p.template ? ', template ' + p.template.split('/').pop() : '') : '');
     } catch (e) {
       if (seq !== previewSeq) return;
       $('previewState').textContent = '— ' + e.message;
@@ -283,13 +360,13 @@ function preview() {
     $('previewState').className = '';
   }, 300);
 }
-$('sample').onchange = loadSample; $('model').onchange = preview; $('tx').oninput = preview;
+$('sample').onchange = loadSample; $('printer').onchange = preview; $('tx').oninput = preview;
 $('post').onclick = async () => {
   $('postResult').textContent = 'printing…';
   try {
     const j = await request('/v1/printers/' + encodeURIComponent($('printer').value) + '/jobs?wait=5s',
       {method: 'POST', headers: {'Content-Type': 'application/json', 'Idempotency-Key': 'web-' + Date.now()}, body: $('tx').value});
-    $('postResult').textContent = jobWords(j)[0];
+    $('postResult').textContent = jobWords(j).text;
   } catch (e) { $('postResult').textContent = e.message; }
   refresh();
 };
