@@ -17,7 +17,7 @@ import (
 	"rsc.io/qr"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // odooPicturePath is an Odoo-style receipt picture: what Odoo's point of

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt/epos"
 )
 
@@ -111,7 +111,8 @@ func TestElementBytes(t *testing.T) {
 		{"pdf417", `<symbol type="pdf417_truncated" level="level_2" width="3" height="4" size="5">AB</symbol>`,
 			"1d286b0300304105 1d286b0300304200 1d286b0300304303 1d286b0300304404 1d286b040030453032 1d286b0300304601 1d286b0500305030 4142 1d286b0300305130 0a", ""},
 		{"qr-model2", `<symbol type="qrcode_model_2" level="level_h" width="4">AB</symbol>`,
-			"1d286b0400314132 00 1d286b03003143 04 1d286b03003145 33 1d286b0500315030 4142 1d286b0300315130 0a", ""},
+			// The quiet zone (4 modules of 4 dots, ESC J 16) before and after, as every native QR gets it.
+			"1b4a10 1d286b0400314132 00 1d286b03003143 04 1d286b03003145 33 1d286b0500315030 4142 1d286b0300315130 1b4a10 0a", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := convert(t, tm88, doc(tc.inner), epos.Options{})
