@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -31,7 +33,8 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *format == "png" && (rf.output == "" || rf.output == "-") && isTerminal(stdout) {
 		return fail(stderr, usageError{errors.New("-format png writes a picture: give -o FILE.png, or redirect standard output to a file")})
 	}
-	if _, err := rf.options(); err != nil {
+	st, err := rf.station()
+	if err != nil {
 		return fail(stderr, usageError{err})
 	}
 	data, err := previewInput(rf, stdin)
@@ -40,8 +43,11 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	f, _ := paper.ParseFormat(*format) // checked above
 	if *raw || !looksLikeJSON(data) {
-		res := receipt.Preview(data, rf.profile, paper.Options{})
-		out, err := showTickets(stderr, res, f)
+		p, err := st.PreviewBytes(context.Background(), data, station.FormatTickets)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		out, err := showTickets(stderr, p.Paper, f)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -50,15 +56,15 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return exitOK
 	}
-	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(st *station.Station, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
 		// With -logo stored or define the preview's printer holds the
 		// logos, as the real one does (or will).
-		res, rep, err := r.PreviewTransaction(tx, paper.Options{})
+		p, err := st.Preview(context.Background(), tx, station.PreviewOptions{Format: station.FormatTickets, StoredLogos: rf.storedLogos()})
 		if err != nil {
-			return nil, rep, err
+			return nil, p.Report, err
 		}
-		out, err := showTickets(stderr, res, f)
-		return out, rep, err
+		out, err := showTickets(stderr, p.Paper, f)
+		return out, p.Report, err
 	})
 }
 

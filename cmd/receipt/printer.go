@@ -84,13 +84,13 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	job, _, code := rf.renderInput(stdin, stderr, rf.render)
+	job, st, code := rf.renderInput(stdin, stderr, renderJob)
 	if code >= 0 {
 		return code
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
-	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: rf.profile, Conn: printers.ConnOptions{Timeout: *timeout}})
+	p, err := openPrinter(ctx, *address, *out, printers.OpenOptions{Profile: st.Profile(), Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		if errors.Is(err, transport.ErrInvalidAddress) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,42 +10,35 @@ import (
 	"os"
 	"strings"
 
-	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt"
 )
 
-// renderFlags are the layout choices shared by every command that renders.
+// renderFlags are the layout choices shared by every command that renders:
+// they fill a station.Config, and the station renders, finishes and
+// previews as receiptd's does.
 type renderFlags struct {
-	model      string
-	font       string
-	columns    int
-	sectionCut string
-	endCut     string
-	codePages  string
-	template   string
-	locale     string
-	logo       string
-	output     string
-	fs         *flag.FlagSet
-	stdout     io.Writer // where -h writes the help
-
-	// profile is the printer's own: the renderer emits its language.
-	profile *escpos.Profile
+	cfg       station.Config
+	codePages string
+	logo      string
+	output    string
+	fs        *flag.FlagSet
+	stdout    io.Writer // where -h writes the help
 }
 
 func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
 	rf := &renderFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError), stdout: stdout}
 	fs := rf.fs
 	fs.SetOutput(stderr)
-	fs.StringVar(&rf.model, "printer-model", "default", "printer model `ID` (see 'receipt models')")
-	fs.StringVar(&rf.font, "font", "A", "font A or B")
-	fs.IntVar(&rf.columns, "columns", 0, "characters per line (0: the model's for the font)")
-	fs.StringVar(&rf.sectionCut, "cut-sections", "off", "cut between receipt sections: off, partial or full")
-	fs.StringVar(&rf.endCut, "cut", "partial", "cut after the receipt: off, partial or full")
+	fs.StringVar(&rf.cfg.Model, "printer-model", "default", "printer model `ID` (see 'receipt models')")
+	fs.StringVar(&rf.cfg.Font, "font", "A", "font A or B")
+	fs.IntVar(&rf.cfg.Columns, "columns", 0, "characters per line (0: the model's for the font)")
+	fs.StringVar(&rf.cfg.SectionCut, "cut-sections", "off", "cut between receipt sections: off, partial or full")
+	fs.StringVar(&rf.cfg.Cut, "cut", "partial", "cut after the receipt: off, partial or full")
 	fs.StringVar(&rf.codePages, "code-pages", "", "use only these code pages, comma-separated (e.g. CP858), for a printer whose tables differ from its model's")
-	fs.StringVar(&rf.template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
-	fs.StringVar(&rf.locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
+	fs.StringVar(&rf.cfg.Template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
+	fs.StringVar(&rf.cfg.Locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
 	fs.StringVar(&rf.logo, "logo", "raster", "the template's logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key); a document's own picture prints as a raster")
 	return rf
 }
@@ -60,70 +54,35 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func (rf *renderFlags) options() (receipt.Options, error) {
-	var opt receipt.Options
-	p, err := printers.Lookup(rf.model)
-	if err != nil {
-		return opt, err
-	}
+// station is the printer the flags describe, as receiptd would run it,
+// without a spool: -logo stored trusts the printer to hold the logos,
+// -logo define defines them ahead of the receipt.
+func (rf *renderFlags) station() (*station.Station, error) {
+	cfg := rf.cfg
 	if rf.codePages != "" {
-		if p, err = p.PinCodePages(strings.Split(rf.codePages, ",")...); err != nil {
-			return opt, err
-		}
+		cfg.CodePages = strings.Split(rf.codePages, ",")
 	}
-	font, err := escpos.ParseFont(rf.font)
-	if err != nil {
-		return opt, err
-	}
-	section, err := escpos.ParseCutMode(rf.sectionCut)
-	if err != nil {
-		return opt, err
-	}
-	end, err := escpos.ParseCutMode(rf.endCut)
-	if err != nil {
-		return opt, err
-	}
-	rf.profile = p
-	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
-	if rf.template != "" {
-		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
-			return opt, err
-		}
-		opt.Locale = opt.Template.Locale
-	}
-	if rf.locale != "" {
-		if opt.Locale, err = receipt.ParseLocale(rf.locale); err != nil {
-			return opt, err
-		}
-		if opt.Template != nil {
-			opt.Template.Locale = opt.Locale
-		}
-	}
+	var opt station.Options
 	switch rf.logo {
 	case "raster":
-	case "stored", "define":
-		opt.Logos = receipt.LogoStored
+		cfg.Logo = "raster"
+	case "stored":
+		cfg.Logo, opt.Logos = "stored", station.LogosHeld{}
+	case "define":
+		cfg.Logo = "stored" // a fresh book: every logo is defined first
 	default:
-		return opt, fmt.Errorf("unknown -logo %q (want raster, stored or define)", rf.logo)
+		return nil, fmt.Errorf("unknown -logo %q (want raster, stored or define)", rf.logo)
 	}
-	return opt, nil
+	return station.New(cfg, opt)
 }
 
-// render lays out the whole receipt of tx; with -logo define the commands
-// that store its logos in the printer go first.
-func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-	job, rep, err := r.RenderTransaction(nil, tx)
-	if err != nil {
-		return job, rep, err
-	}
-	if rf.logo == "define" && len(rep.Logos) > 0 {
-		define, err := receipt.AppendDefineLogos(nil, rep.Logos)
-		if err != nil {
-			return nil, rep, err
-		}
-		job = append(define, job...)
-	}
-	return job, rep, nil
+// storedLogos: the receipt prints its logos by key.
+func (rf *renderFlags) storedLogos() bool { return rf.logo != "raster" }
+
+// renderJob renders the whole receipt of tx as the printer takes it.
+func renderJob(st *station.Station, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+	job, err := st.Render(tx)
+	return job.Bytes, job.Report, err
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.
@@ -190,7 +149,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	return renderWith(rf, stdin, stdout, stderr, rf.render)
+	return renderWith(rf, stdin, stdout, stderr, renderJob)
 }
 
 func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -199,13 +158,14 @@ func runText(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	return renderWith(rf, stdin, stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-		return r.TextTransaction(nil, tx)
+	return renderWith(rf, stdin, stdout, stderr, func(st *station.Station, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
+		p, err := st.Preview(context.Background(), tx, station.PreviewOptions{Format: station.FormatText, StoredLogos: rf.storedLogos()})
+		return p.Body, p.Report, err
 	})
 }
 
 func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
-	render func(*receipt.Renderer, *receipt.Transaction) ([]byte, receipt.Report, error)) int {
+	render func(*station.Station, *receipt.Transaction) ([]byte, receipt.Report, error)) int {
 	out, _, code := rf.renderInput(stdin, stderr, render)
 	if code >= 0 {
 		return code
@@ -217,29 +177,25 @@ func renderWith(rf *renderFlags, stdin io.Reader, stdout, stderr io.Writer,
 }
 
 // renderInput reads the transaction the command line names and renders it
-// with the flags' options, printing the warnings; a non-negative code means
+// with the flags' station, printing the warnings; a non-negative code means
 // stop with it (the error has been said).
 func (rf *renderFlags) renderInput(stdin io.Reader, stderr io.Writer,
-	render func(*receipt.Renderer, *receipt.Transaction) ([]byte, receipt.Report, error)) ([]byte, receipt.Options, int) {
-	opt, err := rf.options()
+	render func(*station.Station, *receipt.Transaction) ([]byte, receipt.Report, error)) ([]byte, *station.Station, int) {
+	st, err := rf.station()
 	if err != nil {
-		return nil, opt, fail(stderr, usageError{err})
+		return nil, nil, fail(stderr, usageError{err})
 	}
 	tx, err := readTransaction(rf.fs, stdin)
 	if err != nil {
-		return nil, opt, fail(stderr, err)
+		return nil, st, fail(stderr, err)
 	}
 	printWarnings(stderr, tx.Warnings)
-	r, err := receipt.NewRenderer(opt)
+	out, rep, err := render(st, tx)
 	if err != nil {
-		return nil, opt, fail(stderr, usageError{err})
-	}
-	out, rep, err := render(r, tx)
-	if err != nil {
-		return nil, opt, fail(stderr, err)
+		return nil, st, fail(stderr, err)
 	}
 	printWarnings(stderr, rep.Warnings)
-	return out, opt, -1
+	return out, st, -1
 }
 
 func runModels(args []string, _ io.Reader, stdout, stderr io.Writer) int {

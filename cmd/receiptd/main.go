@@ -26,6 +26,7 @@ import (
 
 	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -42,27 +43,9 @@ type fileConfig struct {
 	webConfig                         // allowed_origins, listen_tls, tls…, epos_… (web.go)
 }
 
-type printerConfig struct {
-	Name       string   `toml:"name"`
-	Address    string   `toml:"address"`
-	Model      string   `toml:"model"`
-	Font       string   `toml:"font"`
-	Columns    int      `toml:"columns"`
-	Cut        string   `toml:"cut"`
-	SectionCut string   `toml:"section_cut"`
-	Copies     int      `toml:"copies"`
-	CodePages  []string `toml:"code_pages"`
-	// KeepOpen holds a network printer's link between jobs: for a printer
-	// this service has to itself.
-	KeepOpen bool `toml:"keep_open"`
-	// The whole receipt: the printer's template (header and footer around
-	// every receipt), the basket's locale, stored logos, the drawer kick.
-	Template  string `toml:"template"`
-	Locale    string `toml:"locale"`
-	Logo      string `toml:"logo"`
-	Drawer    string `toml:"drawer"`
-	DrawerPin int    `toml:"drawer_pin"`
-}
+// printerConfig is a [[printer]] of the file, a -printer flag: the
+// station's one Config.
+type printerConfig = station.Config
 
 type duration struct{ time.Duration }
 
@@ -284,12 +267,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 			return usageError{fmt.Errorf("printer %q: %w", p.Name, err)}
 		}
 	}
-	var ps []*server.Printer
-	for _, p := range cfg.Printers {
-		ps = append(ps, &server.Printer{Name: p.Name, Address: p.Address, Model: p.Model, Font: p.Font,
-			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages, KeepOpen: p.KeepOpen,
-			Template: p.Template, Locale: p.Locale, Logo: p.Logo, Drawer: p.Drawer, DrawerPin: p.DrawerPin})
-	}
+	ps := cfg.Printers
 	identifyAuto(ps, log) // model = "auto"
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err

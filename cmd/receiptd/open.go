@@ -6,12 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // openPrinter connects a configured printer through printers.Open.
-func openPrinter(ctx context.Context, p *server.Printer) (printers.Printer, error) {
+func openPrinter(ctx context.Context, p station.Config) (printers.Printer, error) {
 	prof, err := printers.Lookup(p.Model)
 	if err != nil {
 		prof = nil // server.New already rejected unknown models
@@ -24,8 +24,9 @@ func openPrinter(ctx context.Context, p *server.Printer) (printers.Printer, erro
 // nearest of its family, or the generic fallback when nothing answers —
 // logged either way, and shown as the printer's identity on
 // GET /v1/printers. Each printer gets at most 10 s.
-func identifyAuto(ps []*server.Printer, log *slog.Logger) {
-	for _, p := range ps {
+func identifyAuto(ps []station.Config, log *slog.Logger) {
+	for i := range ps {
+		p := &ps[i]
 		if !strings.EqualFold(p.Model, "auto") {
 			continue
 		}

@@ -151,6 +151,7 @@ func TestWebPage(t *testing.T) {
 	assert.Contains(t, jobRow, "Printed")
 	assert.Contains(t, jobRow, "details", "the technical reason is behind a toggle")
 	assert.Contains(t, jobAll, "printed · attempts 1")
+	assert.Contains(t, jobAll, "· via api", "the entrance the job came through")
 	assert.Equal(t, 512, imgWidth, "the preview is the ticket at the TM-T88V's 512 dots")
 	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#job-`+j.ID+` button')].map(b => b.className).join()`))
 	require.NoError(t, err)

@@ -62,6 +62,9 @@ const MaxKeyLen = 1024
 // ErrBadKey reports an idempotency key that is empty or over MaxKeyLen.
 var ErrBadKey = errors.New("spool: idempotency key must be 1 to 1024 bytes")
 
+// ErrBadSource reports a job whose source is none of the Source values.
+var ErrBadSource = errors.New("spool: unknown job source")
+
 // Enqueue stores a job durably and returns it; when printer already has a
 // job with key, that job is returned with existing=true and nothing is
 // stored. Concurrent calls share one commit (see write).
@@ -70,11 +73,15 @@ func (s *Spool) Enqueue(printer, key, txID string, bytes []byte, warnings []stri
 }
 
 // EnqueueJob is Enqueue for a job shaped like proto: its transaction,
-// warnings, receipts and copy marks are stored with it in one commit; its
-// identity, state and times are the spool's to set.
+// source (SourceAPI when empty), warnings, receipts and copy marks are
+// stored with it in one commit; its identity, state and times are the
+// spool's to set.
 func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Job, existing bool, err error) {
 	if key == "" || len(key) > MaxKeyLen {
 		return Job{}, false, ErrBadKey
+	}
+	if proto.Source != "" && !proto.Source.Valid() {
+		return Job{}, false, fmt.Errorf("%w %q", ErrBadSource, proto.Source)
 	}
 	return s.enqueue(printer, clientKey(printer, key), key, proto, bytes)
 }
@@ -144,6 +151,9 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 	}
 	now := s.now()
 	job = proto
+	if job.Source == "" {
+		job.Source = SourceAPI
+	}
 	job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
 	job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
 	// Only a job with none queued ahead of it may skip the queue.
@@ -186,16 +196,23 @@ func queued(tx *bolt.Tx, printer string) iter.Seq[string] {
 // again with the same non-empty key is the same copy; an empty key always
 // makes a new one.
 func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
+	j, _, err := s.ReprintJob(id, key, mark)
+	return j, err
+}
+
+// ReprintJob is Reprint that also says whether the key named a copy
+// already (existing: nothing new was stored).
+func (s *Spool) ReprintJob(id, key string, mark []byte) (job Job, existing bool, err error) {
 	orig, err := s.Get(id)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	b, err := s.Bytes(id)
 	if err != nil {
-		return Job{}, err
+		return Job{}, false, err
 	}
 	if len(key) > MaxKeyLen {
-		return Job{}, ErrBadKey
+		return Job{}, false, ErrBadKey
 	}
 	if key == "" {
 		key = strconv.FormatInt(s.now().UnixNano(), 36)
@@ -203,8 +220,7 @@ func (s *Spool) Reprint(id, key string, mark []byte) (Job, error) {
 	if n := orig.Receipts; n > 1 && len(b)%n == 0 {
 		b = b[:len(b)/n] // one copy, headed by the mark, not n with one mark
 	}
-	j, _, err := s.enqueue(orig.Printer, copyKey(id, key), copyKeyPrefix(id)+key, Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
-	return j, err
+	return s.enqueue(orig.Printer, copyKey(id, key), copyKeyPrefix(id)+key, Job{TransactionID: orig.TransactionID, Digest: orig.Digest, Source: orig.Source, Copy: true, CopyOf: id}, append(mark[:len(mark):len(mark)], b...))
 }
 
 // next returns the oldest queued job of printer. A record found

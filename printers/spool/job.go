@@ -38,6 +38,27 @@ func (s State) Valid() bool {
 	return false
 }
 
+// Source is the entrance a job came in through. A record written before
+// jobs had a source reads as SourceAPI: the JSON API was the only one.
+type Source string
+
+const (
+	SourceAPI       Source = "api"       // receiptd's JSON API (and its web page)
+	SourceEPOS      Source = "epos"      // Epson ePOS-Print XML from a web till
+	SourceCloudPRNT Source = "cloudprnt" // a Star printer pulling its jobs
+	SourceSDP       Source = "sdp"       // an Epson printer pulling (Server Direct Print)
+	SourceFleet     Source = "fleet"     // the fleet hub (NATS JetStream)
+)
+
+// Valid reports whether s is one of the sources.
+func (s Source) Valid() bool {
+	switch s {
+	case SourceAPI, SourceEPOS, SourceCloudPRNT, SourceSDP, SourceFleet:
+		return true
+	}
+	return false
+}
+
 // Job is one receipt to print.
 type Job struct {
 	ID            string `json:"id"`
@@ -45,7 +66,10 @@ type Job struct {
 	Key           string `json:"idempotency_key"`
 	TransactionID string `json:"transaction_id,omitempty"`
 	State         State  `json:"state"`
-	Reason        string `json:"reason,omitempty"`
+	// Source is the entrance the job came in through; a copy keeps its
+	// original's.
+	Source Source `json:"source"`
+	Reason string `json:"reason,omitempty"`
 	// Digest identifies the receipt's content (receipt.Receipt.Digest), so
 	// a key used again for another receipt is told apart from a retry.
 	Digest string `json:"receipt_digest,omitempty"`
@@ -122,7 +146,13 @@ var decodes atomic.Int64
 // decodeJob reads a stored job record.
 func decodeJob(v []byte, j *Job) error {
 	decodes.Add(1)
-	return json.Unmarshal(v, j)
+	if err := json.Unmarshal(v, j); err != nil {
+		return err
+	}
+	if j.Source == "" {
+		j.Source = SourceAPI // written before jobs had a source
+	}
+	return nil
 }
 
 func getJob(tx *bolt.Tx, id string) (Job, error) {

@@ -134,81 +134,134 @@ func (w *worker) ok() {
 	w.s.recovered(w.printer)
 }
 
-// step takes the next job and tries it once.
+// step takes the next job and tries it once. The no-loss promise rests
+// on its order: a job is durably "printing" before its first byte leaves
+// (next), and its outcome is recorded after the attempt however long the
+// store refuses (attempt). A crash in between leaves it "printing", which
+// the next start turns unknown: never printed twice unseen.
 func (w *worker) step(ctx context.Context) {
+	job, b, ok := w.next(ctx)
+	if !ok {
+		return
+	}
+	w.attempt(ctx, job, b)
+}
+
+// next yields a job durably marked printing, with its checked bytes, and
+// the printer open: the one Enqueue handed over (stored printing in its
+// enqueue commit) or the oldest queued one. false: nothing to print now
+// (the worker waited idle, waited out a fault, or settled a damaged job).
+func (w *worker) next(ctx context.Context) (Job, []byte, bool) {
 	s, printer := w.s, w.printer
 	changed := s.Changed()
-	job, bytes, handed := s.takeHanded(printer)
-	if !handed {
-		var ok bool
-		var err error
-		if job, ok, err = s.next(printer); err != nil {
-			w.storeFault(ctx, "read the queue", err)
-			return
+	if job, b, handed := s.takeHanded(printer); handed {
+		return job, b, true
+	}
+	job, ok, err := s.next(printer)
+	if err != nil {
+		w.storeFault(ctx, "read the queue", err)
+		return Job{}, nil, false
+	}
+	if !ok {
+		w.idle(ctx, changed)
+		return Job{}, nil, false
+	}
+	if !w.openPrinter(ctx, job) {
+		return Job{}, nil, false
+	}
+	b, ok := w.load(ctx, job)
+	if !ok || !w.markPrinting(ctx, job) {
+		return Job{}, nil, false
+	}
+	return job, b, true
+}
+
+// idle waits for a change with nothing queued. With the printer open, the
+// next job may come straight from Enqueue, already stored as printing.
+func (w *worker) idle(ctx context.Context, changed <-chan struct{}) {
+	w.ok() // nothing waits: no fault stands
+	w.s.setIdle(w.printer, w.p != nil)
+	select {
+	case <-changed:
+	case <-ctx.Done():
+	}
+	w.s.setIdle(w.printer, false)
+}
+
+// openPrinter opens the printer for job unless it is open; false when it
+// could not be (the job waits, or fails past its deadline).
+func (w *worker) openPrinter(ctx context.Context, job Job) bool {
+	if w.p != nil {
+		return true
+	}
+	p, err := w.open(ctx)
+	if err != nil {
+		w.log.Warn("printer not available", "printer", w.printer, "err", err)
+		w.printerFault(fmt.Errorf("%w: %s: not reachable: %w", ErrPrinterFault, w.printer, err))
+		if w.s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), w.backoff, w.opt.Deadline) {
+			w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
 		}
-		if !ok {
-			w.ok() // nothing waits: no fault stands
-			// Idle. With the printer open, the next job may come straight
-			// from Enqueue, already stored as printing.
-			s.setIdle(printer, w.p != nil)
-			select {
-			case <-changed:
-			case <-ctx.Done():
-			}
-			s.setIdle(printer, false)
-			return
-		}
-		if w.p == nil {
-			p, err := w.open(ctx)
-			if err != nil {
-				w.log.Warn("printer not available", "printer", printer, "err", err)
-				w.printerFault(fmt.Errorf("%w: %s: not reachable: %w", ErrPrinterFault, printer, err))
-				if s.waitOrExpire(ctx, job, "waiting: printer not reachable: "+err.Error(), w.backoff, w.opt.Deadline) {
-					w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
-				}
-				return
-			}
-			w.p = p
-		}
-		if bytes, err = s.Bytes(job.ID); errors.Is(err, ErrBadBytes) || errors.Is(err, ErrNotFound) {
-			// Nothing is sent that is not what was accepted.
-			w.log.Error("spool: job bytes damaged; job failed, nothing sent", "printer", printer, "id", job.ID, "err", err)
-			if _, uerr := s.update(job.ID, func(j *Job) error {
-				if err := stillQueued(j); err != nil {
-					return err
-				}
-				j.State, j.Reason = Failed, "not sent: "+err.Error()+"; reprint it from the till"
-				return nil
-			}); uerr != nil && !errors.Is(uerr, ErrNotQueued) {
-				w.storeFault(ctx, "fail job "+job.ID, uerr)
-			}
-			return
-		} else if err != nil {
-			w.storeFault(ctx, "read job "+job.ID, err)
-			return
-		}
-		// Durably "printing" before the first byte leaves: a crash from
-		// here on makes the job unknown, never a silent second print.
-		// Only a job still queued: one cancelled since next() read it
-		// is left alone.
-		if _, err := s.update(job.ID, func(j *Job) error {
+		return false
+	}
+	w.p = p
+	return true
+}
+
+// load reads job's bytes, checked against their checksum. Nothing is sent
+// that is not what was accepted: damaged or missing bytes fail the job.
+func (w *worker) load(ctx context.Context, job Job) ([]byte, bool) {
+	s := w.s
+	b, err := s.Bytes(job.ID)
+	switch {
+	case errors.Is(err, ErrBadBytes) || errors.Is(err, ErrNotFound):
+		w.log.Error("spool: job bytes damaged; job failed, nothing sent", "printer", w.printer, "id", job.ID, "err", err)
+		if _, uerr := s.update(job.ID, func(j *Job) error {
 			if err := stillQueued(j); err != nil {
 				return err
 			}
-			j.State, j.Reason = Printing, ""
-			j.Attempts++
+			j.State, j.Reason = Failed, "not sent: "+err.Error()+"; reprint it from the till"
 			return nil
-		}); errors.Is(err, ErrNotQueued) {
-			return
-		} else if err != nil {
-			w.storeFault(ctx, "mark job "+job.ID+" printing", err)
-			return
+		}); uerr != nil && !errors.Is(uerr, ErrNotQueued) {
+			w.storeFault(ctx, "fail job "+job.ID, uerr)
 		}
+		return nil, false
+	case err != nil:
+		w.storeFault(ctx, "read job "+job.ID, err)
+		return nil, false
 	}
+	return b, true
+}
+
+// markPrinting stores job "printing" before the first byte leaves: a
+// crash from here on makes the job unknown, never a silent second print.
+// Only a job still queued: one cancelled since next read it is left alone
+// (false), so a job is never both cancelled and printed.
+func (w *worker) markPrinting(ctx context.Context, job Job) bool {
+	_, err := w.s.update(job.ID, func(j *Job) error {
+		if err := stillQueued(j); err != nil {
+			return err
+		}
+		j.State, j.Reason = Printing, ""
+		j.Attempts++
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrNotQueued):
+		return false
+	case err != nil:
+		w.storeFault(ctx, "mark job "+job.ID+" printing", err)
+		return false
+	}
+	return true
+}
+
+// attempt prints a job marked printing once, records the outcome, and
+// after a refusal with nothing sent waits before the job's next attempt.
+func (w *worker) attempt(ctx context.Context, job Job, b []byte) {
 	start := time.Now()
 	// The attempt runs to its end even when ctx is cancelled: a job is
 	// never abandoned half-sent.
-	res := w.p.Print(context.WithoutCancel(ctx), bytes)
+	res := w.p.Print(context.WithoutCancel(ctx), b)
 	took := time.Since(start)
 	if w.opt.Observe != nil {
 		w.opt.Observe(job, res, took)
@@ -219,26 +272,9 @@ func (w *worker) step(ctx context.Context) {
 	st, reason := outcome(res)
 	// The log says what the API shows: a job the printer turned away with
 	// nothing sent is "queued: waiting: paper end", not "failed".
-	w.log.Info("job", "id", job.ID, "printer", printer, "state", string(st), "reason", reason, "attempt", res.String(), "took", took)
-	// The outcome is known only here: it is recorded however long the
-	// store refuses. Should the process end first, the job stays
-	// "printing" and comes back unknown: never printed twice unseen.
-	for {
-		_, err := s.update(job.ID, func(j *Job) error {
-			j.State, j.Reason = st, reason
-			if st != Queued {
-				j.Sent = res.Sent
-			}
-			return nil
-		})
-		if err == nil {
-			break
-		}
-		if !w.storeFault(ctx, "record the outcome of job "+job.ID, err) {
-			w.log.Error("spool: outcome not recorded; the job will be unknown at the next start",
-				"printer", printer, "id", job.ID, "result", res.String())
-			return
-		}
+	w.log.Info("job", "id", job.ID, "printer", w.printer, "state", string(st), "reason", reason, "attempt", res.String(), "took", took)
+	if !w.record(ctx, job, st, reason, res) {
+		return
 	}
 	if st != Queued {
 		if res.Outcome == printers.OutcomePrinted {
@@ -249,10 +285,33 @@ func (w *worker) step(ctx context.Context) {
 	}
 	// Nothing was sent: the same job again after a pause, until its
 	// deadline.
-	w.printerFault(fmt.Errorf("%w: %s: %s", ErrPrinterFault, printer, res.String()))
-	if s.waitOrExpire(ctx, job, "", w.backoff, w.opt.Deadline) {
+	w.printerFault(fmt.Errorf("%w: %s: %s", ErrPrinterFault, w.printer, res.String()))
+	if w.s.waitOrExpire(ctx, job, "", w.backoff, w.opt.Deadline) {
 		w.backoff = min(w.backoff*2, w.opt.MaxBackoff)
 		w.clearError(ctx, res)
+	}
+}
+
+// record stores an attempt's outcome. It is known only here, so it is
+// retried however long the store refuses; false when ctx ended first:
+// the job stays "printing" and comes back unknown at the next start.
+func (w *worker) record(ctx context.Context, job Job, st State, reason string, res printers.Result) bool {
+	for {
+		_, err := w.s.update(job.ID, func(j *Job) error {
+			j.State, j.Reason = st, reason
+			if st != Queued {
+				j.Sent = res.Sent
+			}
+			return nil
+		})
+		if err == nil {
+			return true
+		}
+		if !w.storeFault(ctx, "record the outcome of job "+job.ID, err) {
+			w.log.Error("spool: outcome not recorded; the job will be unknown at the next start",
+				"printer", w.printer, "id", job.ID, "result", res.String())
+			return false
+		}
 	}
 }
 

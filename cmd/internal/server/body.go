@@ -30,8 +30,8 @@ func identityEncoding(w http.ResponseWriter, r *http.Request) bool {
 	for _, v := range r.Header.Values("Content-Encoding") {
 		for _, enc := range strings.Split(v, ",") {
 			if enc = strings.TrimSpace(enc); enc != "" && !strings.EqualFold(enc, "identity") {
-				writeError(w, http.StatusUnsupportedMediaType, "unsupported_encoding",
-					"Content-Encoding "+enc+" is not supported: send the body uncompressed", nil)
+				writeError(w, "unsupported_encoding",
+					"Content-Encoding "+enc+" is not supported: send the body uncompressed")
 				return false
 			}
 		}
@@ -47,7 +47,7 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case needs no parsing
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the transaction as application/json", nil)
+			writeError(w, "unsupported_media_type", "send the transaction as application/json")
 			return nil, false
 		}
 	}
@@ -64,16 +64,16 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1 MiB", nil)
+			writeError(w, "too_large", "the body exceeds 1 MiB")
 		} else {
-			writeError(w, http.StatusBadRequest, "bad_request", err.Error(), nil)
+			writeError(w, "bad_request", err.Error())
 		}
 		return nil, false
 	}
 	tx, err := receipt.ParseTransaction(body)
 	if err != nil {
 		if errors.Is(err, receipt.ErrSyntax) {
-			writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
+			writeError(w, "invalid_json", err.Error())
 		} else {
 			writeDocumentError(w, err)
 		}

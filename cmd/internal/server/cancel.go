@@ -20,9 +20,9 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	j, err := s.spool.Cancel(r.PathValue("id"))
 	switch {
 	case errors.Is(err, spool.ErrNotQueued):
-		writeError(w, http.StatusConflict, "not_queued", err.Error(), nil)
+		writeError(w, "not_queued", err.Error())
 	case err != nil:
-		writeSpoolError(w, err)
+		writeFault(w, err)
 	default:
 		s.log.Info("cancel", "id", j.ID, "printer", j.Printer)
 		writeJSON(w, http.StatusOK, j)

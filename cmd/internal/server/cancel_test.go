@@ -10,13 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 func TestCancelAQueuedJob(t *testing.T) {
 	// A printer that never opens keeps its jobs queued.
 	e := newEnvConfig(t, Config{
-		Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
-		Open: func(context.Context, *Printer) (printers.Printer, error) {
+		Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
+		Open: func(context.Context, station.Config) (printers.Printer, error) {
 			return nil, errors.New("unplugged")
 		},
 	})

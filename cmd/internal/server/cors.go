@@ -98,7 +98,7 @@ func withCORS(allowed origins, cop *http.CrossOriginProtection, next http.Handle
 		origin := r.Header.Get("Origin")
 		if !allowed.allowed(origin) {
 			if isPreflight(r) {
-				writeError(w, http.StatusForbidden, "cross_origin", "origin "+origin+" is not in allowed_origins", nil)
+				writeError(w, "cross_origin", "origin "+origin+" is not in allowed_origins")
 				return
 			}
 			next.ServeHTTP(w, r)

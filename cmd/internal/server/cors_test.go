@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/station"
 )
 
 func TestNormalizeOrigin(t *testing.T) {
@@ -32,7 +34,7 @@ func TestNormalizeOrigin(t *testing.T) {
 // Access) answered and may post and read with its token; any other origin
 // keeps today's protection.
 func TestCORS(t *testing.T) {
-	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
+	e := newEnvConfig(t, Config{Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
 		Tokens: []string{"secret-token-1234567890"}, AllowedOrigins: []string{"https://pos.example.com"}})
 	const good, evil = "https://pos.example.com", "https://evil.example"
 

@@ -8,11 +8,12 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
-// serverStation gives the ePOS endpoint the service's printers and spool
-// (documentStation). When printers/station lands, its Station does this:
-// SubmitDocument becomes Station.SubmitDocument with source "epos".
+// serverStation gives the ePOS endpoint the service's stations and spool
+// (documentStation): a document enters through Station.SubmitDocument
+// with source "epos".
 type serverStation struct{ s *Server }
 
 // eposStatusFresh is how old a printer status may be to explain a job
@@ -20,9 +21,9 @@ type serverStation struct{ s *Server }
 const eposStatusFresh = 5 * time.Second
 
 func (st serverStation) Printers() []string {
-	names := make([]string, 0, len(st.s.cfg.Printers))
-	for _, p := range st.s.cfg.Printers {
-		names = append(names, p.Name)
+	names := make([]string, 0, len(st.s.stations))
+	for _, p := range st.s.stations {
+		names = append(names, p.Name())
 	}
 	return names
 }
@@ -32,22 +33,18 @@ func (st serverStation) Profile(name string) (*escpos.Profile, bool) {
 	if !ok {
 		return nil, false
 	}
-	return p.profile, true
+	return p.Profile(), true
 }
 
-// SubmitDocument stores the document as sent, translated for the printer's
-// language like every job (Star Graphic draws it as raster).
-func (st serverStation) SubmitDocument(_ context.Context, name string, doc eposJob) (spool.Job, error) {
+// SubmitDocument stores the converted document (ESC/POS) as sent, made
+// the printer's language by its station (Star Graphic draws it as raster).
+func (st serverStation) SubmitDocument(ctx context.Context, name string, doc eposJob) (spool.Job, error) {
 	p, ok := st.s.byName[name]
 	if !ok {
 		return spool.Job{}, errors.New("epos: no printer " + name)
 	}
-	b, err := printers.Finish(p.profile, doc.Bytes)
-	if err != nil {
-		return spool.Job{}, err
-	}
-	j, _, err := st.s.spool.EnqueueJob(name, doc.Key, spool.Job{Warnings: doc.Warnings}, b)
-	return j, err
+	a, err := p.SubmitDocument(ctx, station.Document{Bytes: doc.Bytes, ESCPOS: true, Key: doc.Key, Source: spool.SourceEPOS, Warnings: doc.Warnings})
+	return a.Job, err
 }
 
 func (st serverStation) Job(id string) (spool.Job, error) { return st.s.spool.Get(id) }
@@ -64,15 +61,15 @@ func (st serverStation) Status(name string) (printers.Status, bool) {
 	if !ok {
 		return printers.Status{}, false
 	}
-	l := &p.shared.last
-	l.mu.Lock()
-	last, at, busy := l.st, l.at, l.jobs > 0
-	l.mu.Unlock()
-	if !at.IsZero() && (busy || time.Since(at) < eposStatusFresh) {
+	last, at := p.LastStatus()
+	if !at.IsZero() && time.Since(at) < eposStatusFresh {
 		return last, true
 	}
-	s, err := st.s.readStatus(context.Background(), p)
-	if err != nil {
+	s, err := p.ReadStatus(context.Background())
+	switch {
+	case errors.Is(err, station.ErrPrinting) && !at.IsZero():
+		return last, true // printing for us: what its confirmation said last
+	case err != nil:
 		return printers.Status{}, false
 	}
 	return s, true

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // FuzzPostJob drives POST /v1/printers/{name}/jobs with arbitrary bodies,
@@ -38,7 +39,7 @@ func FuzzPostJob(f *testing.F) {
 	require.NoError(f, err)
 	f.Cleanup(func() { sp.Close() })
 	// No worker runs: accepted jobs stay queued, which is all this checks.
-	s, err := New(Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}}, sp)
+	s, err := New(Config{Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}}, sp)
 	require.NoError(f, err)
 	stored := func(t *testing.T) int {
 		counts, err := sp.Counts()

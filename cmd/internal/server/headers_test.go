@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // Every answer forbids framing: the page, its files, the API's answers
 // and its refusals (a 401, a cross-origin 403, a foreign Host's 403).
 func TestNoAnswerMayBeFramed(t *testing.T) {
-	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
+	e := newEnvConfig(t, Config{Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}},
 		Tokens: []string{"s3cret"}, LoopbackOnly: true})
 	tests := []struct {
 		name, method, path, host string

@@ -37,13 +37,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-s.ready:
 	default:
-		writeError(w, http.StatusServiceUnavailable, "not_ready", "workers not started", nil)
+		writeError(w, "not_ready", "workers not started")
 		return
 	}
 	for _, p := range s.cfg.Printers {
 		if h := s.spool.Health(p.Name); storeFault(h) {
-			writeError(w, http.StatusServiceUnavailable, "store_fault",
-				"printer "+p.Name+"'s worker cannot write the spool since "+h.Since.Format(time.RFC3339)+": "+h.Err, nil)
+			writeError(w, "store_fault",
+				"printer "+p.Name+"'s worker cannot write the spool since "+h.Since.Format(time.RFC3339)+": "+h.Err)
 			return
 		}
 	}

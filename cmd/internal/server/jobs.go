@@ -1,36 +1,18 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/secuprint/receipt/printers/spool"
-	"github.com/secuprint/receipt/receipt"
+	"github.com/secuprint/receipt/printers/station"
 )
-
-// renderFor renders the whole receipt of tx for p: its template around
-// the transaction's own blocks. The logos it prints by key, and whether the
-// printer still needs them defined, are in the report.
-func (s *Server) renderFor(p *Printer, tx *receipt.Transaction) ([]byte, []string, receipt.Report, error) {
-	start := time.Now()
-	r := p.renderers.Get().(*receipt.Renderer)
-	out, rep, err := r.RenderTransaction(nil, tx)
-	p.renderers.Put(r)
-	s.metrics.render.Observe(time.Since(start).Seconds())
-	var warnings []string
-	for _, w := range append(tx.Warnings, rep.Warnings...) {
-		warnings = append(warnings, w.String())
-	}
-	return out, warnings, rep, err
-}
 
 func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.printerOf(w, r)
@@ -49,70 +31,16 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if key == "" && tx.ID == "" {
-		writeError(w, http.StatusUnprocessableEntity, "no_idempotency_key", "send an Idempotency-Key header or a transaction with an id", nil)
-		return
-	}
-	job, warnings, rep, err := s.renderFor(p, tx)
+	a, err := p.Submit(r.Context(), tx, station.Request{Key: key, Source: spool.SourceAPI})
 	if err != nil {
-		writeDocumentError(w, err)
-		return
-	}
-	digest := tx.Digest()
-	if key == "" {
-		// One transaction yields several receipts as it moves on (started,
-		// missing sum paid, captured: the API documents all with one id), so
-		// the default key is the id qualified by what the receipt says.
-		id := tx.ID
-		if len(id) > maxKeyHeader {
-			idSum := sha256.Sum256([]byte(id))
-			id = "sha256:" + hex.EncodeToString(idSum[:16])
+		if !knownFault(err) {
+			s.log.Error("enqueue", "err", err)
+			err = fmt.Errorf("the job could not be stored: %w", err)
 		}
-		key = id + ":" + hex.EncodeToString(digest[:8])
-	}
-	proto := spool.Job{TransactionID: tx.ID, Warnings: warnings, Digest: hex.EncodeToString(digest[:16])}
-	if p.Copies > 1 {
-		// One job, so the copies print together and are confirmed as one.
-		job, proto.Receipts = bytes.Repeat(job, p.Copies), p.Copies
-	}
-	// A stored logo the printer does not hold yet is defined ahead of the
-	// receipt, once: NV memory wears out.
-	defines, defs, err := s.logos.defines(p.Name, rep.Logos)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		writeFault(w, err)
 		return
 	}
-	job = append(defines, job...)
-	// Noted before the job exists: an idle printer may print it before
-	// EnqueueJob returns.
-	s.logos.sent(p.Name, key, defs)
-	j, existing, err := s.spool.EnqueueJob(p.Name, key, proto, job)
-	if err != nil {
-		_ = s.logos.finished(p.Name, key, false) // nothing goes out: forget the note
-	}
-	switch {
-	case errors.Is(err, spool.ErrBadKey):
-		writeError(w, http.StatusBadRequest, "bad_idempotency_key", err.Error(), nil)
-		return
-	case errors.Is(err, spool.ErrQuarantined):
-		// The key's job was set aside as damaged; the key stays so a retry
-		// cannot print it a second time.
-		writeError(w, http.StatusConflict, "quarantined", err.Error(), nil)
-		return
-	}
-	if err != nil {
-		s.log.Error("enqueue", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", "the job could not be stored", nil)
-		return
-	}
-	if existing && j.Digest != "" && j.Digest != proto.Digest {
-		// A retry sends the same receipt; another receipt under a used key
-		// is a client bug that would otherwise lose this receipt silently.
-		w.Header().Set("Location", "/v1/jobs/"+j.ID)
-		writeError(w, http.StatusUnprocessableEntity, "idempotency_key_reused",
-			"this Idempotency-Key already names job "+j.ID+", which prints another receipt; nothing was queued", nil)
-		return
-	}
+	j := a.Job
 	if wait > 0 {
 		ctx, cancel := context.WithTimeout(r.Context(), wait)
 		defer cancel()
@@ -124,7 +52,7 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	if j.State.Final() {
 		status = http.StatusOK
 	}
-	if existing {
+	if a.Existing {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/v1/jobs/"+j.ID)
@@ -134,13 +62,27 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 // maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.
 const maxKeyHeader = 255
 
+// knownFault reports an error the station or the spool names (anything
+// else is the store failing).
+func knownFault(err error) bool {
+	if errors.As(err, new(*station.KeyReusedError)) || errors.As(err, new(*station.DocumentError)) {
+		return true
+	}
+	for _, c := range codeOf {
+		if errors.Is(err, c.err) {
+			return true
+		}
+	}
+	return false
+}
+
 // idempotencyKey reads the Idempotency-Key header: once, 1 to 255 visible
 // ASCII characters, "" when absent.
 func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
 	keys := r.Header.Values("Idempotency-Key")
 	if len(keys) > 1 {
 		// Which one the client meant is a guess either way.
-		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "send one Idempotency-Key header, not several", nil)
+		writeError(w, "bad_idempotency_key", "send one Idempotency-Key header, not several")
 		return "", false
 	}
 	key := r.Header.Get("Idempotency-Key")
@@ -149,7 +91,7 @@ func idempotencyKey(w http.ResponseWriter, r *http.Request) (string, bool) {
 		ok = key[i] > ' ' && key[i] < 0x7f
 	}
 	if !ok {
-		writeError(w, http.StatusBadRequest, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters", nil)
+		writeError(w, "bad_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters")
 	}
 	return key, ok
 }
@@ -162,7 +104,7 @@ func parseWait(w http.ResponseWriter, r *http.Request) (time.Duration, bool) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 || d > 60*time.Second {
-		writeError(w, http.StatusBadRequest, "bad_wait", "wait must be a duration up to 60s, e.g. 10s", nil)
+		writeError(w, "bad_wait", "wait must be a duration up to 60s, e.g. 10s")
 		return 0, false
 	}
 	return d, true
@@ -175,7 +117,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
-		writeError(w, http.StatusNotFound, "unknown_job", err.Error(), nil)
+		writeFault(w, err)
 		return
 	}
 	if wait > 0 && !j.State.Final() {
@@ -195,20 +137,15 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 	}
 	orig, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
-		writeSpoolError(w, err)
+		writeFault(w, err)
 		return
 	}
 	if !s.servesPrinterOf(w, orig) {
 		return
 	}
-	mark, err := s.copyMark(s.byName[orig.Printer])
+	j, err := s.byName[orig.Printer].Reprint(orig.ID, key)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
-		return
-	}
-	j, err := s.spool.Reprint(orig.ID, key, mark)
-	if err != nil {
-		writeSpoolError(w, err)
+		writeFault(w, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/jobs/"+j.ID)
@@ -219,7 +156,7 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 // {"decision": "printed" | "not_printed" | "retry"}.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", `send {"decision": …} as application/json`, nil)
+		writeError(w, "unsupported_media_type", `send {"decision": …} as application/json`)
 		return
 	}
 	if !identityEncoding(w, r) {
@@ -231,7 +168,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_json", err.Error(), nil)
+		writeError(w, "invalid_json", err.Error())
 		return
 	}
 	if body.Decision == spool.DecidedRetry {
@@ -241,12 +178,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
 	switch {
-	case errors.Is(err, spool.ErrBadDecision):
-		writeError(w, http.StatusBadRequest, "bad_decision", err.Error(), nil)
-	case errors.Is(err, spool.ErrNotUnknown):
-		writeError(w, http.StatusConflict, "not_unknown", err.Error(), nil)
 	case err != nil:
-		writeSpoolError(w, err)
+		writeFault(w, err)
 	default:
 		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
 		writeJSON(w, http.StatusOK, j)
@@ -259,15 +192,6 @@ func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {
 	if _, ok := s.byName[j.Printer]; ok {
 		return true
 	}
-	writeError(w, http.StatusConflict, "unknown_printer", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured", nil)
+	writeError(w, "printer_gone", "the job's printer "+strconv.Quote(j.Printer)+" is no longer configured")
 	return false
-}
-
-// copyMark is the reprint banner in p's command language (a Star Graphic
-// printer gets it as raster).
-func (s *Server) copyMark(p *Printer) ([]byte, error) {
-	r := p.renderers.Get().(*receipt.Renderer)
-	mark, err := r.AppendCopyMark(nil)
-	p.renderers.Put(r)
-	return mark, err
 }

@@ -23,7 +23,7 @@ func parseBefore(w http.ResponseWriter, v string) (string, bool) {
 		ok = v[i] >= '0' && v[i] <= '9'
 	}
 	if v != "" && !ok {
-		writeError(w, http.StatusBadRequest, "bad_before", "before is a job id, e.g. j1000000000042", nil)
+		writeError(w, "bad_before", "before is a job id, e.g. j1000000000042")
 		return "", false
 	}
 	return v, true
@@ -79,14 +79,14 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	state := spool.State(q.Get("state"))
 	if state != "" && !state.Valid() {
-		writeError(w, http.StatusBadRequest, "bad_state", "state is one of queued, printing, printed, failed, unknown, cancelled", nil)
+		writeError(w, "bad_state", "state is one of queued, printing, printed, failed, unknown, cancelled")
 		return
 	}
 	limit := 200
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListLimit {
-			writeError(w, http.StatusBadRequest, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more", nil)
+			writeError(w, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more")
 			return
 		}
 		limit = n
@@ -97,11 +97,11 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	}
 	jobs, next, err := s.listPage(q.Get("printer"), state, limit, before)
 	if errors.Is(err, spool.ErrBadQuery) {
-		writeError(w, http.StatusBadRequest, "bad_limit", err.Error(), nil)
+		writeError(w, "bad_limit", err.Error())
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "spool_unavailable", err.Error(), nil)
+		writeError(w, "spool_unavailable", err.Error())
 		return
 	}
 	writePage(w, jobs, next)

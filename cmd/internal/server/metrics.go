@@ -2,16 +2,56 @@ package server
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 )
 
 type metrics struct {
+	accepted  *prometheus.CounterVec
 	faults    *prometheus.CounterVec
-	printTime prometheus.Histogram
+	printTime *prometheus.HistogramVec
 	render    prometheus.Histogram
 	ready     *prometheus.GaugeVec
 	condition *prometheus.GaugeVec
+}
+
+func newMetrics() metrics {
+	return metrics{
+		accepted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_jobs_accepted_total",
+			Help: "New jobs stored, by printer and the entrance they came through (api, epos, cloudprnt, sdp, fleet)."}, []string{"printer", "source"}),
+		printTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "receiptd_print_seconds",
+			Help:    "Time from sending a job to its confirmation, by the entrance the job came through.",
+			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}, []string{"source"}),
+		render: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_render_seconds", Help: "Time to parse and render a transaction.",
+			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
+		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
+		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
+			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
+		faults: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_worker_faults_total",
+			Help: "Faults a printer's worker met and retried: kind store (the spool could not be written) or printer."}, []string{"printer", "kind"}),
+	}
+}
+
+// status sets a printer's gauges from a status read (a printer busy with
+// another host keeps its last ones: the station does not report it).
+func (m metrics) status(printer string, st printers.Status, err error) {
+	ready := 0.0
+	if err == nil && st.Ready() {
+		ready = 1
+	}
+	m.ready.WithLabelValues(printer).Set(ready)
+	for _, c := range conditions {
+		if err != nil {
+			m.condition.DeleteLabelValues(printer, c.name) // unknown, not "no"
+			continue
+		}
+		g := 0.0
+		if c.of(st) {
+			g = 1
+		}
+		m.condition.WithLabelValues(printer, c.name).Set(g)
+	}
 }
 
 // conditions are the status bits the condition gauge shows.

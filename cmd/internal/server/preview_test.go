@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos/escpostest"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // A job cut into several tickets previews whole, as the CLI shows it: one
 // PNG with every ticket, a dashed cut mark between them (not the first
 // ticket alone). Star printers' jobs preview the same way.
 func TestPreviewPNGHoldsEveryTicket(t *testing.T) {
-	e := newEnvWith(t, []*Printer{
+	e := newEnvWith(t, []station.Config{
 		{Name: "front", Address: "virtual://", Model: "TM-T88V", SectionCut: "partial"},
 		{Name: "star", Address: "virtual://", Model: "TSP650II", SectionCut: "partial"},
 		{Name: "graphic", Address: "virtual://", Model: "TSP100III", SectionCut: "partial"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 type printerView struct {
@@ -44,22 +45,30 @@ type identityView struct {
 	Error   string         `json:"error,omitempty"`
 }
 
-func (s *Server) view(ctx context.Context, p *Printer) printerView {
-	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages,
-		Worker: s.worker(p.Name), Template: p.Template, Drawer: p.Drawer, Logo: p.Logo}
-	if id := p.Identity; id != nil {
+func (s *Server) view(ctx context.Context, p *station.Station) printerView {
+	c := p.Config()
+	v := printerView{Name: c.Name, Address: c.Address, Model: c.Model, Copies: c.Copies, CodePages: c.CodePages,
+		Worker: s.worker(c.Name), Template: c.Template, Drawer: c.Drawer, Logo: c.Logo}
+	if id := c.Identity; id != nil {
 		v.Identity = &identityView{Identity: id.Identity, Profile: id.Profile.ID, Match: id.Match}
 		if id.Err != nil {
 			v.Identity.Error = id.Err.Error()
 		}
 	}
 	if counts, err := s.spool.Counts(); err == nil {
-		v.Queued = counts[p.Name][spool.Queued]
+		v.Queued = counts[c.Name][spool.Queued]
 	}
-	st, err := s.readStatus(ctx, p)
+	st, err := p.ReadStatus(ctx)
 	switch {
 	case errors.Is(err, printers.ErrBusy):
-		p.shared.last.busyView(&v, err)
+		// Printing a job, or another host holds it: the last status read.
+		v.Busy = true
+		if !errors.Is(err, station.ErrPrinting) {
+			v.Error = err.Error() // another host holds it: say what was seen
+		}
+		if last, at := p.LastStatus(); !at.IsZero() {
+			v.Status, v.Ready, v.StatusAt = &last, last.Ready(), &at
+		}
 	case err != nil:
 		v.Error = err.Error()
 	default:
@@ -69,54 +78,16 @@ func (s *Server) view(ctx context.Context, p *Printer) printerView {
 	return v
 }
 
-// readStatus asks the printer for its status and sets its gauges.
-func (s *Server) readStatus(ctx context.Context, p *Printer) (printers.Status, error) {
-	if p.shared.last.printing() {
-		// Not behind the job's conversation, which may take its 20 s.
-		return printers.Status{}, errPrinting
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	pr, err := p.shared.get(ctx)
-	var st printers.Status
-	if err == nil {
-		st, err = pr.Status(ctx)
-	}
-	if errors.Is(err, printers.ErrBusy) {
-		return st, err // the gauges keep the last status read
-	}
-	if err == nil {
-		p.shared.last.set(st)
-	}
-	ready := 0.0
-	if err == nil && st.Ready() {
-		ready = 1
-	}
-	s.metrics.ready.WithLabelValues(p.Name).Set(ready)
-	for _, c := range conditions {
-		if err != nil {
-			s.metrics.condition.DeleteLabelValues(p.Name, c.name) // unknown, not "no"
-			continue
-		}
-		g := 0.0
-		if c.of(st) {
-			g = 1
-		}
-		s.metrics.condition.WithLabelValues(p.Name, c.name).Set(g)
-	}
-	return st, err
-}
-
 // watchStatus reads p's status every interval until ctx ends.
-func (s *Server) watchStatus(ctx context.Context, p *Printer, interval time.Duration) {
+func (s *Server) watchStatus(ctx context.Context, p *station.Station, interval time.Duration) {
 	every(ctx, interval, func() {
-		_, _ = s.readStatus(ctx, p) // the gauges carry the outcome, an error included
+		_, _ = p.ReadStatus(ctx) // the gauges carry the outcome, an error included
 	})
 }
 
 func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {
 	out := []printerView{}
-	for _, p := range s.cfg.Printers {
+	for _, p := range s.stations {
 		out = append(out, s.view(r.Context(), p))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
@@ -132,10 +103,10 @@ func (s *Server) getPrinter(w http.ResponseWriter, r *http.Request) {
 
 // printerOf is the printer a /v1/printers/{name}/… request names; an
 // unknown one is answered 404 unknown_printer.
-func (s *Server) printerOf(w http.ResponseWriter, r *http.Request) (*Printer, bool) {
+func (s *Server) printerOf(w http.ResponseWriter, r *http.Request) (*station.Station, bool) {
 	p, ok := s.byName[r.PathValue("name")]
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")), nil)
+		writeError(w, "unknown_printer", "no printer named "+strconv.Quote(r.PathValue("name")))
 	}
 	return p, ok
 }

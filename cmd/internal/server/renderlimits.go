@@ -1,78 +1,18 @@
 package server
 
 import (
-	"bytes"
 	"container/list"
-	"context"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/printers/station"
 )
 
-// A render of a 1 MiB transaction as PNG or HTML costs some 60 MB while it
-// runs: renders are bounded, and repeated ones (the page showing a job's
-// preview again) come from a small cache.
-
-// renderWait is how long a render waits for a slot before the answer is
-// 503: a page loading a few previews at once waits, a flood does not
-// pile up.
-const renderWait = 2 * time.Second
-
-// renderGate bounds renders in progress; a bounded number more may wait.
-type renderGate struct {
-	slots    chan struct{}
-	waiting  atomic.Int64
-	maxWait  int64
-	rejected atomic.Int64 // answers 503
-}
-
-// newRenderGate allows n renders at once (0: one per CPU, at least 2) and
-// 4n waiting. Renders are CPU-bound: more at once would finish no sooner
-// and hold more memory.
-func newRenderGate(n int) *renderGate {
-	if n <= 0 {
-		n = max(2, runtime.GOMAXPROCS(0))
-	}
-	return &renderGate{slots: make(chan struct{}, n), maxWait: int64(4 * n)}
-}
-
-// enter takes a slot, or answers 503 with Retry-After and returns false.
-func (g *renderGate) enter(ctx context.Context, w http.ResponseWriter) bool {
-	select {
-	case g.slots <- struct{}{}:
-		return true
-	default:
-	}
-	if g.waiting.Add(1) > g.maxWait {
-		g.waiting.Add(-1)
-		return g.busy(w)
-	}
-	defer g.waiting.Add(-1)
-	t := time.NewTimer(renderWait)
-	defer t.Stop()
-	select {
-	case g.slots <- struct{}{}:
-		return true
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	return g.busy(w)
-}
-
-func (g *renderGate) leave() { <-g.slots }
-
-func (g *renderGate) busy(w http.ResponseWriter) bool {
-	g.rejected.Add(1)
-	w.Header().Set("Retry-After", "1")
-	writeError(w, http.StatusServiceUnavailable, "render_busy", "too many renders at once: retry in a second", nil)
-	return false
-}
+// Renders are bounded by the stations' gate (station.Gate); repeated ones
+// (the page showing a job's preview again) come from a small cache.
 
 // renderCache keeps recent render results (by job id or receipt digest,
 // with format and model) up to a byte budget, least recently used out
@@ -141,9 +81,6 @@ func writeCached(w http.ResponseWriter, r cached) {
 	_, _ = w.Write(r.body) // a hung-up client is not our error
 }
 
-// renderBuffers hold a PNG or HTML render before it is cached and sent.
-var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // sameOriginRead refuses a read that a page of another site makes: an
 // <img> from any origin may GET a preview (CrossOriginProtection guards
 // only changes), which costs a render and shows the receipt's size.
@@ -154,34 +91,15 @@ func sameOriginRead(w http.ResponseWriter, r *http.Request) bool {
 	case "", "same-origin", "none":
 		return true
 	}
-	writeError(w, http.StatusForbidden, "cross_origin", "a web page from another origin may not read previews", nil)
+	writeError(w, "cross_origin", "a web page from another origin may not read previews")
 	return false
-}
-
-// encodeTickets renders tickets as a PNG (every ticket, the cuts marked) or
-// an HTML page (paper.Write).
-func encodeTickets(format string, tickets []*paper.Ticket) (cached, error) {
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= renderCacheEntry { // not the rare huge one
-			renderBuffers.Put(buf)
-		}
-	}()
-	buf.Reset()
-	c, f := cached{ctype: "image/png"}, paper.FormatPNG // every ticket, the cuts marked
-	if format == "html" {
-		c.ctype, f = "text/html; charset=utf-8", paper.FormatHTML
-	}
-	err := paper.Write(buf, f, "receipt", tickets)
-	c.body = bytes.Clone(buf.Bytes()) // the buffer goes back to the pool; the cache keeps this
-	return c, err
 }
 
 // renderCollector shows the gate and the cache in /metrics: renders turned
 // away say the bound is too tight (or someone floods), cache hits that the
 // page's previews cost nothing.
 type renderCollector struct {
-	gate  *renderGate
+	gate  *station.Gate
 	cache *renderCache
 }
 
@@ -198,8 +116,8 @@ func (renderCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c renderCollector) Collect(ch chan<- prometheus.Metric) {
-	ch <- constMetric(renderRejectedDesc, prometheus.CounterValue, float64(c.gate.rejected.Load()))
-	ch <- constMetric(renderRunningDesc, prometheus.GaugeValue, float64(len(c.gate.slots)))
+	ch <- constMetric(renderRejectedDesc, prometheus.CounterValue, float64(c.gate.Rejected()))
+	ch <- constMetric(renderRunningDesc, prometheus.GaugeValue, float64(c.gate.Running()))
 	ch <- constMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.hits.Load()), "hit")
 	ch <- constMetric(renderCacheDesc, prometheus.CounterValue, float64(c.cache.misses.Load()), "miss")
 }

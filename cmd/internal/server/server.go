@@ -1,6 +1,9 @@
 // Package server is receiptd's HTTP API and web page: ECRs post finished
-// transactions, the spool stores them durably, one worker per printer prints
-// them, and every answer says truthfully where a job is.
+// transactions, a station per printer (printers/station) turns them into
+// durable jobs, one spool worker per printer prints them, and every answer
+// says truthfully where a job is. This package keeps only HTTP: it decodes
+// requests, calls the stations and the spool, and maps their errors to
+// statuses through one table (errors.go).
 package server
 
 import (
@@ -13,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -22,23 +26,21 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // MaxBody is the largest request body accepted.
 const MaxBody = 1 << 20
-
-// MaxCopies bounds a printer's copies per receipt.
-const MaxCopies = 10
 
 //go:embed web
 var webFS embed.FS
 
 // Config is what the server serves.
 type Config struct {
-	Printers []*Printer
+	Printers []station.Config
 	Tokens   []string
 	// Open connects to a printer address (printers.Open in production).
-	Open   func(ctx context.Context, p *Printer) (printers.Printer, error)
+	Open   station.Opener
 	Worker spool.WorkerOptions
 	// StatusInterval is how often an idle moment is used to read each
 	// printer's status for the gauges, so an alert on paper running out
@@ -75,17 +77,18 @@ type Server struct {
 	spool    *spool.Spool
 	log      *slog.Logger
 	mux      *http.ServeMux
-	handler  http.Handler // mux behind the cross-origin and host guards
-	byName   map[string]*Printer
+	handler  http.Handler       // mux behind the cross-origin and host guards
+	stations []*station.Station // in configuration order
+	byName   map[string]*station.Station
 	ready    chan struct{}
 	metrics  metrics
 	registry *prometheus.Registry
-	// previews pools /v1/render's renderers per profile: a cold renderer
-	// costs 14 allocations, a warm one none.
-	previews sync.Map     // model ID or "printer:NAME" -> *sync.Pool of *receipt.Renderer
-	gate     *renderGate  // renders and previews in progress
-	cache    *renderCache // their recent results
-	logos    *logoStore   // stored logos per printer
+	// models are /v1/render?model=ID's stations: a model's defaults,
+	// without spool or printer, made on first use.
+	models sync.Map          // model ID -> *station.Station
+	gate   *station.Gate     // renders and previews in progress, all stations
+	cache  *renderCache      // their recent results
+	logos  *station.LogoFile // stored logos per printer
 }
 
 // New checks cfg and builds the server; Run starts the workers.
@@ -96,42 +99,37 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if err := checkTokens(cfg.Tokens); err != nil {
 		return nil, err
 	}
-	logos, err := newLogoStore(logosFile(cfg.StateDir))
+	logos, err := station.OpenLogoFile(logosFile(cfg.StateDir))
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*Printer{}, ready: make(chan struct{}),
-		gate: newRenderGate(cfg.Renders), cache: newRenderCache(renderCacheBytes), logos: logos}
-	for _, p := range cfg.Printers {
-		if p.Name == "" || strings.ContainsAny(p.Name, "/?#% ") {
-			return nil, fmt.Errorf("server: printer name %q: want letters, digits, - or _", p.Name)
+	s := &Server{cfg: cfg, spool: sp, log: cfg.Logger, mux: http.NewServeMux(), byName: map[string]*station.Station{}, ready: make(chan struct{}),
+		gate: station.NewGate(cfg.Renders), cache: newRenderCache(renderCacheBytes), logos: logos}
+	s.metrics = newMetrics()
+	opt := station.Options{Spool: sp, Open: cfg.Open, Logos: logos, Gate: s.gate,
+		Rendered:   func(d time.Duration) { s.metrics.render.Observe(d.Seconds()) },
+		Accepted:   func(j spool.Job) { s.metrics.accepted.WithLabelValues(j.Printer, string(j.Source)).Inc() },
+		StatusRead: s.metrics.status}
+	for _, c := range cfg.Printers {
+		if err := station.CheckName(c.Name); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
 		}
-		if _, dup := s.byName[p.Name]; dup {
-			return nil, fmt.Errorf("server: printer %q configured twice", p.Name)
+		if _, dup := s.byName[c.Name]; dup {
+			return nil, fmt.Errorf("server: printer %q configured twice", c.Name)
 		}
-		if err := p.prepare(); err != nil {
-			return nil, err
+		st, err := station.New(c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("server: %w", err)
 		}
-		p.shared = &sharedPrinter{open: cfg.Open, cfg: p, mu: make(chan struct{}, 1)}
-		s.byName[p.Name] = p
+		s.stations = append(s.stations, st)
+		s.byName[c.Name] = st
 	}
 	s.registry = cfg.Registry
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
-	s.metrics = metrics{
-		printTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_print_seconds", Help: "Time from sending a job to its confirmation.",
-			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
-		render: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "receiptd_render_seconds", Help: "Time to parse and render a transaction.",
-			Buckets: prometheus.ExponentialBuckets(1e-6, 4, 10)}),
-		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_ready", Help: "1 when the printer's last status said ready."}, []string{"printer"}),
-		condition: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "receiptd_printer_condition",
-			Help: "1 when the printer's last status showed the condition; absent when the status could not be read."}, []string{"printer", "condition"}),
-		faults: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "receiptd_worker_faults_total",
-			Help: "Faults a printer's worker met and retried: kind store (the spool could not be written) or printer."}, []string{"printer", "kind"}),
-	}
 	for _, c := range []prometheus.Collector{jobsCollector{s.spool}, renderCollector{s.gate, s.cache}, quarantineCollector{s.spool},
-		s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition, s.metrics.faults} {
+		s.metrics.accepted, s.metrics.printTime, s.metrics.render, s.metrics.ready, s.metrics.condition, s.metrics.faults} {
 		// A registry the caller shares may already hold these: an error,
 		// not a panic.
 		if err := s.registry.Register(c); err != nil {
@@ -144,7 +142,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	// reprint (a body-less POST needs no CORS preflight).
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross_origin", "a web page from another origin may not change anything here", nil)
+		writeError(w, "cross_origin", "a web page from another origin may not change anything here")
 	}))
 	allowed, err := newOrigins(cfg.AllowedOrigins)
 	if err != nil {
@@ -167,7 +165,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 func loopbackHosts(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !IsLoopbackHost(r.Host) {
-			writeError(w, http.StatusForbidden, "forbidden_host", "this service answers on loopback names only (localhost, 127.0.0.1, [::1])", nil)
+			writeError(w, "forbidden_host", "this service answers on loopback names only (localhost, 127.0.0.1, [::1])")
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -198,9 +196,11 @@ func (s *Server) Run(ctx context.Context) error {
 	opt := s.cfg.Worker
 	opt.Logger = s.log
 	opt.Observe = func(j spool.Job, r printers.Result, took time.Duration) {
-		s.metrics.printTime.Observe(took.Seconds())
-		if err := s.logos.finished(j.Printer, j.Key, r.Outcome == printers.OutcomePrinted); err != nil {
-			s.log.Warn("logos", "err", err)
+		s.metrics.printTime.WithLabelValues(string(j.Source)).Observe(took.Seconds())
+		if st, ok := s.byName[j.Printer]; ok {
+			if err := st.Finished(j, r); err != nil {
+				s.log.Warn("logos", "err", err)
+			}
 		}
 	}
 	opt.OnFault = func(printer string, err error) {
@@ -210,13 +210,13 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		s.metrics.faults.WithLabelValues(printer, kind).Inc()
 	}
-	for _, p := range s.cfg.Printers {
+	for _, p := range s.stations {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			// A worker returns only when ctx ends: a fault is retried,
 			// logged, counted and shown on /readyz, never the end of it.
-			_ = s.spool.Run(ctx, p.Name, p.shared.get, opt)
+			_ = s.spool.Run(ctx, p.Name(), p.Printer, opt)
 		}()
 		if s.cfg.StatusInterval > 0 {
 			wg.Add(1)
@@ -236,8 +236,8 @@ func (s *Server) Run(ctx context.Context) error {
 	close(s.ready)
 	wg.Wait()
 	var all []error
-	for _, p := range s.cfg.Printers {
-		all = append(all, p.shared.close())
+	for _, p := range s.stations {
+		all = append(all, p.Close())
 	}
 	return errors.Join(all...)
 }
@@ -264,7 +264,7 @@ func (s *Server) routes() {
 	api("GET /v1/printers", s.listPrinters)
 	api("GET /v1/printers/{name}", s.getPrinter)
 	api("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path, nil)
+		writeError(w, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 }
 
@@ -276,7 +276,7 @@ func (s *Server) auth(h http.Handler) http.Handler {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || tok == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="receiptd"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "a bearer token is required", nil)
+			writeError(w, "unauthorized", "a bearer token is required")
 			return
 		}
 		for _, t := range s.cfg.Tokens {
@@ -285,7 +285,7 @@ func (s *Server) auth(h http.Handler) http.Handler {
 				return
 			}
 		}
-		writeError(w, http.StatusForbidden, "forbidden", "the token is not valid", nil)
+		writeError(w, "forbidden", "the token is not valid")
 	})
 }
 
@@ -296,4 +296,12 @@ func mustSub(f embed.FS, dir string) fs.FS {
 		return f
 	}
 	return sub
+}
+
+// logosFile is where a data dir keeps the stored logos' record.
+func logosFile(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "logos.json")
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 	"github.com/secuprint/receipt/receipt"
@@ -42,10 +43,10 @@ type env struct {
 
 func newEnv(t testing.TB, tokens ...string) *env {
 	t.Helper()
-	return newEnvWith(t, []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}, tokens...)
+	return newEnvWith(t, []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}, tokens...)
 }
 
-func newEnvWith(t testing.TB, ps []*Printer, tokens ...string) *env {
+func newEnvWith(t testing.TB, ps []station.Config, tokens ...string) *env {
 	t.Helper()
 	return newEnvConfig(t, Config{Printers: ps, Tokens: tokens})
 }
@@ -56,8 +57,12 @@ func newEnvConfig(t testing.TB, cfg Config) *env {
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { sp.Close() })
-	open := func(ctx context.Context, p *Printer) (printers.Printer, error) {
-		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: p.profile})
+	open := func(ctx context.Context, p station.Config) (printers.Printer, error) {
+		prof, err := printers.Lookup(orDefault(p.Model, "default"))
+		if err != nil {
+			return nil, err
+		}
+		return printers.Open(ctx, p.Address, printers.OpenOptions{Profile: prof})
 	}
 	if cfg.Open == nil {
 		cfg.Open = open
@@ -96,6 +101,7 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", tx)
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
 	assert.Contains(t, body, `"state": "printed"`)
+	assert.Contains(t, body, `"source": "api"`)
 	resp, body2 := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", tx)
 	assert.Equal(t, "true", resp.Header.Get("Idempotent-Replayed"))
 	assert.Contains(t, body2, `"id": "j1000000000001"`, "the same transaction id is the same job")
@@ -110,6 +116,7 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	resp, body = e.do(t, "GET", "/v1/jobs?printer=front", "", "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, body, `"copy": true`)
+	assert.Equal(t, 3, strings.Count(body, `"source": "api"`), "every job says its entrance")
 	resp, _ = e.do(t, "GET", "/v1/jobs/j1000000000001/preview.png", "", "")
 	assert.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	for _, id := range []string{"j1000000000002", "j1000000000003"} {
@@ -118,6 +125,9 @@ func TestPostPrintsOnceAndIsIdempotent(t *testing.T) {
 	}
 	_, body = e.do(t, "GET", "/metrics", "", "")
 	assert.Contains(t, body, `receiptd_jobs{printer="front",state="printed"} 3`)
+	// Two receipts and a reprint; the replay is no new job.
+	assert.Contains(t, body, `receiptd_jobs_accepted_total{printer="front",source="api"} 3`)
+	assert.Contains(t, body, `receiptd_print_seconds_count{source="api"} 3`)
 }
 
 func TestRejectedRequestsLeaveTheSpoolUntouched(t *testing.T) {
@@ -195,7 +205,7 @@ func TestReprintIsACopyOnPaper(t *testing.T) {
 }
 
 func TestPrinterOptions(t *testing.T) {
-	e := newEnvWith(t, []*Printer{
+	e := newEnvWith(t, []station.Config{
 		{Name: "front", Address: "virtual://", Model: "TM-T88V"},
 		{Name: "twice", Address: "virtual://", Model: "TM-T88V", Copies: 2},
 		{Name: "cp437", Address: "virtual://", Model: "TM-T88V", CodePages: []string{"CP437"}},
@@ -239,12 +249,12 @@ func TestPrinterOptions(t *testing.T) {
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
 	defer sp.Close()
-	for _, bad := range []*Printer{
-		{Name: "p", Address: "virtual://", Copies: MaxCopies + 1},
+	for _, bad := range []station.Config{
+		{Name: "p", Address: "virtual://", Copies: station.MaxCopies + 1},
 		{Name: "p", Address: "virtual://", Copies: -1},
 		{Name: "p", Address: "virtual://", Model: "TM-T88V", CodePages: []string{"CP999"}},
 	} {
-		_, err := New(Config{Printers: []*Printer{bad}}, sp)
+		_, err := New(Config{Printers: []station.Config{bad}}, sp)
 		assert.Error(t, err, "%+v", bad)
 	}
 }
@@ -255,7 +265,7 @@ func TestStatusGaugesFollowThePrinter(t *testing.T) {
 	prof, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)
 	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
-	e := newEnvConfig(t, Config{StatusInterval: 10 * time.Millisecond, Printers: []*Printer{
+	e := newEnvConfig(t, Config{StatusInterval: 10 * time.Millisecond, Printers: []station.Config{
 		{Name: "front", Address: addr, Model: "TM-T88V"},
 		{Name: "gone", Address: "tcp://127.0.0.1:1", Model: "TM-T88V"},
 	}})
@@ -318,7 +328,7 @@ func TestJobsOfARemovedPrinterFail(t *testing.T) {
 	require.NoError(t, err)
 	orphan, _, err := sp.Enqueue("back", "k", "", []byte("x"), nil)
 	require.NoError(t, err)
-	s, err := New(Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}}, sp)
+	s, err := New(Config{Printers: []station.Config{{Name: "front", Address: "virtual://"}}}, sp)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -338,7 +348,7 @@ func TestJobsOfARemovedPrinterFail(t *testing.T) {
 // service: cross-origin changes are refused, and with LoopbackOnly so is a
 // page that re-points its own name at 127.0.0.1.
 func TestBrowserGuards(t *testing.T) {
-	e := newEnvConfig(t, Config{LoopbackOnly: true, Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}})
+	e := newEnvConfig(t, Config{LoopbackOnly: true, Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}}})
 	tx := sample(t, "cash-start")
 	tests := []struct {
 		name   string
@@ -452,8 +462,8 @@ func TestDecisionOnAnUnknownJob(t *testing.T) {
 	cut := printers.Result{Outcome: printers.OutcomeUnknown, Reason: printers.ReasonDisconnected, Sent: 100}
 	pr := &scripted{results: []printers.Result{cut, cut, cut}}
 	e := newEnvConfig(t, Config{
-		Printers: []*Printer{{Name: "front", Address: "scripted://", Model: "TM-T88V"}},
-		Open:     func(context.Context, *Printer) (printers.Printer, error) { return pr, nil },
+		Printers: []station.Config{{Name: "front", Address: "scripted://", Model: "TM-T88V"}},
+		Open:     func(context.Context, station.Config) (printers.Printer, error) { return pr, nil },
 	})
 	for i, doc := range []string{"cash-start", "pay-missing-sum", "card-topup"} {
 		_, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, doc))
@@ -526,10 +536,10 @@ func TestSharedRegistryTwiceIsAnError(t *testing.T) {
 	require.NoError(t, err)
 	defer sp.Close()
 	reg := prometheus.NewRegistry()
-	cfg := Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}, Registry: reg}
+	cfg := Config{Printers: []station.Config{{Name: "front", Address: "virtual://"}}, Registry: reg}
 	_, err = New(cfg, sp)
 	require.NoError(t, err)
-	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://"}}
+	cfg.Printers = []station.Config{{Name: "front", Address: "virtual://"}}
 	_, err = New(cfg, sp)
 	assert.ErrorContains(t, err, "server: metrics:")
 }
@@ -618,7 +628,7 @@ func TestStatusReadsInterleaveWithJobs(t *testing.T) {
 	prof, err := printers.Lookup("TM-T88V")
 	require.NoError(t, err)
 	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
-	e := newEnvConfig(t, Config{StatusInterval: time.Millisecond, Printers: []*Printer{
+	e := newEnvConfig(t, Config{StatusInterval: time.Millisecond, Printers: []station.Config{
 		{Name: "front", Address: addr, Model: "TM-T88V"},
 	}})
 	const jobs = 40

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // slowPrinter holds its lock while a job prints, as a printer on one link
@@ -42,8 +43,8 @@ func (p *slowPrinter) Close() error { return nil }
 // status read and when.
 func TestStatusReadDoesNotWaitForAPrint(t *testing.T) {
 	sp := &slowPrinter{started: make(chan struct{}, 1), release: make(chan struct{})}
-	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}},
-		Open: func(context.Context, *Printer) (printers.Printer, error) { return sp, nil }})
+	e := newEnvConfig(t, Config{Printers: []station.Config{{Name: "front", Address: "virtual://"}},
+		Open: func(context.Context, station.Config) (printers.Printer, error) { return sp, nil }})
 	_, body := e.do(t, "GET", "/v1/printers/front", "", "")
 	require.Contains(t, body, `"paper_near_end": true`)
 	resp, body := e.do(t, "POST", "/v1/printers/front/jobs", "application/json", sample(t, "cash-start"))
@@ -79,8 +80,8 @@ func (p *heldPrinter) Status(ctx context.Context) (printers.Status, error) {
 
 func TestPrinterHeldElsewhereIsBusy(t *testing.T) {
 	hp := &heldPrinter{}
-	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}},
-		Open: func(context.Context, *Printer) (printers.Printer, error) { return hp, nil }})
+	e := newEnvConfig(t, Config{Printers: []station.Config{{Name: "front", Address: "virtual://"}},
+		Open: func(context.Context, station.Config) (printers.Printer, error) { return hp, nil }})
 	_, body := e.do(t, "GET", "/v1/printers/front", "", "")
 	assert.Contains(t, body, `"busy": true`)
 	assert.NotContains(t, body, `"status":`, "no status was ever read")
@@ -92,8 +93,8 @@ func TestStatusReadDoesNotWaitForAnOpen(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	opening := make(chan struct{}, 1)
-	e := newEnvConfig(t, Config{Printers: []*Printer{{Name: "front", Address: "virtual://"}}, StatusInterval: time.Hour,
-		Open: func(context.Context, *Printer) (printers.Printer, error) {
+	e := newEnvConfig(t, Config{Printers: []station.Config{{Name: "front", Address: "virtual://"}}, StatusInterval: time.Hour,
+		Open: func(context.Context, station.Config) (printers.Printer, error) {
 			select {
 			case opening <- struct{}{}:
 			default:

@@ -2,11 +2,7 @@ package server
 
 import (
 	"net/http"
-	"strconv"
-	"time"
 
-	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 )
 
@@ -23,26 +19,12 @@ func (s *Server) testPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if key == "" {
-		key = "test-page:" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	}
-	switch p.profile.Language {
-	case escpos.LanguageStarLine, escpos.LanguageStarPRNT:
-		// The test page is written in ESC/POS; these printers read another
-		// language. (A Star Graphic printer gets it as raster.)
-		writeError(w, http.StatusConflict, "unsupported", "the test page is ESC/POS; printer "+p.Name+" speaks "+p.profile.Language.String(), nil)
-		return
-	}
-	page, err := printers.TestPage(p.profile) // in the printer's language
+	a, err := p.TestPage(r.Context(), key, spool.SourceAPI)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
+		writeFault(w, err)
 		return
 	}
-	j, existing, err := s.spool.EnqueueJob(p.Name, key, spool.Job{}, page)
-	if err != nil {
-		writeSpoolError(w, err)
-		return
-	}
+	j, existing := a.Job, a.Existing
 	if existing {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}

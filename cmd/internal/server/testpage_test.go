@@ -7,12 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // The test page button: each press prints a page (a retry with the same
 // Idempotency-Key does not); a Star Line printer is told it cannot.
 func TestTestPageEndpoint(t *testing.T) {
-	e := newEnvWith(t, []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V"}, {Name: "star", Address: "virtual://", Model: "TSP650II"}})
+	e := newEnvWith(t, []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V"}, {Name: "star", Address: "virtual://", Model: "TSP650II"}})
 	resp, body := e.do(t, "POST", "/v1/printers/front/test-page", "", "")
 	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
 	var j struct{ ID string }

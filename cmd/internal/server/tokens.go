@@ -8,7 +8,7 @@ import (
 // checkTokens refuses tokens no client can present: an empty one (from
 // "a,," or a blank line in a file) would count as configured although it
 // matches nothing, and one with spaces around it ("a, b") would never match
-// a header's token. Callers trim what they read (UsableTokens).
+// a header's token. receiptd trims what it reads first (its trimTokens).
 func checkTokens(tokens []string) error {
 	for i, t := range tokens {
 		switch {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 func repoFile(t testing.TB, parts ...string) string {
@@ -36,7 +37,7 @@ func commandsOf(b []byte) map[string]int {
 // TestWholeReceiptThroughTheService: the printer's template and the
 // document's own blocks print around the secuconnect lines, in one job.
 func TestWholeReceiptThroughTheService(t *testing.T) {
-	e := newEnvWith(t, []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V",
+	e := newEnvWith(t, []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V",
 		Template: repoFile(t, "testdata", "templates", "bakery.json"), Drawer: "cash"}})
 	resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", document(t, "whole-receipt"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, body)
@@ -113,7 +114,7 @@ func TestStoredLogoDefinedOnce(t *testing.T) {
 		require.NoError(t, err)
 		return b
 	}
-	cfg := Config{Printers: []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}, StateDir: state}
+	cfg := Config{Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}, StateDir: state}
 	e := newEnvConfig(t, cfg)
 	first := post(e, "pay-missing-sum")
 	assert.Equal(t, 1, logoCommands(first, 67), "the first receipt defines the logo")
@@ -124,14 +125,14 @@ func TestStoredLogoDefinedOnce(t *testing.T) {
 	assert.Less(t, len(second), 1500, "the logo costs a few bytes: %d", len(second))
 	assert.FileExists(t, filepath.Join(state, "logos.json"))
 
-	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	cfg.Printers = []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
 	e2 := newEnvConfig(t, cfg)
 	third := post(e2, "cash-start")
 	assert.Zero(t, logoCommands(third, 67), "a restart remembers what the printer holds")
 
 	// A damaged record costs one define, not the service.
 	require.NoError(t, os.WriteFile(filepath.Join(state, "logos.json"), []byte("{\"front\": [tru"), 0o600))
-	cfg.Printers = []*Printer{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	cfg.Printers = []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
 	e3 := newEnvConfig(t, cfg)
 	fourth := post(e3, "capture-step4")
 	assert.Equal(t, 1, logoCommands(fourth, 67), "the logo is defined again")
@@ -158,7 +159,7 @@ func TestStarPrintersThroughTheService(t *testing.T) {
 	tpl := repoFile(t, "testdata", "templates", "bakery.json")
 	for _, model := range []string{"mC-Print3", "TSP100III", "TSP650II"} {
 		t.Run(model, func(t *testing.T) {
-			e := newEnvWith(t, []*Printer{{Name: "star", Address: "virtual://", Model: model, Template: tpl, Logo: "stored"}})
+			e := newEnvWith(t, []station.Config{{Name: "star", Address: "virtual://", Model: model, Template: tpl, Logo: "stored"}})
 			resp, body := e.do(t, "POST", "/v1/printers/star/jobs?wait=10s", "application/json", sample(t, "pay-missing-sum"))
 			require.Equal(t, http.StatusOK, resp.StatusCode, body)
 			var j struct{ ID, State string }

@@ -265,7 +265,8 @@ function jobRow(j) {
   const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
   // The technical reason, for whoever fixes the printer.
   say(cell(tr, undefined, 'state'), jobWords(j),
-    j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes');
+    j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
+    ' · via ' + (j.source || 'api'));
   cell(tr, j.printer, 'printer'); cell(tr, time(j.created_at), 'time');
   const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
   showPreview(img, j.id); cell(tr, undefined, 'wide').appendChild(img);

@@ -1,0 +1,167 @@
+package station
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
+)
+
+// ErrPrinting is a status read while this service prints on the printer:
+// the answer is the last status read (LastStatus), not a wait behind the
+// job's conversation, which may take its 20 s.
+var ErrPrinting = fmt.Errorf("%w printing a job", printers.ErrBusy)
+
+// Opener connects to a configured printer (printers.Open in production).
+type Opener func(ctx context.Context, c Config) (printers.Printer, error)
+
+// link is one connection per printer, used by its worker and by status
+// reads (a printer serves one host connection at a time). Whether a
+// network link stays open between jobs is the connection's (KeepOpen is
+// passed to printers.Open); a link's jobs and reads take turns here.
+type link struct {
+	open Opener
+	cfg  Config
+	// mu guards p; a channel, so a status read gives up at its deadline
+	// while another caller's open of the printer takes its time.
+	mu   chan struct{}
+	p    printers.Printer
+	last lastStatus // what the printer said last, for reads while it prints
+}
+
+func newLink(open Opener, cfg Config) *link {
+	return &link{open: open, cfg: cfg, mu: make(chan struct{}, 1)}
+}
+
+// get is the printer for a worker or a status read.
+func (l *link) get(ctx context.Context) (printers.Printer, error) {
+	if l.open == nil {
+		return nil, fmt.Errorf("printer %s: no way to open it", l.cfg.Name)
+	}
+	select {
+	case l.mu <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("printer %s: still connecting: %w", l.cfg.Name, ctx.Err())
+	}
+	defer func() { <-l.mu }()
+	if l.p == nil {
+		p, err := l.open(ctx, l.cfg)
+		if err != nil {
+			return nil, err
+		}
+		l.p = p
+	}
+	return keepOpen{l.p, l}, nil
+}
+
+func (l *link) close() error {
+	l.mu <- struct{}{}
+	defer func() { <-l.mu }()
+	if l.p == nil {
+		return nil
+	}
+	err := l.p.Close()
+	l.p = nil
+	return err
+}
+
+// keepOpen lets the worker "close" its printer without closing the shared
+// one; a ConnPrinter redials by itself after a broken link.
+type keepOpen struct {
+	printers.Printer
+	l *link
+}
+
+func (keepOpen) Close() error { return nil }
+
+// Recover passes the queue's request to clear a recoverable error on to a
+// printer that can (a ConnPrinter: DLE ENQ 2).
+func (k keepOpen) Recover(ctx context.Context) error {
+	if r, ok := k.Printer.(spool.Recoverer); ok {
+		return r.Recover(ctx)
+	}
+	return fmt.Errorf("printer %s cannot clear an error itself", k.l.cfg.Name)
+}
+
+// Print marks the printer busy for status reads while the job prints, and
+// keeps the status its confirmation carries.
+func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
+	l := &k.l.last
+	l.mu.Lock()
+	l.jobs++
+	l.mu.Unlock()
+	res := k.Printer.Print(ctx, job)
+	l.mu.Lock()
+	l.jobs--
+	if res.Status != nil {
+		l.st, l.at = *res.Status, time.Now()
+	}
+	l.mu.Unlock()
+	return res
+}
+
+// lastStatus is a printer's last known status and whether a job of ours
+// is printing on it.
+type lastStatus struct {
+	mu   sync.Mutex
+	jobs int // Print calls in progress
+	st   printers.Status
+	at   time.Time // zero: no status read yet
+}
+
+func (l *lastStatus) set(st printers.Status) {
+	l.mu.Lock()
+	l.st, l.at = st, time.Now()
+	l.mu.Unlock()
+}
+
+func (l *lastStatus) printing() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.jobs > 0
+}
+
+// ReadStatus asks the printer for its status (3 s at most). While a job
+// of ours prints it answers ErrPrinting at once; a printer another host
+// holds answers an error wrapping printers.ErrBusy. Either way
+// LastStatus has what was seen last.
+func (s *Station) ReadStatus(ctx context.Context) (printers.Status, error) {
+	l := s.link
+	if l.last.printing() {
+		return printers.Status{}, ErrPrinting
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	pr, err := l.get(ctx)
+	var st printers.Status
+	if err == nil {
+		st, err = pr.Status(ctx)
+	}
+	if err == nil {
+		l.last.set(st)
+	}
+	if s.opt.StatusRead != nil && !errors.Is(err, printers.ErrBusy) {
+		s.opt.StatusRead(s.cfg.Name, st, err)
+	}
+	return st, err
+}
+
+// LastStatus is the status the printer gave last and when (zero: none
+// read yet).
+func (s *Station) LastStatus() (printers.Status, time.Time) {
+	l := &s.link.last
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.st, l.at
+}
+
+// Printer is the printer for the station's spool worker (spool.Run's
+// open): the shared link, which a worker's Close leaves open.
+func (s *Station) Printer(ctx context.Context) (printers.Printer, error) { return s.link.get(ctx) }
+
+// Close closes the station's link to its printer.
+func (s *Station) Close() error { return s.link.close() }

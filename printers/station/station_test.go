@@ -1,0 +1,236 @@
+package station
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/receipt"
+)
+
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
+
+func transaction(t *testing.T, name string) *receipt.Transaction {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", name+".json"))
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction(b)
+	require.NoError(t, err)
+	return tx
+}
+
+func newSpool(t *testing.T) *spool.Spool {
+	t.Helper()
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	return sp
+}
+
+func newStation(t *testing.T, cfg Config, opt Options) *Station {
+	t.Helper()
+	st, err := New(cfg, opt)
+	require.NoError(t, err)
+	return st
+}
+
+func TestSubmitStoresTheRenderedJob(t *testing.T) {
+	sp := newSpool(t)
+	tx := transaction(t, "pay-missing-sum")
+	one := newStation(t, Config{Name: "one", Model: "TM-T88V"}, Options{})
+	single, err := one.Render(tx)
+	require.NoError(t, err)
+	require.NotEmpty(t, single.Bytes)
+
+	var accepted []spool.Job
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V", Copies: 2}, Options{Spool: sp, Accepted: func(j spool.Job) { accepted = append(accepted, j) }})
+	a, err := st.Submit(context.Background(), tx, Request{})
+	require.NoError(t, err)
+	assert.False(t, a.Existing)
+	assert.Equal(t, DefaultKey(tx), a.Job.Key, "no key: the transaction's id and digest")
+	assert.Equal(t, tx.ID, a.Job.TransactionID)
+	assert.Equal(t, spool.SourceAPI, a.Job.Source)
+	assert.Equal(t, 2, a.Job.Receipts)
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, bytes.Repeat(single.Bytes, 2), b, "the copies print in one job")
+	require.Len(t, accepted, 1)
+
+	// The same receipt again is the same job; another under its key is refused.
+	again, err := st.Submit(context.Background(), tx, Request{})
+	require.NoError(t, err)
+	assert.True(t, again.Existing)
+	assert.Equal(t, a.Job.ID, again.Job.ID)
+	other := transaction(t, "cash-start")
+	_, err = st.Submit(context.Background(), other, Request{Key: a.Job.Key})
+	var reused *KeyReusedError
+	require.ErrorAs(t, err, &reused)
+	assert.Equal(t, a.Job.ID, reused.Job.ID)
+	assert.Len(t, accepted, 1, "only new jobs are counted")
+
+	// The source the entrance names is stored.
+	f, err := st.Submit(context.Background(), other, Request{Key: "fleet-1", Source: spool.SourceFleet})
+	require.NoError(t, err)
+	assert.Equal(t, spool.SourceFleet, f.Job.Source)
+}
+
+func TestSubmitRefuses(t *testing.T) {
+	sp := newSpool(t)
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V"}, Options{Spool: sp})
+	noID := transaction(t, "pay-missing-sum")
+	noID.ID = ""
+	_, err := st.Submit(context.Background(), noID, Request{})
+	assert.ErrorIs(t, err, ErrNoKey)
+	_, err = st.Submit(context.Background(), noID, Request{Key: "k", Source: "fax"})
+	assert.ErrorIs(t, err, spool.ErrBadSource)
+
+	render := newStation(t, Config{Name: "cli"}, Options{})
+	_, err = render.Submit(context.Background(), noID, Request{Key: "k"})
+	assert.ErrorIs(t, err, ErrNoSpool)
+	_, err = render.SubmitDocument(context.Background(), Document{Bytes: []byte("x"), Key: "k"})
+	assert.ErrorIs(t, err, ErrNoSpool)
+}
+
+func TestSubmitDocumentPrintsAsSent(t *testing.T) {
+	sp := newSpool(t)
+	tpl := filepath.Join("..", "..", "testdata", "templates", "bakery.json")
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V", Copies: 3, Template: tpl, Drawer: "always"}, Options{Spool: sp})
+	doc := []byte("\x1b@ePOS converted\n\x1dV\x41\x00")
+	_, err := st.SubmitDocument(context.Background(), Document{Bytes: doc, Source: spool.SourceEPOS})
+	assert.ErrorIs(t, err, ErrNoKey, "a document brings its key")
+	a, err := st.SubmitDocument(context.Background(), Document{Bytes: doc, Key: "epos-1", Source: spool.SourceEPOS, Warnings: []string{"w"}})
+	require.NoError(t, err)
+	assert.Equal(t, spool.SourceEPOS, a.Job.Source)
+	assert.Equal(t, 0, a.Job.Receipts)
+	assert.Equal(t, []string{"w"}, a.Job.Warnings)
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, doc, b, "no template, no copies, no drawer kick")
+}
+
+func TestStoredLogoIsDefinedOnce(t *testing.T) {
+	tpl := filepath.Join("..", "..", "testdata", "templates", "bakery.json")
+	book, err := OpenLogoFile("")
+	require.NoError(t, err)
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V", Template: tpl, Logo: "stored"}, Options{Logos: book})
+	tx := transaction(t, "pay-missing-sum")
+	first, err := st.Render(tx)
+	require.NoError(t, err)
+	require.NotEmpty(t, first.Defines, "the printer holds no logo yet")
+	define, err := receipt.AppendDefineLogos(nil, first.Defines)
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(first.Bytes, define))
+
+	// Sent with a job that failed: defined again next time.
+	book.Sent("front", "k1", first.Defines)
+	require.NoError(t, st.Finished(spool.Job{Key: "k1"}, printers.Result{Outcome: printers.OutcomeFailed}))
+	second, err := st.Render(tx)
+	require.NoError(t, err)
+	assert.NotEmpty(t, second.Defines)
+	// Printed: held now.
+	book.Sent("front", "k2", second.Defines)
+	require.NoError(t, st.Finished(spool.Job{Key: "k2"}, printers.Result{Outcome: printers.OutcomePrinted}))
+	third, err := st.Render(tx)
+	require.NoError(t, err)
+	assert.Empty(t, third.Defines)
+	assert.Equal(t, first.Bytes[len(define):], third.Bytes)
+
+	// A printer said to hold every logo gets none defined.
+	held := newStation(t, Config{Name: "front", Model: "TM-T88V", Template: tpl, Logo: "stored"}, Options{Logos: LogosHeld{}})
+	j, err := held.Render(tx)
+	require.NoError(t, err)
+	assert.Empty(t, j.Defines)
+}
+
+func TestTestPageOnStarLineIsUnsupported(t *testing.T) {
+	sp := newSpool(t)
+	st := newStation(t, Config{Name: "star", Model: "TSP650II"}, Options{Spool: sp})
+	_, err := st.TestPage(context.Background(), "", spool.SourceAPI)
+	assert.ErrorIs(t, err, ErrUnsupported)
+	ok := newStation(t, Config{Name: "front", Model: "TM-T88V"}, Options{Spool: sp})
+	a, err := ok.TestPage(context.Background(), "", spool.SourceAPI)
+	require.NoError(t, err)
+	assert.Contains(t, a.Job.Key, "test-page:")
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Copies: MaxCopies + 1}, "copies 11 out of range"},
+		{Config{Copies: -1}, "copies -1 out of range"},
+		{Config{Logo: "nv"}, `logo "nv": want raster or stored`},
+		{Config{DrawerPin: 3}, "drawer_pin 3: want 2 or 5"},
+		{Config{Drawer: "sometimes"}, "sometimes"},
+		{Config{Font: "C"}, "C"},
+		{Config{Cut: "half"}, "half"},
+		{Config{CodePages: []string{"CP999"}}, "CP999"},
+	} {
+		c.cfg.Name = "p"
+		_, err := New(c.cfg, Options{})
+		if assert.Error(t, err, "%+v", c.cfg) {
+			assert.Contains(t, err.Error(), c.want)
+			assert.Contains(t, err.Error(), `printer "p"`)
+		}
+	}
+	_, err := New(Config{Name: "p", Model: "TM-NOPE"}, Options{})
+	assert.True(t, errors.Is(err, printers.ErrUnknownModel), "%v", err)
+	for _, bad := range []string{"", "a/b", "a b", "a?"} {
+		assert.Error(t, CheckName(bad), bad)
+	}
+	assert.NoError(t, CheckName("front-1_a"))
+}
+
+func TestPreviewFormats(t *testing.T) {
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V"}, Options{})
+	tx := transaction(t, "pay-missing-sum")
+	_, err := st.Preview(context.Background(), tx, PreviewOptions{Format: "pdf"})
+	assert.ErrorIs(t, err, ErrFormat)
+	_, err = st.PreviewBytes(context.Background(), []byte("x"), FormatText)
+	assert.ErrorIs(t, err, ErrFormat)
+
+	job, err := st.Render(tx)
+	require.NoError(t, err)
+	p, err := st.Preview(context.Background(), tx, PreviewOptions{Format: FormatPrinter})
+	require.NoError(t, err)
+	assert.Equal(t, job.Bytes, p.Body, "the bytes a preview shows are the job's (no stored logos here)")
+	text, err := st.Preview(context.Background(), tx, PreviewOptions{Format: FormatText})
+	require.NoError(t, err)
+	assert.Equal(t, "text/plain; charset=utf-8", text.ContentType)
+	png, err := st.Preview(context.Background(), tx, PreviewOptions{Format: FormatPNG})
+	require.NoError(t, err)
+	assert.Equal(t, "image/png", png.ContentType)
+	assert.True(t, bytes.HasPrefix(png.Body, []byte("\x89PNG")))
+	// The job's own bytes draw the same paper as the transaction.
+	fromJob, err := st.PreviewBytes(context.Background(), job.Bytes, FormatPNG)
+	require.NoError(t, err)
+	assert.Equal(t, png.Body, fromJob.Body)
+}
+
+func TestSubmitDocumentInESCPOSBecomesThePrintersLanguage(t *testing.T) {
+	sp := newSpool(t)
+	doc := []byte("\x1b@ePOS converted\n\x1dV\x41\x00")
+	graphic := newStation(t, Config{Name: "tsp", Model: "TSP100III"}, Options{Spool: sp})
+	a, err := graphic.SubmitDocument(context.Background(), Document{Bytes: doc, ESCPOS: true, Key: "e1", Source: spool.SourceEPOS})
+	require.NoError(t, err)
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.NotEqual(t, doc, b, "a Star Graphic printer gets the drawing as raster")
+	assert.True(t, bytes.HasPrefix(b, []byte("\x1b*r")), "Star Graphic raster mode: % x", b[:min(8, len(b))])
+	// Bytes already in the printer's language go as sent.
+	a, err = graphic.SubmitDocument(context.Background(), Document{Bytes: doc, Key: "e2", Source: spool.SourceEPOS})
+	require.NoError(t, err)
+	b, err = sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, doc, b)
+}
