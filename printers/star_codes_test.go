@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // zbarScan reads the codes on a ticket's PNG with zbarimg, a decoder this
