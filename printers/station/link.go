@@ -9,6 +9,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/receipt"
 )
 
 // ErrPrinting is a status read while this service prints on the printer:
@@ -31,6 +32,8 @@ type link struct {
 	mu   chan struct{}
 	p    printers.Printer
 	last lastStatus // what the printer said last, for reads while it prints
+	// st defines the station's stored logos at send time (sendlogos.go).
+	st *Station
 }
 
 func newLink(open Opener, cfg Config) *link {
@@ -94,7 +97,23 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 	l.mu.Lock()
 	l.jobs++
 	l.mu.Unlock()
-	res := k.Printer.Print(ctx, job)
+	var res printers.Result
+	defines, used := 0, []receipt.StoredLogo(nil)
+	if st := k.l.st; st != nil {
+		var err error
+		if job, defines, used, err = st.withLogos(ctx, k.Printer, job); err != nil {
+			res = printers.Result{Outcome: printers.OutcomeFailed, Err: err}
+		}
+	}
+	if res.Err == nil {
+		res = k.Printer.Print(ctx, job)
+	}
+	if defines > 0 {
+		// The job's own bytes: a printer reset mid-define sent none of
+		// the receipt, so it is sent again, defining again.
+		res.Sent = max(0, res.Sent-defines)
+		k.l.st.sentLogos(used, res.Outcome == printers.OutcomePrinted)
+	}
 	l.mu.Lock()
 	l.jobs--
 	if res.Status != nil {
