@@ -31,16 +31,13 @@ type Forgetter interface {
 	Forget(printer string, keep func(key string) bool)
 }
 
-// verifyEvery bounds how long the book is trusted without asking the
-// printer again (per-job links cannot tell a reconnect).
-const verifyEvery = 5 * time.Minute
-
 // logoState is what the station knows at send time about its logos.
 type logoState struct {
 	mu       sync.Mutex
 	current  []receipt.StoredLogo // the configuration's, from a render
 	learned  bool
 	verified time.Time // the printer's key list last read; zero: never
+	noList   bool      // the printer did not answer the key list
 	lost     bool      // a define went out partly or failed: ask again
 	said     string    // what the station shows about them
 }
@@ -169,38 +166,40 @@ func (s *Station) copyMark() []byte {
 	return mark
 }
 
-// verifyLogos asks the printer which NV keys it holds, when the book was
-// not checked against it lately, and forgets what it lost: a reset or
-// swapped printer gets its logos defined again instead of receipts
-// printed without them.
+// verifyLogos asks the printer which NV keys it holds before a job that
+// prints a stored logo, and forgets what it lost: a printer reset or
+// swapped gets its logos defined again instead of receipts printed
+// without them. One short round trip (GS ( L function 64) on a printer
+// that answers it; one that did not answer is not asked again until its
+// link or identity changes (recheckLogos), and then the book stands
+// unless a define was lost.
 func (s *Station) verifyLogos(ctx context.Context, p printers.Printer) {
-	lister, ok := unwrap(p).(NVKeyLister)
 	f, forgets := s.opt.Logos.(Forgetter)
 	if !forgets {
 		return
 	}
+	lister, ok := unwrap(p).(NVKeyLister)
 	ls := &s.logos
 	ls.mu.Lock()
-	due := ls.lost || ls.verified.IsZero() || time.Since(ls.verified) > verifyEvery
+	ask := ok && !ls.noList
 	ls.mu.Unlock()
-	if !due {
-		return
-	}
-	if !ok {
+	if !ask {
 		if s.logosLost() {
 			f.Forget(s.cfg.Name, func(string) bool { return false })
 		}
 		return
 	}
-	qctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	keys, err := lister.NVGraphicsKeys(qctx)
 	cancel()
 	if err != nil {
-		// Unknown: trust the book unless a define was lost.
+		ls.mu.Lock()
+		ls.noList = true
+		ls.mu.Unlock()
 		if s.logosLost() {
 			f.Forget(s.cfg.Name, func(string) bool { return false })
 		}
-		s.sayLogos("NV key list not read: " + err.Error())
+		s.sayLogos("the printer did not list its stored logos (" + err.Error() + "); the service's record is used")
 		return
 	}
 	held := map[string]bool{}
@@ -230,10 +229,11 @@ func (s *Station) sayLogos(msg string) {
 }
 
 // recheckLogos makes the next job that prints a logo ask the printer
-// what it holds (a reconnect, a changed identity).
+// what it holds even if it did not answer before (a reconnect, a changed
+// identity); lost: the book no longer stands without that answer.
 func (s *Station) recheckLogos(lost bool) {
 	s.logos.mu.Lock()
-	s.logos.verified = time.Time{}
+	s.logos.noList = false
 	s.logos.lost = s.logos.lost || lost
 	s.logos.mu.Unlock()
 }

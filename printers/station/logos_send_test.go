@@ -1,0 +1,238 @@
+package station
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// logoRig is a spool, a logo book and a virtual printer on loopback, with
+// stations of the printer "front" under changing configurations.
+type logoRig struct {
+	sp   *spool.Spool
+	book *LogoFile
+	dev  *virtual.Device
+	addr string
+	prof string
+}
+
+func newLogoRig(t *testing.T, model string) *logoRig {
+	t.Helper()
+	prof, err := printers.Lookup(model)
+	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
+	book, err := OpenLogoFile(filepath.Join(t.TempDir(), "logos.json"))
+	require.NoError(t, err)
+	return &logoRig{sp: newSpool(t), book: book, dev: dev, addr: addr, prof: model}
+}
+
+// station is the printer configured with tpl and copies.
+func (r *logoRig) station(t *testing.T, tpl string, copies int) *Station {
+	t.Helper()
+	open := func(ctx context.Context, c Config) (printers.Printer, error) {
+		p, _ := printers.Lookup(r.prof)
+		return printers.Open(ctx, r.addr, printers.OpenOptions{Profile: p})
+	}
+	st := newStation(t, Config{Name: "front", Model: r.prof, Template: tpl, Logo: "stored", Copies: copies},
+		Options{Spool: r.sp, Logos: r.book, Open: open})
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// run starts the printer's worker on st until the returned stop.
+func (r *logoRig) run(t *testing.T, st *Station) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.sp.Run(ctx, "front", st.Printer, spool.WorkerOptions{Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	}()
+	stopped := false
+	stop = func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			<-done
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func (r *logoRig) submit(t *testing.T, st *Station, key string) spool.Job {
+	t.Helper()
+	a, err := st.Submit(context.Background(), transaction(t, "pay-missing-sum"), Request{Key: key})
+	require.NoError(t, err)
+	return a.Job
+}
+
+func (r *logoRig) wait(t *testing.T, id string) spool.Job {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	j, err := r.sp.Wait(ctx, id)
+	require.NoError(t, err)
+	require.True(t, j.State.Final(), "job %s still %s (%s)", id, j.State, j.Reason)
+	return j
+}
+
+// holds reports whether the printer's NV memory holds exactly the logos
+// st's configuration defines.
+func (r *logoRig) holds(t *testing.T, st *Station) bool {
+	t.Helper()
+	job, err := st.Render(transaction(t, "pay-missing-sum"))
+	require.NoError(t, err)
+	want, err := receipt.AppendDefineLogos(nil, job.Report.Logos)
+	require.NoError(t, err)
+	return bytes.Equal(r.dev.Store().AppendDefinitions(nil), want)
+}
+
+// logoOf is the stored logo a ticket printed; nil when it printed none.
+func logoOf(tk virtual.Ticket) *image.Gray {
+	if tk.Paper == nil {
+		return nil
+	}
+	for _, l := range tk.Paper.Printed {
+		if l.Image != nil && strings.HasPrefix(l.Label, `logo "LG"`) {
+			return l.Image
+		}
+	}
+	return nil
+}
+
+// otherLogo writes the bakery template beside another logo (same key,
+// another picture): the operator changed the logo.
+func otherLogo(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join("..", "..", "testdata", "templates")
+	f, err := os.Open(filepath.Join(dir, "logo.png"))
+	require.NoError(t, err)
+	src, err := png.Decode(f)
+	f.Close()
+	require.NoError(t, err)
+	img := image.NewGray(src.Bounds())
+	draw.Draw(img, img.Bounds(), src, src.Bounds().Min, draw.Src)
+	b := img.Bounds()
+	for x := b.Min.X; x < b.Max.X; x++ {
+		for y := b.Min.Y; y < b.Min.Y+4 && y < b.Max.Y; y++ {
+			img.SetGray(x, y, color.Gray{})
+		}
+	}
+	out := t.TempDir()
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, img))
+	require.NoError(t, os.WriteFile(filepath.Join(out, "logo.png"), buf.Bytes(), 0o644))
+	tpl, err := os.ReadFile(filepath.Join(dir, "bakery.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(out, "bakery.json"), tpl, 0o644))
+	return filepath.Join(out, "bakery.json")
+}
+
+var bakery = filepath.Join("..", "..", "testdata", "templates", "bakery.json")
+
+// Issue 22 item 6: receipts queued around a logo change write the NV
+// memory once per change (2 writes for 9 receipts), and every receipt sent
+// after the change prints the new logo (item 5).
+func TestStoredLogoOneWritePerChange(t *testing.T) {
+	r := newLogoRig(t, "TM-T88V")
+	old := r.station(t, bakery, 0)
+	var ids []string
+	for _, k := range []string{"a1", "a2", "a3", "a4"} {
+		ids = append(ids, r.submit(t, old, k).ID) // queued before anything printed
+	}
+	stop := r.run(t, old)
+	for _, id := range ids {
+		assert.Equal(t, spool.Printed, r.wait(t, id).State)
+	}
+	stop()
+	assert.Equal(t, 1, r.dev.Store().Writes(), "4 receipts, one logo: one write")
+	assert.True(t, r.holds(t, old))
+
+	// 3 more queued under the old logo, then the operator changes it and
+	// restarts; 2 more come.
+	ids = nil
+	for _, k := range []string{"b1", "b2", "b3"} {
+		ids = append(ids, r.submit(t, old, k).ID)
+	}
+	cur := r.station(t, otherLogo(t), 0)
+	for _, k := range []string{"c1", "c2"} {
+		ids = append(ids, r.submit(t, cur, k).ID)
+	}
+	r.run(t, cur)
+	for _, id := range ids {
+		assert.Equal(t, spool.Printed, r.wait(t, id).State)
+	}
+	assert.Equal(t, 2, r.dev.Store().Writes(), "9 receipts around one change: two writes")
+	assert.True(t, r.holds(t, cur), "the printer holds the logo configured now")
+	tickets := r.dev.Tickets()
+	require.Len(t, tickets, 9)
+	newLogo := logoOf(tickets[4])
+	require.NotNil(t, newLogo)
+	assert.NotEqual(t, logoOf(tickets[0]).Pix, newLogo.Pix, "the logo changed")
+	for i, tk := range tickets[4:] {
+		assert.Equal(t, newLogo.Pix, logoOf(tk).Pix, "receipt %d after the change", i+5)
+	}
+}
+
+// Issue 22 item 5: a reprint of a receipt printed under an older logo
+// does not write the older logo back.
+func TestStoredLogoReprintKeepsTheCurrentLogo(t *testing.T) {
+	r := newLogoRig(t, "TM-T88V")
+	old := r.station(t, bakery, 0)
+	stop := r.run(t, old)
+	first := r.submit(t, old, "old-1")
+	assert.Equal(t, spool.Printed, r.wait(t, first.ID).State)
+	stop()
+
+	cur := r.station(t, otherLogo(t), 0)
+	r.run(t, cur)
+	assert.Equal(t, spool.Printed, r.wait(t, r.submit(t, cur, "new-1").ID).State)
+	cp, err := cur.Reprint(first.ID, "copy-1")
+	require.NoError(t, err)
+	assert.Equal(t, spool.Printed, r.wait(t, cp.ID).State)
+	assert.Equal(t, spool.Printed, r.wait(t, r.submit(t, cur, "new-2").ID).State)
+
+	assert.True(t, r.holds(t, cur), "the printer still holds the logo configured now")
+	assert.Equal(t, 2, r.dev.Store().Writes())
+	tickets := r.dev.Tickets()
+	require.Len(t, tickets, 4)
+	for i, tk := range tickets[1:] {
+		assert.Equal(t, logoOf(tickets[1]).Pix, logoOf(tk).Pix, "ticket %d", i+2)
+	}
+}
+
+// Issue 22 item 4: copies = 2 with a stored logo; the reprint is the copy
+// banner and one whole receipt, printed.
+func TestStoredLogoCopiesReprint(t *testing.T) {
+	r := newLogoRig(t, "TM-T88V")
+	st := r.station(t, bakery, 2)
+	r.run(t, st)
+	j := r.submit(t, st, "two")
+	assert.Equal(t, spool.Printed, r.wait(t, j.ID).State)
+	cp, err := st.Reprint(j.ID, "copy")
+	require.NoError(t, err)
+	done := r.wait(t, cp.ID)
+	assert.Equal(t, spool.Printed, done.State, done.Reason)
+	tickets := r.dev.Tickets()
+	require.Len(t, tickets, 3, "two copies, then the reprint")
+	assert.Contains(t, tickets[2].Paper.Text(), "KOPIE")
+	assert.NotNil(t, logoOf(tickets[2]), "the reprint prints the stored logo")
+	assert.Equal(t, 1, r.dev.Store().Writes())
+}
