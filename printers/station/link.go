@@ -97,22 +97,19 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 	l.mu.Lock()
 	l.jobs++
 	l.mu.Unlock()
-	var res printers.Result
-	defines, used := 0, []receipt.StoredLogo(nil)
+	res, ok := printers.Result{}, true
 	if st := k.l.st; st != nil {
+		var defines []byte
+		var used []receipt.StoredLogo
 		var err error
 		if job, defines, used, err = st.withLogos(ctx, k.Printer, job); err != nil {
-			res = printers.Result{Outcome: printers.OutcomeFailed, Err: err}
+			res, ok = printers.Result{Outcome: printers.OutcomeFailed, Err: err}, false
+		} else if len(defines) > 0 {
+			res, ok = st.printLogos(ctx, k.Printer, defines, used)
 		}
 	}
-	if res.Err == nil {
+	if ok {
 		res = k.Printer.Print(ctx, job)
-	}
-	if defines > 0 {
-		// The job's own bytes: a printer reset mid-define sent none of
-		// the receipt, so it is sent again, defining again.
-		res.Sent = max(0, res.Sent-defines)
-		k.l.st.sentLogos(used, res.Outcome == printers.OutcomePrinted)
 	}
 	l.mu.Lock()
 	l.jobs--

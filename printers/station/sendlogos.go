@@ -3,6 +3,7 @@ package station
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -130,29 +131,50 @@ func defineLen(b []byte) int {
 	return 0
 }
 
-// withLogos is job as the printer must take it now: legacy definitions
-// dropped, and the definitions of the configured logos it prints and
-// the printer does not hold put first. defines is how many bytes of the
-// result are definitions; used the logos they define.
-func (s *Station) withLogos(ctx context.Context, p printers.Printer, job []byte) (out []byte, defines int, used []receipt.StoredLogo, err error) {
+// withLogos is job as the printer must take it now (definitions stored
+// by an earlier version dropped), and the definitions of the configured
+// logos it prints that the printer does not hold, to send first (used:
+// the logos they define).
+func (s *Station) withLogos(ctx context.Context, p printers.Printer, job []byte) (out, defines []byte, used []receipt.StoredLogo, err error) {
 	if s.set.opt.Logos != receipt.LogoStored {
-		return job, 0, nil, nil
+		return job, nil, nil, nil
 	}
 	job = stripDefines(job, s.copyMark())
 	prints := printsLogos(job, s.currentLogos())
 	if len(prints) == 0 {
-		return job, 0, nil, nil
+		return job, nil, nil, nil
 	}
 	s.verifyLogos(ctx, p)
 	need := s.opt.Logos.Need(s.cfg.Name, prints)
 	if len(need) == 0 {
-		return job, 0, nil, nil
+		return job, nil, nil, nil
 	}
 	defs, err := receipt.AppendDefineLogos(nil, need)
 	if err != nil {
-		return job, 0, nil, fmt.Errorf("%w: %w", ErrRender, err)
+		return job, nil, nil, fmt.Errorf("%w: %w", ErrRender, err)
 	}
-	return append(defs, job...), len(defs), need, nil
+	return job, defs, need, nil
+}
+
+// printLogos sends the definitions a job needs as a conversation of
+// their own, before it: the receipt goes only once the printer confirmed
+// them, so a printer reset or cut off mid-define gets none of the
+// receipt, which is simply sent again (defining again). ok: go on with
+// the receipt; otherwise res is the job's result, nothing of it sent.
+func (s *Station) printLogos(ctx context.Context, p printers.Printer, defines []byte, used []receipt.StoredLogo) (res printers.Result, ok bool) {
+	res = p.Print(ctx, defines)
+	printed := res.Outcome == printers.OutcomePrinted
+	s.sentLogos(used, printed)
+	if printed {
+		return res, true
+	}
+	res.Outcome, res.Sent = printers.OutcomeFailed, 0
+	if res.Err != nil {
+		res.Err = fmt.Errorf("defining the stored logo: %w", res.Err)
+	} else {
+		res.Err = errors.New("defining the stored logo failed")
+	}
+	return res, false
 }
 
 // copyMark is the banner a reprint starts with.
