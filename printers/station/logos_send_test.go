@@ -64,7 +64,9 @@ func (r *logoRig) run(t *testing.T, st *Station) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = r.sp.Run(ctx, "front", st.Printer, spool.WorkerOptions{Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+		// As receiptd runs it: the station is told each job's end.
+		observe := func(j spool.Job, res printers.Result, _ time.Duration) { _ = st.Finished(j, res) }
+		_ = r.sp.Run(ctx, "front", st.Printer, spool.WorkerOptions{Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, Observe: observe})
 	}()
 	stopped := false
 	stop = func() {
