@@ -36,6 +36,10 @@ type printerView struct {
 	// Identity: what a printer configured with model "auto" said it is,
 	// and how its profile was chosen.
 	Identity *identityView `json:"identity,omitempty"`
+	// Logos: a printer keeping the template's logo in its NV memory
+	// (logo = "stored"): the keys, those it holds as far as the service
+	// knows, when its NV key list was last read, what went wrong last.
+	Logos *station.LogoState `json:"logos,omitempty"`
 }
 
 type identityView struct {
@@ -48,7 +52,7 @@ type identityView struct {
 func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 	c := p.Config()
 	v := printerView{Name: c.Name, Address: c.Address, Model: c.Model, Copies: c.Copies, CodePages: c.CodePages,
-		Worker: s.worker(c.Name), Template: c.Template, Drawer: c.Drawer, Logo: c.Logo}
+		Worker: s.worker(c.Name), Template: c.Template, Drawer: c.Drawer, Logo: c.Logo, Logos: p.Logos()}
 	if id := c.Identity; id != nil {
 		v.Identity = &identityView{Identity: id.Identity, Profile: id.Profile.ID, Match: id.Match}
 		if id.Err != nil {

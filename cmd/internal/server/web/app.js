@@ -191,6 +191,13 @@ function printerRow(p, stale) {
       (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
     s.title = id.match.reason; mc.appendChild(s);
   }
+  if (p.logos && p.logos.keys) { // logo = "stored": what the printer's NV memory holds
+    const l = p.logos, held = l.held || [], s = document.createElement('span'); s.className = 'small';
+    const missing = l.keys.filter(k => !held.includes(k));
+    s.textContent = ' logo ' + l.keys.join(', ') + (missing.length ? ': stored with the next receipt' : ': stored in the printer');
+    s.title = (l.verified ? 'printer checked ' + time(l.verified) : 'not checked against the printer yet') + (l.problem ? ' · ' + l.problem : '');
+    mc.appendChild(s);
+  }
   const w = printerWords(p);
   const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
     (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '');
