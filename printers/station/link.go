@@ -98,6 +98,9 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 	l.jobs++
 	l.mu.Unlock()
 	res, ok := printers.Result{}, true
+	if st := k.l.st; st != nil && st.identifyDue() {
+		st.reidentify(ctx, k.Printer)
+	}
 	if st := k.l.st; st != nil {
 		var defines []byte
 		var used []receipt.StoredLogo
@@ -117,6 +120,9 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 		l.st, l.at = *res.Status, time.Now()
 	}
 	l.mu.Unlock()
+	if st := k.l.st; st != nil && (res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout) {
+		st.reconnected() // the next job may find another printer
+	}
 	return res
 }
 
@@ -127,11 +133,23 @@ type lastStatus struct {
 	jobs int // Print calls in progress
 	st   printers.Status
 	at   time.Time // zero: no status read yet
+	down bool      // the last status read failed
 }
 
-func (l *lastStatus) set(st printers.Status) {
+// set keeps st; true when the reads before it failed (the printer came
+// back).
+func (l *lastStatus) set(st printers.Status) (back bool) {
 	l.mu.Lock()
 	l.st, l.at = st, time.Now()
+	back, l.down = l.down, false
+	l.mu.Unlock()
+	return back
+}
+
+// failed notes a status read that found no printer.
+func (l *lastStatus) failed() {
+	l.mu.Lock()
+	l.down = true
 	l.mu.Unlock()
 }
 
@@ -158,7 +176,14 @@ func (s *Station) ReadStatus(ctx context.Context) (printers.Status, error) {
 		st, err = pr.Status(ctx)
 	}
 	if err == nil {
-		l.last.set(st)
+		if l.last.set(st) {
+			// Back after failed reads: perhaps another printer.
+			s.reconnected()
+			s.reidentify(ctx, pr)
+		}
+	} else {
+		// A shared printer that went away reads as busy too.
+		l.last.failed()
 	}
 	if s.opt.StatusRead != nil && !errors.Is(err, printers.ErrBusy) {
 		s.opt.StatusRead(s.cfg.Name, st, err)

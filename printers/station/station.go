@@ -68,6 +68,11 @@ type Options struct {
 	Rendered   func(took time.Duration)
 	Accepted   func(j spool.Job)
 	StatusRead func(printer string, st printers.Status, err error)
+	// Identified, for a printer configured with model "auto", is told
+	// each identification after a reconnect: what it said, how it
+	// compares with the last (printers.ChangeSwapped: another unit;
+	// ChangeModel: another model), and a link error.
+	Identified func(printer string, res printers.Identification, change printers.Change, err error)
 }
 
 // Station is one configured printer as the service runs it: its profile,
@@ -84,7 +89,8 @@ type Station struct {
 	// one per render: a cold one costs 14 allocations, a warm one none);
 	// previews those of its previews (logos as pictures).
 	renderers, previews sync.Pool
-	logos               logoState // sendlogos.go
+	logos               logoState  // sendlogos.go
+	ident               identState // reidentify.go
 }
 
 // New checks cfg and builds its station.
@@ -107,6 +113,7 @@ func New(cfg Config, opt Options) (*Station, error) {
 	}
 	s := &Station{cfg: cfg, set: set, lang: languageOf(set.profile), opt: opt, link: newLink(opt.Open, cfg)}
 	s.link.st = s
+	s.watchIdentity()
 	// The options succeeded above: a new renderer cannot fail.
 	s.renderers.New = func() any { r, _ := receipt.NewRenderer(set.opt); return r }
 	s.previews.New = func() any { r, _ := receipt.NewRenderer(s.previewOptions(false)); return r }
