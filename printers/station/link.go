@@ -102,6 +102,14 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 		st.reidentify(ctx, k.Printer)
 	}
 	if st := k.l.st; st != nil {
+		if why := st.refusal(); why != "" {
+			// Rendered for another model: its bytes would print wrong
+			// (width, code pages, codes). The job is not re-rendered: the
+			// spool keeps bytes, not the transaction.
+			res, ok = printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Err: errors.New(why), Refused: true}, false
+		}
+	}
+	if st := k.l.st; st != nil && ok {
 		var defines []byte
 		var used []receipt.StoredLogo
 		var err error

@@ -128,6 +128,9 @@ func (s *Station) reidentify(ctx context.Context, p printers.Printer) {
 		id.cur = res
 	}
 	id.change = change
+	if res.Profile != nil && res.Profile.ID == s.set.profile.ID {
+		id.problem = "" // the model it renders for (again)
+	}
 	switch change {
 	case printers.ChangeSwapped:
 		// Another unit: its NV memory is not the old one's.
@@ -135,11 +138,20 @@ func (s *Station) reidentify(ctx context.Context, p printers.Printer) {
 	case printers.ChangeModel:
 		s.recheckLogos(true)
 		if res.Profile != nil && res.Profile.ID != s.set.profile.ID {
-			id.problem = "the printer is now " + res.Profile.ID + "; receipts are still rendered for " +
-				s.set.profile.ID + " until receiptd restarts (model = \"auto\" chooses again at start)"
+			id.problem = "the printer at " + s.cfg.Address + " is now " + res.Profile.ID + ", jobs are rendered for " +
+				s.set.profile.ID + ": restart receiptd (model = \"auto\" chooses again at start) and send the receipt again"
 		}
 	}
 	if s.opt.Identified != nil {
 		s.opt.Identified(s.cfg.Name, res, change, err)
 	}
+}
+
+// refusal is why no job prints while the printer is another model than
+// the station renders for ("" when it is not).
+func (s *Station) refusal() string {
+	id := &s.ident
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	return id.problem
 }

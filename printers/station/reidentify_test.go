@@ -103,4 +103,36 @@ func TestReidentifyAfterReconnect(t *testing.T) {
 	mu.Lock()
 	assert.Equal(t, []printers.Change{printers.ChangeSame, printers.ChangeSwapped, printers.ChangeModel}, told)
 	mu.Unlock()
+
+	// Another model: a job rendered for the TM-T88VII fails with the
+	// reason, nothing sent; once the TM-T88VII is back, jobs print again.
+	print := func(key string) spool.Job {
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = sp.Run(runCtx, "front", st.Printer, spool.WorkerOptions{}) }()
+		defer func() { cancel(); <-done }()
+		a, err := st.Submit(ctx, transaction(t, "pay-missing-sum"), Request{Key: key})
+		require.NoError(t, err)
+		wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+		defer wcancel()
+		j, err := sp.Wait(wctx, a.Job.ID)
+		require.NoError(t, err)
+		return j
+	}
+	j := print("after-model-change")
+	assert.Equal(t, spool.Failed, j.State)
+	assert.Contains(t, j.Reason, "is now TM-m30II")
+	assert.Zero(t, j.Sent)
+
+	sock.plug("127.0.0.1:1")
+	_, err = st.ReadStatus(ctx)
+	require.Error(t, err)
+	sock.plug(unit("TM-T88VII", ""))
+	_, err = st.ReadStatus(ctx)
+	require.NoError(t, err)
+	id, _ = st.Identity()
+	assert.Equal(t, printers.ChangeModel, id.Change)
+	assert.Empty(t, id.Problem, "the model it renders for again")
+	j = print("model-back")
+	assert.Equal(t, spool.Printed, j.State, j.Reason)
 }
