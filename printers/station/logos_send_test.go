@@ -35,7 +35,7 @@ type logoRig struct {
 	prof string
 }
 
-func newLogoRig(t *testing.T, model string) *logoRig {
+func newLogoRig(t testing.TB, model string) *logoRig {
 	t.Helper()
 	prof, err := printers.Lookup(model)
 	require.NoError(t, err)
@@ -46,7 +46,7 @@ func newLogoRig(t *testing.T, model string) *logoRig {
 }
 
 // station is the printer configured with tpl and copies.
-func (r *logoRig) station(t *testing.T, tpl string, copies int) *Station {
+func (r *logoRig) station(t testing.TB, tpl string, copies int) *Station {
 	t.Helper()
 	open := func(ctx context.Context, c Config) (printers.Printer, error) {
 		p, _ := printers.Lookup(r.prof)
