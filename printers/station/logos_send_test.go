@@ -242,3 +242,31 @@ func TestStoredLogoCopiesReprint(t *testing.T) {
 	assert.NotEmpty(t, logoOf(tickets[2]), "the reprint prints the stored logo")
 	assert.Equal(t, 1, r.dev.Store().Writes())
 }
+
+// Jobs stored by an earlier version carry the define in front (after the
+// copy banner on a copy): it is dropped at send time, the rest kept as is.
+func TestStripDefines(t *testing.T) {
+	st := newStation(t, Config{Name: "front", Model: "TM-T88V", Template: bakery, Logo: "stored"}, Options{})
+	logos := st.currentLogos()
+	require.Len(t, logos, 1, "learned from an empty transaction's render")
+	define, err := receipt.AppendDefineLogos(nil, logos)
+	require.NoError(t, err)
+	receiptBytes := []byte("\x1b@receipt\n\x1dVB\x00")
+	mark := st.copyMark()
+	require.NotEmpty(t, mark)
+	tests := []struct {
+		name     string
+		in, want []byte
+	}{
+		{"new job", receiptBytes, receiptBytes},
+		{"legacy job", append(append([]byte{}, define...), receiptBytes...), receiptBytes},
+		{"legacy copy", append(append(append([]byte{}, mark...), define...), receiptBytes...), append(append([]byte{}, mark...), receiptBytes...)},
+		{"two defines", append(append(append([]byte{}, define...), define...), receiptBytes...), receiptBytes},
+		{"truncated define kept", define[:len(define)/2], define[:len(define)/2]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, stripDefines(tt.in, mark))
+		})
+	}
+}

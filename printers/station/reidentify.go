@@ -123,7 +123,8 @@ func (s *Station) reidentify(ctx context.Context, p printers.Printer) {
 	ctx, cancel := context.WithTimeout(ctx, identifyTimeout)
 	res, change, err := id.w.Check(ctx)
 	cancel()
-	id.due, id.at = false, time.Now()
+	// A link that failed mid-way is asked again before the next job.
+	id.due, id.at = err != nil, time.Now()
 	if res.Profile != nil {
 		id.cur = res
 	}

@@ -41,6 +41,9 @@ type logoState struct {
 	noList   bool      // the printer did not answer the key list
 	lost     bool      // a define went out partly or failed: ask again
 	said     string    // what the station shows about them
+
+	markOnce sync.Once
+	mark     []byte // the copy banner, to find a legacy define behind it
 }
 
 // noteLogos keeps the logos a render of the running configuration made.
@@ -95,22 +98,19 @@ func printsLogos(job []byte, logos []receipt.StoredLogo) []receipt.StoredLogo {
 // earlier version carry. Their logo may be an older one; the current one
 // is defined at send time instead.
 func stripDefines(b, mark []byte) []byte {
-	head := []byte(nil)
+	head, body := 0, b
 	if len(mark) > 0 && bytes.HasPrefix(b, mark) {
-		head, b = b[:len(mark):len(mark)], b[len(mark):]
+		head, body = len(mark), b[len(mark):]
 	}
-	rest := b
-	for {
-		n := defineLen(rest)
-		if n == 0 {
-			break
-		}
+	rest := body
+	for n := defineLen(rest); n > 0; n = defineLen(rest) {
 		rest = rest[n:]
 	}
-	if len(rest) == len(b) {
-		return append(head, b...)[:len(head)+len(b)]
+	if len(rest) == len(body) {
+		return b // the usual case: nothing to drop, nothing copied
 	}
-	return append(head, rest...)
+	out := make([]byte, 0, head+len(rest))
+	return append(append(out, b[:head]...), rest...)
 }
 
 // defineLen is the length of the GS ( L or GS 8 L function 67 command b
@@ -177,15 +177,17 @@ func (s *Station) printLogos(ctx context.Context, p printers.Printer, defines []
 	return res, false
 }
 
-// copyMark is the banner a reprint starts with.
+// copyMark is the banner a reprint starts with (made once: the
+// configuration does not change while the station runs).
 func (s *Station) copyMark() []byte {
-	r := s.renderers.Get().(*receipt.Renderer)
-	defer s.renderers.Put(r)
-	mark, err := r.AppendCopyMark(nil)
-	if err != nil {
-		return nil
-	}
-	return mark
+	s.logos.markOnce.Do(func() {
+		r := s.renderers.Get().(*receipt.Renderer)
+		defer s.renderers.Put(r)
+		if mark, err := r.AppendCopyMark(nil); err == nil {
+			s.logos.mark = mark
+		}
+	})
+	return s.logos.mark
 }
 
 // verifyLogos asks the printer which NV keys it holds before a job that
