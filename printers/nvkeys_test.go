@@ -20,7 +20,7 @@ import (
 
 // keyListPrinter answers GS ( L function 64 with blocks, one per request
 // or ACK, and records what the host sent.
-func keyListPrinter(t *testing.T, blocks [][]byte) (*printers.ConnPrinter, *bytes.Buffer) {
+func keyListPrinter(t testing.TB, blocks [][]byte) (*printers.ConnPrinter, *bytes.Buffer) {
 	t.Helper()
 	host, dev := transport.Pipe("fake", "host", 0)
 	got := &bytes.Buffer{}
@@ -136,4 +136,30 @@ func TestNVGraphicsKeysVirtual(t *testing.T) {
 	// The link still confirms jobs after the key lists.
 	res = p.Print(ctx, []byte("after\n\x1dVB\x00"))
 	assert.Equal(t, printers.OutcomePrinted, res.Outcome, res.String())
+}
+
+// FuzzNVGraphicsKeys: whatever a printer answers to the key list request,
+// the reader returns keys it can print by, or an error, within its
+// deadline, and never panics.
+func FuzzNVGraphicsKeys(f *testing.F) {
+	f.Add([]byte{0x37, 0x72, 0x40, 0})
+	f.Add([]byte{0x37, 0x72, 0x40, 'L', 'G', 'A', '1', 0})
+	f.Add([]byte{0x37, 0x72, 0x41, 'L', 'G', 0})
+	f.Add([]byte{0x10, 0x00, 0x00, 0x00, 0x37, 0x72, 0x40, 0}) // behind an ASB packet
+	f.Add([]byte{0x37, 0x72, 0x40, 'L'})
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		p, _ := keyListPrinter(t, [][]byte{answer, answer})
+		defer p.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		keys, err := p.NVGraphicsKeys(ctx)
+		if err != nil {
+			return
+		}
+		for _, k := range keys {
+			if !k.Valid() {
+				t.Fatalf("key %q from %x", k.String(), answer)
+			}
+		}
+	})
 }
