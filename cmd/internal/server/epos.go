@@ -19,6 +19,7 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt/epos"
 )
 
@@ -317,7 +318,12 @@ func (h *eposHandler) print(ctx context.Context, printer string, doc *epos.Docum
 	key := make([]byte, 12)
 	_, _ = rand.Read(key) // never fails (crypto/rand)
 	j, err := h.st.SubmitDocument(ctx, printer, eposJob{Bytes: doc.Bytes, Key: "epos:" + hex.EncodeToString(key), Warnings: doc.Notes})
-	if err != nil {
+	switch {
+	case errors.Is(err, station.ErrUnsupported), errors.Is(err, station.ErrRender):
+		// Not the queue's fault: sending again would not help.
+		h.log.Error("epos: refused", "printer", printer, "err", err)
+		return epos.Answer(epos.OutcomeSystemError, h.printer(printer)), true
+	case err != nil:
 		h.log.Error("epos: not queued", "printer", printer, "err", err)
 		return epos.Answer(epos.OutcomeQueueFull, h.printer(printer)), true
 	}
