@@ -87,7 +87,7 @@ func testPage(p *escpos.Profile, codePages bool) ([]byte, error) {
 	if codePages {
 		testCodePages(w, p)
 	} else {
-		w.Line("Code pages: none (a raster printer: this text is drawn)")
+		w.Line("Code pages: none (raster only)")
 	}
 	w.LF()
 	testCodes(w, p)

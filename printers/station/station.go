@@ -96,7 +96,10 @@ func New(cfg Config, opt Options) (*Station, error) {
 	if err == nil {
 		_, err = receipt.NewRenderer(set.opt)
 	}
-	if err != nil {
+	switch {
+	case err != nil && cfg.Name == "": // the CLI's: the flags name no printer
+		return nil, fmt.Errorf("station: %w", err)
+	case err != nil:
 		return nil, fmt.Errorf("station: printer %q: %w", cfg.Name, err)
 	}
 	if opt.Logos == nil {
