@@ -3,6 +3,7 @@ package station
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -158,6 +159,15 @@ func DefaultKey(tx *receipt.Transaction) string {
 		id = "sha256:" + hex.EncodeToString(idSum[:16])
 	}
 	return id + ":" + hex.EncodeToString(digest[:8])
+}
+
+// NewKey is a key that names one request only, for an entrance whose
+// protocol has no idempotency key (ePOS): the source, a colon and 24
+// random hex digits.
+func NewKey(source spool.Source) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return string(source) + ":" + hex.EncodeToString(b[:])
 }
 
 // Job is a receipt rendered for the printer, as Submit would store it.

@@ -284,3 +284,9 @@ func TestSubmitDocumentInESCPOSBecomesThePrintersLanguage(t *testing.T) {
 		assert.False(t, a.Existing, model)
 	}
 }
+
+func TestNewKeyNamesOneRequest(t *testing.T) {
+	a, b := NewKey(spool.SourceEPOS), NewKey(spool.SourceEPOS)
+	assert.NotEqual(t, a, b)
+	assert.Regexp(t, `^epos:[0-9a-f]{24}$`, a)
+}

@@ -3,9 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -315,9 +313,8 @@ func flightKey(printer string, b []byte) [32]byte {
 // shows while the job waits, or at the timeout. A job answered as not
 // printed is failed at that moment, so it never prints later.
 func (h *eposHandler) print(ctx context.Context, printer string, doc *epos.Document) (epos.Response, bool) {
-	key := make([]byte, 12)
-	_, _ = rand.Read(key) // never fails (crypto/rand)
-	j, err := h.st.SubmitDocument(ctx, printer, eposJob{Bytes: doc.Bytes, Key: "epos:" + hex.EncodeToString(key), Warnings: doc.Notes})
+	// Each request is its own job: ePOS has no idempotency key.
+	j, err := h.st.SubmitDocument(ctx, printer, eposJob{Bytes: doc.Bytes, Key: station.NewKey(spool.SourceEPOS), Warnings: doc.Notes})
 	switch {
 	case errors.Is(err, station.ErrUnsupported), errors.Is(err, station.ErrRender):
 		// Not the queue's fault: sending again would not help.
