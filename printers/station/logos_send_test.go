@@ -270,3 +270,25 @@ func TestStripDefines(t *testing.T) {
 		})
 	}
 }
+
+// A station without a link (a printer that pulls its jobs) cannot define
+// at send time: its job carries the definition, noted until its end.
+func TestStoredLogoWithoutLinkCarriesTheDefine(t *testing.T) {
+	sp := newSpool(t)
+	book, err := OpenLogoFile("")
+	require.NoError(t, err)
+	st := newStation(t, Config{Name: "pulled", Model: "TM-T88V", Template: bakery, Logo: "stored"}, Options{Spool: sp, Logos: book})
+	a, err := st.Submit(context.Background(), transaction(t, "pay-missing-sum"), Request{Key: "p1"})
+	require.NoError(t, err)
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	define, err := receipt.AppendDefineLogos(nil, st.currentLogos())
+	require.NoError(t, err)
+	assert.True(t, bytes.HasPrefix(b, define))
+	require.NoError(t, st.Finished(a.Job, printers.Result{Outcome: printers.OutcomePrinted}))
+	a, err = st.Submit(context.Background(), transaction(t, "pay-missing-sum"), Request{Key: "p2"})
+	require.NoError(t, err)
+	b, err = sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.False(t, bytes.HasPrefix(b, define), "held once the first printed")
+}

@@ -255,16 +255,27 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 		}
 	}
 	// The job prints stored logos by key only: their definitions are
-	// decided when it is sent (sendlogos.go), from the configuration
-	// running then.
-	job, err := s.render(tx, false)
+	// decided when it is sent through the station's link (sendlogos.go),
+	// from the configuration running then. A station without a link (a
+	// printer that pulls its jobs) has its jobs carry them, as noted in
+	// the LogoBook until the job's end (Finished).
+	linked := s.link.open != nil
+	job, err := s.render(tx, !linked)
 	if err != nil {
 		return Accepted{}, err
 	}
 	digest := tx.Digest()
 	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts}
+	if !linked {
+		// Noted before the job exists: it may be fetched before the
+		// enqueue returns.
+		s.opt.Logos.Sent(s.cfg.Name, key, job.Defines)
+	}
 	a, err := s.enqueue(key, proto, job.Bytes)
 	if err != nil {
+		if !linked {
+			_ = s.opt.Logos.Finished(s.cfg.Name, key, false) // nothing goes out: forget the note
+		}
 		return a, err
 	}
 	if a.Existing && a.Job.Digest != "" && a.Job.Digest != proto.Digest {
