@@ -92,6 +92,7 @@ func (s *Station) Identity() (Identity, bool) {
 // reconnected notes a broken or restored link: the printer may be another
 // one now.
 func (s *Station) reconnected() {
+	s.recheckLogos(false) // and asked for its NV keys again
 	id := &s.ident
 	id.mu.Lock()
 	id.due = id.w != nil
