@@ -95,7 +95,7 @@ func (c *Cluster) options(n *Node) *server.Options {
 		StoreDir:   n.StoreDir,
 		// Small limits: tests share a small box.
 		JetStreamMaxMemory: 64 << 20,
-		JetStreamMaxStore:  1 << 30,
+		JetStreamMaxStore:  8 << 30, // a limit, not an allocation
 		Users:              c.users,
 		Cluster: server.ClusterOpts{
 			Name: c.Name,
