@@ -77,15 +77,15 @@ type Job struct {
 
 // Record is a job's state in JobsBucket, what GET /v1/jobs/{id} answers.
 type Record struct {
-	ID            string    `json:"id"`
-	Site          string    `json:"site"`
-	Printer       string    `json:"printer"`
-	Key           string    `json:"idempotency_key"`
-	TransactionID string    `json:"transaction_id,omitempty"`
-	Digest        string    `json:"receipt_digest,omitempty"`
-	Attempt       int       `json:"attempt"`
-	State         State     `json:"state"`
-	Reason        string    `json:"reason,omitempty"`
+	ID            string `json:"id"`
+	Site          string `json:"site"`
+	Printer       string `json:"printer"`
+	Key           string `json:"idempotency_key"`
+	TransactionID string `json:"transaction_id,omitempty"`
+	Digest        string `json:"receipt_digest,omitempty"`
+	Attempt       int    `json:"attempt"`
+	State         State  `json:"state"`
+	Reason        string `json:"reason,omitempty"`
 	// AtSite: the site has reported the job (stored in its spool).
 	AtSite          bool      `json:"at_site"`
 	CancelRequested bool      `json:"cancel_requested,omitempty"`
