@@ -46,6 +46,8 @@ func New(hub *fleet.Hub, opt Options) http.Handler {
 	h.mux.HandleFunc("DELETE /v1/jobs/{id}", h.cancel)
 	h.mux.HandleFunc("POST /v1/jobs/{id}/cancel", h.cancel)
 	h.mux.HandleFunc("GET /v1/sites", h.sites)
+	h.mux.HandleFunc("GET /readyz", h.ready)
+	h.mux.HandleFunc("GET /healthz", h.ready)
 	return h
 }
 
@@ -53,7 +55,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
-	if len(h.opt.Tokens) > 0 && !h.authorized(r) {
+	probe := r.URL.Path == "/readyz" || r.URL.Path == "/healthz"
+	if len(h.opt.Tokens) > 0 && !probe && !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer TOKEN")
 		return
@@ -274,4 +277,16 @@ func (h *handler) sites(w http.ResponseWriter, r *http.Request) {
 		sites = []fleet.SiteView{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sites": sites})
+}
+
+// ready answers 200 when the hub can read the fleet's buckets (NATS
+// reachable with a quorum), 503 otherwise.
+func (h *handler) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := h.hub.Sites(ctx); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "fleet_unavailable", err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }

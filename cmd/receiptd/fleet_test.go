@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/fleet"
+	"github.com/secuprint/receipt/printers/fleet/fleettest"
+	"github.com/secuprint/receipt/receipt"
+)
+
+func TestFleetConfigRefused(t *testing.T) {
+	for _, c := range []struct{ toml, want string }{
+		{"[fleet]\nrole = \"site\"\nsite = \"s1\"\nnats = [\"nats://127.0.0.1:4222\"]\n", "is not available in this build"},
+		{"[fleet]\nrole = \"boss\"\n", "want hub or site"},
+		{"[fleet]\nrole = \"hub\"\n", "list the NATS cluster's URLs"},
+		{"[fleet]\nrole = \"hub\"\nnats = [\"nats://127.0.0.1:4222\"]\nreplicas = 7\n", "replicas 7"},
+	} {
+		path := filepath.Join(t.TempDir(), "receiptd.toml")
+		require.NoError(t, os.WriteFile(path, []byte(c.toml), 0o600))
+		code, _, errOut := runReceiptd(t, "-config", path, "-data-dir", t.TempDir(), "-listen", "127.0.0.1:0")
+		assert.Equal(t, exitUsage, code, c.toml)
+		assert.Contains(t, errOut, c.want)
+	}
+}
+
+// sink is a site whose printer prints at once.
+type sink struct {
+	mu      sync.Mutex
+	site    *fleet.Site
+	printed map[string]int
+}
+
+func (l *sink) Submit(ctx context.Context, job fleet.Job, tx *receipt.Transaction) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.printed[job.ID]; !ok {
+		l.printed[job.ID]++
+		l.site.Report(fleet.Change{ID: job.ID, Printer: job.Printer, State: fleet.Printed})
+	}
+	return nil
+}
+func (l *sink) Cancel(context.Context, string) (bool, error) { return false, nil }
+func (l *sink) Printers() []fleet.PrinterStatus {
+	return []fleet.PrinterStatus{{Name: "front", Status: "ok"}}
+}
+func (l *sink) Jobs(context.Context) ([]fleet.Change, error) { return nil, nil }
+
+// startHubFleet is a 3-node cluster, receiptd hubs and site s1 (in the
+// test's process).
+func startHubFleet(t *testing.T, hubs int) ([]*daemon, *sink) {
+	c := fleettest.Start(t, fleettest.Options{})
+	path := filepath.Join(t.TempDir(), "hub.toml")
+	conf := fmt.Sprintf("[fleet]\nrole = \"hub\"\nnats = [\"%s\"]\nreplicas = 3\n", strings.Join(c.URLs(), `", "`))
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	var ds []*daemon
+	for range hubs {
+		ds = append(ds, start(t, "-config", path, "-data-dir", t.TempDir()))
+	}
+	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &sink{printed: map[string]int{}}
+	site, err := fleet.NewSite(ctx, js, fleet.SiteOptions{Site: "s1", Local: l})
+	require.NoError(t, err)
+	l.site = site
+	require.NoError(t, site.Announce(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = site.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return ds, l
+}
+
+func postFleet(url, key string) (*http.Response, error) {
+	req, _ := http.NewRequest("POST", url+"/v1/sites/s1/printers/front/jobs", strings.NewReader(`{"id":"`+key+`","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	return http.DefaultClient.Do(req)
+}
+
+// The hub binary: a job posted to it prints at its site; SIGTERM stops it.
+func TestHubBinary(t *testing.T) {
+	ds, l := startHubFleet(t, 1)
+	resp, err := postFleet(ds[0].url, "k1")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 202, resp.StatusCode)
+	resp, err = http.Get(ds[0].url + resp.Header.Get("Location") + "?wait=10s")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	l.mu.Lock()
+	assert.Len(t, l.printed, 1)
+	l.mu.Unlock()
+	assert.Equal(t, 0, ds[0].stop(t))
+}
+
+// TestHubThroughput measures accepted jobs/s through the hub binaries
+// over HTTP (RECEIPT_FLEET_BENCH=N jobs, RECEIPT_FLEET_HUBS=1 or 2); each
+// job is also printed at the site and its state folded.
+func TestHubThroughput(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_BENCH"))
+	if n == 0 {
+		t.Skip("set RECEIPT_FLEET_BENCH=N to measure")
+	}
+	hubs, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_HUBS"))
+	ds, l := startHubFleet(t, max(hubs, 1))
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for w := range 32 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				resp, err := postFleet(ds[w%len(ds)].url, "b"+strconv.FormatInt(i, 10))
+				if err != nil || resp.StatusCode != 202 {
+					failed.Add(1)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(begin)
+	t.Logf("%d jobs accepted through %d hub(s) in %v: %.0f jobs/s, %d failed", n, len(ds), took, float64(n)/took.Seconds(), failed.Load())
+	end := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(end) {
+		l.mu.Lock()
+		got := len(l.printed)
+		l.mu.Unlock()
+		if got == n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("all printed at the site %v after the first post", time.Since(begin))
+}
