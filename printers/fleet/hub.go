@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,7 +65,19 @@ type Hub struct {
 	// Folded counts events applied; Stale those ignored as older than
 	// the state held.
 	Folded, Stale atomic.Int64
+	// seen caches the sites' announcements for a moment: a burst of
+	// jobs for one site reads its announcement once.
+	mu   sync.Mutex
+	seen map[string]siteSeen
 }
+
+type siteSeen struct {
+	info SiteInfo
+	at   time.Time
+}
+
+// announceCache is how long a hub trusts an announcement it read.
+const announceCache = 2 * time.Second
 
 // NewHub creates or updates the fleet's streams and buckets.
 func NewHub(ctx context.Context, js jetstream.JetStream, opt HubOptions) (*Hub, error) {
@@ -86,7 +99,7 @@ func NewHub(ctx context.Context, js jetstream.JetStream, opt HubOptions) (*Hub, 
 	if err := Ensure(ctx, js, opt.Replicas); err != nil {
 		return nil, err
 	}
-	h := &Hub{js: js, opt: opt}
+	h := &Hub{js: js, opt: opt, seen: map[string]siteSeen{}}
 	var err error
 	if h.jobs, err = js.KeyValue(ctx, JobsBucket); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
@@ -129,23 +142,20 @@ func (h *Hub) Submit(ctx context.Context, site, printer, key string, body []byte
 	}
 	for attempt := 1; ; attempt++ {
 		id := JobID(site, printer, key, attempt)
-		rec, _, err := h.get(ctx, id)
-		if errors.Is(err, ErrUnknownJob) {
-			now := h.opt.Now().UTC()
-			rec = Record{ID: id, Site: site, Printer: printer, Key: key, TransactionID: tx.ID, Digest: digest,
-				Attempt: attempt, State: Queued, Deadline: now.Add(h.opt.JobTTL), CreatedAt: now, UpdatedAt: now}
-			v, _ := json.Marshal(rec)
-			if _, err = h.jobs.Create(ctx, id, v); err == nil {
-				return Submission{Job: rec}, h.publish(ctx, rec, body)
-			}
-			if !errors.Is(err, jetstream.ErrKeyExists) {
-				return Submission{}, fmt.Errorf("fleet: record job %s: %w", id, err)
-			}
-			// Another hub created it this instant: read it as a retry.
-			if rec, _, err = h.get(ctx, id); err != nil {
-				return Submission{}, err
-			}
-		} else if err != nil {
+		// Create first: a new job, the usual case, costs one write.
+		now := h.opt.Now().UTC()
+		rec := Record{ID: id, Site: site, Printer: printer, Key: key, TransactionID: tx.ID, Digest: digest,
+			Attempt: attempt, State: Queued, Deadline: now.Add(h.opt.JobTTL), CreatedAt: now, UpdatedAt: now}
+		v, _ := json.Marshal(rec)
+		_, err := h.jobs.Create(ctx, id, v)
+		if err == nil {
+			return Submission{Job: rec}, h.publish(ctx, rec, body)
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			return Submission{}, fmt.Errorf("fleet: record job %s: %w", id, err)
+		}
+		// A retry, here or on another hub.
+		if rec, _, err = h.get(ctx, id); err != nil {
 			return Submission{}, err
 		}
 		if rec.Digest != digest {
@@ -184,10 +194,20 @@ func (h *Hub) known(ctx context.Context, site, printer string) error {
 	if !ValidName(site) {
 		return ErrUnknownSite
 	}
-	info, err := h.site(ctx, site)
-	if err != nil {
-		return err
+	h.mu.Lock()
+	seen, ok := h.seen[site]
+	h.mu.Unlock()
+	if !ok || time.Since(seen.at) > announceCache {
+		info, err := h.site(ctx, site)
+		if err != nil {
+			return err
+		}
+		seen = siteSeen{info, time.Now()}
+		h.mu.Lock()
+		h.seen[site] = seen
+		h.mu.Unlock()
 	}
+	info := seen.info
 	if !slices.ContainsFunc(info.Printers, func(p PrinterStatus) bool { return p.Name == printer }) {
 		return ErrUnknownPrinter
 	}
