@@ -49,8 +49,17 @@ build-static:
 
 # run is the main job: render a documented transaction and print it. With no
 # printer attached it goes to the built-in virtual printer and shows the ticket.
-run: deps build
-	$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) -template $(TEMPLATE) $(TX)
+# make exits 2 whenever a command fails, so run says which exit code
+# receipt print gave and what it means (docs/cli.md, Exit codes).
+RUN_DEPS ?= deps build
+run: $(RUN_DEPS)
+	@echo '$(BIN)/receipt print -printer $(PRINTER) -printer-model $(MODEL) -template $(TEMPLATE) $(TX)'; \
+	$(BIN)/receipt print -printer '$(PRINTER)' -printer-model '$(MODEL)' -template '$(TEMPLATE)' '$(TX)'; code=$$?; \
+	case $$code in 0) exit 0;; 1) m="failure";; 2) m="usage";; 3) m="the transaction was rejected";; \
+	4) m="printer not reachable or busy, nothing sent";; 5) m="not printed: paper end";; 6) m="not printed: cover open";; \
+	7) m="not printed: offline";; 8) m="not printed: printer error";; 9) m="not printed: disconnected";; \
+	10) m="not printed: timeout";; 11) m="unknown: bytes were sent, check the paper before printing again";; *) m="?";; esac; \
+	echo "make run: receipt print exited $$code ($$m); make itself exits 2" >&2; exit $$code
 
 # serve runs the print service with no configuration: http://127.0.0.1:8080,
 # one printer "virtual" writing tickets to receiptd-data/tickets.

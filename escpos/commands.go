@@ -2,7 +2,11 @@
 // receipt printers. The Append functions are pure: they append one command to
 // a byte slice and return it, like binary.AppendUint16. Encoder adds the
 // printer state (style, alignment, code page) so nothing already in force is
-// sent again; Writer streams an Encoder's output to an io.Writer.
+// sent again; Writer streams an Encoder's output to an io.Writer. The
+// status codec (DLE EOT, GS r, ASB) is here in both directions, for the
+// driver and the virtual printer alike. Below it: decode (bytes back to
+// commands), paper (the print engine that draws them), star (Star's
+// languages).
 package escpos
 
 import "fmt"

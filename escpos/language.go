@@ -67,3 +67,9 @@ func (l *Language) UnmarshalText(b []byte) error {
 func (p *Profile) StarCodePages() bool {
 	return p.Language != LanguageESCPOS || p.Features.StarCommands
 }
+
+// SpeaksStar reports whether p's printer reads one of Star's languages (Star
+// Line Mode, StarPRNT, Star Graphic) rather than ESC/POS: it answers with
+// Star's automatic status and is drawn through its ESC/POS twin
+// (star.ESCPOSTwin). A nil profile is the generic ESC/POS printer.
+func (p *Profile) SpeaksStar() bool { return p != nil && p.Language != LanguageESCPOS }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -44,11 +45,12 @@ type ConnPrinter struct {
 	// lock holds one job or status query at a time; a channel, so a
 	// status read gives up at its deadline instead of waiting for a job.
 	lock chan struct{}
-	// seen: a conversation on a link succeeded before (held by mu).
+	// seen: a conversation on a link succeeded before (guarded by lock).
 	seen bool
 
-	// cmu guards conn and closed apart from mu, so Close can close the link
-	// under a job in progress: its blocked Read or Write then returns.
+	// cmu guards conn and closed apart from lock, so Close can close the
+	// link under a job in progress: its blocked Read or Write then returns.
+	// out is the link's, guarded by lock with it.
 	cmu    sync.Mutex
 	conn   transport.Conn
 	closed bool
@@ -157,7 +159,7 @@ func (p *ConnPrinter) Close() error {
 }
 
 // dropLocked closes the link after it failed; the next job dials again.
-// Callers hold mu.
+// Callers hold lock.
 func (p *ConnPrinter) dropLocked() {
 	p.cmu.Lock()
 	c := p.conn
@@ -169,7 +171,7 @@ func (p *ConnPrinter) dropLocked() {
 	}
 }
 
-// connLocked returns the link, dialling if there is none. Callers hold mu.
+// connLocked returns the link, dialling if there is none. Callers hold lock.
 func (p *ConnPrinter) connLocked(ctx context.Context) (transport.Conn, error) {
 	c, _, err := p.connFresh(ctx)
 	return c, err
@@ -411,11 +413,11 @@ func (s *session) drain() error {
 		switch {
 		case asb > 0:
 			asb--
-		case b&asbMask == asbFixed:
+		case escpos.IsASBStart(b):
 			asb = 3
-		case b&gsrMask == 0 && s.out.gsr > 0:
+		case escpos.IsTransmitStatus(b) && s.out.gsr > 0:
 			s.out.gsr-- // a late GS r answer: it is accounted for
-		case IsRealtimeStatus(b) && s.out.rt > 0:
+		case escpos.IsRealtimeStatus(b) && s.out.rt > 0:
 			s.out.rt--
 		}
 	}
@@ -423,8 +425,12 @@ func (s *session) drain() error {
 }
 
 // ask sends DLE EOT n.
-func (s *session) ask(n int) error {
-	if _, err := s.write([]byte{0x10, 0x04, byte(n)}); err != nil {
+func (s *session) ask(n escpos.StatusKind) error {
+	req, err := escpos.AppendStatusRequest(nil, n)
+	if err != nil {
+		return err
+	}
+	if _, err := s.write(req); err != nil {
 		return err
 	}
 	s.out.rt++
@@ -432,21 +438,21 @@ func (s *session) ask(n int) error {
 }
 
 // query asks DLE EOT n and merges its answer into st.
-func (s *session) query(st *Status, n int) error {
+func (s *session) query(st *Status, n escpos.StatusKind) error {
 	if err := s.ask(n); err != nil {
 		return err
 	}
-	b, err := s.answer(s.deadline(s.opt.Poll*8), IsRealtimeStatus)
+	b, err := s.answer(s.deadline(s.opt.Poll*8), escpos.IsRealtimeStatus)
 	if err != nil {
 		return err
 	}
-	return DecodeRealtime(st, n, b)
+	return escpos.DecodeRealtimeStatus((*escpos.Status)(st), n, b)
 }
 
 // status asks DLE EOT 1–4 in turn.
 func (s *session) status() (Status, error) {
 	var st Status
-	for n := 1; n <= 4; n++ {
+	for n := escpos.StatusPrinter; n <= escpos.StatusPaper; n++ {
 		if err := s.query(&st, n); err != nil {
 			return st, err
 		}
@@ -459,10 +465,10 @@ func (s *session) status() (Status, error) {
 // usual case costs one round trip before the job.
 func (s *session) precheck() (Status, error) {
 	var st Status
-	if err := s.query(&st, 1); err != nil || st.Online {
+	if err := s.query(&st, escpos.StatusPrinter); err != nil || st.Online {
 		return st, err
 	}
-	for n := 2; n <= 4; n++ {
+	for n := escpos.StatusOffline; n <= escpos.StatusPaper; n++ {
 		if err := s.query(&st, n); err != nil {
 			return st, err
 		}
@@ -479,21 +485,21 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 			return 0, err
 		}
 		switch {
-		case b&gsrMask == 0 && s.out.gsr > 1, b&gsrMask == 0 && s.out.gsr == 1 && !want(b):
+		case escpos.IsTransmitStatus(b) && s.out.gsr > 1, escpos.IsTransmitStatus(b) && s.out.gsr == 1 && !want(b):
 			s.out.gsr-- // the late answer to an earlier job's GS r
 			continue
-		case IsRealtimeStatus(b) && s.out.rt > 1:
+		case escpos.IsRealtimeStatus(b) && s.out.rt > 1:
 			s.out.rt-- // the answer to an earlier poll
 			continue
 		case want(b):
-			if IsRealtimeStatus(b) && s.out.rt > 0 {
+			if escpos.IsRealtimeStatus(b) && s.out.rt > 0 {
 				s.out.rt--
 			}
 			s.got++
 			return b, nil
 		case b == 0x11 || b == 0x13:
 			continue
-		case b&asbMask == asbFixed:
+		case escpos.IsASBStart(b):
 			for i := 0; i < 3; i++ {
 				if _, err := s.readByte(dl); err != nil {
 					return 0, err
@@ -509,7 +515,11 @@ func (s *session) answer(dl time.Time, want func(byte) bool) (byte, error) {
 // confirm sends GS r 1 behind the job and waits for its answer, polling the
 // real-time status meanwhile so a fault ends the wait with its reason.
 func (s *session) confirm() Result {
-	if _, err := s.write([]byte{0x1D, 'r', 1}); err != nil {
+	req, err := escpos.AppendTransmitStatus(nil, escpos.TransmitPaperSensor)
+	if err == nil {
+		_, err = s.write(req)
+	}
+	if err != nil {
 		return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
 	}
 	s.out.gsr++
@@ -521,11 +531,11 @@ func (s *session) confirm() Result {
 		if poll.After(end) {
 			poll = end
 		}
-		b, err := s.answer(poll, func(b byte) bool { return b&gsrMask == 0 || IsRealtimeStatus(b) })
+		b, err := s.answer(poll, func(b byte) bool { return escpos.IsTransmitStatus(b) || escpos.IsRealtimeStatus(b) })
 		switch {
-		case err == nil && IsRealtimeStatus(b):
+		case err == nil && escpos.IsRealtimeStatus(b):
 			asked = false
-			if err := DecodeRealtime(&st, 1, b); err != nil {
+			if err := escpos.DecodeRealtimeStatus((*escpos.Status)(&st), escpos.StatusPrinter, b); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
 			}
 			if !st.Online {
@@ -533,7 +543,7 @@ func (s *session) confirm() Result {
 			}
 		case err == nil:
 			s.out.gsr-- // ours: answer() skipped the earlier ones
-			if err := DecodePaperSensor(&st, b); err != nil {
+			if err := escpos.DecodePaperSensor((*escpos.Status)(&st), b); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonNoConfirmation, Err: err}
 			}
 			st.Online = true
@@ -552,7 +562,7 @@ func (s *session) confirm() Result {
 				return Result{Outcome: OutcomeUnknown, Reason: ReasonTimeout,
 					Err: fmt.Errorf("printers: the printer stopped answering: %w", err)}
 			}
-			if err := s.ask(1); err != nil {
+			if err := s.ask(escpos.StatusPrinter); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Err: err}
 			}
 			asked = true
@@ -565,7 +575,7 @@ func (s *session) confirm() Result {
 // why asks an offline printer for the cause: the job waits in its buffer,
 // so it did not print (and may print after recovery).
 func (s *session) why(st Status) Result {
-	for n := 2; n <= 4; n++ {
+	for n := escpos.StatusOffline; n <= escpos.StatusPaper; n++ {
 		if s.query(&st, n) != nil {
 			break
 		}

@@ -200,7 +200,7 @@ func TestVirtualAddress(t *testing.T) {
 	p := open(t, "virtual://?out="+dir+"&model=ZJ-5870")
 	r := p.Print(context.Background(), []byte("\x1b@Hallo\n\x1dVA\x00"))
 	require.Equal(t, printers.OutcomePrinted, r.Outcome, r.String())
-	v, ok := p.(*printers.Virtual)
+	v, ok := p.(*virtual.Printer)
 	require.True(t, ok)
 	require.Len(t, v.Device.Tickets(), 1)
 	txt, err := os.ReadFile(filepath.Join(dir, "0001.txt"))

@@ -8,7 +8,6 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/transport"
-	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 // Answers of a healthy printer to DLE EOT 1–4 (fixed bits only) and GS r 1.
@@ -62,12 +61,12 @@ type script struct {
 
 var ready = script{status: healthy}
 
-// fake is a scripted ESC/POS printer on the far end of a transporttest.Pipe:
+// fake is a scripted ESC/POS printer on the far end of a transport.Pipe:
 // it takes job bytes, answers DLE EOT n at once (real time, even when the
 // job is held) and GS r n in sequence after the bytes before it.
 type fake struct {
 	sc   script
-	conn *transporttest.PipeConn
+	conn *transport.PipeConn
 	done chan struct{}
 	quit chan struct{}
 
@@ -84,8 +83,8 @@ type fake struct {
 
 // newFake starts a fake printer on a fresh pipe and returns it with the
 // host's end. bufSize is the pipe's per-direction buffer (0: default).
-func newFake(t testing.TB, sc script, bufSize int) (*fake, *transporttest.PipeConn) {
-	host, dev := transporttest.Pipe("fake", "host", bufSize)
+func newFake(t testing.TB, sc script, bufSize int) (*fake, *transport.PipeConn) {
+	host, dev := transport.Pipe("fake", "host", bufSize)
 	f := &fake{sc: sc, conn: dev, done: make(chan struct{}), quit: make(chan struct{})}
 	f.faulted = sc.fault != nil && sc.faultAfter == 0
 	f.silent = sc.silent && sc.silentAfter == 0
@@ -321,7 +320,7 @@ func dialOnce(conn transport.Conn) printers.Dialer {
 }
 
 // writeOnly is a link with no return channel, like a device file.
-type writeOnly struct{ *transporttest.PipeConn }
+type writeOnly struct{ *transport.PipeConn }
 
 func (w writeOnly) Read([]byte) (int, error) {
 	return 0, fmt.Errorf("%s: read: %w", w.Name(), transport.ErrUnsupported)

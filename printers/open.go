@@ -3,12 +3,9 @@ package printers
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"time"
+	"sync"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/serial"
@@ -19,8 +16,9 @@ import (
 // OpenOptions configure Open.
 type OpenOptions struct {
 	Conn ConnOptions
-	// Profile is the model behind the address; the built-in virtual printer
-	// behaves as it. Nil: "default".
+	// Profile is the model behind the address: a Star language gets the
+	// Star driver, and the built-in virtual printer behaves as it. Nil:
+	// "default".
 	Profile *escpos.Profile
 	// KeepOpen keeps a network printer's link open between jobs, for a
 	// printer this host has to itself. By default a tcp:// link is opened
@@ -31,30 +29,24 @@ type OpenOptions struct {
 }
 
 // Open connects to the printer at address (see transport.ParseAddress):
-// serial://, usb://, tcp://, file:// or virtual:// — the built-in virtual
-// printer, in this process; virtual://?out=DIR writes its tickets to DIR.
+// serial://, usb://, tcp://, file://, or a kind registered with
+// RegisterScheme (virtual:// once the virtual printer is registered).
 func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error) {
 	a, err := transport.ParseAddress(address)
 	if err != nil {
 		return nil, err
 	}
-	var dial Dialer
-	switch a.Kind {
-	case transport.KindSerial:
-		dial = func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }
-	case transport.KindTCP:
-		dial = func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }
-		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
-	case transport.KindFile:
-		dial = func(context.Context) (transport.Conn, error) { return file.Open(a.File) }
-	case transport.KindUSB:
-		dial = func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }
-	case transport.KindVirtual:
-		return openVirtual(a, opt)
-	default:
-		return nil, fmt.Errorf("printers: %q: %w", address, transport.ErrInvalidAddress)
+	if s, ok := registered(a.Kind); ok {
+		return s.Open(ctx, a, opt)
 	}
-	if isStarLanguage(opt.Profile) {
+	if a.Kind == transport.KindTCP {
+		opt.Conn.Shared = opt.Conn.Shared || !opt.KeepOpen
+	}
+	dial, err := dialerFor(a)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Profile.SpeaksStar() {
 		return openStar(ctx, a.String(), dial, opt.Conn)
 	}
 	p := NewConnPrinter(a.String(), dial, opt.Conn)
@@ -74,75 +66,55 @@ func Open(ctx context.Context, address string, opt OpenOptions) (Printer, error)
 	return p, nil
 }
 
-// Virtual is the built-in virtual printer behind a ConnPrinter (a
-// StarPrinter for a Star profile).
-type Virtual struct {
-	Printer
-	Device *virtual.Device
+// dialerFor dials a's link: serial, tcp, file or usb.
+func dialerFor(a transport.Address) (Dialer, error) {
+	switch a.Kind {
+	case transport.KindSerial:
+		return func(context.Context) (transport.Conn, error) { return serial.Open(a.Serial) }, nil
+	case transport.KindTCP:
+		return func(ctx context.Context) (transport.Conn, error) { return tcp.Dial(ctx, a.TCP) }, nil
+	case transport.KindFile:
+		return func(context.Context) (transport.Conn, error) { return file.Open(a.File) }, nil
+	case transport.KindUSB:
+		return func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }, nil
+	}
+	if a.Kind == transport.KindVirtual {
+		return nil, fmt.Errorf("printers: %q: the virtual printer is not built into this program: %w", a.String(), transport.ErrInvalidAddress)
+	}
+	return nil, fmt.Errorf("printers: %q: %w", a.String(), transport.ErrInvalidAddress)
 }
 
-// Close closes the link and stops the device.
-func (v *Virtual) Close() error {
-	err := v.Printer.Close()
-	if derr := v.Device.Close(); err == nil {
-		err = derr
-	}
-	return err
+// Scheme is how Open and IdentifyAddress reach addresses of a kind this
+// package does not know by itself; see RegisterScheme.
+type Scheme struct {
+	// Open opens a printer at a.
+	Open func(ctx context.Context, a transport.Address, opt OpenOptions) (Printer, error)
+	// Conn connects a bare link to a, for IdentifyAddress; what serves it
+	// plays model when it can (nil: as a says, else "default"). Closing
+	// the link stops whatever Conn started.
+	Conn func(ctx context.Context, a transport.Address, model *escpos.Profile) (transport.Conn, error)
 }
 
-func openVirtual(a transport.Address, opt OpenOptions) (*Virtual, error) {
-	p := opt.Profile
-	if m, ok := a.Virtual.Options["model"]; ok {
-		var err error
-		if p, err = Lookup(m); err != nil {
-			return nil, err
-		}
-	}
-	if p == nil {
-		p, _ = Lookup("default")
-	}
-	out := a.Virtual.Options["out"]
-	dev, err := virtual.New(virtual.Options{Profile: p, OutDir: out})
-	if err != nil {
-		return nil, err
-	}
-	name := a.String()
-	dial := func(context.Context) (transport.Conn, error) {
-		return pipeConn{Conn: dev.Pipe(name), name: name}, nil
-	}
-	if isStarLanguage(p) {
-		return &Virtual{Printer: NewStarPrinter(name, dial, opt.Conn), Device: dev}, nil
-	}
-	return &Virtual{Printer: NewConnPrinter(name, dial, opt.Conn), Device: dev}, nil
+var (
+	schemesMu sync.RWMutex
+	schemes   = map[transport.Kind]Scheme{}
+)
+
+// RegisterScheme makes Open and IdentifyAddress hand addresses of kind k
+// to s. It is how the binaries add the built-in virtual printer
+// (virtual.Register) without this package importing it: the virtual
+// printer is built on this package's drivers. A later registration of k
+// replaces an earlier one.
+func RegisterScheme(k transport.Kind, s Scheme) {
+	schemesMu.Lock()
+	defer schemesMu.Unlock()
+	schemes[k] = s
 }
 
-// pipeConn adapts the in-memory link to transport.Conn.
-type pipeConn struct {
-	net.Conn
-	name string
-}
-
-func (c pipeConn) Name() string { return c.name }
-
-func (c pipeConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	return n, mapNetErr(err)
-}
-
-func (c pipeConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	return n, mapNetErr(err)
-}
-
-func (c pipeConn) SetReadDeadline(t time.Time) error  { return c.Conn.SetReadDeadline(t) }
-func (c pipeConn) SetWriteDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(t) }
-
-func mapNetErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case os.IsTimeout(err):
-		return fmt.Errorf("%w: %w", transport.ErrTimeout, err)
-	}
-	return fmt.Errorf("%w: %w", transport.ErrDisconnected, err)
+// registered is the scheme registered for k.
+func registered(k transport.Kind) (Scheme, bool) {
+	schemesMu.RLock()
+	defer schemesMu.RUnlock()
+	s, ok := schemes[k]
+	return s, ok
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/secuprint/receipt/escpos"
 )
 
 // Printer is a connected receipt printer: something that takes a job's
@@ -19,22 +21,10 @@ type Printer interface {
 	Close() error
 }
 
-// Status is the printer's state as DLE EOT 1–4 report it.
-type Status struct {
-	Online          bool `json:"online"`
-	CoverOpen       bool `json:"cover_open"`
-	PaperEnd        bool `json:"paper_end"`
-	PaperNearEnd    bool `json:"paper_near_end"`
-	DrawerOpen      bool `json:"drawer_open"` // drawer kick-out connector pin 3 high
-	FeedButton      bool `json:"feed_button"`
-	PaperFeeding    bool `json:"paper_feeding"` // paper being fed by the feed button
-	Waiting         bool `json:"waiting_for_recovery"`
-	Error           bool `json:"error"`
-	Recoverable     bool `json:"recoverable_error"`
-	Unrecoverable   bool `json:"unrecoverable_error"`
-	AutocutterError bool `json:"autocutter_error"`
-	AutoRecoverable bool `json:"auto_recoverable_error"`
-}
+// Status is the printer's state as its status answers report it; its bits
+// are decoded (and, by the virtual printer, encoded) by escpos's status
+// codec, and by escpos/star's for a Star printer's ASB.
+type Status escpos.Status
 
 // Outcome is what became of a print job.
 type Outcome uint8

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
 )
@@ -50,7 +51,7 @@ func askStatus(t *testing.T, addr string, wait time.Duration) bool {
 	require.NoError(t, c.SetReadDeadline(time.Now().Add(wait)))
 	var b [1]byte
 	_, err = c.Read(b[:])
-	return err == nil && printers.IsRealtimeStatus(b[0])
+	return err == nil && escpos.IsRealtimeStatus(b[0])
 }
 
 // A network printer is shared by default: the link is closed after each

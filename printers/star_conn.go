@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -82,41 +82,41 @@ type starReader struct {
 }
 
 // next returns the next ASB that arrives before dl.
-func (r *starReader) next(ctx context.Context, dl time.Time) (StarASB, error) {
+func (r *starReader) next(ctx context.Context, dl time.Time) (star.ASB, error) {
 	tmp := make([]byte, 64)
 	for {
 		for len(r.buf) > 0 {
-			s, n, err := DecodeStarASB(r.buf)
+			s, n, err := star.DecodeASB(r.buf)
 			if err == nil {
 				r.buf = r.buf[n:]
 				return s, nil
 			}
-			if errors.Is(err, ErrShortASB) {
+			if errors.Is(err, star.ErrShortASB) {
 				break
 			}
 			r.buf = r.buf[1:] // XON, XOFF or noise
 		}
 		if err := ctx.Err(); err != nil {
-			return StarASB{}, err
+			return star.ASB{}, err
 		}
 		if err := r.c.SetReadDeadline(dl); err != nil {
-			return StarASB{}, err
+			return star.ASB{}, err
 		}
 		n, err := r.c.Read(tmp)
 		r.buf = append(r.buf, tmp[:n]...)
 		if err != nil && n == 0 {
-			return StarASB{}, err
+			return star.ASB{}, err
 		}
 	}
 }
 
 // ask sends ESC ACK SOH and returns the ASB that answers it.
-func (r *starReader) ask(ctx context.Context, timeout time.Duration) (StarASB, error) {
+func (r *starReader) ask(ctx context.Context, timeout time.Duration) (star.ASB, error) {
 	if err := r.c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-		return StarASB{}, err
+		return star.ASB{}, err
 	}
-	if _, err := r.c.Write(StarStatusRequest); err != nil {
-		return StarASB{}, err
+	if _, err := r.c.Write(star.StatusRequest); err != nil {
+		return star.ASB{}, err
 	}
 	return r.next(ctx, time.Now().Add(timeout))
 }
@@ -135,7 +135,7 @@ func (p *StarPrinter) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, fmt.Errorf("printers: %s: star status: %w", p.name, err)
 	}
-	return s.Status, nil
+	return Status(s.Status), nil
 }
 
 // Print sends job and confirms it as printed, failed (with the reason the
@@ -154,18 +154,17 @@ func (p *StarPrinter) Print(ctx context.Context, job []byte) (res Result) {
 		if err != nil {
 			return failed(fmt.Errorf("printers: %s: no automatic status before the job: %w", p.name, err))
 		}
-		if !st.Ready() {
-			s := st.Status
-			return Result{Outcome: OutcomeFailed, Reason: st.Reason(), Status: &s}
+		if s := Status(st.Status); !s.Ready() {
+			return Result{Outcome: OutcomeFailed, Reason: s.Reason(), Status: &s}
 		}
 	}
-	out := make([]byte, 0, len(StarResetETB)+len(job)+1)
-	out = append(append(append(out, StarResetETB...), job...), StarETB)
+	out := make([]byte, 0, len(star.ResetETB)+len(job)+1)
+	out = append(append(append(out, star.ResetETB...), job...), star.ETB)
 	if err := c.SetWriteDeadline(time.Now().Add(p.opt.Timeout)); err != nil {
 		return failed(err)
 	}
 	n, err := c.Write(out)
-	sent := max(0, min(len(job), n-len(StarResetETB)))
+	sent := max(0, min(len(job), n-len(star.ResetETB)))
 	if err != nil {
 		return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Sent: sent, Err: err}
 	}
@@ -178,13 +177,12 @@ func (p *StarPrinter) Print(ctx context.Context, job []byte) (res Result) {
 		s, err := r.next(ctx, dl)
 		switch {
 		case err == nil:
+			st := Status(s.Status)
 			if s.ETBExecuted || s.HasETB && s.ETBCounter == 1 {
-				st := s.Status
 				return Result{Outcome: OutcomePrinted, Sent: sent, Status: &st}
 			}
-			if !s.Ready() {
-				st := s.Status
-				return Result{Outcome: OutcomeFailed, Reason: s.Reason(), Sent: sent, Status: &st}
+			if !st.Ready() {
+				return Result{Outcome: OutcomeFailed, Reason: st.Reason(), Sent: sent, Status: &st}
 			}
 			continue
 		case errors.Is(err, transport.ErrTimeout) && time.Now().Before(end):
@@ -192,7 +190,7 @@ func (p *StarPrinter) Print(ctx context.Context, job []byte) (res Result) {
 			if err := c.SetWriteDeadline(time.Now().Add(p.opt.Poll)); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Sent: sent, Err: err}
 			}
-			if _, err := c.Write(StarStatusRequest); err != nil {
+			if _, err := c.Write(star.StatusRequest); err != nil {
 				return Result{Outcome: OutcomeUnknown, Reason: reasonFor(err), Sent: sent, Err: err}
 			}
 			continue
@@ -201,10 +199,6 @@ func (p *StarPrinter) Print(ctx context.Context, job []byte) (res Result) {
 			Err: fmt.Errorf("printers: %s: no print confirmation: %w", p.name, err)}
 	}
 }
-
-// isStarLanguage: the profile speaks one of Star's languages, so its status
-// and confirmation are Star's (ASB, ETB), not ESC/POS's.
-func isStarLanguage(p *escpos.Profile) bool { return p != nil && p.Language != escpos.LanguageESCPOS }
 
 // openStar connects now, so a wrong address fails at Open; a shared link is
 // let go until the first job.

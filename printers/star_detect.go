@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -19,38 +21,45 @@ var ErrNoAnswer = errors.New("printers: no answer to Star's or Epson's status re
 // DLE EOT 1 with a status byte. Each request may take timeout. It cannot
 // tell StarPRNT from Star Line Mode (the profile says which).
 func DetectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (bool, error) {
+	asb, err := detectStar(ctx, c, timeout)
+	return asb != nil, err
+}
+
+// detectStar is DetectStar that also returns a Star's ASB (nil: ESC/POS).
+func detectStar(ctx context.Context, c transport.Conn, timeout time.Duration) (*star.ASB, error) {
 	r := &starReader{c: c}
-	if _, err := r.ask(ctx, timeout); err == nil {
-		return true, nil
+	if asb, err := r.ask(ctx, timeout); err == nil {
+		return &asb, nil
 	} else if !errors.Is(err, transport.ErrTimeout) {
-		return false, fmt.Errorf("printers: detect: %w", err)
+		return nil, fmt.Errorf("printers: detect: %w", err)
 	}
 	if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
-		return false, err
+		return nil, err
 	}
-	if _, err := c.Write([]byte{0x10, 0x04, 1}); err != nil {
-		return false, fmt.Errorf("printers: detect: %w", err)
+	req, _ := escpos.AppendStatusRequest(nil, escpos.StatusPrinter) // in range
+	if _, err := c.Write(req); err != nil {
+		return nil, fmt.Errorf("printers: detect: %w", err)
 	}
 	dl := time.Now().Add(timeout)
 	buf := make([]byte, 16)
 	for {
 		if err := ctx.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
 		if err := c.SetReadDeadline(dl); err != nil {
-			return false, err
+			return nil, err
 		}
 		n, err := c.Read(buf)
 		for _, b := range buf[:n] {
-			if IsRealtimeStatus(b) {
-				return false, nil
+			if escpos.IsRealtimeStatus(b) {
+				return nil, nil
 			}
 		}
 		if err != nil {
 			if errors.Is(err, transport.ErrTimeout) {
-				return false, ErrNoAnswer
+				return nil, ErrNoAnswer
 			}
-			return false, fmt.Errorf("printers: detect: %w", err)
+			return nil, fmt.Errorf("printers: detect: %w", err)
 		}
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 

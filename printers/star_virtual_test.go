@@ -13,13 +13,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/receipt"
 )
 
 // readASB reads one Star ASB from c.
-func readASB(t *testing.T, c net.Conn) printers.StarASB {
+func readASB(t *testing.T, c net.Conn) star.ASB {
 	t.Helper()
 	require.NoError(t, c.SetReadDeadline(time.Now().Add(3*time.Second)))
 	var buf []byte
@@ -28,8 +29,8 @@ func readASB(t *testing.T, c net.Conn) printers.StarASB {
 		n, err := c.Read(one)
 		require.NoError(t, err)
 		buf = append(buf, one[:n]...)
-		s, _, err := printers.DecodeStarASB(buf)
-		if err == printers.ErrShortASB {
+		s, _, err := star.DecodeASB(buf)
+		if err == star.ErrShortASB {
 			continue
 		}
 		require.NoError(t, err)
@@ -70,16 +71,16 @@ func TestStarVirtualPrinterTCP(t *testing.T) {
 			require.NoError(t, err)
 			defer c.Close()
 
-			_, err = c.Write(printers.StarStatusRequest)
+			_, err = c.Write(star.StatusRequest)
 			require.NoError(t, err)
 			before := readASB(t, c)
-			assert.True(t, before.Ready(), "%v", before.Status)
+			assert.True(t, printers.Status(before.Status).Ready(), "%v", before.Status)
 
-			_, err = c.Write(append(starJob(t, p), printers.StarETB))
+			_, err = c.Write(append(starJob(t, p), star.ETB))
 			require.NoError(t, err)
 			after := readASB(t, c)
 			assert.True(t, after.ETBExecuted)
-			assert.True(t, printers.StarPrinted(before, after), "ETB %d -> %d", before.ETBCounter, after.ETBCounter)
+			assert.True(t, star.Printed(before, after), "ETB %d -> %d", before.ETBCounter, after.ETBCounter)
 			require.Len(t, d.Tickets(), 1)
 			tk := d.Tickets()[0]
 			assert.True(t, tk.Cut)
@@ -92,18 +93,18 @@ func TestStarVirtualPrinterTCP(t *testing.T) {
 				reason printers.Reason
 			}{{virtual.CoverOpen, printers.ReasonCoverOpen}, {virtual.PaperEnd, printers.ReasonPaperEnd}, {virtual.Offline, printers.ReasonOffline}} {
 				d.SetFault(f.fault, true)
-				_, err = c.Write(printers.StarStatusRequest)
+				_, err = c.Write(star.StatusRequest)
 				require.NoError(t, err)
 				s := readASB(t, c)
-				assert.Equal(t, f.reason, s.Reason(), "%v", f.fault)
+				assert.Equal(t, f.reason, printers.Status(s.Status).Reason(), "%v", f.fault)
 				d.SetFault(f.fault, false)
 			}
 			d.SetFault(virtual.PaperNearEnd, true)
-			_, err = c.Write(printers.StarStatusRequest)
+			_, err = c.Write(star.StatusRequest)
 			require.NoError(t, err)
 			s := readASB(t, c)
 			assert.True(t, s.PaperNearEnd)
-			assert.True(t, s.Ready(), "near end still prints")
+			assert.True(t, printers.Status(s.Status).Ready(), "near end still prints")
 		})
 	}
 }
@@ -124,7 +125,7 @@ func TestStarVirtualPrinterPTYHeld(t *testing.T) {
 	require.NoError(t, err)
 	defer f.Close()
 	d.SetFault(virtual.CoverOpen, true)
-	_, err = f.Write(append(starJob(t, p), printers.StarETB))
+	_, err = f.Write(append(starJob(t, p), star.ETB))
 	require.NoError(t, err)
 	time.Sleep(100 * time.Millisecond) // let the device take the bytes
 	assert.Empty(t, d.Tickets(), "nothing prints with the cover open")
@@ -138,7 +139,7 @@ func TestStarVirtualPrinterPTYHeld(t *testing.T) {
 	for time.Now().Before(deadline) {
 		n, _ := f.Read(buf)
 		got = append(got, buf[:n]...)
-		if s, _, err := printers.DecodeStarASB(got); err == nil {
+		if s, _, err := star.DecodeASB(got); err == nil {
 			assert.True(t, s.ETBExecuted)
 			assert.Equal(t, 1, s.ETBCounter)
 			return

@@ -1,169 +1,54 @@
 package printers
 
 import (
+	"bytes"
 	"fmt"
-	"image"
-	"strconv"
-	"sync"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/escpos/star"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
-// A Star Graphic printer (TSP100 to TSP100III) has no fonts: it prints
-// raster rows, feeds and cuts. Its receipt is rendered as ESC/POS for a twin
-// profile with the same dots (RenderProfile), drawn by the project's paper
-// engine (printers/virtual/paper), and sent as Star Graphic raster (Finish),
-// so text, umlauts and € print as the paper engine draws them.
-
-var twins sync.Map // *escpos.Profile -> *escpos.Profile
-
-// RenderProfile is the profile to render a receipt for before Finish: p
-// itself, or for a Star Graphic profile its ESC/POS twin (ESCPOSTwin).
+// RenderProfile is the profile commands were encoded for before Finish: p
+// itself, or for a Star Graphic profile its ESC/POS twin.
+//
+// Deprecated: give receipt.Options the printer's own profile; the renderer
+// encodes for the twin itself and returns the printer's language.
 func RenderProfile(p *escpos.Profile) *escpos.Profile {
 	if p == nil || p.Language != escpos.LanguageStarGraphic {
 		return p
 	}
-	return ESCPOSTwin(p)
+	return star.ESCPOSTwin(p)
 }
 
-// ESCPOSTwin is an ESC/POS profile with p's dots, columns and code pages:
-// p itself when it speaks ESC/POS. The paper engine draws what is rendered
-// for it as p would print it, which is how a Star Graphic receipt is made
-// and how a preview shows a Star receipt. For Star Graphic the twin has
-// raster, QR and bar code commands (the engine draws them) and no NV
-// memory, so logos print as raster. Made once per profile, so encoders'
-// caches keyed by it stay warm.
-func ESCPOSTwin(p *escpos.Profile) *escpos.Profile {
-	if p == nil || p.Language == escpos.LanguageESCPOS {
-		return p
-	}
-	if t, ok := twins.Load(p); ok {
-		return t.(*escpos.Profile)
-	}
-	t := *p
-	t.Language = escpos.LanguageESCPOS
-	t.Features.StarCommands = false
-	if p.Language == escpos.LanguageStarGraphic {
-		t.Features.BitImageRaster = true
-		t.Features.QRCode = true
-		t.Features.BarcodeA, t.Features.BarcodeB = true, true
-		t.Features.Graphics = false
-		t.Features.PulseStandard, t.Features.PulseBel = p.Features.PulseStandard || p.Features.PulseBel, false
-	}
-	actual, _ := twins.LoadOrStore(p, &t)
-	return actual.(*escpos.Profile)
-}
+// ESCPOSTwin is star.ESCPOSTwin.
+//
+// Deprecated: use star.ESCPOSTwin.
+func ESCPOSTwin(p *escpos.Profile) *escpos.Profile { return star.ESCPOSTwin(p) }
 
-// Finish turns a job rendered for RenderProfile(p) into what p's printer
-// takes: the job itself for ESC/POS and Star Line Mode; for StarPRNT the job
-// with the page flush (ESC GS P 0, ESC GS P 1) when it does not end with a
-// cut, since a StarPRNT printer set to print by page prints only at a cut or
-// the flush; for Star Graphic the paper engine's drawing of it as raster. A
-// job the engine reports problems with is refused rather than printed wrong.
+// Finish turns commands encoded for RenderProfile(p) into what p's printer
+// takes: themselves for ESC/POS and Star Line Mode; for StarPRNT with the
+// page flush when they do not end with a cut; for Star Graphic their
+// drawing as raster (star.AppendGraphic).
+//
+// Deprecated: receipt.Renderer returns the printer's language already
+// (Render, RenderTransaction, AppendCopyMark), and TestPage the test page
+// in it.
 func Finish(p *escpos.Profile, job []byte) ([]byte, error) {
 	if p == nil {
 		return nil, fmt.Errorf("printers: finish: no profile")
 	}
 	switch p.Language {
 	case escpos.LanguageStarGraphic:
+		return star.AppendGraphic(nil, job, p)
 	case escpos.LanguageStarPRNT:
+		if bytes.HasSuffix(job, star.AppendPageFlush(nil)) {
+			return job, nil // the renderer finished it already
+		}
 		cmds := star.Decode(job, p)
 		if n := len(cmds); n > 0 && cmds[n-1].Name == "ESC d" {
 			return job, nil
 		}
 		return star.AppendPageFlush(job), nil
-	default:
-		return job, nil
 	}
-	twin := RenderProfile(p)
-	cmds := decode.Decode(job, twin)
-	res := paper.Interpret(cmds, twin, paper.Options{})
-	if len(res.Problems) > 0 {
-		return nil, fmt.Errorf("printers: %s: the job does not draw cleanly: %s", p.ID, res.Problems[0])
-	}
-	out := AppendStarGraphicStart(nil)
-	for _, t := range res.Tickets {
-		out = AppendStarGraphicTicket(out, t.Image(), t.Cut)
-	}
-	out = AppendStarGraphicEnd(out)
-	// The drawer is kicked after the paper, as the ESC/POS job orders it.
-	for _, c := range cmds {
-		if c.Op == decode.OpPulse && len(c.Args) > 0 {
-			if decode.DrawerPin(int(c.Args[0])) == 5 {
-				out = append(out, 0x1A) // SUB: drawer 2
-			} else {
-				out = append(out, 0x07) // BEL: drawer 1
-			}
-		}
-	}
-	return out, nil
-}
-
-// AppendStarGraphicStart appends ESC * r A (enter raster mode) and
-// ESC * r P 0 NUL (continuous paper, no page length).
-func AppendStarGraphicStart(b []byte) []byte {
-	b = append(b, 0x1B, '*', 'r', 'A')
-	return append(b, 0x1B, '*', 'r', 'P', '0', 0)
-}
-
-// AppendStarGraphicEnd appends ESC * r B: quit raster mode.
-func AppendStarGraphicEnd(b []byte) []byte { return append(b, 0x1B, '*', 'r', 'B') }
-
-// eotMode is ESC * r E's n for a cut: feed to the cutter, then cut (13
-// partial, 9 full), or only feed to it (2).
-func eotMode(c escpos.CutMode) string {
-	switch c {
-	case escpos.CutFull:
-		return "9"
-	case escpos.CutPartial:
-		return "13"
-	}
-	return "2"
-}
-
-// AppendStarGraphicTicket appends one ticket: its EOT mode (ESC * r E n
-// NUL), one "b nL nH d…" per dot row with ink (trailing white bytes left
-// off), runs of white rows as ESC * r Y n NUL, and ESC FF EOT, which feeds
-// and cuts as the EOT mode says. Trailing white rows are the cut feed's.
-func AppendStarGraphicTicket(b []byte, img *image.Gray, cut escpos.CutMode) []byte {
-	b = append(b, 0x1B, '*', 'r', 'E')
-	b = append(b, eotMode(cut)...)
-	b = append(b, 0)
-	r := img.Bounds()
-	w := r.Dx()
-	row := make([]byte, (w+7)/8)
-	white := 0
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		clear(row)
-		n := 0
-		pix := img.Pix[(y-r.Min.Y)*img.Stride:]
-		for x := 0; x < w; x++ {
-			if pix[x] < 0x80 {
-				row[x/8] |= 0x80 >> (x % 8)
-				n = x/8 + 1
-			}
-		}
-		if n == 0 {
-			white++
-			continue
-		}
-		b = appendFeedDots(b, white)
-		white = 0
-		b = append(b, 'b', byte(n), byte(n>>8))
-		b = append(b, row[:n]...)
-	}
-	return append(b, 0x1B, 0x0C, 0x04)
-}
-
-// appendFeedDots appends ESC * r Y n NUL: feed n dot rows.
-func appendFeedDots(b []byte, n int) []byte {
-	if n == 0 {
-		return b
-	}
-	b = append(b, 0x1B, '*', 'r', 'Y')
-	b = strconv.AppendInt(b, int64(n), 10)
-	return append(b, 0)
+	return job, nil
 }

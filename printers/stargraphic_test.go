@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -93,6 +93,9 @@ func TestFinishIdentityAndErrors(t *testing.T) {
 	out, err = printers.Finish(prnt, []byte("\x1b@hello\n\x1bd\x03"))
 	require.NoError(t, err)
 	assert.Equal(t, "\x1b@hello\n\x1bd\x03", string(out), "a cut prints the page")
+	out, err = printers.Finish(prnt, []byte("\x1b@hello\n\x1b\x1dP0\x1b\x1dP1"))
+	require.NoError(t, err)
+	assert.Equal(t, "\x1b@hello\n\x1b\x1dP0\x1b\x1dP1", string(out), "finished by the renderer: one flush")
 	_, err = printers.Finish(nil, nil)
 	assert.Error(t, err)
 	p, _ := printers.Lookup("TSP100III")
@@ -170,13 +173,12 @@ func TestGoldenStarGraphic(t *testing.T) {
 			require.NoError(t, err)
 			tx, err := receipt.ParseTransaction(data)
 			require.NoError(t, err)
-			r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+			// The renderer speaks Star Graphic itself (the printer's profile).
+			r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
 			require.NoError(t, err)
-			job, rep, err := r.Render(nil, tx.Receipt)
+			out, rep, err := r.Render(nil, tx.Receipt)
 			require.NoError(t, err)
 			require.Empty(t, rep.Warnings)
-			out, err := printers.Finish(p, job)
-			require.NoError(t, err)
 			cmds := star.Decode(out, p)
 			for _, c := range cmds {
 				require.NoError(t, c.Err, "%s", c.Name)

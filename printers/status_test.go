@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos"
 )
 
 func TestDecodeRealtime(t *testing.T) {
@@ -28,7 +30,7 @@ func TestDecodeRealtime(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var s Status
 			for n, b := range tt.bytes {
-				require.NoError(t, DecodeRealtime(&s, n+1, b))
+				require.NoError(t, decodeRealtime(&s, n+1, b))
 			}
 			assert.Equal(t, tt.want, s)
 			assert.Equal(t, tt.ready, s.Ready())
@@ -37,22 +39,22 @@ func TestDecodeRealtime(t *testing.T) {
 	}
 	var s Status
 	for _, b := range []byte{0x00, 0xFF, 0x13, 0x10, 0x92} {
-		assert.ErrorIs(t, DecodeRealtime(&s, 1, b), ErrNotStatus, "0x%02X", b)
+		assert.ErrorIs(t, decodeRealtime(&s, 1, b), ErrNotStatus, "0x%02X", b)
 	}
-	assert.Error(t, DecodeRealtime(&s, 5, 0x12))
+	assert.Error(t, decodeRealtime(&s, 5, 0x12))
 }
 
 func TestDecodeASBAndPaperSensor(t *testing.T) {
-	s, err := DecodeASB([4]byte{0x38, 0x08, 0x0F, 0x00})
+	s, err := decodeASB([4]byte{0x38, 0x08, 0x0F, 0x00})
 	require.NoError(t, err)
 	assert.Equal(t, Status{CoverOpen: true, AutocutterError: true, Error: true, PaperNearEnd: true, PaperEnd: true}, s)
 	assert.Equal(t, "offline, cover open, paper end, paper near end, error, autocutter error", s.String())
-	_, err = DecodeASB([4]byte{0x12, 0, 0, 0})
+	_, err = decodeASB([4]byte{0x12, 0, 0, 0})
 	assert.ErrorIs(t, err, ErrNotStatus)
 	var p Status
-	require.NoError(t, DecodePaperSensor(&p, 0x0C))
+	require.NoError(t, escpos.DecodePaperSensor((*escpos.Status)(&p), 0x0C))
 	assert.True(t, p.PaperEnd)
-	assert.ErrorIs(t, DecodePaperSensor(&p, 0x12), ErrNotStatus)
+	assert.ErrorIs(t, escpos.DecodePaperSensor((*escpos.Status)(&p), 0x12), ErrNotStatus)
 	assert.Equal(t, "online", Status{Online: true}.String())
 }
 
@@ -65,12 +67,12 @@ func FuzzDecodeStatus(f *testing.F) {
 		}
 		var s Status
 		for n := 1; n <= 4; n++ {
-			if err := DecodeRealtime(&s, n, b[n-1]); err == nil && !IsRealtimeStatus(b[n-1]) {
+			if err := decodeRealtime(&s, n, b[n-1]); err == nil && !escpos.IsRealtimeStatus(b[n-1]) {
 				t.Fatalf("accepted 0x%02X", b[n-1])
 			}
 		}
-		_, _ = DecodeASB([4]byte(b[:4]))
-		_ = DecodePaperSensor(&s, b[0])
+		_, _ = decodeASB([4]byte(b[:4]))
+		_ = escpos.DecodePaperSensor((*escpos.Status)(&s), b[0])
 		_ = s.String()
 	})
 }
@@ -79,8 +81,19 @@ func BenchmarkDecodeStatus(b *testing.B) {
 	for b.Loop() {
 		var s Status
 		for n, x := range []byte{0x1A, 0x32, 0x12, 0x7E} {
-			_ = DecodeRealtime(&s, n+1, x)
+			_ = decodeRealtime(&s, n+1, x)
 		}
 		_ = s.Reason()
 	}
+}
+
+// decodeRealtime and decodeASB read status bytes with escpos's codec into
+// this package's Status, as the driver does.
+func decodeRealtime(s *Status, n int, b byte) error {
+	return escpos.DecodeRealtimeStatus((*escpos.Status)(s), escpos.StatusKind(n), b)
+}
+
+func decodeASB(p [4]byte) (Status, error) {
+	s, err := escpos.DecodeASBPacket(p)
+	return Status(s), err
 }

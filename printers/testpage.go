@@ -2,6 +2,7 @@ package printers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -9,13 +10,37 @@ import (
 	"strings"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
 )
 
 // TestPage builds the page installers print to check a printer against its
 // profile: the model, a column ruler per font (the last digit must be the
 // last character on the line), the styles the receipts use, every code page
-// the profile names with its upper half, and a cut.
+// the profile names with its upper half, and a cut. It is in the printer's
+// language: ESC/POS, or for a Star Graphic printer the page drawn as raster;
+// a printer in Star Line Mode or StarPRNT gets ErrNoTestPage.
 func TestPage(p *escpos.Profile) ([]byte, error) {
+	if p == nil {
+		return nil, fmt.Errorf("printers: test page: no profile")
+	}
+	switch p.Language {
+	case escpos.LanguageStarLine, escpos.LanguageStarPRNT:
+		return nil, fmt.Errorf("printers: %s speaks %v: %w", p.ID, p.Language, ErrNoTestPage)
+	case escpos.LanguageStarGraphic:
+		page, err := testPage(star.ESCPOSTwin(p))
+		if err != nil {
+			return nil, err
+		}
+		return star.AppendGraphic(nil, page, p)
+	}
+	return testPage(p)
+}
+
+// ErrNoTestPage: the test page is written in ESC/POS, which the printer
+// does not read.
+var ErrNoTestPage = errors.New("the test page is ESC/POS")
+
+func testPage(p *escpos.Profile) ([]byte, error) {
 	var buf bytes.Buffer
 	w, err := escpos.NewWriter(&buf, p)
 	if err != nil {

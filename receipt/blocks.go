@@ -1,13 +1,11 @@
 package receipt
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"strconv"
 	"strings"
 
@@ -80,18 +78,28 @@ type Image struct {
 	Key   escpos.LogoKey
 	// Hash is SHA-256 of the PNG, the identity of a stored logo.
 	Hash [32]byte
+	// template: the picture is a template's, printed on every receipt, so
+	// its raster is worth keeping; a request's picture is not kept.
+	template bool
 }
 
 // Limits on images from outside, checked before any pixel is decoded so
 // one request's memory stays bounded: a PNG of at most MaxImageBytes, at
-// most MaxImageWidth × escpos.MaxImageHeight pixels and MaxImagePixels.
+// most MaxImageWidth × escpos.MaxImageHeight pixels and MaxImagePixels,
+// and all pictures of one document together at most MaxDocumentImageBytes
+// once decoded (see image.go).
 const (
 	MaxImageBytes  = 512 << 10
 	MaxImageWidth  = 4096
 	MaxImagePixels = 4 << 20
-	MaxFeedLines   = 255
-	MaxBlocks      = 1000
-	MaxCodeData    = 7089 // the most a QR code holds (numeric, level L)
+	// MaxDocumentImageBytes bounds the memory the decoded pictures of one
+	// document (a transaction's header and footer, or one template) take
+	// together: 8 Mpixel of a grey or palette PNG, 2 Mpixel of RGBA,
+	// 1 Mpixel of 16-bit RGBA.
+	MaxDocumentImageBytes = 8 << 20
+	MaxFeedLines          = 255
+	MaxBlocks             = 1000
+	MaxCodeData           = 7089 // the most a QR code holds (numeric, level L)
 )
 
 // DefaultLogoKey is the NV graphics key a stored logo uses unless its block
@@ -129,6 +137,9 @@ type blockSource struct {
 	section string
 	// readFile, when set, loads an image block's "file" (templates only).
 	readFile func(name string) ([]byte, error)
+	// budget is what the document's pictures may still take when decoded;
+	// nil: a fresh MaxDocumentImageBytes.
+	budget *imageBudget
 }
 
 type rawBlock struct {
@@ -406,7 +417,7 @@ func parseImage(b *Block, ri rawImage, src blockSource) error {
 	default:
 		return fieldErr("value.png", ErrMissingField)
 	}
-	if img.Img, err = DecodePNG(data); err != nil {
+	if img.Img, err = decodePNG(data, src.budget); err != nil {
 		field := "value.png"
 		if ri.File != nil {
 			field = "value.file"
@@ -414,32 +425,9 @@ func parseImage(b *Block, ri rawImage, src blockSource) error {
 		return fieldErr(field, err)
 	}
 	img.Hash = sha256.Sum256(data)
+	img.template = strings.HasPrefix(src.section, "template")
 	b.Image = img
 	return nil
-}
-
-// DecodePNG decodes a PNG within the image limits: its header is read
-// first, so an oversized picture is refused before any pixel memory is
-// taken.
-func DecodePNG(data []byte) (image.Image, error) {
-	if len(data) > MaxImageBytes {
-		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrBadImage, len(data), MaxImageBytes)
-	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: not a PNG: %v", ErrBadImage, err)
-	}
-	switch {
-	case cfg.Width < 1 || cfg.Height < 1:
-		return nil, fmt.Errorf("%w: %dx%d pixels", ErrBadImage, cfg.Width, cfg.Height)
-	case cfg.Width > MaxImageWidth, cfg.Height > escpos.MaxImageHeight, cfg.Width*cfg.Height > MaxImagePixels:
-		return nil, fmt.Errorf("%w: %dx%d pixels exceeds %dx%d (%d pixels)", ErrBadImage, cfg.Width, cfg.Height, MaxImageWidth, escpos.MaxImageHeight, MaxImagePixels)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadImage, err)
-	}
-	return img, nil
 }
 
 func parseQR(b *Block, rq rawQR) error {

@@ -1,6 +1,8 @@
 package receipt
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/secuprint/receipt/escpos"
@@ -44,10 +46,6 @@ func newCommandSet(p *escpos.Profile, onFallback func(escpos.Fallback)) (command
 	case escpos.LanguageESCPOS:
 		// Star printers in ESC/POS emulation too: the encoder selects their
 		// code pages with ESC GS t n (Profile.StarCodePages).
-	case escpos.LanguageStarGraphic:
-		// No fonts: the receipt is drawn at the printer's dots and sent as
-		// raster (printers.Finish), so it is rendered for an ESC/POS twin.
-		return nil, fmt.Errorf("profile %s speaks Star Graphic mode (raster only); render for its ESC/POS twin and convert with printers.Finish", p.ID)
 	case escpos.LanguageStarPRNT, escpos.LanguageStarLine:
 		enc, err := star.NewEncoder(p)
 		if err != nil {
@@ -64,4 +62,40 @@ func newCommandSet(p *escpos.Profile, onFallback func(escpos.Fallback)) (command
 	}
 	enc.OnFallback = onFallback
 	return enc, nil
+}
+
+// ErrNotDrawn: a Star Graphic printer's receipt did not draw cleanly on the
+// paper engine, so it is refused rather than printed wrong.
+var ErrNotDrawn = errors.New("the receipt does not draw cleanly as raster")
+
+// encodedFor is the profile a printer's receipt is laid out and encoded
+// for: the printer's own, or for a Star Graphic printer (no fonts, raster
+// only) its ESC/POS twin, whose commands finish draws as raster.
+func encodedFor(printer *escpos.Profile) *escpos.Profile {
+	if printer.Language == escpos.LanguageStarGraphic {
+		return star.ESCPOSTwin(printer)
+	}
+	return printer
+}
+
+// finish turns the commands encoded since start into what the printer
+// takes. A StarPRNT printer set to print by page prints only at a cut or the
+// page flush (ESC GS P 0, ESC GS P 1), so commands that do not end with a
+// cut get the flush; a Star Graphic printer gets the paper engine's drawing
+// of them as raster. Every other language prints them as they are.
+func (r *Renderer) finish(dst []byte, start int, endsWithCut bool) ([]byte, error) {
+	switch r.printer.Language {
+	case escpos.LanguageStarPRNT:
+		if !endsWithCut {
+			dst = star.AppendPageFlush(dst)
+		}
+	case escpos.LanguageStarGraphic:
+		job := bytes.Clone(dst[start:])
+		out, err := star.AppendGraphic(dst[:start], job, r.printer)
+		if err != nil {
+			return dst[:start], fmt.Errorf("receipt: %w: %w", ErrNotDrawn, err)
+		}
+		return out, nil
+	}
+	return dst, nil
 }

@@ -66,6 +66,7 @@ func ParseDrawerPolicy(s string) (DrawerPolicy, error) {
 // template's footer, then the end cut.
 func (r *Renderer) RenderTransaction(dst []byte, tx *Transaction) ([]byte, Report, error) {
 	r.report = Report{}
+	defer r.release()
 	if err := r.layoutDocument(tx); err != nil {
 		return dst, r.report, err
 	}
@@ -73,9 +74,17 @@ func (r *Renderer) RenderTransaction(dst []byte, tx *Transaction) ([]byte, Repor
 	return dst, r.report, err
 }
 
+// release drops the rows' references to the transaction's blocks, so a
+// renderer kept for the next receipt does not keep this one's pictures.
+func (r *Renderer) release() {
+	clear(r.rows)
+	r.rows = r.rows[:0]
+}
+
 // TextTransaction is the plain-text preview of RenderTransaction.
 func (r *Renderer) TextTransaction(dst []byte, tx *Transaction) ([]byte, Report, error) {
 	r.report = Report{}
+	defer r.release()
 	if err := r.layoutDocument(tx); err != nil {
 		return dst, r.report, err
 	}
@@ -95,14 +104,17 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 	var tplHeader, tplFooter []Block
 	if t := r.opt.Template; t != nil {
 		data := DataFor(tx)
+		r.tplOut.left = MaxTemplateOutput
 		var err error
-		if tplHeader, err = expand(t.Header, t.header, &data, "template.header", &r.tplBuf); err != nil {
+		if tplHeader, err = expand(t.Header, t.header, &data, "template.header", &r.tplOut); err != nil {
 			return err
 		}
-		if tplFooter, err = expand(t.Footer, t.footer, &data, "template.footer", &r.tplBuf); err != nil {
+		if tplFooter, err = expand(t.Footer, t.footer, &data, "template.footer", &r.tplOut); err != nil {
 			return err
 		}
 	}
+	r.warnTwice(tplHeader, tx.Header, "header")
+	r.warnTwice(tplFooter, tx.Footer, "footer")
 	if err := r.layoutBlocks(tx, tplHeader, "template.header"); err != nil {
 		return err
 	}
@@ -126,6 +138,17 @@ func (r *Renderer) layoutDocument(tx *Transaction) error {
 	}
 	r.layoutEnd()
 	return nil
+}
+
+// warnTwice reports a document's header (or footer) printing beside the
+// template's: usually a document made for printing without the template
+// (the README's whole receipt printed its header, basket and QR code twice).
+func (r *Renderer) warnTwice(tpl, doc []Block, section string) {
+	if len(tpl) == 0 || len(doc) == 0 {
+		return
+	}
+	r.report.Warnings = append(r.report.Warnings, Warning{Section: section, Kind: WarnTwoHeaders,
+		Detail: "the printer's template has a " + section + " too, and both print: leave one out if the receipt shows things twice"})
 }
 
 // kicksDrawer reports whether the drawer policy adds a kick to tx: never
@@ -184,6 +207,9 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 			r.rows = append(r.rows, row{kind: rowDrawer, blk: b, from: from})
 		}
 	case BlockQR:
+		if b.QR.Data == "" { // a template's placeholder filled with nothing (see skipsEmpty)
+			return nil
+		}
 		if !r.opt.Profile.Features.QRCode && !r.hasGraphics() {
 			r.noGraphics(from, "the QR code prints as its text")
 			r.wrap(r.prepare(b.QR.Data, from.index, "value.data"), plain, b.Align, 1)
@@ -191,6 +217,9 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 		}
 		r.rows = append(r.rows, row{kind: rowQR, justify: b.Align, blk: b, from: from})
 	case BlockBarcode:
+		if b.Barcode.Data == "" {
+			return nil
+		}
 		f := r.opt.Profile.Features
 		if !f.BarcodeA && !f.BarcodeB && !r.hasGraphics() {
 			r.noGraphics(from, "the barcode prints as its text")
@@ -251,7 +280,13 @@ func (r *Renderer) layoutImage(b *Block, from blockRef) error {
 		width = img.Width
 	}
 	f := r.opt.Profile.Features
-	if img.Store && r.opt.Logos == LogoStored && f.Graphics {
+	if img.Store && !img.template {
+		// Only the operator's template writes the printer's NV memory: a
+		// client posting pictures with "store" would wear it out.
+		r.report.Warnings = append(r.report.Warnings, Warning{Section: from.section, Line: from.index, Field: "value.store",
+			Kind: WarnNotStored, Detail: "only the printer's template may store a logo in the printer"})
+	}
+	if img.Store && img.template && r.opt.Logos == LogoStored && f.Graphics {
 		ras, err := r.rasterFor(img, width)
 		if err != nil {
 			return err
@@ -273,8 +308,8 @@ type rasterKey struct {
 	width int
 }
 
-// maxCachedRasters bounds the renderer's raster cache: templates' logos
-// stay, one-off pictures from requests do not pile up.
+// maxCachedRasters bounds the renderer's raster cache of templates' logos;
+// one-off pictures from requests are not cached at all.
 const maxCachedRasters = 16
 
 // rasterFor converts an image once per width: a template's logo prints on
@@ -287,6 +322,9 @@ func (r *Renderer) rasterFor(img *Image, width int) (*escpos.Raster, error) {
 	ras, err := escpos.NewRaster(img.Img, escpos.RasterOptions{MaxWidth: width, Dither: img.Dither})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadImage, err)
+	}
+	if !img.template { // a request's picture: kept, it would keep the request's pixels
+		return ras, nil
 	}
 	if r.rasters == nil || len(r.rasters) >= maxCachedRasters {
 		r.rasters = make(map[rasterKey]*escpos.Raster)
@@ -341,7 +379,7 @@ func AppendDefineLogos(dst []byte, logos []StoredLogo) ([]byte, error) {
 }
 
 // symbologyLabels name the symbologies as the virtual printer's text
-// markup does (printers/virtual/paper.Legend), so both previews agree.
+// markup does (escpos/paper.Legend), so both previews agree.
 var symbologyLabels = map[escpos.Symbology]string{
 	escpos.UPCA: "UPC-A", escpos.EAN13: "EAN13", escpos.EAN8: "EAN8",
 	escpos.Code39: "CODE39", escpos.ITF: "ITF", escpos.Code128: "CODE128",

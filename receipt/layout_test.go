@@ -186,7 +186,6 @@ func TestRendererOptionErrors(t *testing.T) {
 		{Profile: epson, SectionCut: escpos.CutMode(9)},
 		{Profile: epson, EndCut: escpos.CutMode(3)},
 		{Profile: &escpos.Profile{ID: "star", Fonts: epson.Fonts, Language: escpos.Language(9)}},
-		{Profile: &escpos.Profile{ID: "graphic", Fonts: epson.Fonts, Language: escpos.LanguageStarGraphic}},
 	} {
 		_, err := NewRenderer(opt)
 		assert.Error(t, err, "%+v", opt)

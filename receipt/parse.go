@@ -1,5 +1,9 @@
 // Package receipt turns the receipt lines of a secuconnect Smart Transaction
-// into laid-out ESC/POS for a printer profile.
+// into the bytes a printer prints: laid out for its profile and in its
+// command language (ESC/POS, Star Line Mode, StarPRNT, or Star Graphic
+// raster drawn by the paper engine) — the one place the language is
+// decided. Preview and Renderer.PreviewTransaction draw bytes of any of
+// these languages, or a transaction, as paper (escpos/paper).
 package receipt
 
 import (
@@ -256,10 +260,13 @@ func (p *parser) parse(data []byte) (*Transaction, error) {
 	}
 	tx := p.build()
 	var err error
-	if tx.Header, err = parseBlocks(p.raw(p.header), blockSource{section: "header"}); err != nil {
+	// The header's and the footer's pictures share one budget: a request
+	// costs at most MaxDocumentImageBytes of pictures, however many.
+	budget := newImageBudget()
+	if tx.Header, err = parseBlocks(p.raw(p.header), blockSource{section: "header", budget: budget}); err != nil {
 		return nil, err
 	}
-	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer"}); err != nil {
+	if tx.Footer, err = parseBlocks(p.raw(p.footer), blockSource{section: "footer", budget: budget}); err != nil {
 		return nil, err
 	}
 	tx.headerJSON, tx.footerJSON = canonical(p.raw(p.header)), canonical(p.raw(p.footer))

@@ -1,7 +1,6 @@
 package receipt
 
 import (
-	"bytes"
 	"fmt"
 	"unicode/utf8"
 
@@ -10,6 +9,9 @@ import (
 
 // Options choose the printer and how the receipt is cut.
 type Options struct {
+	// Profile is the printer's: the renderer emits the commands its
+	// Language speaks (ESC/POS, Star Line Mode, StarPRNT, or Star Graphic
+	// raster drawn by the paper engine).
 	Profile *escpos.Profile
 	Font    escpos.Font
 	// Columns overrides the profile's columns for Font (e.g. a TM-T88V set
@@ -37,7 +39,13 @@ type Options struct {
 // its buffers, so rendering many receipts allocates next to nothing; it is
 // not safe for concurrent use.
 type Renderer struct {
-	opt    Options
+	// opt.Profile is the profile the receipt is encoded for (encodedFor):
+	// printer's own, or its ESC/POS twin for Star Graphic.
+	opt     Options
+	printer *escpos.Profile
+	// paper renders previews for a Star Line or StarPRNT printer, as its
+	// ESC/POS twin (made on the first Preview).
+	paper  *Renderer
 	cols   int
 	enc    commandSet
 	rows   []row
@@ -45,7 +53,7 @@ type Renderer struct {
 
 	section string // of the blocks being laid out, for warnings
 	rasters map[rasterKey]*escpos.Raster
-	tplBuf  bytes.Buffer
+	tplOut  limitWriter // what the template's placeholders write
 	// drawerBlock is the kick Options.Drawer adds.
 	drawerBlock Block
 }
@@ -67,6 +75,8 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if !opt.Profile.Language.Valid() {
 		return nil, fmt.Errorf("receipt: profile %s: %v out of range", opt.Profile.ID, opt.Profile.Language)
 	}
+	printer := opt.Profile
+	opt.Profile = encodedFor(printer)
 	cols, err := opt.Profile.Columns(opt.Font)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)
@@ -77,7 +87,7 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if cols < 1 || cols > MaxColumns {
 		return nil, fmt.Errorf("receipt: %d columns out of range 1..%d", cols, MaxColumns)
 	}
-	r := &Renderer{opt: opt, cols: cols, drawerBlock: Block{Type: BlockDrawer, Pin: opt.DrawerPin}}
+	r := &Renderer{opt: opt, printer: printer, cols: cols, drawerBlock: Block{Type: BlockDrawer, Pin: opt.DrawerPin}}
 	enc, err := newCommandSet(opt.Profile, r.encoderFallback)
 	if err != nil {
 		return nil, fmt.Errorf("receipt: %w", err)
@@ -95,8 +105,9 @@ func (r *Renderer) encoderFallback(f escpos.Fallback) {
 	r.report.Warnings = append(r.report.Warnings, Warning{Line: -1, Field: "text", Kind: WarnFallback, Fallback: f})
 }
 
-// Render appends the ESC/POS bytes for lines to dst: a reset, the lines laid
-// out for the profile, and the cuts Options ask for.
+// Render appends the printer's commands for lines to dst: a reset, the
+// lines laid out for the profile, and the cuts Options ask for, in the
+// profile's language.
 func (r *Renderer) Render(dst []byte, lines Receipt) ([]byte, Report, error) {
 	r.report = Report{}
 	r.layout(lines)
@@ -104,9 +115,20 @@ func (r *Renderer) Render(dst []byte, lines Receipt) ([]byte, Report, error) {
 	return dst, r.report, err
 }
 
-// encode appends the laid-out rows: a reset, the font, every row. An error
-// names the block its row came from.
+// encode appends the laid-out rows in the printer's language: a reset, the
+// font, every row. An error names the block its row came from.
 func (r *Renderer) encode(dst []byte) ([]byte, error) {
+	start := len(dst)
+	dst, err := r.encodeRows(dst)
+	if err != nil {
+		return dst, err
+	}
+	n := len(r.rows)
+	return r.finish(dst, start, n > 0 && r.rows[n-1].kind == rowCut)
+}
+
+// encodeRows appends the laid-out rows as the encoder's commands.
+func (r *Renderer) encodeRows(dst []byte) ([]byte, error) {
 	dst = r.enc.AppendInit(dst)
 	var err error
 	if dst, err = r.enc.AppendFont(dst, r.opt.Font); err != nil {
@@ -233,8 +255,17 @@ func AppendCopyMark(dst []byte) ([]byte, error) {
 
 // AppendCopyMark appends the reprint banner in the printer's own command
 // language (see the package's AppendCopyMark, whose bytes it matches on
-// ESC/POS): a Star printer gets Star commands.
+// ESC/POS): a Star printer gets Star commands, a Star Graphic one raster.
 func (r *Renderer) AppendCopyMark(dst []byte) ([]byte, error) {
+	start := len(dst)
+	dst, err := r.appendCopyMark(dst)
+	if err != nil {
+		return dst, err
+	}
+	return r.finish(dst, start, false)
+}
+
+func (r *Renderer) appendCopyMark(dst []byte) ([]byte, error) {
 	dst = r.enc.AppendInit(dst)
 	dst, err := r.enc.AppendJustification(dst, escpos.JustifyCenter)
 	if err != nil {

@@ -119,10 +119,11 @@ func ParseTemplate(data []byte, readFile func(name string) ([]byte, error)) (*Te
 	if t.Locale, err = ParseLocale(rt.Locale); err != nil {
 		return nil, err
 	}
-	if t.Header, err = parseBlocks(rt.Header, blockSource{section: "template.header", readFile: readFile}); err != nil {
+	budget := newImageBudget()
+	if t.Header, err = parseBlocks(rt.Header, blockSource{section: "template.header", readFile: readFile, budget: budget}); err != nil {
 		return nil, err
 	}
-	if t.Footer, err = parseBlocks(rt.Footer, blockSource{section: "template.footer", readFile: readFile}); err != nil {
+	if t.Footer, err = parseBlocks(rt.Footer, blockSource{section: "template.footer", readFile: readFile, budget: budget}); err != nil {
 		return nil, err
 	}
 	if t.header, err = compileBlocks(t.Header, "template.header"); err != nil {
@@ -144,8 +145,17 @@ func compileBlocks(blocks []Block, section string) ([]expander, error) {
 				continue
 			}
 			tt, err := template.New("").Funcs(templateFuncs).Option("missingkey=error").Parse(*s)
+			if err == nil {
+				err = checkPlaceholders(tt)
+			}
+			if err == nil {
+				w := limitWriter{left: fieldLimit(f)}
+				if err = tt.Execute(&w, &sampleData); errors.Is(err, ErrTemplateOutput) {
+					err = fmt.Errorf("%w: more than %d bytes", ErrTemplateOutput, fieldLimit(f))
+				}
+			}
 			if err != nil {
-				return nil, &BlockError{Section: section, Index: i, Err: fmt.Errorf("%w: placeholder: %v", ErrBadValue, err)}
+				return nil, &BlockError{Section: section, Index: i, Field: jsonField(b, f), Err: fmt.Errorf("%w: placeholder: %v", ErrBadValue, err)}
 			}
 			ex[i].fields[f] = tt
 		}
@@ -186,8 +196,9 @@ func DataFor(tx *Transaction) TemplateData {
 var errPlaceholder = errors.New("placeholder")
 
 // expand returns blocks with their placeholders filled from data. Blocks
-// without placeholders are returned as they are.
-func expand(blocks []Block, ex []expander, data *TemplateData, section string, buf *bytes.Buffer) ([]Block, error) {
+// without placeholders are returned as they are. What the placeholders
+// write is bounded per field and, through w, per receipt.
+func expand(blocks []Block, ex []expander, data *TemplateData, section string, w *limitWriter) ([]Block, error) {
 	var out []Block // copied at the first block that changes
 	for i := range blocks {
 		var changed Block
@@ -199,11 +210,21 @@ func expand(blocks []Block, ex []expander, data *TemplateData, section string, b
 			if !touched {
 				changed, touched = blocks[i], true
 			}
-			buf.Reset()
-			if err := tt.Execute(buf, data); err != nil {
-				return nil, &BlockError{Section: section, Index: i, Err: fmt.Errorf("%w: %v", errPlaceholder, err)}
+			w.buf = w.buf[:0]
+			total := w.left
+			w.left = min(total, fieldLimit(textField(f)))
+			err := tt.Execute(w, data)
+			w.left = total - len(w.buf)
+			if err != nil {
+				if errors.Is(err, ErrTemplateOutput) {
+					err = fmt.Errorf("%w: more than %d bytes for this field, or %d for the receipt", ErrTemplateOutput, fieldLimit(textField(f)), MaxTemplateOutput)
+				}
+				return nil, &BlockError{Section: section, Index: i, Field: jsonField(&blocks[i], textField(f)), Err: fmt.Errorf("%w: %w", errPlaceholder, err)}
 			}
-			*changed.text(textField(f)) = buf.String()
+			// A code whose data came out empty (the QR of a transaction id
+			// the bare {"receipt": […]} form lacks) is skipped when laid
+			// out: the parser refuses empty data from anywhere else.
+			*changed.text(textField(f)) = string(w.buf)
 		}
 		if !touched {
 			if out != nil {

@@ -30,6 +30,14 @@ const (
 	// WarnNoGraphics: the printer prints no images (an impact printer, a
 	// customer display): a picture is left out, a code prints as its text.
 	WarnNoGraphics
+	// WarnNotStored: a document's own picture asked to be stored in the
+	// printer's NV memory; only the printer's template may store a logo
+	// (NV memory wears out), so it printed as a raster.
+	WarnNotStored
+	// WarnTwoHeaders: the printer's template and the document both bring
+	// a header (or both a footer): both print, so the shop's name, the
+	// basket or a QR code may print twice.
+	WarnTwoHeaders
 )
 
 func (k WarningKind) String() string {
@@ -48,6 +56,10 @@ func (k WarningKind) String() string {
 		return "no basket"
 	case WarnNoGraphics:
 		return "printer has no graphics"
+	case WarnNotStored:
+		return "printed as a raster, not stored"
+	case WarnTwoHeaders:
+		return "template and document both bring one"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -62,7 +74,7 @@ type Warning struct {
 	Kind       WarningKind
 	Decoration string          // WarnUnknownDecoration
 	Fallback   escpos.Fallback // WarnControlChar, WarnFallback
-	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics
+	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics, WarnNotStored, WarnTwoHeaders
 }
 
 func (w Warning) String() string {

@@ -2,6 +2,7 @@ package receipt_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,8 +14,8 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -131,15 +132,15 @@ func TestTemplatePlaceholders(t *testing.T) {
 	assert.Contains(t, string(text), "[barcode CODE128 \"29187332\"]")
 	assert.Contains(t, string(text), "https://example.org/r/STX_KJXJDUN542NR3WMRHRVU5WWM6ZQEA2")
 
-	// A placeholder naming nothing is an error of that block, not an empty line.
-	tpl, err = receipt.ParseTemplate([]byte(`{"header":[{"type":"textline","value":{"text":"{{.Nope}}"}}]}`), nil)
-	require.NoError(t, err)
-	r, err = receipt.NewRenderer(receipt.Options{Profile: p, Template: tpl})
-	require.NoError(t, err)
-	_, _, err = r.RenderTransaction(nil, loadTransaction(t, "pay-missing-sum"))
+	// A placeholder naming nothing is an error of that block when the
+	// template is loaded (tried on a sample transaction), not an empty
+	// line, nor a failure of every receipt later.
+	_, err = receipt.ParseTemplate([]byte(`{"header":[{"type":"textline","value":{"text":"{{.Nope}}"}}]}`), nil)
 	var be *receipt.BlockError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "template.header", be.Section)
+	assert.Equal(t, "value.text", be.Field)
+	assert.Contains(t, err.Error(), "Nope")
 
 	// Filled-in data a symbology cannot hold names the block too.
 	tpl, err = receipt.ParseTemplate([]byte(`{"footer":[{"type":"barcode","value":{"symbology":"ean13","data":"{{.ID}}"}}]}`), nil)
@@ -322,4 +323,77 @@ func TestRendererCopyMarkMatchesESCPOS(t *testing.T) {
 	want, err := receipt.AppendCopyMark(nil)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
+}
+
+// TestDocumentPictureIsNeverStored: a transaction's own picture marked
+// "store" prints as a raster with a warning, on a printer that stores the
+// template's logo; only the template's logo is in Report.Logos (issue 22
+// item 7: 51 POSTs made 76 NV writes).
+func TestDocumentPictureIsNeverStored(t *testing.T) {
+	logo, err := os.ReadFile("../testdata/templates/logo.png")
+	require.NoError(t, err)
+	doc := `{"id":"STX_1","receipt":[],"header":[{"type":"image","value":{"png":"` +
+		base64.StdEncoding.EncodeToString(logo) + `","store":true,"key":"XY"}}]}`
+	tx, err := receipt.ParseTransaction([]byte(doc))
+	require.NoError(t, err)
+	r := wholeRenderer(t, "TM-T88V", receipt.LogoStored)
+	out, rep, err := r.RenderTransaction(nil, tx)
+	require.NoError(t, err)
+	require.Len(t, rep.Logos, 1, "the template's logo only")
+	assert.Equal(t, escpos.LogoKey{'L', 'G'}, rep.Logos[0].Key)
+	byKey, err := escpos.AppendPrintLogo(nil, escpos.LogoKey{'X', 'Y'})
+	require.NoError(t, err)
+	assert.False(t, bytes.Contains(out, byKey), "the document's picture is not printed by key")
+	var warned []string
+	for _, w := range rep.Warnings {
+		if w.Kind == receipt.WarnNotStored {
+			warned = append(warned, w.String())
+		}
+	}
+	assert.Equal(t, []string{"header[0].value.store: printed as a raster, not stored: only the printer's template may store a logo in the printer"}, warned)
+	define, err := receipt.AppendDefineLogos(nil, rep.Logos)
+	require.NoError(t, err)
+	p, _ := printers.Lookup("TM-T88V")
+	res := paper.Print(append(define, out...), p)
+	assert.Empty(t, res.Problems)
+	assert.Greater(t, rasterBytes(t, out), 1000, "the document's picture went as a raster")
+}
+
+// TestTemplateAndDocumentHeaders: a document with its own header and
+// footer printed with a template that has them too prints both and says
+// so (issue 22 item 18: the README's example printed the merchant, the
+// basket and the QR code twice); either alone says nothing.
+func TestTemplateAndDocumentHeaders(t *testing.T) {
+	doc, err := os.ReadFile("../testdata/documents/whole-receipt.json")
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction(doc)
+	require.NoError(t, err)
+	twice := func(rep receipt.Report) []string {
+		var s []string
+		for _, w := range rep.Warnings {
+			if w.Kind == receipt.WarnTwoHeaders {
+				s = append(s, w.String())
+			}
+		}
+		return s
+	}
+	_, rep, err := wholeRenderer(t, "TM-T88V", receipt.LogoRaster).RenderTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{
+		"header[0]: template and document both bring one: the printer's template has a header too, and both print: leave one out if the receipt shows things twice",
+		"footer[0]: template and document both bring one: the printer's template has a footer too, and both print: leave one out if the receipt shows things twice",
+	}, twice(rep))
+
+	p, _ := printers.Lookup("TM-T88V")
+	r, err := receipt.NewRenderer(receipt.Options{Profile: p})
+	require.NoError(t, err)
+	text, rep, err := r.TextTransaction(nil, tx)
+	require.NoError(t, err)
+	assert.Empty(t, twice(rep), "the document alone")
+	assert.Equal(t, 1, strings.Count(string(text), "[qr "), "one QR code:\n%s", text)
+
+	plain := loadTransaction(t, "pay-missing-sum")
+	_, rep, err = wholeRenderer(t, "TM-T88V", receipt.LogoRaster).RenderTransaction(nil, plain)
+	require.NoError(t, err)
+	assert.Empty(t, twice(rep), "the template alone")
 }

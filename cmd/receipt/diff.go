@@ -9,8 +9,8 @@ import (
 	"os"
 
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
 // Exit codes of diff, as diff(1) has them.

@@ -8,8 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers/virtual"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 )
 
 // helpText is what `receipt CMD -h` says around the flag list; the golden
@@ -116,10 +116,29 @@ and checking its profile: what prints wrong here prints wrong on a receipt.`,
 		about: `Lists the printers attached to this machine with the address to use for each:
 USB receipt printers (in a build with USB), serial ports that plausibly hold a
 printer (USB-serial adapters, on-board RS-232 ports), the kernel's /dev/usb/lp*
-devices, and the built-in virtual printer. It looks, it does not print.`,
+devices, and the built-in virtual printer. It looks, it does not print.
+Beside a USB printer is the profile its USB strings name, in brackets with how
+sure (exact or family); 'receipt identify ADDRESS' asks the printer itself.`,
 		after: "A serial port is listed at 9600 baud; set the printer's baud rate in the address.",
 		examples: `  receipt printers
   receipt printers -json`,
+	},
+	"identify": {
+		usage: "receipt identify [-json] [-timeout D] [-printer-model ID] [-printer] ADDRESS",
+		about: `Asks a printer what it is and names the profile it gets. It reads what the
+bus says first (a USB printer's maker and product strings and VID:PID, without
+claiming the printer), then tells Star from ESC/POS by their real-time status
+requests, then sends only that language's identity request: GS I (model, type
+and ROM IDs; firmware, maker, model name, serial number, fonts) or Star's
+ESC # * LF NUL and automatic status. Nothing is printed. The profile is the
+model's own (exact), else the nearest of its family, else the generic fallback
+(ASCII + CP437/CP858, raster QR, no NV graphics), and the output says which.
+GS I is not real-time: a printer at paper end or offline does not answer it.`,
+		address: true,
+		after:   "Exit codes: 0 identified, 2 usage, 4 not reachable, 10 no answer (the fallback is named).",
+		examples: `  receipt identify -printer usb://04b8:0202
+  receipt identify -json tcp://192.0.2.10:9100
+  receipt identify -printer-model TM-T88VI virtual://`,
 	},
 	"decode": {
 		usage: "receipt decode [-printer-model ID] [-language L] [-format text|json] [-strict] [-o FILE] [FILE|-]",

@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"status":          {"show a printer's decoded status", runStatus},
 	"test-page":       {"print a test page of the model's code pages, styles and widths", runTestPage},
 	"printers":        {"list attached printers: USB, serial ports, /dev/usb/lp*", runPrinters},
+	"identify":        {"ask a printer its maker, model, serial and firmware, and name its profile", runIdentify},
 	"decode":          {"disassemble an ESC/POS byte stream", runDecode},
 	"virtual-printer": {"run the virtual printer on TCP 9100 and/or a pty (a serial port)", runVirtualPrinter},
 	"preview":         {"print a transaction on the virtual printer and show the paper (text, PNG, HTML)", runPreview},

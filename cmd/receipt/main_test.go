@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"flag"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos/escpostest"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 )
@@ -132,9 +134,19 @@ func TestPreviewCommand(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, out, "data:image/png;base64,")
 
-	code, _, stderr = runCLI(t, "", "preview", "-format", "png", "-cut-sections", "partial", topup)
-	assert.Equal(t, exitFailure, code)
-	assert.Contains(t, stderr, "printed 2 tickets")
+	// A job cut into several tickets previews whole: one PNG, every ticket
+	// one below the other with the cut marked between them.
+	code, one, stderr := runCLI(t, "", "preview", "-format", "png", topup)
+	require.Equal(t, exitOK, code, stderr)
+	code, two, stderr := runCLI(t, "", "preview", "-format", "png", "-cut-sections", "partial", topup)
+	require.Equal(t, exitOK, code, stderr)
+	img1, err := png.Decode(strings.NewReader(one))
+	require.NoError(t, err)
+	img2, err := png.Decode(strings.NewReader(two))
+	require.NoError(t, err)
+	assert.Equal(t, img1.Bounds().Dx(), img2.Bounds().Dx())
+	assert.Equal(t, 0, escpostest.CutMarks(img1))
+	assert.Equal(t, 1, escpostest.CutMarks(img2), "two tickets and the cut mark between them")
 
 	code, _, _ = runCLI(t, "", "preview", "-format", "gif", topup)
 	assert.Equal(t, exitUsage, code)

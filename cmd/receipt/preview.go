@@ -2,15 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"os"
 
-	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/escpos/star"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -26,30 +23,25 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if code := rf.parse(args); code >= 0 {
 		return code
 	}
-	rf.preview = true
 	switch *format {
 	case "text", "png", "html":
 	default:
 		return fail(stderr, usageError{fmt.Errorf("unknown format %q: want text, png or html", *format)})
 	}
-	opt, err := rf.options()
-	if err != nil {
+	if *format == "png" && (rf.output == "" || rf.output == "-") && isTerminal(stdout) {
+		return fail(stderr, usageError{errors.New("-format png writes a picture: give -o FILE.png, or redirect standard output to a file")})
+	}
+	if _, err := rf.options(); err != nil {
 		return fail(stderr, usageError{err})
 	}
 	data, err := previewInput(rf, stdin)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	f, _ := paper.ParseFormat(*format) // checked above
 	if *raw || !looksLikeJSON(data) {
-		if rf.profile.Language != escpos.LanguageESCPOS {
-			// Star bytes: the paper engine draws their ESC/POS equivalent.
-			data = star.ToESCPOS(star.Decode(data, rf.profile))
-		}
-		res := paper.Print(data, opt.Profile)
-		for _, p := range res.Problems {
-			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
-		}
-		out, err := showTickets(res.Tickets, *format, true)
+		res := receipt.Preview(data, rf.profile, paper.Options{})
+		out, err := showTickets(stderr, res, f)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -59,25 +51,13 @@ func runPreview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	return renderWith(rf, bytes.NewReader(data), stdout, stderr, func(r *receipt.Renderer, tx *receipt.Transaction) ([]byte, receipt.Report, error) {
-		job, rep, err := rf.render(r, tx)
+		// With -logo stored or define the preview's printer holds the
+		// logos, as the real one does (or will).
+		res, rep, err := r.PreviewTransaction(tx, paper.Options{})
 		if err != nil {
 			return nil, rep, err
 		}
-		// With -logo stored the printer holds the logos already: the
-		// preview's printer is given them first, as its NV memory.
-		store := paper.NewStore()
-		if rf.logo == "stored" && len(rep.Logos) > 0 {
-			define, err := receipt.AppendDefineLogos(nil, rep.Logos)
-			if err != nil {
-				return nil, rep, err
-			}
-			paper.Interpret(decode.Decode(define, opt.Profile), opt.Profile, paper.Options{Store: store})
-		}
-		res := paper.Interpret(decode.Decode(job, opt.Profile), opt.Profile, paper.Options{Store: store})
-		for _, p := range res.Problems {
-			fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
-		}
-		out, err := showTickets(res.Tickets, *format, false)
+		out, err := showTickets(stderr, res, f)
 		return out, rep, err
 	})
 }
@@ -100,34 +80,13 @@ func looksLikeJSON(b []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// showTickets formats tickets as text, PNG or HTML. A PNG of a transaction
-// holds one ticket; captured bytes show all their tickets, one below the
-// other with the cuts marked.
-func showTickets(tickets []*paper.Ticket, format string, strip bool) ([]byte, error) {
-	var out bytes.Buffer
-	switch format {
-	case "png":
-		if strip {
-			if err := png.Encode(&out, paper.Strip(tickets)); err != nil {
-				return nil, err
-			}
-			break
-		}
-		// A PNG holds one ticket; cutting between sections makes several.
-		if len(tickets) != 1 {
-			return nil, fmt.Errorf("the job printed %d tickets; a PNG holds one (use -format html, or -cut-sections off)", len(tickets))
-		}
-		if err := tickets[0].PNG(&out); err != nil {
-			return nil, err
-		}
-	case "html":
-		if err := paper.HTML(&out, "receipt preview", tickets); err != nil {
-			return nil, err
-		}
-	default:
-		for _, t := range tickets {
-			out.WriteString(t.Text())
-		}
+// showTickets says the virtual printer's problems and shows its tickets:
+// a PNG holds every ticket, the cuts marked (paper.Write).
+func showTickets(stderr io.Writer, res *paper.Result, f paper.Format) ([]byte, error) {
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "warning: virtual printer: %v\n", p)
 	}
-	return out.Bytes(), nil
+	var out bytes.Buffer
+	err := paper.Write(&out, f, "receipt preview", res.Tickets)
+	return out.Bytes(), err
 }

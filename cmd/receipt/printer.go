@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
 	"github.com/secuprint/receipt/transport/serial"
@@ -30,11 +31,14 @@ const (
 	exitUnknown      = 11 // may or may not have printed (link lost mid-job, no confirmation)
 )
 
+// exitFor maps every outcome and reason to an exit code. 11 ("may have
+// printed, check the paper") only where bytes went out unconfirmed: a job
+// of which nothing was sent did not print, and says why.
 func exitFor(r printers.Result) int {
-	if r.Outcome == printers.OutcomePrinted {
+	switch {
+	case r.Outcome == printers.OutcomePrinted:
 		return exitOK
-	}
-	if r.Outcome == printers.OutcomeUnknown {
+	case r.Outcome == printers.OutcomeUnknown && r.Sent > 0, r.Reason == printers.ReasonNoConfirmation:
 		return exitUnknown
 	}
 	switch r.Reason {
@@ -50,6 +54,11 @@ func exitFor(r printers.Result) int {
 		return exitDisconnected
 	case printers.ReasonTimeout:
 		return exitTimeout
+	case printers.ReasonBusy: // in use by another host, or never answered: nothing sent
+		return exitNoPrinter
+	}
+	if r.Outcome == printers.OutcomeFailed {
+		return exitFailure
 	}
 	return exitUnknown
 }
@@ -100,7 +109,7 @@ func runPrint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "%s: %s (%d bytes sent)\n", p.Name(), res, res.Sent)
 	}
-	if v, ok := p.(*printers.Virtual); ok && res.Outcome == printers.OutcomePrinted && !*asJSON {
+	if v, ok := p.(*virtual.Printer); ok && res.Outcome == printers.OutcomePrinted && !*asJSON {
 		// No printer attached: show the paper.
 		for _, t := range v.Device.Tickets() {
 			if t.Paper != nil {
@@ -208,6 +217,12 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	defer p.Close()
 	res := p.Print(ctx, page)
 	fmt.Fprintf(stdout, "%s: test page %s\n", p.Name(), res)
+	if v, ok := p.(*virtual.Printer); ok {
+		// No paper to look at: say where it went.
+		for _, t := range v.Device.Tickets() {
+			fmt.Fprintf(stdout, "ticket written to %s (.bin, .txt, .png)\n", v.Device.File(t.Seq, ".png"))
+		}
+	}
 	return exitFor(res)
 }
 
@@ -222,6 +237,10 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		Kind    string `json:"kind"`
 		Address string `json:"address"`
 		Detail  string `json:"detail,omitempty"`
+		// Model is the profile the USB strings name (the virtual
+		// printer's is its default); Match says how sure (printers.Match).
+		Model string          `json:"model,omitempty"`
+		Match *printers.Match `json:"match,omitempty"`
 	}
 	var list []entry
 	devs, err := discover.usb()
@@ -236,23 +255,27 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if d.Serial != "" {
 			detail += " serial " + d.Serial
 		}
-		list = append(list, entry{"usb", d.Address, detail})
+		e := entry{Kind: "usb", Address: d.Address, Detail: detail}
+		if p, m := printers.ProfileForUSB(d); m.Kind != printers.MatchFallback {
+			e.Model, e.Match = p.ID, &m
+		}
+		list = append(list, e)
 	}
 	ports, err := discover.serial()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
 	for _, p := range ports {
-		list = append(list, entry{"serial", "serial://" + p + "?baud=9600", portKind(p)})
+		list = append(list, entry{Kind: "serial", Address: "serial://" + p + "?baud=9600", Detail: portKind(p)})
 	}
 	lps, err := discover.lp()
 	if err != nil {
 		fmt.Fprintf(stderr, "warning: %v\n", err)
 	}
 	for _, p := range lps {
-		list = append(list, entry{"file", "file://" + p, "kernel usblp device"})
+		list = append(list, entry{Kind: "file", Address: "file://" + p, Detail: "kernel usblp device"})
 	}
-	list = append(list, entry{"virtual", "virtual://", "the built-in virtual printer"})
+	list = append(list, entry{Kind: "virtual", Address: "virtual://", Detail: "the built-in virtual printer", Model: "default"})
 	if *asJSON {
 		if err := writeJSON(stdout, list); err != nil {
 			return fail(stderr, err)
@@ -260,7 +283,14 @@ func runPrinters(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	for _, e := range list {
-		fmt.Fprintf(stdout, "%-8s %-44s %s\n", e.Kind, e.Address, e.Detail)
+		model := ""
+		switch {
+		case e.Match != nil:
+			model = "  [" + e.Model + ", " + string(e.Match.Kind) + "]"
+		case e.Model != "":
+			model = "  [" + e.Model + "]"
+		}
+		fmt.Fprintf(stdout, "%-8s %-44s %s%s\n", e.Kind, e.Address, e.Detail, model)
 	}
 	return exitOK
 }

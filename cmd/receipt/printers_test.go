@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,6 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/usb"
 )
@@ -63,7 +66,7 @@ func TestPrintersWithoutUSB(t *testing.T) {
 		"serial   serial:///dev/serial/by-id/usb-Prolific-if00-port0?baud=9600 stable name of a USB-serial port",
 		"serial   serial:///dev/ttyS4?baud=9600                on-board serial port (RS-232)",
 		"file     file:///dev/usb/lp0                          kernel usblp device",
-		"virtual  virtual://                                   the built-in virtual printer",
+		"virtual  virtual://                                   the built-in virtual printer  [default]",
 	}, "\n")+"\n", stdout)
 }
 
@@ -73,12 +76,59 @@ func TestPrintersWithUSB(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "", "printers", "-json")
 	require.Equal(t, exitOK, code)
 	assert.Empty(t, stderr, "no note when USB works")
-	var got []map[string]string
+	var got []map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
-	assert.Equal(t, []map[string]string{
-		{"kind": "usb", "address": "usb://04b8:0202", "detail": "04b8:0202 Epson TM-T88V serial X1"},
-		{"kind": "virtual", "address": "virtual://", "detail": "the built-in virtual printer"},
+	assert.Equal(t, []map[string]any{
+		{"kind": "usb", "address": "usb://04b8:0202", "detail": "04b8:0202 Epson TM-T88V serial X1",
+			"model": "TM-T88V", "match": map[string]any{"kind": "exact", "reason": "the printer says it is a TM-T88V"}},
+		{"kind": "virtual", "address": "virtual://", "detail": "the built-in virtual printer", "model": "default"},
 	}, got)
+}
+
+// The USB strings name the model beside the address; a device that names
+// none gets no guess.
+func TestPrintersShowModel(t *testing.T) {
+	fakeDiscovery(t, []usb.DeviceInfo{
+		{VID: 0x04b8, PID: 0x0202, Manufacturer: "EPSON", Product: "TM-T88VI-iHUB", Address: "usb://04b8:0202"},
+		{VID: 0x0519, PID: 0x0003, Manufacturer: "Star Micronics", Product: "mC-Print2", Address: "usb://0519:0003"},
+		{VID: 0x0416, PID: 0x5011, Vendor: "Winbond (generic printers)", Product: "POS58 Printer", Address: "usb://0416:5011"},
+		{VID: 0x0fe6, PID: 0x811e, Vendor: "ICS Advent (generic printers)", Address: "usb://0fe6:811e"},
+	}, nil, nil, nil)
+	code, stdout, stderr := runCLI(t, "", "printers")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Equal(t, strings.Join([]string{
+		"usb      usb://04b8:0202                              04b8:0202 EPSON TM-T88VI-iHUB  [TM-T88VI, family]",
+		"usb      usb://0519:0003                              0519:0003 Star Micronics mC-Print2  [mC-Print2, exact]",
+		"usb      usb://0416:5011                              0416:5011 Winbond (generic printers) POS58 Printer  [POS-58, exact]",
+		"usb      usb://0fe6:811e                              0fe6:811e ICS Advent (generic printers) ",
+		"virtual  virtual://                                   the built-in virtual printer  [default]",
+	}, "\n")+"\n", stdout)
+}
+
+func TestIdentifyCLI(t *testing.T) {
+	for _, model := range []string{"TM-T88VI", "TM-T88VII", "TM-m30II", "TM-m30II-H", "TM-m50", "TM-T20IV", "TM-L100",
+		"SRP-350plusIII", "SRP-Q300", "CT-S310II", "CT-E351", "TSP143IV", "mC-Print2", "POS-58", "POS-80"} {
+		code, stdout, stderr := runCLI(t, "", "identify", "-timeout", "150ms", "-json", "-printer", "virtual://?model="+model)
+		require.Equal(t, exitOK, code, stderr)
+		var got struct {
+			Profile string                `json:"profile"`
+			Match   struct{ Kind string } `json:"match"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+		assert.Equal(t, model, got.Profile)
+		assert.Equal(t, "exact", got.Match.Kind)
+	}
+	code, stdout, stderr := runCLI(t, "", "identify", "-timeout", "150ms", "-printer-model", "TM-T88VI", "virtual://")
+	require.Equal(t, exitOK, code, stderr)
+	checkCLIGolden(t, "testdata/golden/identify-tm-t88vi.txt", stdout)
+}
+
+func TestIdentifyCLIUsage(t *testing.T) {
+	for _, args := range [][]string{{"identify"}, {"identify", "-printer", "virtual://", "tcp://x"}, {"identify", "nope://x"}} {
+		code, stdout, _ := runCLI(t, "", args...)
+		assert.Equal(t, exitUsage, code, "%v", args)
+		assert.Empty(t, stdout)
+	}
 }
 
 func TestPrintersOtherUSBErrorsAreWarnings(t *testing.T) {
@@ -112,4 +162,23 @@ func TestModelsGolden(t *testing.T) {
 	}
 	assert.Contains(t, models[0], "width_mm")
 	assert.True(t, bytes.Contains([]byte(stdout), []byte(`"id": "TM-T88V"`)))
+}
+
+// A printer that answers nothing: the output says so and names the
+// fallback; exit 10.
+func TestIdentifyCLISilent(t *testing.T) {
+	p, err := printers.Lookup("TM-T88VI")
+	require.NoError(t, err)
+	d, err := virtual.New(virtual.Options{Profile: p})
+	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
+	d.Stall(true)
+	t.Cleanup(func() { d.Stall(false) })
+	a, err := d.ListenTCP(context.Background(), "127.0.0.1:0")
+	require.NoError(t, err)
+	code, stdout, stderr := runCLI(t, "", "identify", "-timeout", "100ms", "tcp://"+a.String())
+	assert.Equal(t, exitTimeout, code)
+	assert.Contains(t, stdout, "language: no answer to Star's or ESC/POS's status request\n")
+	assert.Contains(t, stdout, "profile:  generic (fallback: the printer answered nothing; using the generic fallback generic (ASCII + CP437/CP858, raster QR, no NV graphics))\n")
+	assert.Contains(t, stderr, "warning: printers: the printer answered no status or identity request")
 }

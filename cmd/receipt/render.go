@@ -29,11 +29,8 @@ type renderFlags struct {
 	fs         *flag.FlagSet
 	stdout     io.Writer // where -h writes the help
 
-	// profile is the printer's own; the renderer gets the profile to render
-	// for (printers.RenderProfile), and render finishes the job for the
-	// printer (printers.Finish) unless preview, which draws it instead.
+	// profile is the printer's own: the renderer emits its language.
 	profile *escpos.Profile
-	preview bool
 }
 
 func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
@@ -48,7 +45,7 @@ func newRenderFlags(name string, stdout, stderr io.Writer) *renderFlags {
 	fs.StringVar(&rf.codePages, "code-pages", "", "use only these code pages, comma-separated (e.g. CP858), for a printer whose tables differ from its model's")
 	fs.StringVar(&rf.template, "template", "", "add the header and footer of the template `FILE` (logo, merchant, basket, QR code; see docs/receipts.md)")
 	fs.StringVar(&rf.locale, "locale", "", "amounts and basket labels: de (7,96 EUR) or en (7.96 EUR); default the template's, else de")
-	fs.StringVar(&rf.logo, "logo", "raster", "stored logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key)")
+	fs.StringVar(&rf.logo, "logo", "raster", "the template's logos: raster (print the picture every time), stored (print by key: the printer holds it), define (store it, then print by key); a document's own picture prints as a raster")
 	return rf
 }
 
@@ -87,11 +84,7 @@ func (rf *renderFlags) options() (receipt.Options, error) {
 		return opt, err
 	}
 	rf.profile = p
-	renderFor := printers.RenderProfile(p)
-	if rf.preview {
-		renderFor = printers.ESCPOSTwin(p) // the paper engine draws ESC/POS
-	}
-	opt = receipt.Options{Profile: renderFor, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
+	opt = receipt.Options{Profile: p, Font: font, Columns: rf.columns, SectionCut: section, EndCut: end}
 	if rf.template != "" {
 		if opt.Template, err = receipt.LoadTemplate(rf.template); err != nil {
 			return opt, err
@@ -130,12 +123,7 @@ func (rf *renderFlags) render(r *receipt.Renderer, tx *receipt.Transaction) ([]b
 		}
 		job = append(define, job...)
 	}
-	if rf.preview || rf.profile == nil {
-		return job, rep, nil
-	}
-	// A Star Graphic printer gets the drawing of the job as raster.
-	job, err = printers.Finish(rf.profile, job)
-	return job, rep, err
+	return job, rep, nil
 }
 
 // readTransaction reads the single FILE argument, or stdin for "-" or none.

@@ -67,6 +67,25 @@ purpose), 4 another receiptd holds the spool.
 Flags:
 `
 
+const helpExamples = `
+The -printer form takes the configuration file's printer keys after the
+address, comma-separated: model=ID, copies=N, code_page=CP858 (repeatable),
+keep_open, template=FILE, locale=de|en, logo=raster|stored,
+drawer=never|cash|always, drawer_pin=2|5.
+
+Examples:
+  receiptd
+      a demo: the virtual printer on http://127.0.0.1:8080, data in ./receiptd-data
+  receiptd -printer front=virtual://,model=TM-T88V,template=testdata/templates/bakery.json,drawer=cash
+      a demo with the bakery's template (logo, basket, QR code) and a drawer kick for cash
+  receiptd -printer front=tcp://192.0.2.10:9100,model=TM-T20II,template=/etc/receiptd/shop.json,logo=stored
+      a network printer, the shop's logo stored in the printer
+  receiptd -config /etc/receiptd/receiptd.toml
+      production: deploy/receiptd.toml (a USB printer, /var/lib/receiptd) with deploy/receiptd.service
+  receiptd -check -data-dir /var/lib/receiptd
+      examine the spool of a stopped service
+`
+
 // writeHelp writes the service's description and its flags.
 func writeHelp(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprint(w, helpText)
@@ -74,4 +93,5 @@ func writeHelp(w io.Writer, fs *flag.FlagSet) {
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(out)
+	fmt.Fprint(w, helpExamples)
 }

@@ -80,7 +80,7 @@ func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
 func (p *printerFlags) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open][,template=FILE][,drawer=cash][,logo=stored]")
+		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open][,template=FILE][,locale=de][,logo=stored][,drawer=cash][,drawer_pin=2]")
 	}
 	addr, opts, _ := strings.Cut(rest, ",")
 	pc := printerConfig{Name: name, Address: addr}
@@ -211,7 +211,7 @@ func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, 
 	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	var flagPrinters printerFlags
-	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]` (repeatable; replaces the config file's printers; keep_open holds a tcp:// printer's link between jobs)")
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,KEY=VALUE]…` (repeatable; replaces the config file's printers; the keys — model, copies, code_page, keep_open, template, locale, logo, drawer, drawer_pin — are below)")
 	// Defaults the file may override, with 0 too (read status only when
 	// asked; keep jobs forever).
 	cfg := fileConfig{StatusInterval: duration{30 * time.Second}, Retention: duration{30 * 24 * time.Hour}}
@@ -294,10 +294,11 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 			Columns: p.Columns, Cut: p.Cut, SectionCut: p.SectionCut, Copies: p.Copies, CodePages: p.CodePages, KeepOpen: p.KeepOpen,
 			Template: p.Template, Locale: p.Locale, Logo: p.Logo, Drawer: p.Drawer, DrawerPin: p.DrawerPin})
 	}
+	identifyAuto(ps, log) // model = "auto"
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return err
 	}
-	sp, err := spool.OpenWith(filepath.Join(cfg.DataDir, "spool.db"), spool.Options{Fresh: flags.fresh, Logger: log})
+	sp, err := spool.OpenWith(filepath.Join(cfg.DataDir, "spool.db"), spool.Options{Fresh: flags.fresh, FreshHint: "receiptd -fresh", Logger: log})
 	if err != nil {
 		return err
 	}
@@ -314,6 +315,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go limitMemory(ctx)
 	workers := make(chan error, 1)
 	go func() { workers <- srv.Run(ctx) }()
 	// Requests see the shutdown: a POST or GET waiting for a job's outcome

@@ -1,8 +1,12 @@
 // Package star speaks Star Micronics' own command languages, StarPRNT and
-// Star Line Mode, which share the commands a receipt needs. The bytes are
-// those of Star's "StarPRNT Command Specifications" and "STAR Line Mode
-// Command Specifications"; Append functions are pure, Encoder tracks the
-// printer's state as escpos.Encoder does.
+// Star Line Mode, which share the commands a receipt needs, and Star
+// Graphic mode (raster only: AppendGraphic sends the paper engine's drawing
+// of a receipt). The bytes are those of Star's "StarPRNT Command
+// Specifications" and "STAR Line Mode Command Specifications"; Append
+// functions are pure, Encoder tracks the printer's state as escpos.Encoder
+// does. It also holds the Star automatic status (ASB) codec, used by the
+// driver and the virtual printer alike, Decode and the translation to
+// ESC/POS (ToESCPOS) that previews draw Star bytes with, and ESCPOSTwin.
 package star
 
 import (

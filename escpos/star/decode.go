@@ -282,6 +282,16 @@ func (d *Decoder) esc(b []byte) (Command, int) {
 			return Command{Name: "ESC BEL"}, 0
 		}
 		return Command{Name: "ESC BEL", Args: b[2:4], Note: fmt.Sprintf("drawer pulse %d ms on, %d ms delay", 10*int(b[2]), 10*int(b[3]))}, 4
+	case '#':
+		// ESC # * LF NUL: send the model and firmware version (STAR Line
+		// Mode Command Specifications, "Inquire printer version").
+		if !need(b, 5) {
+			return Command{Name: "ESC #"}, 0
+		}
+		if b[2] == '*' && b[3] == LF && b[4] == 0 {
+			return Command{Name: "ESC # *", Note: "send the model and firmware version"}, 5
+		}
+		return Command{Name: "ESC #", Err: ErrUnknown}, 2
 	case 0x06:
 		if !need(b, 3) {
 			return Command{Name: "ESC ACK"}, 0

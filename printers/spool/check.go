@@ -34,8 +34,12 @@ type CheckReport struct {
 	// Marker reports the marker beside the file: a missing or empty spool
 	// with a marker refuses to start.
 	Marker bool
-	Jobs   int
-	States map[State]int
+	// LostCommit is the unacknowledged warning that a start found a meta
+	// page unreadable, so jobs accepted in the last commit may be missing
+	// (LostCommitFile); "" when there is none.
+	LostCommit string
+	Jobs       int
+	States     map[State]int
 	// Printers counts jobs per printer.
 	Printers map[string]int
 	// BadRecords are job records that cannot be read: the next start
@@ -58,6 +62,10 @@ func (r CheckReport) String() string {
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
+	}
+	if r.LostCommit != "" {
+		fmt.Fprintf(&b, "  warning: jobs accepted in the last commit may be missing (%s); acknowledge by removing %s\n",
+			r.LostCommit, LostCommitFile(r.Path))
 	}
 	if r.Verdict == VerdictMissing && r.Marker {
 		fmt.Fprintf(&b, "  a marker says a spool was here: restore it from a backup, or start afresh on purpose\n")
@@ -91,6 +99,7 @@ func Check(path string) (rep CheckReport, err error) {
 	if _, err := os.Stat(markerPath(path)); err == nil {
 		rep.Marker = true
 	}
+	rep.LostCommit = readLostCommit(path)
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && st.Size() == 0) {
 		rep.Verdict = VerdictMissing
@@ -99,7 +108,7 @@ func Check(path string) (rep CheckReport, err error) {
 	if err != nil {
 		return rep, fmt.Errorf("spool: check: %w", err)
 	}
-	notes, err := verifyFile(path)
+	notes, _, err := verifyFile(path)
 	rep.Notes = notes
 	var d *fileDamage
 	if errors.As(err, &d) {

@@ -1,12 +1,14 @@
 package spool
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,6 +22,10 @@ type Options struct {
 	// are gone, so a client's retry may print again. A damaged file is
 	// never replaced: move it aside first (see docs/spool.md).
 	Fresh bool
+	// FreshHint is how the program's user asks for Fresh, named in the
+	// ErrMissing advice (receiptd: "receiptd -fresh"); default
+	// "Options.Fresh".
+	FreshHint string
 	// Logger hears what the opening found and set right by itself: a
 	// meta page bbolt does without, records quarantined. Default: none.
 	Logger *slog.Logger
@@ -82,12 +88,12 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 			}
 			return nil, &FileError{Path: path, Err: ErrMissing,
 				Problem: "the file is " + what + " but " + filepath.Base(markerPath(path)) + " says a spool was here: its queued jobs and idempotency keys would be lost, and a client's retry could print twice",
-				Advice:  "Restore the spool from a backup, or start afresh on purpose (Options.Fresh; docs/spool.md)"}
+				Advice:  "Restore the spool from a backup, or start afresh on purpose (" + cmp.Or(opt.FreshHint, "Options.Fresh") + "; docs/spool.md)"}
 		}
 	case err != nil:
 		return nil, fmt.Errorf("spool: %w", err)
 	default:
-		notes, err := verifyFile(path)
+		notes, lost, err := verifyFile(path)
 		var d *fileDamage
 		if errors.As(err, &d) {
 			return nil, damaged(path, d.problem)
@@ -97,6 +103,14 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		}
 		for _, n := range notes { // bbolt does without it; the next commit rewrites it
 			log.Warn("spool: "+n, "path", path)
+		}
+		if lost {
+			// The next commit rewrites the page: the warning is kept in a
+			// file until a person acknowledges it by removing the file.
+			if err := writeLostCommit(path, strings.Join(notes, "; ")); err != nil {
+				return nil, fmt.Errorf("spool: %w", err)
+			}
+			log.Warn("spool: jobs accepted in the last commit may be missing; acknowledge by removing "+LostCommitFile(path)+" (docs/spool.md)", "path", path)
 		}
 	}
 	// The check above makes bbolt safe on this file; should it still

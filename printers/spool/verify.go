@@ -47,21 +47,24 @@ func (d *fileDamage) Error() string { return d.problem }
 func damagef(format string, a ...any) error { return &fileDamage{fmt.Sprintf(format, a...)} }
 
 // verifyFile checks a bbolt file as bbolt will read it. notes are
-// harmless findings (one of the two meta pages unreadable: bbolt uses
-// the other, the commit before the last one); err is a *fileDamage when
-// the file is damaged, another error when it could not be read.
-func verifyFile(path string) (notes []string, err error) {
+// findings that do not stop the file from opening; lost says one of the
+// two meta pages is unreadable, so bbolt opens the file as of the other,
+// and the last commit may be lost (see LostCommitFile). err is a
+// *fileDamage when the file is damaged, another error when it could not
+// be read.
+func verifyFile(path string) (notes []string, lost bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	v := &verifier{r: f, size: st.Size()}
-	return v.notes, v.run()
+	err = v.run()
+	return v.notes, v.lostCommit, err
 }
 
 type verifier struct {
@@ -71,6 +74,9 @@ type verifier struct {
 	hwm      uint64 // pages in use: ids below it
 	seen     []bool // pages reached from the root, or free
 	notes    []string
+	// lostCommit: a meta page is unreadable; it may have held the last
+	// commit.
+	lostCommit bool
 }
 
 // read returns n bytes at off, or damage when the file ends first.

@@ -84,14 +84,23 @@ func (v *verifier) meta() (meta, error) {
 	if ms[1].txid > ms[0].txid {
 		a, o = 1, 0
 	}
+	// bbolt writes commit n to meta page n%2: an unreadable page may
+	// have held the commit after the readable one's, the last, and what
+	// it committed is gone. Which it held cannot be told.
+	lost := func(bad int, err error, good meta) string {
+		v.lostCommit = true
+		return fmt.Sprintf("meta page %d is unreadable (%v): the spool opens as of commit %d on the other page; "+
+			"if page %d held the last commit, jobs accepted in it may be missing (their clients were told they were accepted): "+
+			"compare the tills' last receipts with the job list", bad, err, good.txid, bad)
+	}
 	switch {
 	case errs[a] == nil:
 		if errs[o] != nil {
-			v.notes = append(v.notes, fmt.Sprintf("meta page %d is unreadable (%v); the other one is used", o, errs[o]))
+			v.notes = append(v.notes, lost(o, errs[o], ms[a]))
 		}
 		return ms[a], nil
 	case errs[o] == nil:
-		v.notes = append(v.notes, fmt.Sprintf("meta page %d is unreadable (%v): the spool opens as of the commit before", a, errs[a]))
+		v.notes = append(v.notes, lost(a, errs[a], ms[o]))
 		return ms[o], nil
 	}
 	return meta{}, damagef("neither meta page is readable (page 0: %v; page 1: %v)", errs[0], errs[1])

@@ -1,7 +1,13 @@
 // Package virtual is a receipt printer made of software: it listens on TCP
 // (raw port 9100) and on a pseudo-terminal (a serial port), answers status
-// requests as an Epson printer does, prints into tickets through package
-// paper, and lets tests inject the faults real printers have.
+// requests as an Epson printer does (or a Star one, for a Star profile),
+// prints into tickets through package paper (escpos/paper), and lets tests
+// inject the faults real printers have. Its status answers come from the
+// same codecs the driver reads them with (escpos, escpos/star).
+//
+// printers.Open reaches it as virtual:// once a binary calls Register
+// (Open, Printer): the printers package does not import this one, so the
+// virtual printer can be built on the real drivers.
 //
 // # Receiving
 //
@@ -58,7 +64,8 @@ import (
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
+	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 )
 
@@ -205,6 +212,7 @@ type Device struct {
 	waiting   int
 
 	faults    [faultEnd]bool
+	serial    string // GS I 68's answer when set (identity.go)
 	asb       uint8
 	etb       int // Star's ETB counter
 	stalled   bool
@@ -278,8 +286,8 @@ func New(opt Options) (*Device, error) {
 	}
 	// One decoder and one print engine for every ticket: code page, modes
 	// and settings carry from a ticket to the next, as on the printer.
-	d.dec = decode.NewDecoder(paperProfile(opt.Profile))
-	d.press = paper.NewPrinter(paperProfile(opt.Profile), paper.Options{Store: d.store})
+	d.dec = decode.NewDecoder(star.ESCPOSTwin(opt.Profile))
+	d.press = paper.NewPrinter(star.ESCPOSTwin(opt.Profile), paper.Options{Store: d.store})
 	d.cond = sync.NewCond(&d.mu)
 	d.watch = sync.NewCond(&d.mu)
 	d.wg.Add(1)

@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // engine is the print head: it takes commands from the buffer in order at
@@ -100,17 +101,17 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 			var b []byte
 			switch j.arg {
 			case 1, 49:
-				b = []byte{d.paperSensorLocked()}
+				b = []byte{escpos.PaperSensor(d.statusLocked())}
 			case 2, 50:
 				b = []byte{0x00} // drawer kick-out connector pin 3 low
 			}
 			d.answerLocked(j.from, "GS r "+n, b)
 			return nil, false
 		case decode.OpPrinterID:
-			d.answerLocked(j.from, "GS I "+n, d.printerID(j.arg))
+			d.answerLocked(j.from, "GS I "+n, d.idAnswerLocked(j.arg))
 			return nil, false
 		case decode.OpASB:
-			d.asb = uint8(j.arg) & (asbDrawer | asbOnline | asbError | asbPaper)
+			d.asb = uint8(escpos.ASB(j.arg) & escpos.ASBAll)
 			if d.asb == 0 {
 				d.event(j.from, "GS a "+n+": ASB off")
 				return nil, false

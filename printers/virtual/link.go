@@ -17,7 +17,6 @@ import (
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
-	"github.com/secuprint/receipt/transport/transporttest"
 )
 
 const (
@@ -171,7 +170,7 @@ func (d *Device) read(l *link) (hungUp bool, err error) {
 	dec := decode.NewDecoder(d.opt.Profile)
 	var sdec *star.Decoder
 	var tr star.Translator
-	if isStar(d.opt.Profile) {
+	if d.opt.Profile.SpeaksStar() {
 		sdec = star.NewDecoder(d.opt.Profile)
 	}
 	var pending []byte // an incomplete command
@@ -589,7 +588,7 @@ func (d *Device) Pipe(name string) net.Conn {
 // Conn connects an in-memory transport.Conn to the device: the host end of
 // a buffered pipe with deadlines, for tests of code that prints.
 func (d *Device) Conn(name string) transport.Conn {
-	host, dev := transporttest.Pipe(name, "virtual", connBuffer)
+	host, dev := transport.Pipe(name, "virtual", connBuffer)
 	if err := d.goServe(dev, name, false); err != nil {
 		d.event(nil, "conn "+name+": "+err.Error()) // dev is closed: host reads a hang-up
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 	"github.com/secuprint/receipt/escpos/star"
 )
@@ -16,47 +15,10 @@ import (
 // through star.Translator as the ESC/POS the paper engine draws. Faults act
 // as on the Epson path: printing holds, and the ASB says why.
 
-func isStar(p *escpos.Profile) bool { return p != nil && p.Language != escpos.LanguageESCPOS }
-
-// paperProfile is the ESC/POS profile the paper engine draws a Star
-// printer's translated stream with: the same dots, fonts and code pages.
-func paperProfile(p *escpos.Profile) *escpos.Profile {
-	if !isStar(p) {
-		return p
-	}
-	t := *p
-	t.Language = escpos.LanguageESCPOS
-	t.Features.StarCommands = false
-	t.Features.BitImageRaster, t.Features.BitImageColumn = true, true
-	t.Features.QRCode, t.Features.BarcodeB = true, true
-	return &t
-}
-
 // starASBLocked is the 9-byte ASB (version 3) of the device's state, as
-// printers.DecodeStarASB reads it.
+// star.DecodeASB reads it.
 func (d *Device) starASBLocked(etbExecuted bool) []byte {
-	b := []byte{0x23, 0x06, 0, 0, 0, 0, 0, 0, 0}
-	if etbExecuted {
-		b[2] |= 0x02
-	}
-	if d.offlineLocked() {
-		b[2] |= 0x08
-	}
-	if d.faults[CoverOpen] {
-		b[2] |= 0x20
-	}
-	if d.faults[AutocutterError] {
-		b[3] |= 0x08
-	}
-	if d.faults[PaperNearEnd] {
-		b[5] |= 0x04
-	}
-	if d.faults[PaperEnd] {
-		b[5] |= 0x08
-	}
-	c := d.etb & 31
-	b[7] = byte(c&7)<<1 | byte(c>>3)<<5
-	return b
+	return star.AppendASB(nil, star.ASB{Status: d.statusLocked(), ETBExecuted: etbExecuted, ETBCounter: d.etb, HasETB: true})
 }
 
 // takeStar is take for a Star stream.
@@ -88,6 +50,9 @@ func (d *Device) takeStar(l *link, dec *star.Decoder, tr *star.Translator, buf [
 			b := d.starASBLocked(false)
 			l.send(b)
 			d.event(l, "ESC ACK SOH -> "+hex.EncodeToString(b))
+		case "ESC # *":
+			flush()
+			d.starVersionLocked(l)
 		case "ETB":
 			flush()
 			l.held.push(job{op: decode.OpNUL, arg: -1, etb: true, from: l})

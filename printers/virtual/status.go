@@ -4,28 +4,14 @@ import (
 	"encoding/hex"
 	"strconv"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/escpos/decode"
 )
 
-// Status bytes as the Epson ESC/POS reference documents them (DLE EOT,
-// GS r, GS a, GS I). A DLE EOT answer always has bits 1 and 4 set and bits
-// 0 and 7 clear; the first ASB byte has bit 4 set and bits 0, 1 and 7
-// clear; GS r and GS I answers have bits 4 and 7 clear — how a host tells
-// them apart.
+// Flow-control bytes the printer sends on a serial link.
 const (
-	rtFixed  = 0x12 // DLE EOT: bits 1 and 4
-	asbFixed = 0x10 // ASB first byte: bit 4
-
 	xon  = 0x11
 	xoff = 0x13
-)
-
-// GS a n event bits.
-const (
-	asbDrawer = 1 << 0
-	asbOnline = 1 << 1
-	asbError  = 1 << 2
-	asbPaper  = 1 << 3
 )
 
 // stoppedLocked reports whether printing is held.
@@ -39,90 +25,27 @@ func (d *Device) offlineLocked() bool {
 	return d.faults[PaperEnd] || d.faults[CoverOpen] || d.faults[Offline] || d.faults[AutocutterError]
 }
 
-// realtimeStatusLocked is the answer to DLE EOT n, 1 ≤ n ≤ 4.
-func (d *Device) realtimeStatusLocked(n int) byte {
-	b := byte(rtFixed)
-	switch n {
-	case 1: // printer status; bit 2 (drawer pin 3) stays low
-		if d.offlineLocked() {
-			b |= 0x08
-		}
-	case 2: // offline cause
-		if d.faults[CoverOpen] {
-			b |= 0x04
-		}
-		if d.faults[PaperEnd] {
-			b |= 0x20 // printing stopped by paper end
-		}
-		if d.faults[AutocutterError] {
-			b |= 0x40 // error occurred
-		}
-	case 3: // error cause
-		if d.faults[AutocutterError] {
-			b |= 0x08
-		}
-	case 4: // roll paper sensors: near end bits 2–3, end bits 5–6
-		if d.faults[PaperNearEnd] {
-			b |= 0x0C
-		}
-		if d.faults[PaperEnd] {
-			b |= 0x60
-		}
+// statusLocked is the device's state as its status answers report it; the
+// bytes come from escpos's status codec (and escpos/star's for a Star
+// profile), the one the driver decodes them with.
+func (d *Device) statusLocked() escpos.Status {
+	return escpos.Status{
+		Online:          !d.offlineLocked(),
+		CoverOpen:       d.faults[CoverOpen],
+		PaperEnd:        d.faults[PaperEnd],
+		PaperNearEnd:    d.faults[PaperNearEnd],
+		AutocutterError: d.faults[AutocutterError],
+		Error:           d.faults[AutocutterError],
 	}
-	return b
 }
 
-// paperSensorLocked is the GS r 1 answer: near end bits 0–1, end bits 2–3.
-func (d *Device) paperSensorLocked() byte {
-	var b byte
-	if d.faults[PaperNearEnd] {
-		b |= 0x03
-	}
-	if d.faults[PaperEnd] {
-		b |= 0x0C
-	}
-	return b
+// realtimeStatusLocked is the answer to DLE EOT n, 1 ≤ n ≤ 4.
+func (d *Device) realtimeStatusLocked(n int) byte {
+	return escpos.RealtimeStatus(d.statusLocked(), escpos.StatusKind(n))
 }
 
 // asbPacketLocked is the 4-byte Automatic Status Back packet.
-func (d *Device) asbPacketLocked() [4]byte {
-	p := [4]byte{asbFixed, 0, 0, 0}
-	if d.offlineLocked() {
-		p[0] |= 0x08
-	}
-	if d.faults[CoverOpen] {
-		p[0] |= 0x20
-	}
-	if d.faults[AutocutterError] {
-		p[1] |= 0x08
-	}
-	if d.faults[PaperNearEnd] {
-		p[2] |= 0x03
-	}
-	if d.faults[PaperEnd] {
-		p[2] |= 0x0C
-	}
-	return p
-}
-
-// asbMask is the part of an ASB packet each GS a event bit watches.
-func asbMask(n uint8) [4]byte {
-	var m [4]byte
-	if n&asbDrawer != 0 {
-		m[0] |= 0x04
-	}
-	if n&asbOnline != 0 {
-		m[0] |= 0x68 // offline, cover, feed button
-		m[1] |= 0x01 // waiting for online recovery
-	}
-	if n&asbError != 0 {
-		m[1] |= 0x6C
-	}
-	if n&asbPaper != 0 {
-		m[2] |= 0x0F
-	}
-	return m
-}
+func (d *Device) asbPacketLocked() [4]byte { return escpos.ASBPacket(d.statusLocked()) }
 
 // asbChangedLocked sends the ASB packet when a watched bit differs from
 // before.
@@ -130,7 +53,7 @@ func (d *Device) asbChangedLocked(before [4]byte) {
 	if d.asb == 0 {
 		return
 	}
-	now, m := d.asbPacketLocked(), asbMask(d.asb)
+	now, m := d.asbPacketLocked(), escpos.ASBWatch(escpos.ASB(d.asb))
 	for i := range now {
 		if (now[i]^before[i])&m[i] != 0 {
 			d.sendASBLocked(now)

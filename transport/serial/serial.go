@@ -12,9 +12,7 @@
 //     effect at once, a Write returns when its bytes are on the wire, and
 //     deadlines mean what they say.
 //   - With flow=xonxoff (the default) XOFF (0x13) in the bytes read back
-//     pauses writing and XON (0x11) resumes it; both are consumed. Callers
-//     that learn from status bytes that the printer is busy hold writing the
-//     same way with SetBusy.
+//     pauses writing and XON (0x11) resumes it; both are consumed.
 package serial
 
 import (
@@ -261,7 +259,7 @@ type Conn struct {
 	now   func() time.Time
 	sleep func(time.Duration)
 
-	wmu     sync.Mutex // one Write (or Drain) at a time; guards pace, stuck, buf
+	wmu     sync.Mutex // one Write (or drain) at a time; guards pace, stuck, buf
 	pace    pacer
 	stuck   *chunk // a step the port has not finished, left by a timed-out Write
 	buf     []byte
@@ -275,10 +273,9 @@ type Conn struct {
 	in      []byte
 	readErr error
 	xoff    bool // the printer sent XOFF (and no XON since)
-	held    bool // SetBusy(true)
 	isDone  bool
 	arrived signal // new bytes or readErr
-	resumed signal // neither xoff nor held any more
+	resumed signal // xoff no more
 }
 
 var _ transport.Conn = (*Conn)(nil)
@@ -362,9 +359,9 @@ func (c *Conn) reader() {
 		if n > 0 {
 			data := buf[:n]
 			if c.xonxoff {
-				wasBusy := c.xoff || c.held
+				wasBusy := c.xoff
 				data, c.xoff = filterFlow(data, c.xoff)
-				if wasBusy && !c.xoff && !c.held {
+				if wasBusy && !c.xoff {
 					c.resumed.fire()
 				}
 			}
@@ -415,30 +412,11 @@ func (c *Conn) SetReadDeadline(t time.Time) error { c.rdl.set(t); return nil }
 // stalled port); pacing waits are at most one step long.
 func (c *Conn) SetWriteDeadline(t time.Time) error { c.wdl.set(t); return nil }
 
-// SetBusy holds writing (true) or releases it (false), as XOFF and XON do.
-// It is for callers that learn from status bytes that the printer cannot
-// take data (buffer full, paper out, cover open): a Write then waits, up to
-// its deadline or timeout, until SetBusy(false) or the printer's XON.
-// SetBusy(false) also forgets an XOFF whose XON never came (the printer was
-// switched off and on), since the caller has just learnt it is ready.
-func (c *Conn) SetBusy(busy bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	wasBusy := c.xoff || c.held
-	c.held = busy
-	if !busy {
-		c.xoff = false
-		if wasBusy {
-			c.resumed.fire()
-		}
-	}
-}
-
-// Busy reports whether writing is held by the printer's XOFF or SetBusy.
+// Busy reports whether writing is held by the printer's XOFF.
 func (c *Conn) Busy() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.xoff || c.held
+	return c.xoff
 }
 
 // CharTime is how long one character occupies the line.
@@ -514,7 +492,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 }
 
 // Write sends p no faster than the line carries it, waiting while the
-// printer has sent XOFF or SetBusy(true) holds it.
+// printer has sent XOFF.
 //
 // On a timeout the count says how much was handed to the port. When the
 // port driver itself stalls (a USB-serial adapter whose device stopped
@@ -561,7 +539,7 @@ func (c *Conn) awaitResume() error {
 	start := time.Now()
 	for {
 		c.mu.Lock()
-		if !c.xoff && !c.held {
+		if !c.xoff {
 			c.mu.Unlock()
 			return nil
 		}
@@ -615,10 +593,11 @@ func (c *Conn) finish(ch *chunk, start time.Time) error {
 	return fmt.Errorf("%w: %w", transport.ErrDisconnected, ch.err)
 }
 
-// Drain waits until everything written has left the wire by the pacing
+// drain waits until everything written has left the wire by the pacing
 // clock: a Write returns when its last step is handed to the port, up to
-// one step (≈10 ms of line time) before the printer has it.
-func (c *Conn) Drain() {
+// one step (≈10 ms of line time) before the printer has it. The tests
+// measure the pacing with it.
+func (c *Conn) drain() {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if d := c.pace.delay(c.now()); d > 0 {

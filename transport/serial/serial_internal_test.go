@@ -277,7 +277,7 @@ func TestPacedWriteIsExactOnFakeClock(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, len(job), n)
 			assert.Equal(t, job, f.Written())
-			c.Drain()
+			c.drain()
 			assert.Equal(t, time.Second, clk.slept.Round(time.Millisecond), "10 bits a character, no more, no less")
 		})
 	}
@@ -316,33 +316,10 @@ func TestFlowNonePassesFlowBytes(t *testing.T) {
 	assert.False(t, c.Busy())
 }
 
-func TestSetBusy(t *testing.T) {
-	c, f := fakeConn(t, transport.SerialAddress{Baud: 115200}, nil)
-	c.SetBusy(true)
-	require.NoError(t, c.SetWriteDeadline(time.Now().Add(20*time.Millisecond)))
-	n, err := c.Write([]byte("x"))
-	assert.ErrorIs(t, err, transport.ErrTimeout)
-	assert.Zero(t, n)
-
-	// An XON does not release a hold the caller set...
-	f.in <- []byte{XOFF, XON}
-	require.Eventually(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return !c.xoff }, time.Second, time.Millisecond)
-	assert.True(t, c.Busy())
-	// ...SetBusy(false) does, and also forgets a lost XON.
-	f.in <- []byte{XOFF}
-	require.Eventually(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.xoff }, time.Second, time.Millisecond)
-	require.NoError(t, c.SetWriteDeadline(time.Time{}))
-	done := make(chan error, 1)
-	go func() { _, err := c.Write([]byte("go")); done <- err }()
-	c.SetBusy(false)
-	require.NoError(t, <-done)
-	assert.Equal(t, "go", string(f.Written()))
-}
-
 func TestDeadlines(t *testing.T) {
 	t.Run("write deadline moved while blocked", func(t *testing.T) {
-		c, _ := fakeConn(t, transport.SerialAddress{Baud: 9600, Timeout: time.Minute}, nil)
-		c.SetBusy(true)
+		c, f := fakeConn(t, transport.SerialAddress{Baud: 9600, Timeout: time.Minute}, nil)
+		holdWrites(t, c, f)
 		done := make(chan error, 1)
 		go func() { _, err := c.Write([]byte("x")); done <- err }()
 		time.Sleep(10 * time.Millisecond)
@@ -394,7 +371,7 @@ func TestStalledPort(t *testing.T) {
 
 func TestCloseUnblocksAndReports(t *testing.T) {
 	c, f := fakeConn(t, transport.SerialAddress{Baud: 9600, Timeout: time.Minute}, nil)
-	c.SetBusy(true)
+	holdWrites(t, c, f)
 	werr := make(chan error, 1)
 	rerr := make(chan error, 1)
 	go func() { _, err := c.Write([]byte("x")); werr <- err }()
@@ -479,4 +456,11 @@ func TestWriteFailureIsDisconnect(t *testing.T) {
 	assert.Zero(t, n)
 	assert.ErrorIs(t, err, transport.ErrDisconnected)
 	assert.True(t, errors.Is(err, syscall.EIO))
+}
+
+// holdWrites has the fake printer send XOFF and waits until writing is held.
+func holdWrites(t *testing.T, c *Conn, f *fakePort) {
+	t.Helper()
+	f.in <- []byte{XOFF}
+	require.Eventually(t, c.Busy, time.Second, time.Millisecond)
 }

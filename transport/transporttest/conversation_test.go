@@ -40,7 +40,7 @@ func TestConversationText(t *testing.T) {
 // Record keeps what went over the link, with consecutive writes or reads
 // joined however the bytes were chunked.
 func TestRecord(t *testing.T) {
-	host, dev := transporttest.Pipe("host", "dev", 0)
+	host, dev := transport.Pipe("host", "dev", 0)
 	rec := transporttest.NewRecord(host)
 	go func() {
 		buf := make([]byte, 64)

@@ -47,5 +47,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	ready := map[string]string{"status": "ready"}
+	if warn := s.spool.Warning(); warn != "" { // until a person acknowledges it (docs/spool.md)
+		ready["warning"] = warn
+	}
+	writeJSON(w, http.StatusOK, ready)
 }

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -57,12 +56,6 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 	job, warnings, rep, err := s.renderFor(p, tx)
 	if err != nil {
 		writeDocumentError(w, err)
-		return
-	}
-	// What the printer takes: the job itself, or for Star Graphic its
-	// drawing as raster (StarPRNT gets its page flush).
-	if job, err = printers.Finish(p.profile, job); err != nil {
-		writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
 		return
 	}
 	digest := tx.Digest()
@@ -270,14 +263,11 @@ func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {
 	return false
 }
 
-// copyMark is the reprint banner in p's command language, finished for
-// its printer as a job is (a Star Graphic printer gets it as raster).
+// copyMark is the reprint banner in p's command language (a Star Graphic
+// printer gets it as raster).
 func (s *Server) copyMark(p *Printer) ([]byte, error) {
 	r := p.renderers.Get().(*receipt.Renderer)
 	mark, err := r.AppendCopyMark(nil)
 	p.renderers.Put(r)
-	if err != nil {
-		return nil, err
-	}
-	return printers.Finish(p.profile, mark)
+	return mark, err
 }

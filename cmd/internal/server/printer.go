@@ -43,6 +43,9 @@ type Printer struct {
 	// (cash payments) or always; on DrawerPin 2 (default) or 5.
 	Drawer    string
 	DrawerPin int
+	// Identity is what the printer said it is, for a printer configured
+	// with model "auto" (receiptd identified it at start); nil otherwise.
+	Identity *printers.Identification
 
 	profile   *escpos.Profile
 	opt       receipt.Options
@@ -78,10 +81,8 @@ func (p *Printer) prepare() error {
 	if p.Copies < 0 || p.Copies > MaxCopies {
 		return fmt.Errorf("server: printer %q: copies %d out of range 0..%d", p.Name, p.Copies, MaxCopies)
 	}
-	// A Star Graphic printer's receipt is rendered for its ESC/POS twin
-	// and drawn as raster by printers.Finish; every other profile renders
-	// for itself.
-	opt := receipt.Options{Profile: printers.RenderProfile(prof), Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
+	// The renderer speaks the printer's language (receipt.Options.Profile).
+	opt := receipt.Options{Profile: prof, Font: font, Columns: p.Columns, SectionCut: section, EndCut: end}
 	if err := p.wholeReceipt(&opt); err != nil {
 		return fmt.Errorf("server: printer %q: %w", p.Name, err)
 	}

@@ -32,11 +32,27 @@ type printerView struct {
 	Template string `json:"template,omitempty"`
 	Drawer   string `json:"drawer,omitempty"`
 	Logo     string `json:"logo,omitempty"`
+	// Identity: what a printer configured with model "auto" said it is,
+	// and how its profile was chosen.
+	Identity *identityView `json:"identity,omitempty"`
+}
+
+type identityView struct {
+	printers.Identity
+	Profile string         `json:"profile"`
+	Match   printers.Match `json:"match"`
+	Error   string         `json:"error,omitempty"`
 }
 
 func (s *Server) view(ctx context.Context, p *Printer) printerView {
 	v := printerView{Name: p.Name, Address: p.Address, Model: p.Model, Copies: p.Copies, CodePages: p.CodePages,
 		Worker: s.worker(p.Name), Template: p.Template, Drawer: p.Drawer, Logo: p.Logo}
+	if id := p.Identity; id != nil {
+		v.Identity = &identityView{Identity: id.Identity, Profile: id.Profile.ID, Match: id.Match}
+		if id.Err != nil {
+			v.Identity.Error = id.Err.Error()
+		}
+	}
 	if counts, err := s.spool.Counts(); err == nil {
 		v.Queued = counts[p.Name][spool.Queued]
 	}

@@ -8,9 +8,8 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/star"
+	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/printers"
-	"github.com/secuprint/receipt/printers/virtual/paper"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -41,15 +40,12 @@ func (s *Server) previewJob(w http.ResponseWriter, r *http.Request) {
 	var prof *escpos.Profile
 	if p, ok := s.byName[j.Printer]; ok {
 		prof = p.profile
-		if prof.Language != escpos.LanguageESCPOS {
-			// The paper engine draws ESC/POS: a Star job is translated.
-			b, prof = star.ToESCPOS(star.Decode(b, prof)), printers.ESCPOSTwin(prof)
-		} else {
+		if !prof.SpeaksStar() {
 			// A logo printed by key previews as the printer holds it.
 			b = append(s.logos.previewDefines(p.Name), b...)
 		}
 	}
-	res := paper.Print(b, prof)
+	res := receipt.Preview(b, prof, paper.Options{})
 	if len(res.Tickets) == 0 {
 		writeError(w, http.StatusNotFound, "empty", "the job prints nothing", nil)
 		return
@@ -94,15 +90,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 		opt.Profile = prof
 	}
-	// The bytes are rendered for what the printer takes (a Star Graphic
-	// printer's twin, then finished); pictures are drawn from the same
-	// receipt rendered as ESC/POS, which the paper engine draws.
-	prof := opt.Profile
-	if format == "png" || format == "html" {
-		opt.Profile, model = printers.ESCPOSTwin(prof), model+"|paper"
-	} else {
-		opt.Profile = printers.RenderProfile(prof)
-	}
 	tx, ok := readTransaction(w, r)
 	if !ok {
 		return
@@ -123,18 +110,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer pool.(*sync.Pool).Put(rd)
+	// The bytes are the printer's language (the renderer decides); a
+	// picture is the paper those bytes print (receipt.Preview).
 	start := time.Now()
-	out, _, err := rd.RenderTransaction(nil, tx)
+	var out []byte
+	var res *paper.Result
+	var err error
+	if format == "png" || format == "html" {
+		res, _, err = rd.PreviewTransaction(tx, paper.Options{})
+	} else {
+		out, _, err = rd.RenderTransaction(nil, tx)
+	}
 	s.metrics.render.Observe(time.Since(start).Seconds())
 	if err != nil {
 		writeDocumentError(w, err)
 		return
-	}
-	if format == "escpos" {
-		if out, err = printers.Finish(prof, out); err != nil {
-			writeError(w, http.StatusUnprocessableEntity, "render_failed", err.Error(), nil)
-			return
-		}
 	}
 	c := cached{ctype: "application/vnd.escpos", body: out}
 	switch format {
@@ -146,7 +136,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request) {
 		}
 		c = cached{ctype: "text/plain; charset=utf-8", body: text}
 	case "png", "html":
-		if c, err = encodeTickets(format, paper.Print(out, opt.Profile).Tickets); err != nil {
+		if c, err = encodeTickets(format, res.Tickets); err != nil {
 			writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 			return
 		}

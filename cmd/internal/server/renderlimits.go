@@ -12,7 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/secuprint/receipt/printers/virtual/paper"
+	"github.com/secuprint/receipt/escpos/paper"
 )
 
 // A render of a 1 MiB transaction as PNG or HTML costs some 60 MB while it
@@ -158,8 +158,8 @@ func sameOriginRead(w http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
-// encodeTickets renders tickets as a PNG (the first ticket; none: an empty
-// body) or an HTML page.
+// encodeTickets renders tickets as a PNG (every ticket, the cuts marked) or
+// an HTML page (paper.Write).
 func encodeTickets(format string, tickets []*paper.Ticket) (cached, error) {
 	buf := renderBuffers.Get().(*bytes.Buffer)
 	defer func() {
@@ -168,15 +168,11 @@ func encodeTickets(format string, tickets []*paper.Ticket) (cached, error) {
 		}
 	}()
 	buf.Reset()
-	c := cached{ctype: "image/png"}
-	var err error
-	switch {
-	case format == "html":
-		c.ctype = "text/html; charset=utf-8"
-		err = paper.HTML(buf, "receipt", tickets)
-	case len(tickets) > 0:
-		err = tickets[0].PNG(buf)
+	c, f := cached{ctype: "image/png"}, paper.FormatPNG // every ticket, the cuts marked
+	if format == "html" {
+		c.ctype, f = "text/html; charset=utf-8", paper.FormatHTML
 	}
+	err := paper.Write(buf, f, "receipt", tickets)
 	c.body = bytes.Clone(buf.Bytes()) // the buffer goes back to the pool; the cache keeps this
 	return c, err
 }

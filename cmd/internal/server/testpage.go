@@ -33,10 +33,7 @@ func (s *Server) testPage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "unsupported", "the test page is ESC/POS; printer "+p.Name+" speaks "+p.profile.Language.String(), nil)
 		return
 	}
-	page, err := printers.TestPage(printers.RenderProfile(p.profile))
-	if err == nil {
-		page, err = printers.Finish(p.profile, page)
-	}
+	page, err := printers.TestPage(p.profile) // in the printer's language
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "render_failed", err.Error(), nil)
 		return

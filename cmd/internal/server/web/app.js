@@ -183,7 +183,14 @@ function forgetPreviews(shown) {
 // so what the row last said may no longer be true.
 function printerRow(p, stale) {
   const tr = document.createElement('tr'); tr.id = 'printer-' + p.name;
-  cell(tr, p.name); cell(tr, decoded(p.address), 'wide'); cell(tr, p.model, 'wide');
+  cell(tr, p.name); cell(tr, decoded(p.address), 'wide');
+  const mc = cell(tr, p.model, 'wide');
+  if (p.identity) { // model = "auto": what the printer said at start
+    const id = p.identity, s = document.createElement('span'); s.className = 'small';
+    s.textContent = 'auto: ' + ([id.maker, id.model].filter(Boolean).join(' ') || 'no answer') +
+      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
+    s.title = id.match.reason; mc.appendChild(s);
+  }
   const w = printerWords(p);
   const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
     (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '');
