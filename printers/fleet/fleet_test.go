@@ -24,6 +24,7 @@ type fleet struct {
 	stops   map[string]func()
 	ctx     context.Context
 	hubOpts HubOptions
+	clocks  map[string]func() time.Time // a site's own clock, when wrong
 }
 
 func connect(t *testing.T, url string, opts ...nats.Option) jetstream.JetStream {
@@ -72,7 +73,7 @@ func (f *fleet) startSite(name string) {
 		f.t.Fatal(err)
 	}
 	js, _ := jetstream.New(nc)
-	s, err := NewSite(f.ctx, js, SiteOptions{Site: name, Local: f.locals[name], Heartbeat: 500 * time.Millisecond})
+	s, err := NewSite(f.ctx, js, SiteOptions{Site: name, Local: f.locals[name], Heartbeat: 500 * time.Millisecond, Now: f.clocks[name]})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -328,12 +329,12 @@ func (noPublish) Publish(context.Context, string, []byte, ...jetstream.PublishOp
 func TestNodeKilledDuringLoad(t *testing.T) {
 	f := startFleet(t, HubOptions{}, map[string][]string{"A": {"p1", "p2"}, "B": {"p1"}})
 	var ids []string
-	for i := range 150 {
+	for i := range 90 {
 		switch i {
-		case 50:
+		case 30:
 			f.c.Kill(i % 3)
-		case 100:
-			f.c.Restart(50 % 3)
+		case 60:
+			f.c.Restart(30 % 3)
 		}
 		site, printer := "A", []string{"p1", "p2"}[i%2]
 		if i%3 == 0 {
@@ -342,4 +343,35 @@ func TestNodeKilledDuringLoad(t *testing.T) {
 		ids = append(ids, f.submit(site, printer, fmt.Sprint("load", i), i).Job.ID)
 	}
 	f.exact(ids, f.waitFinal(ids, 45*time.Second))
+}
+
+// A site whose clock is 20 minutes fast: the hubs flag it, and it
+// refuses every job as expired (its clock says the deadline passed)
+// rather than print at a time it cannot judge; a site 5 s off prints.
+func TestSiteClockWrong(t *testing.T) {
+	f := startFleet(t, HubOptions{}, map[string][]string{"good": {"p1"}})
+	f.clocks = map[string]func() time.Time{"fast": func() time.Time { return time.Now().Add(20 * time.Minute) },
+		"near": func() time.Time { return time.Now().Add(5 * time.Second) }}
+	for _, name := range []string{"fast", "near"} {
+		f.locals[name] = newFakeLocal("p1")
+		f.startSite(name)
+	}
+	sites, err := f.hubs[1].Sites(f.ctx)
+	if err != nil || len(sites) != 3 {
+		t.Fatalf("sites: %+v %v", sites, err)
+	}
+	for _, s := range sites {
+		if want := s.Site == "fast"; s.ClockWrong != want || !s.Online {
+			t.Errorf("%s: wrong clock %v (skew %d ms), online %v", s.Site, s.ClockWrong, s.ClockSkew, s.Online)
+		}
+	}
+	fast := f.submit("fast", "p1", "k", 0).Job.ID
+	near := f.submit("near", "p1", "k", 0).Job.ID
+	recs := f.waitFinal([]string{fast, near}, 20*time.Second)
+	if r := recs[fast]; r.State != Failed || r.Reason != ReasonExpired || len(f.locals["fast"].printed) != 0 {
+		t.Errorf("fast site: %+v, printed %v", r, f.locals["fast"].printed)
+	}
+	if r := recs[near]; r.State != Printed {
+		t.Errorf("near site: %+v", r)
+	}
 }

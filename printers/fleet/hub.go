@@ -215,18 +215,25 @@ func (h *Hub) known(ctx context.Context, site, printer string) error {
 }
 
 func (h *Hub) site(ctx context.Context, site string) (SiteInfo, error) {
+	info, _, err := h.siteEntry(ctx, site)
+	return info, err
+}
+
+// siteEntry is site's announcement and when NATS stored it (the
+// cluster's clock, against which the site's own is judged).
+func (h *Hub) siteEntry(ctx context.Context, site string) (SiteInfo, time.Time, error) {
 	e, err := h.sites.Get(ctx, site)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return SiteInfo{}, ErrUnknownSite
+		return SiteInfo{}, time.Time{}, ErrUnknownSite
 	}
 	if err != nil {
-		return SiteInfo{}, fmt.Errorf("fleet: read site %s: %w", site, err)
+		return SiteInfo{}, time.Time{}, fmt.Errorf("fleet: read site %s: %w", site, err)
 	}
 	var info SiteInfo
 	if err := json.Unmarshal(e.Value(), &info); err != nil {
-		return SiteInfo{}, fmt.Errorf("fleet: site %s: %w", site, err)
+		return SiteInfo{}, time.Time{}, fmt.Errorf("fleet: site %s: %w", site, err)
 	}
-	return info, nil
+	return info, e.Created(), nil
 }
 
 func (h *Hub) get(ctx context.Context, id string) (Record, uint64, error) {
@@ -289,7 +296,18 @@ func (h *Hub) Wait(ctx context.Context, id string) (Record, error) {
 type SiteView struct {
 	SiteInfo
 	Online bool `json:"online"`
+	// ClockSkew is the site's clock minus the cluster's when it last
+	// announced itself (network delay included), in milliseconds;
+	// ClockWrong flags more than MaxClockSkew: the site judges deadlines
+	// by its own clock.
+	ClockSkew  int64 `json:"clock_skew_ms"`
+	ClockWrong bool  `json:"clock_wrong,omitempty"`
 }
+
+// MaxClockSkew is the skew a site's clock may have before the hubs flag
+// it: a site whose clock is late by d prints a job up to d past its
+// deadline; one that is early refuses it up to d before.
+const MaxClockSkew = 30 * time.Second
 
 // Sites lists every site that announced itself, by name.
 func (h *Hub) Sites(ctx context.Context) ([]SiteView, error) {
@@ -299,11 +317,13 @@ func (h *Hub) Sites(ctx context.Context) ([]SiteView, error) {
 	}
 	var out []SiteView
 	for k := range keys.Keys() {
-		info, err := h.site(ctx, k)
+		info, stored, err := h.siteEntry(ctx, k)
 		if err != nil {
 			continue // deleted since listed
 		}
-		out = append(out, SiteView{SiteInfo: info, Online: h.opt.Now().Sub(info.Heartbeat) < h.opt.SiteTimeout})
+		skew := info.Heartbeat.Sub(stored)
+		out = append(out, SiteView{SiteInfo: info, Online: h.opt.Now().Sub(stored) < h.opt.SiteTimeout,
+			ClockSkew: skew.Milliseconds(), ClockWrong: skew > MaxClockSkew || skew < -MaxClockSkew})
 	}
 	slices.SortFunc(out, func(a, b SiteView) int { return strings.Compare(a.Site, b.Site) })
 	return out, nil
