@@ -3,6 +3,8 @@ package fleet
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,4 +123,31 @@ func denied(err error) bool {
 
 func connectAsHub(t *testing.T, c *fleettest.Cluster) jetstream.JetStream {
 	return connect(t, c.URL(), nats.UserInfo("hub", "pw-hub"))
+}
+
+// The nats-server configuration under deploy/ loads, runs JetStream
+// clustered, and gives each site exactly SitePermissions.
+func TestDeployedPermissions(t *testing.T) {
+	opts, err := server.ProcessConfigFile("../../deploy/fleet/nats-server.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !opts.JetStream || opts.Cluster.Name != "receipt" || len(opts.Routes) != 2 {
+		t.Fatalf("jetstream %v, cluster %q, routes %v", opts.JetStream, opts.Cluster.Name, opts.Routes)
+	}
+	sites := map[string]bool{}
+	for _, u := range opts.Nkeys {
+		if u.Permissions == nil {
+			continue // the hubs
+		}
+		site := strings.TrimSuffix(strings.TrimPrefix(u.Permissions.Subscribe.Allow[0], "_INBOX_"), ".>")
+		sites[site] = true
+		pub, sub := SitePermissions(site)
+		if !slices.Equal(u.Permissions.Publish.Allow, pub) || !slices.Equal(u.Permissions.Subscribe.Allow, sub) {
+			t.Errorf("site %s: publish %q subscribe %q,\nwant %q %q", site, u.Permissions.Publish.Allow, u.Permissions.Subscribe.Allow, pub, sub)
+		}
+	}
+	if !sites["shop-0001"] || !sites["shop-0002"] {
+		t.Fatalf("sites in the config: %v", sites)
+	}
 }
