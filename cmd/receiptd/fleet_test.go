@@ -156,3 +156,55 @@ func TestHubThroughput(t *testing.T) {
 	}
 	t.Logf("all printed at the site %v after the first post", time.Since(begin))
 }
+
+// Two hub binaries; one is killed -9 under load and the clients retry
+// on the other with the same key: every job prints once.
+func TestHubKilledClientsRetry(t *testing.T) {
+	ds, l := startHubFleet(t, 2)
+	const n = 200
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > n {
+					return
+				}
+				if i == n/2 {
+					ds[0].kill()
+				}
+				key := "kill" + strconv.FormatInt(i, 10)
+				for try := w; ; try++ {
+					resp, err := postFleet(ds[try%2].url, key)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == 202 {
+							break
+						}
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	end := time.Now().Add(30 * time.Second)
+	for {
+		l.mu.Lock()
+		got, doubled := len(l.printed), 0
+		for _, c := range l.printed {
+			if c > 1 {
+				doubled++
+			}
+		}
+		l.mu.Unlock()
+		if got == n && doubled == 0 {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("printed %d of %d, %d doubled", got, n, doubled)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
