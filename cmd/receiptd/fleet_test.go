@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,4 +209,54 @@ func TestHubKilledClientsRetry(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestHubLatency measures, at a steady RECEIPT_FLEET_RATE jobs/s (100)
+// for RECEIPT_FLEET_LATENCY jobs, the time from posting a job to the hub
+// answering it printed (GET ?wait), through one hub binary and a site
+// whose printer prints at once.
+func TestHubLatency(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_LATENCY"))
+	if n == 0 {
+		t.Skip("set RECEIPT_FLEET_LATENCY=N to measure")
+	}
+	rate, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_RATE"))
+	if rate == 0 {
+		rate = 100
+	}
+	ds, _ := startHubFleet(t, 1)
+	took := make([]time.Duration, n)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	for i := range n {
+		<-tick.C
+		wg.Go(func() {
+			begin := time.Now()
+			resp, err := postFleet(ds[0].url, "lat"+strconv.Itoa(i))
+			if err != nil || resp.StatusCode != 202 {
+				failed.Add(1)
+				return
+			}
+			resp.Body.Close()
+			resp, err = http.Get(ds[0].url + resp.Header.Get("Location") + "?wait=30s")
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			var rec fleet.Record
+			_ = json.NewDecoder(resp.Body).Decode(&rec)
+			resp.Body.Close()
+			if rec.State != fleet.Printed {
+				failed.Add(1)
+				return
+			}
+			took[i] = time.Since(begin)
+		})
+	}
+	wg.Wait()
+	slices.Sort(took)
+	t.Logf("%d jobs at %d/s through one hub, post to printed at the hub: p50 %v, p99 %v, max %v, %d failed",
+		n, rate, took[n/2].Round(time.Millisecond), took[n*99/100].Round(time.Millisecond), took[n-1].Round(time.Millisecond), failed.Load())
 }

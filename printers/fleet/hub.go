@@ -69,6 +69,8 @@ type Hub struct {
 	// jobs for one site reads its announcement once.
 	mu   sync.Mutex
 	seen map[string]siteSeen
+	// waiters are the Waits by job id.
+	waiters map[string][]chan struct{}
 }
 
 type siteSeen struct {
@@ -99,7 +101,7 @@ func NewHub(ctx context.Context, js jetstream.JetStream, opt HubOptions) (*Hub, 
 	if err := Ensure(ctx, js, opt.Replicas); err != nil {
 		return nil, err
 	}
-	h := &Hub{js: js, opt: opt, seen: map[string]siteSeen{}}
+	h := &Hub{js: js, opt: opt, seen: map[string]siteSeen{}, waiters: map[string][]chan struct{}{}}
 	var err error
 	if h.jobs, err = js.KeyValue(ctx, JobsBucket); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
@@ -273,22 +275,64 @@ func (h *Hub) Job(ctx context.Context, id string) (Record, error) {
 }
 
 // Wait waits until job id is final or ctx ends, and returns its state.
+// It is woken by the hub's one watch of the jobs bucket (Run), not a
+// watch of its own: a consumer per waiting request would load the
+// cluster's meta layer at every POST ?wait.
 func (h *Hub) Wait(ctx context.Context, id string) (Record, error) {
-	w, err := h.jobs.Watch(ctx, id)
-	if err != nil {
-		return Record{}, fmt.Errorf("fleet: %w", err)
-	}
-	defer w.Stop()
+	ch := make(chan struct{}, 1)
+	h.mu.Lock()
+	h.waiters[id] = append(h.waiters[id], ch)
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		ws := slices.DeleteFunc(h.waiters[id], func(c chan struct{}) bool { return c == ch })
+		if len(ws) == 0 {
+			delete(h.waiters, id)
+		} else {
+			h.waiters[id] = ws
+		}
+		h.mu.Unlock()
+	}()
 	for {
 		rec, err := h.Job(ctx, id)
 		if err != nil || rec.State.Final() {
 			return rec, err
 		}
+		// The watch may be down (NATS reconnecting): read again now and then.
+		t := time.NewTimer(time.Second)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return rec, nil
-		case <-w.Updates():
+		case <-ch:
+		case <-t.C:
 		}
+		t.Stop()
+	}
+}
+
+// watchJobs wakes the waiters of each job the bucket changes.
+func (h *Hub) watchJobs(ctx context.Context) {
+	for ctx.Err() == nil {
+		w, err := h.jobs.WatchAll(ctx, jetstream.UpdatesOnly())
+		if err != nil {
+			sleep(ctx, time.Second)
+			continue
+		}
+		for e := range w.Updates() {
+			if e == nil {
+				continue
+			}
+			h.mu.Lock()
+			for _, c := range h.waiters[e.Key()] {
+				select {
+				case c <- struct{}{}:
+				default:
+				}
+			}
+			h.mu.Unlock()
+		}
+		_ = w.Stop()
 	}
 }
 
@@ -375,7 +419,8 @@ func (h *Hub) update(ctx context.Context, id string, f func(*Record) bool) error
 
 // Run folds the sites' events into job states until ctx ends: every hub
 // runs it on the one shared consumer, so each event is folded once (and
-// folding twice is harmless: a state never moves back).
+// folding twice is harmless: a state never moves back). It also watches
+// the job states for Wait.
 func (h *Hub) Run(ctx context.Context) error {
 	cons, err := h.js.Consumer(ctx, EventsStream, HubConsumer)
 	if err != nil {
@@ -387,6 +432,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { h.watchJobs(ctx) })
 	for {
 		msg, err := it.Next()
 		if err != nil {
