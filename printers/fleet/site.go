@@ -241,33 +241,73 @@ func (s *Site) take(ctx context.Context, msg jetstream.Msg) {
 	default:
 		// Stored: only now may the message go. An ack lost here brings
 		// the job again, and the spool's key makes it the same job.
-		if err := msg.DoubleAck(ctx); err != nil {
+		if err := msg.Ack(); err != nil {
 			s.opt.Log.Warn("fleet: ack", "job", job.ID, "err", err)
 		}
 	}
 }
 
-// publishLoop publishes the changes in order, each until JetStream has
-// stored it.
+// publishLoop publishes the changes, up to 256 at a time without
+// waiting for each ack, each again until JetStream has stored it (the
+// hubs fold them in any order: a state never moves back).
 func (s *Site) publishLoop(ctx context.Context) {
+	var batch []Change
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case ch := <-s.out:
-			data, _ := json.Marshal(ch)
-			for ctx.Err() == nil {
-				pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-				_, err := s.js.Publish(pctx, EventSubject(s.opt.Site), data)
-				cancel()
-				if err == nil {
-					break
-				}
-				s.opt.Log.Warn("fleet: report", "job", ch.ID, "err", err)
-				sleep(ctx, 200*time.Millisecond)
+		if len(batch) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case ch := <-s.out:
+				batch = append(batch, ch)
 			}
 		}
+	fill:
+		for len(batch) < 256 {
+			select {
+			case ch := <-s.out:
+				batch = append(batch, ch)
+			default:
+				break fill
+			}
+		}
+		batch = s.publishBatch(ctx, batch)
+		if len(batch) > 0 {
+			sleep(ctx, 200*time.Millisecond)
+		}
 	}
+}
+
+// publishBatch publishes batch and returns what JetStream did not store.
+func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
+	futures := make([]jetstream.PubAckFuture, len(batch))
+	var failed []Change
+	for i, ch := range batch {
+		data, _ := json.Marshal(ch)
+		f, err := s.js.PublishAsync(EventSubject(s.opt.Site), data)
+		if err != nil {
+			failed = append(failed, ch)
+			continue
+		}
+		futures[i] = f
+	}
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			s.opt.Log.Warn("fleet: report", "job", batch[i].ID, "err", err)
+			failed = append(failed, batch[i])
+		case <-timeout.C:
+			failed = append(failed, batch[i])
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return failed
 }
 
 // Announce publishes the site's printers and heartbeat once.
