@@ -65,7 +65,7 @@ func (l *sink) Jobs(context.Context) ([]fleet.Change, error) { return nil, nil }
 // startHubFleet is a 3-node cluster, receiptd hubs and site s1 (in the
 // test's process).
 func startHubFleet(t *testing.T, hubs int) ([]*daemon, *sink) {
-	c := fleettest.Start(t, fleettest.Options{})
+	c := fleettest.Start(t, fleettest.Options{SyncAlways: os.Getenv("RECEIPT_FLEET_SYNC") == "always"})
 	path := filepath.Join(t.TempDir(), "hub.toml")
 	conf := fmt.Sprintf("[fleet]\nrole = \"hub\"\nnats = [\"%s\"]\nreplicas = 3\n", strings.Join(c.URLs(), `", "`))
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
@@ -114,7 +114,8 @@ func TestHubBinary(t *testing.T) {
 }
 
 // TestHubThroughput measures accepted jobs/s through the hub binaries
-// over HTTP (RECEIPT_FLEET_BENCH=N jobs, RECEIPT_FLEET_HUBS=1 or 2); each
+// over HTTP (RECEIPT_FLEET_BENCH=N jobs, RECEIPT_FLEET_HUBS=1 or 2,
+// RECEIPT_FLEET_SYNC=always to fsync every write); each
 // job is also printed at the site and its state folded.
 func TestHubThroughput(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_BENCH"))

@@ -20,10 +20,11 @@ import (
 
 // Cluster is a JetStream cluster of len(Nodes) servers on 127.0.0.1.
 type Cluster struct {
-	t     testing.TB
-	Name  string
-	Nodes []*Node
-	users []*server.User
+	t          testing.TB
+	Name       string
+	Nodes      []*Node
+	users      []*server.User
+	syncAlways bool
 }
 
 // Node is one server of a Cluster; its ports and store survive a restart.
@@ -41,6 +42,9 @@ type Options struct {
 	// Users, when set, are the only accounts' users allowed in (with
 	// their permissions); nil lets anyone in.
 	Users []*server.User
+	// SyncAlways fsyncs every write (sync_interval: always), to measure
+	// its cost.
+	SyncAlways bool
 }
 
 // Start starts a cluster and waits until JetStream has a meta leader.
@@ -50,7 +54,7 @@ func Start(t testing.TB, opt Options) *Cluster {
 	if opt.Nodes == 0 {
 		opt.Nodes = 3
 	}
-	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users}
+	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways}
 	dir := t.TempDir()
 	for i := range opt.Nodes {
 		c.Nodes = append(c.Nodes, &Node{
@@ -97,6 +101,7 @@ func (c *Cluster) options(n *Node) *server.Options {
 		JetStreamMaxMemory: 64 << 20,
 		JetStreamMaxStore:  8 << 30, // a limit, not an allocation
 		Users:              c.users,
+		SyncAlways:         c.syncAlways,
 		Cluster: server.ClusterOpts{
 			Name: c.Name,
 			Host: "127.0.0.1",
