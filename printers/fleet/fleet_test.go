@@ -375,3 +375,22 @@ func TestSiteClockWrong(t *testing.T) {
 		t.Errorf("near site: %+v", r)
 	}
 }
+
+// A site announcing a printer twice, or one whose name is no subject
+// token, is refused before the hubs hear of it.
+func TestAnnounceRefused(t *testing.T) {
+	f := startFleet(t, HubOptions{}, map[string][]string{})
+	js := connect(t, f.c.URL())
+	for _, printers := range [][]string{{"p1", "p1"}, {"front desk"}, {"a.b"}} {
+		s, err := NewSite(f.ctx, js, SiteOptions{Site: "dup", Local: newFakeLocal(printers...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Announce(f.ctx); err == nil {
+			t.Errorf("%q announced", printers)
+		}
+	}
+	if sites, err := f.hubs[0].Sites(f.ctx); err != nil || len(sites) != 0 {
+		t.Fatalf("sites: %+v %v", sites, err)
+	}
+}

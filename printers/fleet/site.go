@@ -310,9 +310,21 @@ func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
 	return failed
 }
 
-// Announce publishes the site's printers and heartbeat once.
+// Announce publishes the site's printers and heartbeat once. A printer
+// name that is not a subject token, or one announced twice, is refused:
+// the hubs could not tell which printer a job is for.
 func (s *Site) Announce(ctx context.Context) error {
 	info := SiteInfo{Site: s.opt.Site, Heartbeat: s.opt.Now().UTC(), Printers: s.opt.Local.Printers()}
+	seen := map[string]bool{}
+	for _, p := range info.Printers {
+		if !ValidName(p.Name) {
+			return fmt.Errorf("fleet: printer name %q: letters, digits, '-' and '_', at most 64", p.Name)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("fleet: printer %q announced twice", p.Name)
+		}
+		seen[p.Name] = true
+	}
 	data, _ := json.Marshal(info)
 	_, err := s.sites.Put(ctx, s.opt.Site, data)
 	return err
