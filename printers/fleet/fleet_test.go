@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -393,4 +394,36 @@ func TestAnnounceRefused(t *testing.T) {
 	if sites, err := f.hubs[0].Sites(f.ctx); err != nil || len(sites) != 0 {
 		t.Fatalf("sites: %+v %v", sites, err)
 	}
+}
+
+// The whole cluster restarts, each node in turn and then all at once,
+// between and during submissions: every job accepted prints once. About
+// 30 s: run with RECEIPT_FLEET_SLOW=1.
+func TestClusterRestarted(t *testing.T) {
+	if os.Getenv("RECEIPT_FLEET_SLOW") == "" {
+		t.Skip("restarts the cluster four times: set RECEIPT_FLEET_SLOW=1")
+	}
+	f := startFleet(t, HubOptions{}, map[string][]string{"A": {"p1"}, "B": {"p1"}})
+	var ids []string
+	submit := func(n int) {
+		for i := range n {
+			site := []string{"A", "B"}[i%2]
+			ids = append(ids, f.submit(site, "p1", fmt.Sprint("r", len(ids)), i).Job.ID)
+		}
+	}
+	submit(10)
+	for i := range f.c.Nodes {
+		f.c.Kill(i)
+		submit(5)
+		f.c.Restart(i)
+		f.c.WaitMetaLeader(30 * time.Second)
+	}
+	submit(10)
+	f.c.Shutdown()
+	for i := range f.c.Nodes {
+		f.c.Restart(i)
+	}
+	f.c.WaitMetaLeader(30 * time.Second)
+	submit(10)
+	f.exact(ids, f.waitFinal(ids, 45*time.Second))
 }
