@@ -52,8 +52,24 @@ var itfWide = [10]uint8{
 	0b10100, 0b01100, 0b00011, 0b10010, 0b01010,
 }
 
-// Wide elements of Code39 and ITF are this many modules (narrow = 1).
+// Wide elements of Code39 and ITF are this many modules (narrow = 1) in
+// BarcodeModules; printers draw them as their own table says (WideDots).
 const wideModules = 3
+
+// epsonWide is the wide element of CODE39 and ITF in dots for GS w n, from
+// the table of Epson's ESC/POS reference for GS w (TM-T88V, 180 dpi): narrow
+// 2, 3, 4, 5, 6 dots give wide 5, 8, 10, 13, 16, about 2.5 times. GS w 1,
+// which the table does not list, is taken as 1:3.
+var epsonWide = [...]int{1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 16}
+
+// WideDots is the wide element of CODE39 and ITF an ESC/POS printer draws
+// for a narrow element of n dots (GS w n), by Epson's table.
+func WideDots(n int) int {
+	if n >= 1 && n < len(epsonWide) {
+		return epsonWide[n]
+	}
+	return (5*n + 1) / 2
+}
 
 // eanL are the left-hand odd-parity (set A) digit patterns, 7 modules, MSB
 // first. Set C (right hand) is their complement; set B (even parity) is set
@@ -64,17 +80,34 @@ var eanL = [10]uint8{0x0D, 0x19, 0x13, 0x3D, 0x23, 0x31, 0x2F, 0x3B, 0x37, 0x0B}
 // digits use set B (bit 5 = first).
 var eanParity = [10]uint8{0b000000, 0b001011, 0b001101, 0b001110, 0b010011, 0b011001, 0b011100, 0b010101, 0b010110, 0b011010}
 
-type modules []bool
+// modules collects bars (true) and spaces: each module narrow entries, a
+// wide element of CODE39 and ITF wide entries.
+type modules struct {
+	b            []bool
+	narrow, wide int
+}
 
 func (m *modules) bits(v uint32, n int) {
 	for i := n - 1; i >= 0; i-- {
-		*m = append(*m, v>>i&1 == 1)
+		m.run(v>>i&1 == 1, 1)
 	}
 }
 
+// run appends n modules.
 func (m *modules) run(bar bool, n int) {
-	for ; n > 0; n-- {
-		*m = append(*m, bar)
+	for n *= m.narrow; n > 0; n-- {
+		m.b = append(m.b, bar)
+	}
+}
+
+// element appends one CODE39 or ITF element, wide or narrow.
+func (m *modules) element(bar, wide bool) {
+	if !wide {
+		m.run(bar, 1)
+		return
+	}
+	for n := m.wide; n > 0; n-- {
+		m.b = append(m.b, bar)
 	}
 }
 
@@ -90,11 +123,36 @@ func reverse7(v uint8) uint8 {
 // without quiet zones: the same data, check digits and code sets
 // AppendBarcode sends. Wide elements of Code39 and ITF are three modules.
 func BarcodeModules(bc Barcode) ([]bool, error) {
+	return barcodeRuns(bc, 1, wideModules)
+}
+
+// BarcodeDots returns bc as an ESC/POS printer draws it at GS w
+// bc.Module, one bool per dot: each module bc.Module dots, a wide element
+// of CODE39 and ITF WideDots(bc.Module), no quiet zone.
+func BarcodeDots(bc Barcode) ([]bool, error) {
+	mw, err := bc.module()
+	if err != nil {
+		return nil, err
+	}
+	return barcodeRuns(bc, mw, WideDots(mw))
+}
+
+// BarcodeDotsWide is BarcodeDots with a narrow element of narrow dots and a
+// wide one of wide dots, for printers with their own table (Star's ESC b
+// modes).
+func BarcodeDotsWide(bc Barcode, narrow, wide int) ([]bool, error) {
+	if narrow < 1 || wide < narrow || wide > 8*narrow {
+		return nil, fmt.Errorf("escpos: %v: narrow %d, wide %d dots out of range", bc.Symbology, narrow, wide)
+	}
+	return barcodeRuns(bc, narrow, wide)
+}
+
+func barcodeRuns(bc Barcode, narrow, wide int) ([]bool, error) {
 	p, err := bc.payload()
 	if err != nil {
 		return nil, err
 	}
-	var m modules
+	m := modules{narrow: narrow, wide: wide}
 	switch bc.Symbology {
 	case UPCA:
 		m.ean13(append([]byte{'0'}, p...))
@@ -116,21 +174,21 @@ func BarcodeModules(bc Barcode) ([]bool, error) {
 	case Code39:
 		m.code39('*')
 		for _, c := range p {
-			m = append(m, false) // inter-character gap
+			m.run(false, 1) // inter-character gap
 			m.code39(c)
 		}
-		m = append(m, false)
+		m.run(false, 1)
 		m.code39('*')
 	case ITF:
 		m.bits(0b1010, 4)
 		for i := 0; i < len(p); i += 2 {
 			bars, spaces := itfWide[p[i]-'0'], itfWide[p[i+1]-'0']
 			for e := 4; e >= 0; e-- {
-				m.run(true, 1+(wideModules-1)*int(bars>>e&1))
-				m.run(false, 1+(wideModules-1)*int(spaces>>e&1))
+				m.element(true, bars>>e&1 == 1)
+				m.element(false, spaces>>e&1 == 1)
 			}
 		}
-		m.run(true, wideModules)
+		m.element(true, true)
 		m.bits(0b01, 2)
 	case Code128:
 		segs, err := code128Plan(bc.Data)
@@ -143,7 +201,7 @@ func BarcodeModules(bc Barcode) ([]bool, error) {
 			}
 		}
 	}
-	return m, nil
+	return m.b, nil
 }
 
 func (m *modules) ean13(p []byte) {
@@ -172,26 +230,25 @@ func (m *modules) code39(c byte) {
 	}
 	w := code39Wide[i]
 	for e := 8; e >= 0; e-- {
-		m.run(e%2 == 0, 1+(wideModules-1)*int(w>>e&1))
+		m.element(e%2 == 0, w>>e&1 == 1)
 	}
 }
 
-// NewBarcodeRaster draws bc as a raster: each module bc.Module dots wide
-// (0 = 2), bc.Height dots tall (0 = BarcodeDefaultHeight), no quiet zone and
-// no human-readable text. It is the fallback for printers without GS k.
+// NewBarcodeRaster draws bc as a raster as BarcodeDots has it, bc.Height
+// dots tall (0 = BarcodeDefaultHeight), no quiet zone and no human-readable
+// text. It is the fallback for printers without GS k.
 func NewBarcodeRaster(bc Barcode) (*Raster, error) {
-	mods, err := BarcodeModules(bc)
+	dots, err := BarcodeDots(bc)
 	if err != nil {
 		return nil, err
 	}
-	mw, _ := bc.module()
-	w, h := len(mods)*mw, bc.height()
+	w, h := len(dots), bc.height()
 	if w > maxRasterWidth {
 		return nil, fmt.Errorf("escpos: %v: %d dots wide exceeds the limit of %d", bc.Symbology, w, maxRasterWidth)
 	}
 	r := newRaster(w, h)
 	for x := 0; x < w; x++ {
-		if mods[x/mw] {
+		if dots[x] {
 			r.set(x, 0)
 		}
 	}

@@ -104,21 +104,31 @@ func (e *Encoder) AppendQR(dst []byte, q QR, j Justification) ([]byte, CodeFallb
 		if err != nil {
 			return dst, CodeFallback{}, err
 		}
+		out = AppendQuietZone(out, m)
 		out, err = AppendQR(out, q)
 		if err != nil {
 			return dst, CodeFallback{}, err
 		}
-		return out, CodeFallback{}, nil
+		return AppendQuietZone(out, m), CodeFallback{}, nil
 	}
 	r, err := NewQRRaster(q)
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
-	out, err := e.AppendRaster(dst, r, j)
+	out, err := e.AppendRaster(dst, r, j) // the picture has its quiet zone
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
 	return out, CodeFallback{Raster: true, Why: "profile " + e.profile.ID + " has no native QR Code"}, nil
+}
+
+// AppendQuietZone feeds QRQuietZone modules of m dots (ESC J; one motion
+// unit is a dot on the supported printers) before or after a native QR
+// code: Epson's GS ( k fn 181 note leaves the quiet zone to the sender, and
+// a code, text or logo next to the symbol would sit inside it. Across the
+// paper the margins give it.
+func AppendQuietZone(b []byte, m int) []byte {
+	return append(b, ESC, 'J', byte(min(255, QRQuietZone*m)))
 }
 
 // AppendBarcode appends bc aligned by j: GS k function B when the profile
@@ -128,12 +138,11 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 	if !j.Valid() {
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v out of range", j)
 	}
-	mods, err := BarcodeModules(bc)
+	dots, err := BarcodeDots(bc)
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
-	mw, _ := bc.module()
-	if w := len(mods) * mw; w > e.headDots() {
+	if w := len(dots); w > e.headDots() {
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
 	f := e.profile.Features

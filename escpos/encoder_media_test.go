@@ -106,7 +106,8 @@ func TestEncoderQR(t *testing.T) {
 	got, fb, err := e.AppendQR(nil, q, JustifyCenter)
 	require.NoError(t, err)
 	assert.Equal(t, CodeFallback{}, fb)
-	assert.Equal(t, append([]byte{ESC, 'a', 1}, native...), got)
+	// 4 modules of 4 dots of quiet zone fed above and below.
+	assert.Equal(t, append(append([]byte{ESC, 'a', 1, ESC, 'J', 16}, native...), ESC, 'J', 16), got)
 
 	e = newEnc(t, rasterOnly)
 	got, fb, err = e.AppendQR(nil, q, JustifyCenter)

@@ -90,7 +90,7 @@ func TestMediaDecodes(t *testing.T) {
 			names = append(names, c.Name)
 		}
 	}
-	assert.Equal(t, []string{"ESC @", "GS ( L", "ESC a", "GS ( L", "GS v 0", "TEXT", "LF", "GS ( k",
+	assert.Equal(t, []string{"ESC @", "GS ( L", "ESC a", "GS ( L", "GS v 0", "TEXT", "LF", "ESC J", "GS ( k", "ESC J", // a quiet zone above and below the QR code
 		"GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k",
 		"GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k",
 		"FS q", "FS p", "GS ( L", "ESC p", "DLE DC4 1", "GS V"}, names)

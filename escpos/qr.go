@@ -3,7 +3,6 @@ package escpos
 import (
 	"fmt"
 
-	"rsc.io/qr"
 	"rsc.io/qr/coding"
 )
 
@@ -53,7 +52,8 @@ type QR struct {
 const QRDefaultModule = 3
 
 // QRQuietZone is the white margin, in modules, NewQRRaster draws around the
-// symbol (the standard's minimum, which printers' native QR also leaves).
+// symbol (the standard's minimum). A native QR has none of its own: the
+// encoders feed it along the paper (AppendQuietZone).
 const QRQuietZone = 4
 
 func (q QR) module() (int, error) {
@@ -71,17 +71,22 @@ func (q QR) module() (int, error) {
 // bytes, as rsc.io/qr and most printers choose); it is what NewQRRaster
 // can draw too, and a printer mixing modes needs at most that version.
 func (q QR) check() (module int, version int, err error) {
+	m, _, v, err := q.plan()
+	return m, int(v), err
+}
+
+// plan is check, with the data encoding it chose.
+func (q QR) plan() (module int, enc coding.Encoding, version coding.Version, err error) {
 	m, err := q.module()
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, 0, err
 	}
 	if !q.Level.Valid() {
-		return 0, 0, fmt.Errorf("escpos: qr: %v out of range", q.Level)
+		return 0, nil, 0, fmt.Errorf("escpos: qr: %v out of range", q.Level)
 	}
 	if q.Data == "" {
-		return 0, 0, fmt.Errorf("escpos: qr: no data")
+		return 0, nil, 0, fmt.Errorf("escpos: qr: no data")
 	}
-	var enc coding.Encoding
 	switch {
 	case coding.Num(q.Data).Check() == nil:
 		enc = coding.Num(q.Data)
@@ -92,10 +97,10 @@ func (q QR) check() (module int, version int, err error) {
 	}
 	for v := coding.Version(coding.MinVersion); v <= coding.MaxVersion; v++ {
 		if enc.Bits(v) <= v.DataBytes(coding.Level(q.Level))*8 {
-			return m, int(v), nil
+			return m, enc, v, nil
 		}
 	}
-	return 0, 0, fmt.Errorf("escpos: qr: %d bytes of data exceed the capacity of version 40 at level %v", len(q.Data), q.Level)
+	return 0, nil, 0, fmt.Errorf("escpos: qr: %d bytes of data exceed the capacity of version 40 at level %v", len(q.Data), q.Level)
 }
 
 // qrSide is the width in modules of a version's symbol with its quiet zone.
@@ -121,13 +126,13 @@ func AppendQR(b []byte, q QR) ([]byte, error) {
 // NewQRRaster draws q as a raster at Module dots per module with a quiet
 // zone of QRQuietZone modules, for printers without native QR.
 func NewQRRaster(q QR) (*Raster, error) {
-	m, _, err := q.check()
+	m, enc, v, err := q.plan()
 	if err != nil {
 		return nil, err
 	}
-	code, err := qr.Encode(q.Data, qr.Level(q.Level))
+	code, err := encodeQR(enc, v, coding.Level(q.Level))
 	if err != nil {
-		return nil, fmt.Errorf("escpos: qr: %w", err)
+		return nil, err
 	}
 	side := (code.Size + 2*QRQuietZone) * m
 	r := newRaster(side, side)

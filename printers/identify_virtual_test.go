@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
@@ -35,7 +36,12 @@ func TestIdentifyVirtual(t *testing.T) {
 				assert.Equal(t, "0000000001", res.Identity.Serial)
 			} else {
 				assert.Equal(t, "star", res.Identity.Language)
-				assert.Equal(t, 3, res.Identity.ASBVersion)
+				// The ASB version follows the language (issue 23 item 10).
+				want := 3
+				if p.Language == escpos.LanguageStarPRNT {
+					want = 6
+				}
+				assert.Equal(t, want, res.Identity.ASBVersion)
 			}
 		})
 	}

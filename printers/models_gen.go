@@ -1290,7 +1290,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3603,7 +3603,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3683,7 +3683,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3763,7 +3763,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3842,7 +3842,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -3922,7 +3922,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -4001,7 +4001,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -4080,7 +4080,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -4384,7 +4384,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 42},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -4464,7 +4464,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 64},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},
@@ -4544,7 +4544,7 @@ var models = []escpos.Profile{
 			{Font: escpos.FontB, Name: "Font B", Columns: 56},
 		},
 		CodePages: []escpos.CodePageSlot{
-			{Slot: 0, Encoding: "Unknown"},
+			{Slot: 0, Encoding: "STAR-STANDARD"},
 			{Slot: 1, Encoding: "CP437"},
 			{Slot: 2, Encoding: "CP932"},
 			{Slot: 3, Encoding: "CP437"},

@@ -77,6 +77,9 @@ func dialerFor(a transport.Address) (Dialer, error) {
 		return func(context.Context) (transport.Conn, error) { return file.Open(a.File) }, nil
 	case transport.KindUSB:
 		return func(context.Context) (transport.Conn, error) { return usb.Open(a.USB) }, nil
+	case transport.KindCloudPRNT, transport.KindSDP:
+		// Nothing to dial: the printer fetches its jobs from the service.
+		return nil, fmt.Errorf("printers: %s: %w", a, transport.ErrPulled)
 	}
 	if a.Kind == transport.KindVirtual {
 		return nil, fmt.Errorf("printers: %q: the virtual printer is not built into this program: %w", a.String(), transport.ErrInvalidAddress)

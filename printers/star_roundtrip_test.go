@@ -56,9 +56,24 @@ func TestStarRoundTripSameLines(t *testing.T) {
 			}
 			// Star images carry their alignment as white columns, so only
 			// the kind of line is compared for them.
-			assert.Equal(t, textLines(want.Tickets[0].Lines()), textLines(got.Tickets[0].Lines()))
+			// The QR code's quiet zone is fed in dots on ESC/POS (ESC J)
+			// and in lines on Star (ESC a): blank lines next to it differ.
+			assert.Equal(t, dropQuietLines(textLines(want.Tickets[0].Lines())), dropQuietLines(textLines(got.Tickets[0].Lines())))
 		})
 	}
+}
+
+// dropQuietLines drops the blank lines right above and below a QR code.
+func dropQuietLines(lines []string) []string {
+	var out []string
+	for i, l := range lines {
+		qr := func(j int) bool { return j >= 0 && j < len(lines) && strings.HasPrefix(lines[j], "[qr ") }
+		if l == "" && (qr(i-1) || qr(i+1)) {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 func textLines(lines []string) []string {
@@ -83,8 +98,10 @@ func TestThirdPartyStarPrints(t *testing.T) {
 		file  string
 		lines []string
 	}{
-		{"rpe-star-prnt.bin", []string{"Kaffee                   3,10", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]", "[barcode EAN13 \"4006381333931\"]"}},
-		{"rpe-star-line.bin", []string{"Vielen Dank!", "[qr \"https://example.com/r/1234\"]"}},
+		// RPE writes German in Star's Standard table (slot 0), and "?" for
+		// "€", which that table lacks. Lines shows double width spaced out.
+		{"rpe-star-prnt.bin", []string{"B ä c k e r e i", "Hauptstraße 1", "Brötchen x4", "Kaffee                   3,10", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]", "[barcode EAN13 \"4006381333931\"]"}},
+		{"rpe-star-line.bin", []string{"B ä c k e r e i", "Hauptstraße 1", "Brötchen x4", "Vielen Dank!", "[qr \"https://example.com/r/1234\"]"}},
 		{"receiptline-starsbcs.bin", []string{"Brötchen x4                               2,40 €", "Kaffee                                    3,10 €", "                  Marktplatz 3"}},
 		{"receiptline-starlinesbcs.bin", []string{"Brötchen x4                               2,40 €", "                  Marktplatz 3"}},
 	} {

@@ -106,6 +106,9 @@ type BasketError struct {
 func (e *BasketError) Error() string { return "receipt: " + e.Field + ": " + e.Err.Error() }
 func (e *BasketError) Unwrap() error { return e.Err }
 
+// Is makes every BasketError an ErrDocument.
+func (e *BasketError) Is(target error) bool { return target == ErrDocument }
+
 type rawProduct struct {
 	Desc     jsontext.Value `json:"desc"`
 	Quantity jsontext.Value `json:"quantity"`

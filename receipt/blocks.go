@@ -131,6 +131,16 @@ func (e *BlockError) Error() string {
 
 func (e *BlockError) Unwrap() error { return e.Err }
 
+// Is makes every BlockError an ErrDocument.
+func (e *BlockError) Is(target error) bool { return target == ErrDocument }
+
+// ErrDocument matches (errors.Is) every error that rejects the document
+// itself: a receipt line (LineError), a block (BlockError, also one found
+// only while encoding, such as a code too wide for the head) or the basket
+// (BasketError). A caller maps it to "rejected input" (the CLI's exit 3,
+// HTTP 422) with no case per kind; errors.As still finds which one.
+var ErrDocument = errors.New("document rejected")
+
 // blockSource says where blocks come from: only a printer's template, set
 // up by whoever runs the service, may read image files from its disk.
 type blockSource struct {

@@ -241,6 +241,14 @@ func (r *Renderer) layoutBlock(tx *Transaction, b *Block, from blockRef) error {
 	return nil
 }
 
+// storesLogos reports whether logos can be stored in the printer and
+// printed by key: ESC/POS NV graphics (GS ( L). Star printers number their
+// NV images instead, which this renderer does not drive.
+func (r *Renderer) storesLogos() bool {
+	p := r.opt.Profile
+	return p.Features.Graphics && p.Language == escpos.LanguageESCPOS
+}
+
 // hasGraphics reports whether the printer prints raster images at all.
 func (r *Renderer) hasGraphics() bool {
 	f := r.opt.Profile.Features
@@ -279,14 +287,20 @@ func (r *Renderer) layoutImage(b *Block, from blockRef) error {
 	if img.Width > 0 && img.Width < width {
 		width = img.Width
 	}
-	f := r.opt.Profile.Features
 	if img.Store && !img.template {
 		// Only the operator's template writes the printer's NV memory: a
 		// client posting pictures with "store" would wear it out.
 		r.report.Warnings = append(r.report.Warnings, Warning{Section: from.section, Line: from.index, Field: "value.store",
 			Kind: WarnNotStored, Detail: "only the printer's template may store a logo in the printer"})
 	}
-	if img.Store && img.template && r.opt.Logos == LogoStored && f.Graphics {
+	if img.Store && img.template && r.opt.Logos == LogoStored && !r.storesLogos() {
+		// One rule for every printer that keeps no logo this renderer can
+		// store (no NV graphics, or a Star language): the picture prints,
+		// and the report says so.
+		r.report.Warnings = append(r.report.Warnings, Warning{Section: from.section, Line: from.index,
+			Kind: WarnCodeAsImage, Detail: "profile " + r.opt.Profile.ID + " keeps no stored logos; the logo prints as a picture"})
+	}
+	if img.Store && img.template && r.opt.Logos == LogoStored && r.storesLogos() {
 		ras, err := r.rasterFor(img, width)
 		if err != nil {
 			return err

@@ -133,6 +133,9 @@ func (e *LineError) Error() string {
 
 func (e *LineError) Unwrap() error { return e.Err }
 
+// Is makes every LineError an ErrDocument.
+func (e *LineError) Is(target error) bool { return target == ErrDocument }
+
 // ParseTransaction reads a smart.transactions object, an object holding just
 // {"receipt": [...]}, or a bare receipt array.
 //

@@ -20,7 +20,8 @@ const (
 	// as a substitute.
 	WarnFallback
 	// WarnCodeAsImage: the printer has no command for a QR code or barcode,
-	// so it printed as a picture of the same symbol.
+	// so it printed as a picture of the same symbol; or it keeps no stored
+	// logos, so a logo asked for by key printed as its picture.
 	WarnCodeAsImage
 	// WarnBasketSum: the products do not add up to basket_info.sum; the
 	// receipt prints the products' total.

@@ -19,10 +19,19 @@ const (
 	KindTCP
 	KindFile
 	KindVirtual
+	// KindCloudPRNT and KindSDP name printers that pull their jobs (Star
+	// CloudPRNT, Epson Server Direct Print): there is nothing to dial,
+	// the printer asks the service for its jobs (Pulled).
+	KindCloudPRNT
+	KindSDP
 )
 
 // Valid reports whether k is one of the defined kinds (the zero Kind is not).
-func (k Kind) Valid() bool { return k >= KindSerial && k <= KindVirtual }
+func (k Kind) Valid() bool { return k >= KindSerial && k <= KindSDP }
+
+// Pulled reports whether k names a printer that fetches its jobs: no
+// transport opens it.
+func (k Kind) Pulled() bool { return k == KindCloudPRNT || k == KindSDP }
 
 // String is the address scheme: "serial", "usb", "tcp", "file", "virtual".
 func (k Kind) String() string {
@@ -37,6 +46,10 @@ func (k Kind) String() string {
 		return "file"
 	case KindVirtual:
 		return "virtual"
+	case KindCloudPRNT:
+		return "cloudprnt"
+	case KindSDP:
+		return "sdp"
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
@@ -168,15 +181,25 @@ type VirtualAddress struct {
 	Options map[string]string // nil when there are none
 }
 
+// CloudPRNTAddress is cloudprnt://00:11:62:1a:2b:3c: a Star CloudPRNT
+// printer, known by its MAC (lower case, ':'-separated).
+type CloudPRNTAddress struct{ MAC string }
+
+// SDPAddress is sdp://ID: an Epson Server Direct Print printer, known by
+// the ID set in its WebConfig (letters, digits, '.', '-', '_').
+type SDPAddress struct{ ID string }
+
 // Address is a parsed printer address. Only the field matching Kind is
 // meaningful.
 type Address struct {
-	Kind    Kind
-	Serial  SerialAddress
-	USB     USBAddress
-	TCP     TCPAddress
-	File    FileAddress
-	Virtual VirtualAddress
+	Kind      Kind
+	Serial    SerialAddress
+	USB       USBAddress
+	TCP       TCPAddress
+	File      FileAddress
+	Virtual   VirtualAddress
+	CloudPRNT CloudPRNTAddress
+	SDP       SDPAddress
 }
 
 // maxAddressLen bounds input so a hostile config cannot make parsing costly.
@@ -201,7 +224,7 @@ func ParseAddress(s string) (Address, error) {
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return Address{}, invalid(s, "missing scheme; want serial://, usb://, tcp://, file:// or virtual://")
+		return Address{}, invalid(s, "missing scheme; want serial://, usb://, tcp://, file://, virtual://, cloudprnt:// or sdp://")
 	}
 	if strings.ContainsRune(rest, '#') {
 		return Address{}, invalid(s, "'#' is not allowed (escape it as %%23)")
@@ -229,8 +252,14 @@ func ParseAddress(s string) (Address, error) {
 		a.Kind = KindVirtual
 		a.Virtual, err = parseVirtual(body, q)
 		q = nil // the virtual printer owns all options
+	case "cloudprnt":
+		a.Kind = KindCloudPRNT
+		a.CloudPRNT.MAC, err = parseMAC(trimSlash(body))
+	case "sdp":
+		a.Kind = KindSDP
+		a.SDP.ID, err = parseSDPID(trimSlash(body))
 	default:
-		return Address{}, invalid(s, "unknown scheme %q; want serial, usb, tcp, file or virtual", scheme)
+		return Address{}, invalid(s, "unknown scheme %q; want serial, usb, tcp, file, virtual, cloudprnt or sdp", scheme)
 	}
 	if err != nil {
 		return Address{}, invalid(s, "%v", err)
@@ -596,6 +625,43 @@ func parseVirtual(body string, q map[string]string) (VirtualAddress, error) {
 	return a, nil
 }
 
+// parseMAC reads six hex pairs separated by ':' or '-' and returns them
+// in lower case with ':'.
+func parseMAC(s string) (string, error) {
+	const want = "want the printer's MAC as six hex pairs, e.g. cloudprnt://00:11:62:1a:2b:3c"
+	if len(s) != 17 {
+		return "", fmt.Errorf("%s", want)
+	}
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if i%3 == 2 {
+			if c != ':' && c != '-' {
+				return "", fmt.Errorf("%s", want)
+			}
+			b[i] = ':'
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", fmt.Errorf("%s", want)
+		}
+	}
+	return string(b), nil
+}
+
+// parseSDPID checks a Server Direct Print ID.
+func parseSDPID(s string) (string, error) {
+	if s == "" || len(s) > 64 {
+		return "", fmt.Errorf("want the printer's Server Direct Print ID (1 to 64 characters), e.g. sdp://shop-1")
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_') {
+			return "", fmt.Errorf("SDP ID %q: byte %q not allowed (letters, digits, '.', '-', '_')", s, c)
+		}
+	}
+	return s, nil
+}
+
 // String formats the address canonically; ParseAddress reads it back to the
 // same value. An Address with an invalid Kind formats as "invalid://".
 func (a Address) String() string {
@@ -610,6 +676,10 @@ func (a Address) String() string {
 		return a.File.String()
 	case KindVirtual:
 		return a.Virtual.String()
+	case KindCloudPRNT:
+		return "cloudprnt://" + a.CloudPRNT.MAC
+	case KindSDP:
+		return "sdp://" + a.SDP.ID
 	}
 	return "invalid://"
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,21 @@ func TestParseAddress(t *testing.T) {
 			want:      Address{Kind: KindVirtual, Virtual: VirtualAddress{Name: "counter-2", Options: map[string]string{"paper": "near-end", "model": "TM-T88V", "flag": ""}}},
 			canonical: "virtual://counter-2?flag=&model=TM-T88V&paper=near-end",
 		},
+		{
+			in:        "cloudprnt://00:11:62:1A:2B:3C",
+			want:      Address{Kind: KindCloudPRNT, CloudPRNT: CloudPRNTAddress{MAC: "00:11:62:1a:2b:3c"}},
+			canonical: "cloudprnt://00:11:62:1a:2b:3c",
+		},
+		{
+			in:        "CloudPRNT://00-11-62-1a-2b-3c/",
+			want:      Address{Kind: KindCloudPRNT, CloudPRNT: CloudPRNTAddress{MAC: "00:11:62:1a:2b:3c"}},
+			canonical: "cloudprnt://00:11:62:1a:2b:3c",
+		},
+		{
+			in:        "sdp://shop-1.front_till",
+			want:      Address{Kind: KindSDP, SDP: SDPAddress{ID: "shop-1.front_till"}},
+			canonical: "sdp://shop-1.front_till",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -211,8 +227,9 @@ func TestAddressStringInvalidKind(t *testing.T) {
 	assert.Equal(t, "invalid://", Address{}.String())
 	assert.Equal(t, "Kind(0)", Kind(0).String())
 	assert.False(t, Kind(0).Valid())
-	assert.False(t, Kind(6).Valid())
+	assert.False(t, Kind(8).Valid())
 	assert.True(t, KindVirtual.Valid())
+	assert.True(t, KindSDP.Valid())
 }
 
 func TestEnumStrings(t *testing.T) {
@@ -245,4 +262,20 @@ func TestSentinelsMatchStandardErrors(t *testing.T) {
 		})
 	}
 	assert.NotErrorIs(t, ErrBusy, ErrClosed)
+}
+
+func TestPulledAddresses(t *testing.T) {
+	for _, bad := range []string{
+		"cloudprnt://", "cloudprnt://00:11:62:1a:2b", "cloudprnt://00:11:62:1a:2b:3g", "cloudprnt://00:11:62:1a:2b:3c?x=1",
+		"cloudprnt://00.11.62.1a.2b.3c", "sdp://", "sdp://a b", "sdp://a%2Fb", "sdp://" + strings.Repeat("a", 65), "sdp://x?user=y",
+	} {
+		_, err := ParseAddress(bad)
+		assert.ErrorIs(t, err, ErrInvalidAddress, bad)
+	}
+	a, err := ParseAddress("sdp://x")
+	require.NoError(t, err)
+	assert.True(t, a.Kind.Pulled())
+	assert.ErrorIs(t, Supported("sdp://x"), ErrPulled, "no transport opens a pulled printer")
+	assert.False(t, KindTCP.Pulled())
+	assert.ErrorIs(t, ErrPulled, ErrUnsupported)
 }

@@ -24,6 +24,8 @@ func FuzzParseAddress(f *testing.F) {
 		"virtual://x?paper=end&k",
 		"serial://dev/ttyUSB0",
 		"usb://zz:01",
+		"cloudprnt://00:11:62:1a:2b:3c",
+		"sdp://shop-1",
 	} {
 		f.Add(s)
 	}

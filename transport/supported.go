@@ -23,13 +23,19 @@ var serialSystems = map[string]bool{"linux": true, "windows": true, "darwin": tr
 // else an error saying why and what to do, for a program to refuse at start
 // a configured printer it could never reach (rather than retrying it for
 // ever). It opens nothing; a parse error wraps ErrInvalidAddress, a scheme
-// this build lacks wraps ErrUnsupported (ErrNoUSB for usb://).
+// this build lacks wraps ErrUnsupported (ErrNoUSB for usb://, ErrPulled for
+// cloudprnt:// and sdp://, which no transport opens).
 func Supported(address string) error {
 	a, err := ParseAddress(address)
 	if err != nil {
 		return err
 	}
 	switch a.Kind {
+	case KindCloudPRNT, KindSDP:
+		// Nothing to open: a service that serves pulled printers checks
+		// Kind.Pulled first and takes them to its /cloudprnt or /sdp
+		// endpoint; any other caller must not start a worker for them.
+		return fmt.Errorf("%s: %w", a, ErrPulled)
 	case KindUSB:
 		if !usbBuilt {
 			return fmt.Errorf("%s: %w", a, ErrNoUSB)

@@ -74,4 +74,8 @@ var (
 	// ErrUnsupported: the link cannot do this (e.g. read status back).
 	// Matches errors.ErrUnsupported.
 	ErrUnsupported error = &sentinel{msg: "not supported by this link", parent: errors.ErrUnsupported}
+	// ErrPulled: the address names a printer that fetches its jobs
+	// (cloudprnt://, sdp://): there is no link to open. Matches
+	// ErrUnsupported.
+	ErrPulled error = &sentinel{msg: "printer pulls its jobs: no link to open", parent: ErrUnsupported}
 )

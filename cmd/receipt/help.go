@@ -162,18 +162,25 @@ bytes. With -png it also draws both tickets side by side, changed rows red.`,
   receipt diff -q -png diff.png want.bin got.bin || echo changed`,
 	},
 	"virtual-printer": {
-		usage: "receipt virtual-printer [-listen ADDR] [-pty] [-printer-model ID] [-out DIR] [flags]",
+		usage: "receipt virtual-printer [-listen ADDR] [-pty] [-cloudprnt URL -mac MAC | -sdp URL -id ID] [-printer-model ID] [-out DIR] [flags]",
 		about: `Runs the virtual printer: it takes print jobs on TCP (as a network printer on
 port 9100) and/or on a pseudo-terminal (as a serial printer), answers status
 requests as the model would and prints each ticket to text and PNG. A printer
 for machines without one, and a test bench for transports and for receiptd.
 Where it listens goes to stdout, its status traffic to stderr. It runs until
-interrupted (SIGINT, SIGTERM), then says what it held and dropped.`,
+interrupted (SIGINT, SIGTERM), then says what it held and dropped.
+
+Pull mode (-cloudprnt or -sdp) makes it a printer that fetches its jobs, as a
+Star CloudPRNT or an Epson Server Direct Print printer does: it polls the URL
+every -poll-interval with its status, fetches, prints and confirms each job
+with the maker's codes (docs/pull-printers.md).`,
 		after: "Control commands on stdin, one per line, change it while it runs (-control=false: none):\n" +
 			indent(virtual.ControlHelp) + "\n\nExit codes: 0 stopped by a signal, 1 failure, 2 usage.",
 		examples: `  receipt virtual-printer -out tickets
   receipt virtual-printer -listen '' -pty -printer-model TM-T20II
-  receipt virtual-printer -fault paper-end      # then type "clear" to release the job`,
+  receipt virtual-printer -fault paper-end      # then type "clear" to release the job
+  receipt virtual-printer -listen '' -printer-model mC-Print3 -cloudprnt http://127.0.0.1:8080/cloudprnt/SECRET -mac 00:11:62:1a:2b:3c
+  receipt virtual-printer -listen '' -sdp http://127.0.0.1:8080/sdp -id shop-1 -password SECRET`,
 	},
 	"models": {
 		usage: "receipt models [-json]",

@@ -50,6 +50,11 @@ func TestExitCodes(t *testing.T) {
 		{"rejected input", []string{"render", "-"}, `[{"type":"space"},{"type":"barcode"}]`, exitInput,
 			`error: receipt: receipt[1].type: unknown line type "barcode"`},
 		{"not JSON", []string{"text"}, `{`, exitInput, "not valid JSON"},
+		// Issue 23 item 4: a code too wide for the head rejects the
+		// document (found while encoding), naming the block.
+		{"code too wide", []string{"render", "-printer-model", "TM-T88V", "-"},
+			`{"receipt":[],"footer":[{"type":"barcode","value":{"symbology":"code128","data":"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"}}]}`,
+			exitInput, "footer[0]: bad value: escpos: code128: 994 dots wide exceeds the 512-dot head of TM-T88V"},
 		{"code page without a slot", []string{"render", "-printer-model", "ZJ-5870", "-code-pages", "CP858", topup}, "", exitUsage, "has no slot for code page CP858"},
 	}
 	for _, tt := range tests {
@@ -158,6 +163,18 @@ func TestVirtualPrinterCommandUsage(t *testing.T) {
 	code, _, stderr = runCLI(t, "", "virtual-printer", "-listen", "")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, "nothing to listen on")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-cloudprnt", "http://127.0.0.1:1/cloudprnt"}, "-cloudprnt needs -mac"},
+		{[]string{"-sdp", "http://127.0.0.1:1/sdp"}, "-sdp needs -id"},
+		{[]string{"-sdp", "http://127.0.0.1:1/sdp", "-id", "a", "-cloudprnt", "http://127.0.0.1:1/cloudprnt", "-mac", "00:11:62:1a:2b:3c"}, "one protocol at a time"},
+	} {
+		code, _, stderr = runCLI(t, "", append([]string{"virtual-printer", "-listen", ""}, tt.args...)...)
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, stderr, tt.want)
+	}
 }
 
 func TestPrintCommand(t *testing.T) {

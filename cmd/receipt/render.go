@@ -163,7 +163,7 @@ func fail(stderr io.Writer, err error) int {
 	switch {
 	case errors.As(err, &ue), errors.Is(err, printers.ErrUnknownModel):
 		return exitUsage
-	case errors.As(err, &ie):
+	case errors.As(err, &ie), errors.Is(err, receipt.ErrDocument):
 		return exitInput
 	}
 	return exitFailure

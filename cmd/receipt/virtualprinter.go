@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/pullprinter"
 )
 
 // runVirtualPrinter runs the virtual printer until SIGINT or SIGTERM: a test
@@ -35,14 +38,28 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	faults := fs.String("fault", "", "faults present at start, comma separated: paper-end, paper-near-end, cover-open, offline, autocutter-error")
 	dropAfter := fs.Int("drop-after", -1, "hang up the first connection after it sent `N` bytes")
 	control := fs.Bool("control", true, "read control commands on stdin (below)")
+	cloudURL := fs.String("cloudprnt", "", "pull mode: poll this Star CloudPRNT `URL` (e.g. http://host:8080/cloudprnt/SECRET) as a CloudPRNT printer")
+	mac := fs.String("mac", "", "the `MAC` the CloudPRNT printer reports")
+	sdpURL := fs.String("sdp", "", "pull mode: poll this Epson Server Direct Print `URL` as an SDP printer")
+	sdpID := fs.String("id", "", "the Server Direct Print `ID` the printer reports")
+	password := fs.String("password", "", "pull mode: HTTP Basic (CloudPRNT) or Digest (SDP, user = ID) `password`")
+	pollEvery := fs.Duration("poll-interval", 5*time.Second, "pull mode: time between polls")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return fail(stderr, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())})
 	}
-	if *listen == "" && !*withPTY {
-		return fail(stderr, usageError{errors.New("nothing to listen on: give -listen or -pty")})
+	pulling := *cloudURL != "" || *sdpURL != ""
+	switch {
+	case *cloudURL != "" && *sdpURL != "":
+		return fail(stderr, usageError{errors.New("-cloudprnt and -sdp: one protocol at a time")})
+	case *cloudURL != "" && *mac == "":
+		return fail(stderr, usageError{errors.New("-cloudprnt needs -mac")})
+	case *sdpURL != "" && *sdpID == "":
+		return fail(stderr, usageError{errors.New("-sdp needs -id")})
+	case !pulling && *listen == "" && !*withPTY:
+		return fail(stderr, usageError{errors.New("nothing to listen on: give -listen or -pty (or -cloudprnt / -sdp)")})
 	}
 	p, err := printers.Lookup(*model)
 	if err != nil {
@@ -88,6 +105,24 @@ func runVirtualPrinter(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	}
 	if *out != "" {
 		fmt.Fprintf(stdout, "tickets go to %s\n", *out)
+	}
+	if pulling {
+		opt := pullprinter.Options{Device: dev, Profile: p, MAC: *mac, ID: *sdpID, Password: *password,
+			Interval: *pollEvery, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+		run := pullprinter.RunCloudPRNT
+		opt.URL = *cloudURL
+		if *sdpURL != "" {
+			run, opt.URL = pullprinter.RunSDP, *sdpURL
+		}
+		if _, err := url.Parse(opt.URL); err != nil {
+			return fail(stderr, errors.Join(usageError{err}, dev.Close()))
+		}
+		fmt.Fprintf(stdout, "polling %s every %s\n", opt.URL, opt.Interval)
+		go func() {
+			if err := run(ctx, opt); err != nil {
+				fmt.Fprintln(stderr, "receipt: pull mode:", err)
+			}
+		}()
 	}
 	if stdin != nil && *control {
 		// Started in the background of a shell, a read of the terminal

@@ -55,9 +55,18 @@ Configuration file (TOML; every key optional):
   code_pages = ["CP858"]            keep_open = false  (hold a tcp:// printer's link)
   template = "/etc/receiptd/shop.json"   locale = "de"           (docs/receipts.md)
   logo = "raster" | "stored"        drawer = "never" | "cash" | "always"   drawer_pin = 2
+  Web tills (docs/epos.md): CORS, HTTPS and Epson's ePOS-Print XML at
+  POST /cgi-bin/epos/service.cgi?devid=local_printer (point Odoo at the IP address)
+  allowed_origins = ["https://pos.example.com"]   epos_networks = ["192.168.1.0/24"]
+  epos_default = "front"            epos_allow_command = false
+  listen_tls = "0.0.0.0:443"        tls = "self-signed" | tls_cert = "…" tls_key = "…"
+  A self-signed certificate is made once in DATA-DIR/tls and reused; staff
+  accept it once per browser by opening https://ADDRESS/ and choosing
+  Advanced, Proceed (compare the SHA-256 fingerprint receiptd prints at start).
 
 Environment (overrides the file, flags override both):
-  RECEIPTD_CONFIG, RECEIPTD_LISTEN, RECEIPTD_DATA_DIR, RECEIPTD_TOKENS (comma-separated)
+  RECEIPTD_CONFIG, RECEIPTD_LISTEN, RECEIPTD_DATA_DIR, RECEIPTD_TOKENS (comma-separated),
+  RECEIPTD_ALLOWED_ORIGINS (comma-separated), RECEIPTD_LISTEN_TLS, RECEIPTD_TLS
 
 Exit codes: 0 stopped cleanly, 1 failed, 2 bad command line or configuration
 (an address this build cannot open among them), 3 the spool is damaged or

@@ -40,6 +40,7 @@ type fileConfig struct {
 	Retention         duration        `toml:"retention"`
 	Printers          []printerConfig `toml:"printer"`
 	Fleet             fleetConfig     `toml:"fleet"`
+	webConfig                         // allowed_origins, listen_tls, tls…, epos_… (web.go)
 }
 
 type printerConfig struct {
@@ -210,6 +211,7 @@ func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, 
 	dataDir := fs.String("data-dir", "", "spool and virtual printer tickets `dir` (env RECEIPTD_DATA_DIR; default ./receiptd-data)")
 	fs.StringVar(&rf.logFormat, "log-format", "text", "log format: text or json")
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
+	web := addWebFlags(fs)
 	var flagPrinters printerFlags
 	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,KEY=VALUE]…` (repeatable; replaces the config file's printers; the keys — model, copies, code_page, keep_open, template, locale, logo, drawer, drawer_pin — are below)")
 	// Defaults the file may override, with 0 too (read status only when
@@ -261,6 +263,7 @@ func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, 
 		return cfg, rf, exitUsage
 	}
 	cfg.AllowInsecureBind = cfg.AllowInsecureBind || *insecure
+	web.apply(&cfg.webConfig)
 	if len(flagPrinters) > 0 {
 		cfg.Printers = flagPrinters
 	}
@@ -305,7 +308,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	defer sp.Close()
 	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
-		LoopbackOnly: server.IsLoopbackHost(cfg.Listen), StateDir: cfg.DataDir}, sp)
+		LoopbackOnly: server.IsLoopbackHost(cfg.Listen) && (cfg.ListenTLS == "" || server.IsLoopbackHost(cfg.ListenTLS)), StateDir: cfg.DataDir, AllowedOrigins: cfg.AllowedOrigins, Epos: cfg.eposConfig()}, sp)
 	if err != nil {
 		return usageError{err}
 	}
@@ -328,9 +331,12 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute,
 		BaseContext: func(net.Listener) context.Context { return stopping }}
-	served := make(chan error, 1)
+	served := make(chan error, 2) // the HTTP and the HTTPS listener
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "receiptd listening on http://%s (printers: %d, data: %s)\n", ln.Addr(), len(ps), cfg.DataDir)
+	if err := serveTLS(hs, cfg, log, stdout, served); err != nil {
+		return err
+	}
 	log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case <-ctx.Done():
@@ -357,7 +363,7 @@ func checkBind(cfg fileConfig) error {
 	if !server.IsLoopbackHost(cfg.Listen) && usableTokens(cfg.Tokens) == 0 && !cfg.AllowInsecureBind {
 		return fmt.Errorf("listen %s is reachable from other machines and no tokens are configured: set tokens, or allow_insecure_bind", cfg.Listen)
 	}
-	return nil
+	return checkWebBind(cfg)
 }
 
 // trimTokens trims each token in place and refuses an empty one: it would

@@ -288,8 +288,10 @@ func (d *Decoder) text(b []byte) (Command, int, error) {
 	sb.Grow(n + n/2)
 	bad := -1
 	for i, x := range b[:n] {
-		r, ok := rune(utf8.RuneError), false
-		if d.page != nil {
+		// ASCII is ASCII on every page, even a slot without a table: one
+		// unknown byte must not turn the run around it into U+FFFD.
+		r, ok := rune(x), x < 0x7F
+		if !ok && d.page != nil {
 			r, ok = d.page.Decode(x)
 		}
 		if !ok {

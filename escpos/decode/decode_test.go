@@ -116,6 +116,20 @@ func TestDecodeText(t *testing.T) {
 	assert.Equal(t, []string{"CP437", "CP858", "CP1252", "CP437"}, pages, "ESC @ returns to slot 0")
 }
 
+// A slot without a table (or a byte its table lacks) costs that byte one
+// U+FFFD, never the ASCII around it (issue 23 item 7).
+func TestDecodeTextUnknownSlotKeepsASCII(t *testing.T) {
+	p := &escpos.Profile{ID: "t", CodePages: []escpos.CodePageSlot{{Slot: 0, Encoding: "Unknown"}, {Slot: 1, Encoding: "CP437"}}}
+	cmds := Decode([]byte("Br\xb9tchen x4\x1b@Kaffee \xcd"), p)
+	var texts []string
+	for _, c := range cmds {
+		if c.Op == OpText {
+			texts = append(texts, c.Text)
+		}
+	}
+	assert.Equal(t, []string{"Br\uFFFDtchen x4", "Kaffee \uFFFD"}, texts)
+}
+
 func TestDecodeProblems(t *testing.T) {
 	tests := []struct {
 		name    string

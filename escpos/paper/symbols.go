@@ -54,20 +54,20 @@ func (e *engine) printQR() {
 		e.problem("QR Code: print with no data stored; nothing printed")
 		return
 	}
-	code, err := qr.Encode(string(e.qrData), e.qrLevel)
+	code, err := escpos.EncodeQR(string(e.qrData), escpos.QRLevel(e.qrLevel))
 	if err != nil {
 		e.problem("QR Code: %v; nothing printed", err)
 		return
 	}
 	mod := e.qrModule
-	size := code.Size * mod
+	size := code.Size() * mod
 	if size > e.width() {
 		e.problem("QR Code of %d dots exceeds the print area of %d; nothing printed", size, e.width())
 		return
 	}
 	img := blank(size, size)
-	for y := 0; y < code.Size; y++ {
-		for x := 0; x < code.Size; x++ {
+	for y := 0; y < code.Size(); y++ {
+		for x := 0; x < code.Size(); x++ {
 			if code.Black(x, y) {
 				fill(img, x*mod, y*mod, mod, mod)
 			}
@@ -116,7 +116,7 @@ func (e *engine) barcode(c *decode.Command) {
 		data = data[:len(data)-1] // function A ITF: the printer drops the odd digit
 	}
 	label := "barcode " + name + " " + strconv.Quote(string(data))
-	mods, hri, err := barModules(sys, data)
+	mods, hri, err := barDots(sys, data, e.barWidth)
 	if err != nil {
 		e.problem("%s: %v; nothing printed", label, err)
 		e.feedBarcode()
@@ -127,7 +127,7 @@ func (e *engine) barcode(c *decode.Command) {
 		e.addImage(labelBox(min((len(c.Data)*11+35)*e.barWidth, e.width()), e.barHeight), label)
 		return
 	}
-	w := len(mods) * e.barWidth
+	w := len(mods)
 	if w > e.width() {
 		e.problem("%s: %d dots wide exceeds the print area of %d; nothing printed", label, w, e.width())
 		return
@@ -135,7 +135,7 @@ func (e *engine) barcode(c *decode.Command) {
 	e.flushLine(false)
 	img := blank(w, e.barHeight)
 	for x := 0; x < w; x++ {
-		if mods[x/e.barWidth] {
+		if mods[x] {
 			for y := 0; y < e.barHeight; y++ {
 				img.Pix[y*img.Stride+x] = black
 			}
@@ -183,15 +183,22 @@ func (e *engine) hriLine(s string, x, w int) {
 	e.addLine(Line{Cells: cells, Height: ch, Ink: ch, Upside: e.upside})
 }
 
-// barModules returns the modules of GS k data and its HRI text; nil
-// modules (and no error) for symbologies drawn as a box.
-func barModules(sys int, data []byte) ([]bool, string, error) {
+// barDots returns the dots of GS k data at GS w n (a module n dots, a wide
+// CODE39 or ITF element as Epson's table has it) and its HRI text; nil
+// (and no error) for symbologies drawn as a box.
+func barDots(sys int, data []byte, n int) ([]bool, string, error) {
 	if sys == decode.BarCode128 {
 		c, err := decode.ParseCode128(data)
 		if err != nil {
 			return nil, "", err
 		}
-		return code128Modules(c), c.HRI, nil
+		var dots []bool
+		for _, m := range code128Modules(c) {
+			for range n {
+				dots = append(dots, m)
+			}
+		}
+		return dots, c.HRI, nil
 	}
 	sym := barcodeSymbology(sys)
 	if sym == 0 {
@@ -205,7 +212,7 @@ func barModules(sys int, data []byte) ([]bool, string, error) {
 		d = strings.TrimSuffix(strings.TrimPrefix(d, "*"), "*")
 		hri = "*" + d + "*"
 	}
-	mods, err := escpos.BarcodeModules(escpos.Barcode{Symbology: sym, Data: d})
+	mods, err := escpos.BarcodeDotsWide(escpos.Barcode{Symbology: sym, Data: d}, n, escpos.WideDots(n))
 	if err != nil {
 		return nil, "", err
 	}

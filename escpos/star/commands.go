@@ -272,15 +272,63 @@ func AppendBarcode(b []byte, bc escpos.Barcode) ([]byte, error) {
 			}
 		}
 	}
-	hri := byte(1)
-	if bc.HRI == escpos.HRIBelow || bc.HRI == escpos.HRIBoth {
-		hri = 2
-	}
 	h := bc.Height
 	if h == 0 {
 		h = escpos.BarcodeDefaultHeight
 	}
-	b = append(b, ESC, 'b', barcodeTypes[bc.Symbology], hri, byte(m-1), h)
-	b = append(b, data...)
+	b = append(b, ESC, 'b', barcodeTypes[bc.Symbology], barcodeHRI(bc), barcodeModeFor(bc.Symbology, m), h)
+	for i := 0; i < len(data); i++ {
+		b = append(b, data[i])
+		// Star Line Mode §5-1-4 and StarPRNT: in CODE128 "%" opens a
+		// two-byte escape (control codes, FNC1–4, start codes), so a
+		// literal "%" is sent as "%0".
+		if data[i] == '%' && bc.Symbology == escpos.Code128 {
+			b = append(b, '0')
+		}
+	}
 	return append(b, RS), nil
+}
+
+// barcodeModeFor is ESC b's n3 for a narrow element of m dots (2..4): for
+// CODE39 and ITF the mode whose wide element is nearest Epson's (GS w's
+// table, about 2.5×), so a code is as wide on either printer; for the
+// others mode m−1.
+func barcodeModeFor(sym escpos.Symbology, m int) byte {
+	if sym != escpos.Code39 && sym != escpos.ITF {
+		return byte(m - 1)
+	}
+	n1, best, bestDiff := barcodeTypes[sym], byte(0), 1<<30
+	for mode := byte(1); mode <= 9; mode++ {
+		narrow, wide, _ := BarcodeMode(n1, mode)
+		if d := abs(wide - escpos.WideDots(m)); narrow == m && d < bestDiff {
+			best, bestDiff = mode, d
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// BarcodeDots is bc as a Star printer draws it from AppendBarcode's ESC b,
+// one bool per dot, for the width check.
+func BarcodeDots(bc escpos.Barcode) ([]bool, error) {
+	m := bc.ModuleDots()
+	narrow, wide, ok := BarcodeMode(barcodeTypes[bc.Symbology], barcodeModeFor(bc.Symbology, m))
+	if !ok || wide == 0 {
+		return escpos.BarcodeDots(bc)
+	}
+	return escpos.BarcodeDotsWide(bc, narrow, wide)
+}
+
+// barcodeHRI is ESC b's n2: 2 prints the characters under the bars, 1 not.
+func barcodeHRI(bc escpos.Barcode) byte {
+	if bc.HRI == escpos.HRIBelow || bc.HRI == escpos.HRIBoth {
+		return 2
+	}
+	return 1
 }

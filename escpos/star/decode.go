@@ -122,12 +122,18 @@ func (d *Decoder) next(b []byte) (Command, int) {
 		return Command{Name: "SUB", Note: "drive drawer 2"}, 1
 	case x == 0x18:
 		return Command{Name: "CAN", Note: "cancel data in the buffer"}, 1
+	case x == 0x0B:
+		// Star Line Mode: "ignored if there are no tabs set"; nothing
+		// here sets them (ESC B is not read), so VT prints nothing.
+		return Command{Name: "VT", Note: "feed to the next vertical tab (none set: ignored)"}, 1
 	case x == 0x0F:
 		return Command{Name: "SI", Note: "upside-down printing on"}, 1
 	case x == 0x12:
 		return Command{Name: "DC2", Note: "upside-down printing off"}, 1
 	case x == 0x04:
-		return Command{Name: "EOT", Note: "end of transmission"}, 1
+		return Command{Name: "EOT", Note: "request EOT status (paper sensors), answered at once"}, 1
+	case x == 0x05:
+		return Command{Name: "ENQ", Note: "request ENQ status, answered at once"}, 1
 	case x == 0x17:
 		return Command{Name: "ETB", Note: "count up the ETB counter once printed, send ASB"}, 1
 	case x == 0:
@@ -272,8 +278,13 @@ func (d *Decoder) esc(b []byte) (Command, int) {
 				if i-6 > 255 {
 					break
 				}
-				return Command{Name: "ESC b", Args: b[2:6], Data: b[6:i],
-					Note: fmt.Sprintf("bar code %s, height %d: %q", barcodeName(b[2]), b[5], b[6:i])}, i + 1
+				c := Command{Name: "ESC b", Args: b[2:6], Data: b[6:i],
+					Note: fmt.Sprintf("bar code %s, mode %d, height %d: %q", barcodeName(b[2]), b[4]%48, b[5], b[6:i])}
+				if _, _, ok := BarcodeMode(b[2], b[4]); !ok || b[3]%48 < 1 || b[3]%48 > 4 || b[5] == 0 {
+					// Star: "data up to RS is discarded".
+					c.Err = fmt.Errorf("type %d, n2 %d, mode %d, height %d: %w", b[2], b[3], b[4], b[5], ErrArgument)
+				}
+				return c, i + 1
 			}
 		}
 		return Command{Name: "ESC b"}, 0
@@ -501,6 +512,41 @@ func (d *Decoder) rasterRow(b []byte) (Command, int) {
 	}
 	return Command{Name: "b", Args: b[1:3], Data: b[3 : 3+n], Note: fmt.Sprintf("raster row, %d bytes", n)}, 3 + n
 }
+
+// BarcodeMode is ESC b's n3 for symbology n1 as dots: the narrow and wide
+// elements of CODE39, NW-7 and ITF (modes 1–9), the module of the others
+// (modes 1–3, wide 0); ok is false for a mode the type lacks. From the
+// bar code width codes a–i (= modes 1–9) of Star's Line Mode printer
+// driver manual, and §5-1-4 of the Line Mode specifications for the 2, 3, 4
+// dot modules of modes 1–3.
+func BarcodeMode(n1, n3 byte) (narrow, wide int, ok bool) {
+	t, m := n1%48, int(n3%48)
+	if m < 1 || t > 8 {
+		return 0, 0, false
+	}
+	switch t {
+	case 4, 8: // CODE39, NW-7
+		if m <= 9 {
+			d := code39Modes[m-1]
+			return d[0], d[1], true
+		}
+	case 5: // ITF
+		if m <= 9 {
+			d := itfModes[m-1]
+			return d[0], d[1], true
+		}
+	default:
+		if m <= 3 {
+			return m + 1, 0, true
+		}
+	}
+	return 0, 0, false
+}
+
+var (
+	code39Modes = [9][2]int{{2, 6}, {3, 9}, {4, 12}, {2, 5}, {3, 8}, {4, 10}, {2, 4}, {3, 6}, {4, 8}}
+	itfModes    = [9][2]int{{2, 5}, {4, 10}, {6, 15}, {2, 4}, {4, 8}, {6, 12}, {2, 6}, {3, 9}, {4, 12}}
+)
 
 func barcodeName(n byte) string {
 	names := [...]string{"UPC-E", "UPC-A", "EAN-8", "EAN-13", "CODE39", "ITF", "CODE128", "CODE93", "NW-7"}

@@ -39,7 +39,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 		assert.NoError(t, c.Err, "%s", c.Name)
 	}
 	assert.Equal(t, []string{"ESC @", "ESC GS a", "ESC i", "ESC E", "ESC GS t", "TEXT", "LF",
-		"ESC GS y S 0", "ESC GS y S 1", "ESC GS y S 2", "ESC GS y D", "ESC GS y P", "ESC b",
+		"ESC a", "ESC GS y S 0", "ESC GS y S 1", "ESC GS y S 2", "ESC GS y D", "ESC GS y P", "ESC a", "ESC b",
 		"ESC GS a", "ESC GS S", "ESC BEL", "SUB", "ESC d"}, names(cmds))
 	var text string
 	for _, c := range cmds {
@@ -77,7 +77,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad number", []byte("\x1b*rAb"), ErrTruncated},
 		{"not a number", []byte("\x1b*rEx\x00"), ErrArgument},
 		{"undefined byte", []byte{0x1B, 0x1D, 't', 0, 0x80}, nil},
-		{"stray control", []byte{0x05}, ErrUnknown},
+		{"stray control", []byte{0x06}, ErrUnknown}, // 0x05 is ENQ
 	} {
 		cmds := Decode(tc.in, prnt)
 		var got error
@@ -113,4 +113,14 @@ func FuzzDecode(f *testing.F) {
 		AppendDisassembly(nil, cmds)
 		ToESCPOS(cmds)
 	})
+}
+
+// Issue 23 item 12: Star Line VT (node-thermal-printer's Star cut() sends
+// it) is known and prints nothing while no vertical tabs are set.
+func TestDecodeVT(t *testing.T) {
+	cmds := Decode([]byte("A\n\x0b\x1bd\x02"), prnt)
+	require.Len(t, cmds, 4)
+	assert.Equal(t, "VT", cmds[2].Name)
+	assert.NoError(t, cmds[2].Err)
+	assert.Equal(t, "A\n\x1dVA\x00", string(ToESCPOS(cmds)))
 }

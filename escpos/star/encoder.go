@@ -215,21 +215,30 @@ func (e *Encoder) AppendQR(dst []byte, q escpos.QR, j escpos.Justification) ([]b
 		if err != nil {
 			return dst, escpos.CodeFallback{}, err
 		}
+		out = appendQuietZone(out, m)
 		out, err = AppendQR(out, q)
 		if err != nil {
 			return dst, escpos.CodeFallback{}, err
 		}
-		return out, escpos.CodeFallback{}, nil
+		return appendQuietZone(out, m), escpos.CodeFallback{}, nil
 	}
 	r, err := escpos.NewQRRaster(q)
 	if err != nil {
 		return dst, escpos.CodeFallback{}, err
 	}
-	out, err := e.AppendRaster(dst, r, j)
+	out, err := e.AppendRaster(dst, r, j) // the picture has its quiet zone
 	if err != nil {
 		return dst, escpos.CodeFallback{}, err
 	}
 	return out, escpos.CodeFallback{Raster: true, Why: why}, nil
+}
+
+// appendQuietZone feeds escpos.QRQuietZone modules of m dots before or
+// after a QR code ("margins of more than 4 cells are required", Star's QR
+// pages) as whole lines, each at least 3 mm (24 dots): Star's line feeds
+// are the commands every Star language here shares.
+func appendQuietZone(b []byte, m int) []byte {
+	return AppendFeedLines(b, uint8((escpos.QRQuietZone*m+23)/24))
 }
 
 // AppendBarcode prints bc with ESC b when the profile has bar codes and the
@@ -239,13 +248,6 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 	if !j.Valid() {
 		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v out of range", j)
 	}
-	mods, err := escpos.BarcodeModules(bc)
-	if err != nil {
-		return dst, escpos.CodeFallback{}, err
-	}
-	if w := len(mods) * bc.ModuleDots(); w > e.headDots() {
-		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
-	}
 	f := e.profile.Features
 	why := ""
 	switch {
@@ -253,6 +255,18 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 		why = "profile " + e.profile.ID + " has no bar codes"
 	case bc.ModuleDots() > MaxBarcodeModule:
 		why = fmt.Sprintf("module width %d exceeds Star's %d", bc.ModuleDots(), MaxBarcodeModule)
+	}
+	// The width as it prints: by Star's ESC b mode table, or as the
+	// raster fallback draws it.
+	dots, err := BarcodeDots(bc)
+	if why != "" {
+		dots, err = escpos.BarcodeDots(bc)
+	}
+	if err != nil {
+		return dst, escpos.CodeFallback{}, err
+	}
+	if w := len(dots); w > e.headDots() {
+		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
 	saved := e.st
 	out, err := e.AppendJustification(dst, j)

@@ -66,7 +66,9 @@ func TestEncoderCodes(t *testing.T) {
 	b, fb, err := e.AppendQR(nil, escpos.QR{Data: "hi"}, escpos.JustifyCenter)
 	require.NoError(t, err)
 	assert.False(t, fb.Raster)
-	assert.True(t, bytes.HasPrefix(b, []byte{0x1B, 0x1D, 'a', 1, 0x1B, 0x1D, 'y', 'S', '0', 2}), "% X", b)
+	// ESC a 1: a line (≥ 24 dots) of quiet zone above the 3-dot cells.
+	assert.True(t, bytes.HasPrefix(b, []byte{0x1B, 0x1D, 'a', 1, 0x1B, 'a', 1, 0x1B, 0x1D, 'y', 'S', '0', 2}), "% X", b)
+	assert.True(t, bytes.HasSuffix(b, []byte{0x1B, 0x1D, 'y', 'P', 0x1B, 'a', 1}), "and below: % X", b)
 
 	// A cell Star cannot print natively: drawn, said, and centred by margin.
 	b, fb, err = e.AppendQR(nil, escpos.QR{Data: "hi", Module: 10}, escpos.JustifyCenter)

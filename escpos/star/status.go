@@ -98,11 +98,15 @@ func DecodeASB(b []byte) (ASB, int, error) {
 	return s, n, nil
 }
 
-// AppendASB encodes s as a 9-byte ASB of version 3 (what the virtual
-// printer and tests send).
+// AppendASB encodes s as a 9-byte ASB of s.Version (3 when unset; the
+// virtual printer and tests send it).
 func AppendASB(dst []byte, s ASB) []byte {
 	c := byte(s.ETBCounter & 31)
-	return append(dst, 0x23, 0x06,
+	v := byte(s.Version)
+	if v == 0 || v > 7 {
+		v = 3 // the nine bytes written here are version 3's layout, which later versions keep
+	}
+	return append(dst, 0x23, v<<1,
 		onBit(s.ETBExecuted, 0x02)|onBit(s.DrawerOpen, 0x04)|onBit(!s.Online, 0x08)|onBit(s.CoverOpen, 0x20),
 		onBit(s.Recoverable, 0x04)|onBit(s.AutocutterError, 0x08)|onBit(s.Unrecoverable, 0x20)|onBit(s.HeadOverheat, 0x40),
 		onBit(s.BufferOverflow, 0x40),

@@ -1,7 +1,10 @@
 package star
 
 import (
+	"errors"
 	"strconv"
+
+	"github.com/secuprint/receipt/escpos"
 )
 
 // ToESCPOS turns decoded Star commands into the ESC/POS that prints the same
@@ -51,8 +54,10 @@ func (t *Translator) Flush(out []byte) []byte {
 // Append appends the ESC/POS for c. Star Graphic rows are held and drawn as
 // one raster when another command comes, or at Flush.
 func (t *Translator) Append(out []byte, c *Command) []byte {
-	if c.Err != nil && c.Name != "TEXT" && c.Name != "ESC GS t" {
-		return out // a character the page lacks still takes its cell
+	if c.Err != nil && (c.Name != "TEXT" && c.Name != "ESC GS t" || errors.Is(c.Err, ErrTruncated)) {
+		// A character the page lacks still takes its cell, and an unknown
+		// slot still switches; a command cut off has no arguments to read.
+		return out
 	}
 	if c.Name == "b" {
 		t.rows = append(t.rows, c.Data)
@@ -189,21 +194,134 @@ func (t *Translator) Append(out []byte, c *Command) []byte {
 var barcodeFunctionB = [...]byte{0: 66, 1: 65, 2: 68, 3: 67, 4: 69, 5: 70, 6: 73, 7: 72, 8: 71}
 
 func appendBarcode(out []byte, c *Command) []byte {
-	t, hri, mode, h := c.Args[0]%48, c.Args[1]%48, c.Args[2]%48, c.Args[3]
-	if int(t) >= len(barcodeFunctionB) {
+	t, hri, h := c.Args[0]%48, c.Args[1]%48, c.Args[3]
+	narrow, wide, ok := BarcodeMode(c.Args[0], c.Args[2])
+	if int(t) >= len(barcodeFunctionB) || !ok {
 		return out
+	}
+	if sym, ok := starWideSymbology[t]; ok {
+		return appendWideBarcode(out, c, sym, narrow, wide)
 	}
 	pos := byte(0)
 	if hri == 2 || hri == 4 {
 		pos = 2
 	}
-	out = append(out, 0x1D, 'H', pos, 0x1D, 'h', h, 0x1D, 'w', min(6, mode+1))
+	out = append(out, 0x1D, 'H', pos, 0x1D, 'h', h, 0x1D, 'w', byte(min(6, narrow)))
 	data := c.Data
 	if t == 6 {
-		data = append([]byte("{B"), data...)
+		data = code128Data(data)
+	}
+	if len(data) > 255 {
+		return out // GS k's n counts to 255; ESC b's own limit is the same
 	}
 	out = append(out, 0x1D, 'k', barcodeFunctionB[t], byte(len(data)))
 	out = append(out, data...)
+	if hri == 1 || hri == 2 {
+		out = append(out, 0x0A)
+	}
+	return out
+}
+
+// code128Data turns ESC b's CODE128 data, with Star's "%" escapes (Star Line
+// Mode §5-1-4: %0 "%", % + 40h–5Fh control codes 00h–1Fh, %5 DEL, %1–%4
+// FNC1–4, %6–%8 start code A, B, C), into GS k's, where "{" opens a code set
+// or function and a literal "{" is "{{". Without a start code it starts in
+// B, which holds every printable character; a control code goes by SHIFT.
+// In code set C, GS k takes each digit pair as one byte. A "%" with
+// anything else after it is left out, as a printer ignores it.
+func code128Data(d []byte) []byte {
+	out := make([]byte, 0, len(d)+4)
+	set := byte('B')
+	if len(d) >= 2 && d[0] == '%' && d[1] >= '6' && d[1] <= '8' {
+		set, d = "ABC"[d[1]-'6'], d[2:]
+	}
+	out = append(out, '{', set)
+	for i := 0; i < len(d); i++ {
+		x := d[i]
+		if set == 'C' && x >= '0' && x <= '9' && i+1 < len(d) && d[i+1] >= '0' && d[i+1] <= '9' {
+			out = append(out, (x-'0')*10+d[i+1]-'0')
+			i++
+			continue
+		}
+		if x == '%' {
+			if i+1 == len(d) {
+				break
+			}
+			i++
+			switch e := d[i]; {
+			case e == '0':
+				x = '%'
+			case e == '5':
+				x = 0x7F
+			case e >= '1' && e <= '4':
+				out = append(out, '{', e)
+				continue
+			case e >= '6' && e <= '8':
+				set = "ABC"[e-'6']
+				out = append(out, '{', set)
+				continue
+			case e >= 0x40 && e <= 0x5F:
+				x = e - 0x40
+			default:
+				continue
+			}
+		}
+		if set == 'C' { // not a digit pair: GS k needs code set B for it
+			set = 'B'
+			out = append(out, '{', 'B')
+		}
+		switch {
+		case x == '{':
+			out = append(out, '{', '{')
+		case x < 0x20 && set == 'B':
+			out = append(out, '{', 'S', x) // SHIFT: the next one from code set A
+		case x >= 0x60 && set == 'A':
+			out = append(out, '{', 'S', x)
+		default:
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// starWideSymbology are the ESC b types whose modes set a narrow:wide ratio
+// that GS w cannot carry (ESC/POS printers have their own table): CODE39
+// and ITF. NW-7 goes as GS k CODABAR, which the paper engine boxes anyway.
+var starWideSymbology = map[byte]escpos.Symbology{4: escpos.Code39, 5: escpos.ITF}
+
+// appendWideBarcode draws a CODE39 or ITF as the Star printer does, narrow
+// and wide elements of ESC b's mode, as a GS v 0 raster with the characters
+// under it as text. Data the symbology cannot hold prints nothing, as Star
+// discards it.
+func appendWideBarcode(out []byte, c *Command, sym escpos.Symbology, narrow, wide int) []byte {
+	hri, h := c.Args[1]%48, int(c.Args[3])
+	data := string(c.Data)
+	if sym == escpos.ITF && len(data)%2 == 1 {
+		data = "0" + data // Star: "When an odd number: 0 is automatically applied to the top"
+	}
+	bc := escpos.Barcode{Symbology: sym, Data: data, Height: uint8(h)}
+	dots, err := escpos.BarcodeDotsWide(bc, narrow, wide)
+	if err != nil {
+		return out
+	}
+	stride := (len(dots) + 7) / 8
+	out = append(out, 0x1D, 'v', '0', 0, byte(stride), byte(stride>>8), byte(h), byte(h>>8))
+	row := make([]byte, stride)
+	for x, bar := range dots {
+		if bar {
+			row[x/8] |= 0x80 >> (x % 8)
+		}
+	}
+	for range h {
+		out = append(out, row...)
+	}
+	if hri == 2 || hri == 4 {
+		if sym == escpos.Code39 {
+			data = "*" + data + "*"
+		}
+		out = append(out, data...)
+		out = append(out, 0x0A)
+	}
 	if hri == 1 || hri == 2 {
 		out = append(out, 0x0A)
 	}

@@ -214,7 +214,8 @@ type Device struct {
 	faults    [faultEnd]bool
 	serial    string // GS I 68's answer when set (identity.go)
 	asb       uint8
-	etb       int // Star's ETB counter
+	starASB   bool // ESC RS a enabled Star's ASB on every status change
+	etb       int  // Star's ETB counter
 	stalled   bool
 	wrong     int // DLE EOT answers this byte; -1: the true status
 	wrongOnce bool
@@ -397,7 +398,7 @@ func (d *Device) setFaultLocked(l *link, f Fault, on bool) {
 	if d.faults[f] == on {
 		return
 	}
-	before := d.asbPacketLocked()
+	before, starBefore := d.asbPacketLocked(), d.starASBLocked(false)
 	d.faults[f] = on
 	state := " off"
 	if on {
@@ -405,6 +406,7 @@ func (d *Device) setFaultLocked(l *link, f Fault, on bool) {
 	}
 	d.event(l, "fault "+f.String()+state)
 	d.asbChangedLocked(before)
+	d.starASBChangedLocked(starBefore)
 	d.changed()
 }
 

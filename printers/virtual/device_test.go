@@ -152,7 +152,8 @@ func TestStatusBytes(t *testing.T) {
 		gsr1   byte // with the faults that do not stop printing
 	}{
 		{"none", nil, [4]byte{0x12, 0x12, 0x12, 0x12}, false, 0x00},
-		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x72}, true, 0x00},
+		// Paper end implies near end: one sensor model (issue 23 item 11).
+		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x7E}, true, 0x00},
 		{"paper-near-end", []virtual.Fault{virtual.PaperNearEnd}, [4]byte{0x12, 0x12, 0x12, 0x1E}, false, 0x03},
 		{"paper-end+near-end", []virtual.Fault{virtual.PaperNearEnd, virtual.PaperEnd}, [4]byte{0x1A, 0x32, 0x12, 0x7E}, true, 0x03},
 		{"cover-open", []virtual.Fault{virtual.CoverOpen}, [4]byte{0x1A, 0x16, 0x12, 0x12}, true, 0x00},
@@ -202,7 +203,7 @@ func TestASBPacket(t *testing.T) {
 		faults  []virtual.Fault
 		packets [][4]byte // after each fault
 	}{
-		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [][4]byte{{0x18, 0, 0x0C, 0}}},
+		{"paper-end", []virtual.Fault{virtual.PaperEnd}, [][4]byte{{0x18, 0, 0x0F, 0}}}, // end implies near end
 		{"paper-near-end", []virtual.Fault{virtual.PaperNearEnd}, [][4]byte{{0x10, 0, 0x03, 0}}},
 		{"near-end, then end", []virtual.Fault{virtual.PaperNearEnd, virtual.PaperEnd}, [][4]byte{{0x10, 0, 0x03, 0}, {0x18, 0, 0x0F, 0}}},
 		{"cover-open", []virtual.Fault{virtual.CoverOpen}, [][4]byte{{0x38, 0, 0, 0}}},
@@ -376,7 +377,7 @@ func TestRealtimeWithFullBuffer(t *testing.T) {
 			c := connect(t, d, kind)
 			send(t, c, append(bytes.Repeat([]byte{'x'}, 63), '\n'))
 			require.NoError(t, d.Wait(ctxSafety(t), func(s virtual.State) bool { return s.Buffered == 64 }))
-			assert.Equal(t, []byte{0x72}, ask(t, c, dleEOT(4), 1))
+			assert.Equal(t, []byte{0x7E}, ask(t, c, dleEOT(4), 1))
 			assert.Equal(t, []byte{0x32}, ask(t, c, dleEOT(2), 1))
 			assert.Equal(t, 64, d.Status().Buffered)
 			d.SetFault(virtual.PaperEnd, false)
@@ -484,8 +485,8 @@ func TestTicketsAndFiles(t *testing.T) {
 	}{
 		{"\x1b@Hallo\n\x1dVA\x03", "\x10\x04\x01", true, "Hallo\n--- cut (full) ---\n"},
 		{"Zwei\n\x1dV\x01", "\x1dI\x43\x1dr\x01", true, "Zwei\n--- cut (partial) ---\n"},
-		{"Drei\n", "\x1da\x00", false, ""},
-		{"\x1dV\x07", "", false, ""}, // no such cut mode: not a cut
+		{"Drei\n\x1bt\xc8", "\x1da\x00", false, ""}, // ESC t 200: a problem, logged with its offset
+		{"\x1dV\x07", "", false, ""},                // no such cut mode: not a cut
 		{"Vier\n\x1bi", "\x10\x05\x01\x10\x14\x01\x00\x01", true, ""},
 		{"Fuenf\n\x1bm", "", true, "Fuenf\n--- cut (partial) ---\n"},
 	}
@@ -531,7 +532,9 @@ func TestTicketsAndFiles(t *testing.T) {
 	require.NoError(t, err)
 	for _, line := range []string{": connected\n", ": DLE EOT 1 -> 12\n", ": GS I 67 -> 5f544d2d5438385600\n",
 		": GS r 1 -> 00\n", ": GS a 0: ASB off\n", ": DLE ENQ 1: ignored\n", ": DLE DC4 1: drawer pulse on pin 2, 100 ms\n",
-		" -: ticket 1 cut, 12 bytes, 0 problems\n", " -: fault paper-near-end on\n"} {
+		" -: ticket 1 cut, 12 bytes, 0 problems\n", " -: fault paper-near-end on\n",
+		" -: ticket 3 cut, 18 bytes, 2 problems\n", " -: ticket 3 problem: offset 5: ESC t: slot 200 not in the printer's code page table: invalid argument\n",
+		" -: ticket 3 problem: offset 8: GS V: cut mode 7: invalid argument\n"} {
 		assert.Contains(t, string(log), line)
 	}
 }

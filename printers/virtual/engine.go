@@ -197,7 +197,16 @@ func (d *Device) finishTicket(raw []byte, cut bool) {
 		how = "torn off"
 	}
 	d.event(nil, "ticket "+strconv.Itoa(t.Seq)+" "+how+", "+strconv.Itoa(len(raw))+" bytes, "+
-		strconv.Itoa(len(res.Problems))+" problems")
+		plural(len(res.Problems), "problem"))
+	// Each problem with its offset in the ticket's bytes and its reason, so
+	// status.log says what went wrong; a bounded number of them.
+	for i, pr := range res.Problems {
+		if i == maxLoggedProblems {
+			d.event(nil, "ticket "+strconv.Itoa(t.Seq)+": "+strconv.Itoa(len(res.Problems)-i)+" more problems not listed")
+			break
+		}
+		d.event(nil, "ticket "+strconv.Itoa(t.Seq)+" problem: "+pr.String())
+	}
 	if f, ok := d.faultAt[t.Seq]; ok {
 		delete(d.faultAt, t.Seq)
 		d.setFaultLocked(nil, f, true)
@@ -208,6 +217,16 @@ func (d *Device) finishTicket(raw []byte, cut bool) {
 	if onTicket != nil {
 		onTicket(t)
 	}
+}
+
+// maxLoggedProblems bounds the problem lines one ticket adds to status.log.
+const maxLoggedProblems = 20
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
 }
 
 // writeTicket writes NNNN.bin, and NNNN.txt and NNNN.png when paper came out.

@@ -25,15 +25,23 @@ func (d *Device) offlineLocked() bool {
 	return d.faults[PaperEnd] || d.faults[CoverOpen] || d.faults[Offline] || d.faults[AutocutterError]
 }
 
+// paperLocked is the one model of the roll's two sensors every status path
+// reports (DLE EOT 4, GS r 1, the ASB, Star's ASB and EOT): at paper end
+// the near-end sensor sees no paper either, so end implies near end.
+func (d *Device) paperLocked() (nearEnd, end bool) {
+	return d.faults[PaperNearEnd] || d.faults[PaperEnd], d.faults[PaperEnd]
+}
+
 // statusLocked is the device's state as its status answers report it; the
 // bytes come from escpos's status codec (and escpos/star's for a Star
 // profile), the one the driver decodes them with.
 func (d *Device) statusLocked() escpos.Status {
+	near, end := d.paperLocked()
 	return escpos.Status{
 		Online:          !d.offlineLocked(),
 		CoverOpen:       d.faults[CoverOpen],
-		PaperEnd:        d.faults[PaperEnd],
-		PaperNearEnd:    d.faults[PaperNearEnd],
+		PaperEnd:        end,
+		PaperNearEnd:    near,
 		AutocutterError: d.faults[AutocutterError],
 		Error:           d.faults[AutocutterError],
 	}
@@ -157,6 +165,17 @@ func (d *Device) realtimeLocked(l *link, c *decode.Command) {
 		switch c.Name {
 		case "DLE DC4 1":
 			d.event(l, "DLE DC4 1: drawer pulse on pin "+strconv.Itoa(decode.DrawerPin(c.Arg(0)))+", "+strconv.Itoa(c.Arg(1)*100)+" ms")
+		case "DLE DC4 7":
+			// Transmit specified status in real time: m = 1 is the basic
+			// ASB status, sent now whatever GS a says (and however the
+			// engine is held); other m are not modelled.
+			if n != 1 {
+				d.event(l, "DLE DC4 7 "+strconv.Itoa(n)+": ignored")
+				return
+			}
+			p := d.asbPacketLocked()
+			l.send(p[:])
+			d.event(l, "DLE DC4 7 1 -> "+hex.EncodeToString(p[:]))
 		default:
 			d.event(l, c.Name+": ignored")
 		}

@@ -104,6 +104,34 @@ function picture(w, h) {
   p.openCashDrawer();
   out('node-thermal-printer-drawer.bin', p.getBuffer());
 
+  // --- node-thermal-printer, Star (Star Line Mode) -------------------------
+  // cut() sends two VT before ESC d: Star's "feed to vertical tab".
+  {
+    const s = new ThermalPrinter({
+      type: PrinterTypes.STAR,
+      interface: 'tcp://127.0.0.1:9', // never connected
+      characterSet: CharacterSet.PC858_EURO,
+      width: 48,
+    });
+    s.alignCenter();
+    s.bold(true);
+    s.println('Bäckerei am Markt');
+    s.bold(false);
+    s.alignLeft();
+    s.println('Brötchen x4 2,40 €');
+    s.println('Grüße aus der Hauptstraße');
+    s.alignCenter();
+    // printQR sends the data without ESC GS y D 1 0 (node-thermal-printer
+    // 4.6.1 star.js): a printer reads 0x0E 0x00 and the data as text and
+    // prints no symbol. Kept to show it.
+    s.printQR('TX-2026-000124', { cellSize: 6, correctionLevel: 'M', model: 2 });
+    // code128 leaves out n3 (the mode) unless settings name a width, and
+    // sends the data as given: here with Star's %0 for "%" (50%OFF{x}).
+    s.code128('50%0OFF{x}', { text: 2, width: 'SMALL', height: 80 });
+    s.cut();
+    out('star/node-thermal-printer-star.bin', s.getBuffer());
+  }
+
   // --- receiptline -------------------------------------------------------
   const doc = [
     '^^^Café Zentral',

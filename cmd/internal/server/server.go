@@ -58,6 +58,11 @@ type Config struct {
 	Renders  int
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // nil: a fresh one
+	// AllowedOrigins are the web pages' origins that may call the JSON
+	// API from a browser (CORS, cors.go) and the ePOS-Print endpoint.
+	AllowedOrigins []string
+	// Epos configures the ePOS-Print endpoint (epos.go).
+	Epos EposConfig
 	// StateDir keeps what the service must remember beside the spool:
 	// which logo each printer holds in NV memory (logos.json). "" keeps it
 	// in memory, so each start defines a stored logo once more.
@@ -141,7 +146,16 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross_origin", "a web page from another origin may not change anything here", nil)
 	}))
-	s.handler = cop.Handler(s.mux)
+	allowed, err := newOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
+	if s.handler, err = withCORS(allowed, cop, cop.Handler(s.mux)); err != nil {
+		return nil, err
+	}
+	// The ePOS-Print door has its own access rule (epos.go), ahead of
+	// the JSON API's CORS and cross-origin protection.
+	s.handler = withEpos(newEposHandler(serverStation{s}, cfg.Epos, allowed, s.log), s.handler)
 	if cfg.LoopbackOnly {
 		s.handler = loopbackHosts(s.handler)
 	}

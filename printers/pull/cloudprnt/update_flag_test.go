@@ -1,0 +1,6 @@
+package cloudprnt
+
+import "flag"
+
+// Every test binary accepts -update; this package has no golden files.
+var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")

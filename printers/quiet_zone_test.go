@@ -1,0 +1,57 @@
+package printers_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/star"
+	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// Issue 23 item 1: codes sent back to back (two QR codes, a barcode without
+// text above a QR code) each keep their quiet zone, so every one of them
+// scans off the paper (zbarimg) on ESC/POS and Star printers alike.
+func TestCodesBackToBackScan(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "documents", "whole-receipt.json"))
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(data, &doc))
+	doc["receipt"] = []any{}
+	doc["footer"] = []any{
+		map[string]any{"type": "qr", "value": map[string]any{"data": "FIRST-QR-1", "size": 6, "ecc": "M"}},
+		map[string]any{"type": "qr", "value": map[string]any{"data": "SECOND-QR-2", "size": 6, "ecc": "M"}},
+		map[string]any{"type": "barcode", "value": map[string]any{"symbology": "code128", "data": "BAR-12345", "hri": "none"}},
+		map[string]any{"type": "qr", "value": map[string]any{"data": "THIRD-QR-3", "size": 4, "ecc": "M"}},
+	}
+	data, err = json.Marshal(doc)
+	require.NoError(t, err)
+	tx, err := receipt.ParseTransaction(data)
+	require.NoError(t, err)
+	for _, id := range []string{"TM-T88V", "TSP650II", "TSP100III", "mC-Print3"} {
+		t.Run(id, func(t *testing.T) {
+			p, err := printers.Lookup(id)
+			require.NoError(t, err)
+			r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+			require.NoError(t, err)
+			out, _, err := r.RenderTransaction(nil, tx)
+			require.NoError(t, err)
+			job, err := printers.Finish(p, out)
+			require.NoError(t, err)
+			var stream []byte
+			if p.Language == escpos.LanguageESCPOS {
+				stream = job
+			} else {
+				stream = star.ToESCPOS(star.Decode(job, p))
+			}
+			tk := printESCPOS(t, printers.ESCPOSTwin(p), stream)
+			assert.ElementsMatch(t, []string{"QR-Code:FIRST-QR-1", "QR-Code:SECOND-QR-2", "CODE-128:BAR-12345", "QR-Code:THIRD-QR-3"}, zbarScan(t, tk))
+		})
+	}
+}
