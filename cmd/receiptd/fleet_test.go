@@ -261,3 +261,21 @@ func TestHubLatency(t *testing.T) {
 	t.Logf("%d jobs at %d/s through one hub, post to printed at the hub: p50 %v, p99 %v, max %v, %d failed",
 		n, rate, took[n/2].Round(time.Millisecond), took[n*99/100].Round(time.Millisecond), took[n-1].Round(time.Millisecond), failed.Load())
 }
+
+// The example configurations under deploy/fleet load: the hub's is
+// accepted, the site's is refused only for its role (for now).
+func TestDeployedFleetConfigs(t *testing.T) {
+	t.Setenv("RECEIPTD_CONFIG", "")
+	var stdout, stderr strings.Builder
+	cfg, _, code := loadConfig([]string{"-config", "../../deploy/fleet/hub.toml"}, &stdout, &stderr)
+	require.Equal(t, -1, code, stderr.String())
+	require.NoError(t, cfg.Fleet.check())
+	assert.Equal(t, "hub", cfg.Fleet.Role)
+	assert.Len(t, cfg.Fleet.NATS, 3)
+	assert.Equal(t, 3, cfg.Fleet.Replicas)
+	assert.Equal(t, 15*time.Minute, cfg.Fleet.JobTTL.Duration)
+	cfg, _, code = loadConfig([]string{"-config", "../../deploy/fleet/site.toml"}, &stdout, &stderr)
+	require.Equal(t, -1, code, stderr.String())
+	assert.Equal(t, "shop-0001", cfg.Fleet.Site)
+	assert.ErrorContains(t, cfg.Fleet.check(), "not available in this build")
+}
