@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
@@ -91,6 +90,6 @@ loop:
 	t.Logf("%d jobs, %d faults, accepted in %v, all final after %v: lost %d, doubled %d, unknown %d, printed %d",
 		n, faults, accepted.Round(time.Millisecond), time.Since(begin).Round(time.Millisecond), lost, doubled, unknown, printed)
 	if lost+doubled+unknown != 0 || printed != n {
-		t.Fatal(fmt.Sprintf("lost %d, doubled %d, unknown %d, printed %d of %d", lost, doubled, unknown, printed, n))
+		t.Fatalf("lost %d, doubled %d, unknown %d, printed %d of %d", lost, doubled, unknown, printed, n)
 	}
 }
