@@ -139,8 +139,13 @@ func (s *Site) consumer(ctx context.Context) (jetstream.Consumer, error) {
 		Description:   "jobs of site " + s.opt.Site,
 		FilterSubject: JobsSubject + "." + s.opt.Site + ".>",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       30 * time.Second,
-		MaxAckPending: 256,
+		// One job in flight: a job lost on the wire by a dropped
+		// connection comes again after AckWait, and with more in flight
+		// the ones behind it would have been stored first, out of order.
+		// In order per printer costs a round trip per job and, after a
+		// cut, up to AckWait before the backlog moves.
+		AckWait:       10 * time.Second,
+		MaxAckPending: 1,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 }
@@ -155,7 +160,7 @@ func (s *Site) takeLoop(ctx context.Context) error {
 			sleep(ctx, time.Second)
 			continue
 		}
-		it, err := cons.Messages(jetstream.PullMaxMessages(64), jetstream.PullExpiry(5*time.Second))
+		it, err := cons.Messages(jetstream.PullMaxMessages(8), jetstream.PullExpiry(5*time.Second))
 		if err != nil {
 			s.opt.Log.Warn("fleet: consume", "err", err)
 			sleep(ctx, time.Second)

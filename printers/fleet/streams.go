@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -47,22 +48,40 @@ const (
 	MaxStreamBytes = 1 << 30
 )
 
-// leaderReads turns off direct gets on a bucket's stream: a direct get
-// may be answered by a replica that has not yet applied the last write,
-// so a job just recorded could read as missing and a cancel just asked
-// could be missed by the site. Reads go through the stream's leader.
-func leaderReads(ctx context.Context, js jetstream.JetStream, stream string) error {
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		return fmt.Errorf("fleet: stream %s: %w", stream, err)
+// ensureBucket creates a bucket, or updates an existing one's limits in
+// place. The jobs and cancels buckets are read through their stream's
+// leader (direct gets off): a direct get may be answered by a replica
+// that has not yet applied the last write, so a job just recorded could
+// read as missing and a cancel just asked could be missed by the site.
+// An existing bucket is not passed through CreateOrUpdateKeyValue, which
+// would turn direct gets on again for a moment, long enough for another
+// hub starting then to bind to them for good.
+func ensureBucket(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) error {
+	leader := cfg.Bucket != SitesBucket
+	name := "KV_" + cfg.Bucket
+	st, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if _, err := js.CreateKeyValue(ctx, cfg); err != nil && !errors.Is(err, jetstream.ErrBucketExists) {
+			return fmt.Errorf("fleet: bucket %s: %w", cfg.Bucket, err)
+		}
+		if st, err = js.Stream(ctx, name); err != nil {
+			return fmt.Errorf("fleet: bucket %s: %w", cfg.Bucket, err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("fleet: bucket %s: %w", cfg.Bucket, err)
 	}
-	cfg := s.CachedInfo().Config
-	if !cfg.AllowDirect {
+	sc := st.CachedInfo().Config
+	want := sc
+	want.Description, want.Replicas, want.MaxAge, want.MaxMsgSize = cfg.Description, cfg.Replicas, cfg.TTL, cfg.MaxValueSize
+	if leader {
+		want.AllowDirect = false
+	}
+	if want.Description == sc.Description && want.Replicas == sc.Replicas && want.MaxAge == sc.MaxAge &&
+		want.MaxMsgSize == sc.MaxMsgSize && want.AllowDirect == sc.AllowDirect {
 		return nil
 	}
-	cfg.AllowDirect = false
-	if _, err := js.UpdateStream(ctx, cfg); err != nil {
-		return fmt.Errorf("fleet: stream %s: %w", stream, err)
+	if _, err := js.UpdateStream(ctx, want); err != nil {
+		return fmt.Errorf("fleet: bucket %s: %w", cfg.Bucket, err)
 	}
 	return nil
 }
@@ -121,13 +140,8 @@ func Ensure(ctx context.Context, js jetstream.JetStream, replicas int) error {
 		{Bucket: CancelsBucket, Description: "<site>.<job id> → cancel asked at", History: 1, TTL: Retention, Replicas: replicas, Storage: jetstream.FileStorage, MaxValueSize: 1 << 10},
 	}
 	for _, cfg := range buckets {
-		if _, err := js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
-			return fmt.Errorf("fleet: bucket %s: %w", cfg.Bucket, err)
-		}
-		if cfg.Bucket != SitesBucket {
-			if err := leaderReads(ctx, js, "KV_"+cfg.Bucket); err != nil {
-				return err
-			}
+		if err := ensureBucket(ctx, js, cfg); err != nil {
+			return err
 		}
 	}
 	_, err := js.CreateOrUpdateConsumer(ctx, EventsStream, jetstream.ConsumerConfig{
