@@ -22,11 +22,8 @@ func SitePermissions(site string) (publish, subscribe []string) {
 		// Its announcement.
 		"$JS.API.STREAM.INFO.KV_" + SitesBucket,
 		"$KV." + SitesBucket + "." + site,
-		// Cancels: read (leader reads go by stream, so a site can read
-		// the bucket's other keys: job ids and times, no receipts) and
-		// watched for its own keys.
+		// Cancels: its own keys, watched.
 		"$JS.API.STREAM.INFO.KV_" + CancelsBucket,
-		"$JS.API.STREAM.MSG.GET.KV_" + CancelsBucket,
 		"$JS.API.CONSUMER.CREATE.KV_" + CancelsBucket + ".*.$KV." + CancelsBucket + "." + site + ".*",
 		"$JS.API.CONSUMER.DELETE.KV_" + CancelsBucket + ".*",
 		"$JS.FC.KV_" + CancelsBucket + ".>",

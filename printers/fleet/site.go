@@ -67,6 +67,12 @@ type Site struct {
 	Terminated, Expired atomic.Int64
 	mu                  sync.Mutex
 	lastTerm            string
+	// cancelled are the site's job ids with a cancel recorded at the
+	// hub, as its watch of the cancel bucket delivered them; synced is
+	// closed once the watch delivered what the bucket held at start, and
+	// no job is taken before.
+	cancelled map[string]bool
+	synced    chan struct{}
 }
 
 // NewSite prepares site name on js; the hubs created the streams.
@@ -86,7 +92,7 @@ func NewSite(ctx context.Context, js jetstream.JetStream, opt SiteOptions) (*Sit
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Site{js: js, opt: opt, out: make(chan Change, 4096)}
+	s := &Site{js: js, opt: opt, out: make(chan Change, 4096), cancelled: map[string]bool{}, synced: make(chan struct{})}
 	var err error
 	if s.sites, err = js.KeyValue(ctx, SitesBucket); err != nil {
 		return nil, fmt.Errorf("fleet: %w (has a hub started?)", err)
@@ -128,6 +134,10 @@ func (s *Site) Run(ctx context.Context) error {
 	wg.Go(func() { s.publishLoop(ctx) })
 	wg.Go(func() { s.heartbeatLoop(ctx) })
 	wg.Go(func() { s.cancelLoop(ctx) })
+	select {
+	case <-s.synced:
+	case <-ctx.Done():
+	}
 	err := s.takeLoop(ctx)
 	wg.Wait()
 	return err
@@ -215,12 +225,12 @@ func (s *Site) take(ctx context.Context, msg jetstream.Msg) {
 		s.Report(Change{ID: job.ID, Printer: job.Printer, State: Failed, Reason: reason})
 		_ = msg.Ack()
 	}
-	if _, err := s.cancels.Get(ctx, s.opt.Site+"."+job.ID); err == nil {
+	s.mu.Lock()
+	cancelled := s.cancelled[job.ID]
+	s.mu.Unlock()
+	if cancelled {
 		s.Report(Change{ID: job.ID, Printer: job.Printer, State: Cancelled, Reason: ReasonCancelled})
 		_ = msg.Ack()
-		return
-	} else if !errors.Is(err, jetstream.ErrKeyNotFound) {
-		_ = msg.NakWithDelay(time.Second) // cannot tell: try again
 		return
 	}
 	if !s.opt.Now().Before(job.Deadline) {
@@ -353,17 +363,26 @@ func (s *Site) heartbeatLoop(ctx context.Context) {
 // cancelLoop honours cancels recorded at the hub for jobs already in the
 // local spool (a job still on the stream is checked as it is taken).
 func (s *Site) cancelLoop(ctx context.Context) {
+	var once sync.Once
 	for ctx.Err() == nil {
 		w, err := s.cancels.Watch(ctx, s.opt.Site+".*")
 		if err != nil {
+			s.opt.Log.Warn("fleet: watch cancels", "err", err)
 			sleep(ctx, time.Second)
 			continue
 		}
 		for e := range w.Updates() {
-			if e == nil || e.Operation() != jetstream.KeyValuePut {
+			if e == nil { // what the bucket held is delivered
+				once.Do(func() { close(s.synced) })
+				continue
+			}
+			if e.Operation() != jetstream.KeyValuePut {
 				continue
 			}
 			id := strings.TrimPrefix(e.Key(), s.opt.Site+".")
+			s.mu.Lock()
+			s.cancelled[id] = true
+			s.mu.Unlock()
 			ok, err := s.opt.Local.Cancel(ctx, id)
 			if err != nil {
 				s.opt.Log.Warn("fleet: cancel", "job", id, "err", err)
