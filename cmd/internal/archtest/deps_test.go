@@ -122,6 +122,11 @@ func TestBinariesLinkNoTesting(t *testing.T) {
 			if strings.HasSuffix(d, "test") && strings.HasPrefix(d, module+"/") {
 				t.Errorf("%s links the test helpers %s", p.ImportPath, d)
 			}
+			// The fleet's tests embed a NATS cluster; the programs are
+			// clients only.
+			if strings.HasPrefix(d, "github.com/nats-io/nats-server/") {
+				t.Errorf("%s links the NATS server %s", p.ImportPath, d)
+			}
 		}
 	}
 }
