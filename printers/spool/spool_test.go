@@ -146,6 +146,7 @@ func TestWorkerOutcomes(t *testing.T) {
 		{"printer error, nothing sent: sent again", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Printed, 2},
 		{"printer error mid-job", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Sent: 2}}, Unknown, 1},
 		{"paper end mid-job: held in the printer", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd, Sent: 3}}, Unknown, 1},
+		{"refused for good, nothing sent: failed, not sent again", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Refused: true}}, Failed, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
-func transaction(t *testing.T, name string) *receipt.Transaction {
+func transaction(t testing.TB, name string) *receipt.Transaction {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", name+".json"))
 	require.NoError(t, err)
@@ -28,7 +28,7 @@ func transaction(t *testing.T, name string) *receipt.Transaction {
 	return tx
 }
 
-func newSpool(t *testing.T) *spool.Spool {
+func newSpool(t testing.TB) *spool.Spool {
 	t.Helper()
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func newSpool(t *testing.T) *spool.Spool {
 	return sp
 }
 
-func newStation(t *testing.T, cfg Config, opt Options) *Station {
+func newStation(t testing.TB, cfg Config, opt Options) *Station {
 	t.Helper()
 	st, err := New(cfg, opt)
 	require.NoError(t, err)

@@ -109,7 +109,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	opt := station.Options{Spool: sp, Open: cfg.Open, Logos: logos, Gate: s.gate,
 		Rendered:   func(d time.Duration) { s.metrics.render.Observe(d.Seconds()) },
 		Accepted:   func(j spool.Job) { s.metrics.accepted.WithLabelValues(j.Printer, string(j.Source)).Inc() },
-		StatusRead: s.metrics.status}
+		StatusRead: s.metrics.status, Identified: s.identified}
 	for _, c := range cfg.Printers {
 		if err := station.CheckName(c.Name); err != nil {
 			return nil, fmt.Errorf("server: %w", err)

@@ -185,11 +185,19 @@ function printerRow(p, stale) {
   const tr = document.createElement('tr'); tr.id = 'printer-' + p.name;
   cell(tr, p.name); cell(tr, decoded(p.address), 'wide');
   const mc = cell(tr, p.model, 'wide');
-  if (p.identity) { // model = "auto": what the printer said at start
+  if (p.identity) { // model = "auto": what the printer said last (at start, after a reconnect)
     const id = p.identity, s = document.createElement('span'); s.className = 'small';
     s.textContent = 'auto: ' + ([id.maker, id.model].filter(Boolean).join(' ') || 'no answer') +
-      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
-    s.title = id.match.reason; mc.appendChild(s);
+      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')' +
+      (id.change === 'swapped' ? ' · swapped' : '') + (id.problem ? ' · ' + id.problem : '');
+    s.title = id.match.reason + (id.identified_at ? ' · identified ' + time(id.identified_at) : ''); mc.appendChild(s);
+  }
+  if (p.logos && p.logos.keys) { // logo = "stored": what the printer's NV memory holds
+    const l = p.logos, held = l.held || [], s = document.createElement('span'); s.className = 'small';
+    const missing = l.keys.filter(k => !held.includes(k));
+    s.textContent = ' logo ' + l.keys.join(', ') + (missing.length ? ': stored with the next receipt' : ': stored in the printer');
+    s.title = (l.verified ? 'printer checked ' + time(l.verified) : 'not checked against the printer yet') + (l.problem ? ' · ' + l.problem : '');
+    mc.appendChild(s);
   }
   const w = printerWords(p);
   const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
