@@ -36,6 +36,9 @@ type printerView struct {
 	// Identity: what a printer configured with model "auto" said it is,
 	// and how its profile was chosen.
 	Identity *identityView `json:"identity,omitempty"`
+	// Pull: a printer that pulls its jobs (cloudprnt://, sdp://) and
+	// what its polls told; Status is then the one its last poll carried.
+	Pull *pullView `json:"pull,omitempty"`
 }
 
 type identityView struct {
@@ -57,6 +60,10 @@ func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 	}
 	if counts, err := s.spool.Counts(); err == nil {
 		v.Queued = counts[c.Name][spool.Queued]
+	}
+	if pp, ok := s.pulled[c.Name]; ok {
+		s.viewPulled(&v, pp)
+		return v
 	}
 	st, err := p.ReadStatus(ctx)
 	switch {
@@ -80,6 +87,9 @@ func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 
 // watchStatus reads p's status every interval until ctx ends.
 func (s *Server) watchStatus(ctx context.Context, p *station.Station, interval time.Duration) {
+	if _, pulled := s.pulled[p.Name()]; pulled {
+		return // its polls carry its status
+	}
 	every(ctx, interval, func() {
 		_, _ = p.ReadStatus(ctx) // the gauges carry the outcome, an error included
 	})
