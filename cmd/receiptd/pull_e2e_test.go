@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/receipt/epos"
 )
 
 // Pulled printers through the real binaries: receiptd serving /cloudprnt
@@ -415,3 +417,39 @@ func TestPulledOverHTTPSWithTokens(t *testing.T) {
 
 // insecureTLS accepts the test's own self-signed certificate on loopback.
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} }
+
+// TestEposToAPulledPrinter: Odoo's ePOS-Print picture to receiptd for an
+// SDP printer, which fetches it: answered success once it printed; out of
+// paper (as its status notification says), the till hears the paper end
+// and the job never prints later.
+func TestEposToAPulledPrinter(t *testing.T) {
+	const origin = "http://192.168.1.20:8069"
+	data := filepath.Join(t.TempDir(), "data")
+	config := pullConfig(t, data, e2ePollEvery)
+	b, err := os.ReadFile(config)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(config, append([]byte(`epos_default = "epson"`+"\n"+`allowed_origins = ["`+origin+`"]`+"\n"), b...), 0o600))
+	d := start(t, "-config", config)
+	epson := startPuller(t, "-printer-model", "TM-m30II", "-sdp", d.url+"/sdp/"+e2eEpsonKey, "-id", e2eEpsonID)
+	body, err := os.ReadFile("../../testdata/epos/odoo-receipt.xml")
+	require.NoError(t, err)
+	url := d.url + "/cgi-bin/epos/service.cgi?devid=local_printer&timeout=20000"
+
+	status, r := postEpos(t, url, body, origin)
+	require.Equal(t, 200, status)
+	require.True(t, r.Success, "%+v\n%s\n%s", r, d.logs, epson.logs)
+	require.Len(t, epson.tickets(t), 1)
+
+	epson.control(t, "fault paper-end")
+	require.Eventually(t, func() bool {
+		p := pulledPrinters(t, d.url)["epson"]
+		return p.Status != nil && p.Status.PaperEnd
+	}, 10*time.Second, 50*time.Millisecond)
+	status, r = postEpos(t, url, body, origin)
+	require.Equal(t, 200, status)
+	assert.False(t, r.Success)
+	assert.Equal(t, epos.CodeRecEmpty, r.Code, "%s", d.logs)
+	epson.control(t, "clear paper-end")
+	time.Sleep(5 * e2ePollEvery)
+	assert.Len(t, epson.tickets(t), 1, "the job answered 'not printed' never prints")
+}
