@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -126,10 +127,26 @@ func (s *Server) withPull(rest http.Handler) http.Handler {
 	})
 }
 
-// sweepPull runs the pull handlers' sweep until ctx ends.
+// sweepPull runs the pull handlers' sweep until ctx ends, and keeps the
+// printers' ready and condition gauges as their polls tell (a connected
+// printer's come from its status reads), so an alert on paper running out
+// needs no one to look at the page.
 func (s *Server) sweepPull(ctx context.Context) {
-	every(ctx, sweepEvery, func() { s.pull.Sweep(s.pullList) })
+	every(ctx, sweepEvery, func() {
+		s.pull.Sweep(s.pullList)
+		for _, p := range s.pullList {
+			ps := s.pull.Status(p)
+			var err error
+			if ps.LastPoll.IsZero() {
+				err = errNotPolled
+			}
+			s.metrics.status(p.Name, ps.Status, err)
+		}
+	})
 }
+
+// errNotPolled: a pulled printer's status is unknown before its first poll.
+var errNotPolled = errors.New("the printer has not polled since receiptd started")
 
 // pullView is what GET /v1/printers shows of a pulled printer besides
 // the status its polls carry.

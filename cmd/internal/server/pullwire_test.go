@@ -80,6 +80,13 @@ func TestPulledPrinterWired(t *testing.T) {
 	assert.True(t, v.Ready, v.Error)
 	assert.NotNil(t, v.Pull.LastPoll)
 
+	// Its gauges follow its polls, for alerts.
+	require.Eventually(t, func() bool {
+		_, m := e.do(t, "GET", "/metrics", "", "")
+		return strings.Contains(m, `receiptd_printer_ready{printer="star"} 1`) &&
+			strings.Contains(m, `receiptd_printer_condition{condition="paper_end",printer="star"} 0`)
+	}, 3*sweepEvery, 50*time.Millisecond)
+
 	// The JSON API keeps its token and its host guard.
 	resp, _ = e.do(t, "GET", "/v1/printers", "", "")
 	assert.Equal(t, 401, resp.StatusCode)
