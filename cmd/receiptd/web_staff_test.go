@@ -267,6 +267,17 @@ model = "TM-T88V"
 		require.NoError(t, err)
 		assert.Equal(t, tt.words, got, tt.status)
 	}
+	// A printer that fetches its receipts (pull): its polls are its status.
+	for _, tt := range []struct{ printer, words string }{
+		{`{ready: false, error: 'the printer has not polled', pull: {polling: false}}`, "The printer has not asked for receipts yet"},
+		{`{ready: false, status: {online: false}, pull: {polling: false}}`, "The printer stopped asking for receipts"},
+		{`{ready: false, status: {online: true, paper_end: true}, pull: {polling: true}}`, "Out of paper"},
+		{`{ready: true, status: {online: true}, pull: {polling: true}}`, "Ready"},
+	} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`printerWords(`+tt.printer+`).text`))
+		require.NoError(t, err)
+		assert.Equal(t, tt.words, got, tt.printer)
+	}
 	low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const w = printerWords({ready: true, status: {online: true, paper_near_end: true}}); return [w.text, w.todo]; })()`))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"Ready: paper is running low", "Have a new paper roll ready."}, low)

@@ -40,6 +40,9 @@ type printerView struct {
 	// (logo = "stored"): the keys, those it holds as far as the service
 	// knows, when its NV key list was last read, what went wrong last.
 	Logos *station.LogoState `json:"logos,omitempty"`
+	// Pull: a printer that pulls its jobs (cloudprnt://, sdp://) and
+	// what its polls told; Status is then the one its last poll carried.
+	Pull *pullView `json:"pull,omitempty"`
 }
 
 type identityView struct {
@@ -89,6 +92,10 @@ func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 	if counts, err := s.spool.Counts(); err == nil {
 		v.Queued = counts[c.Name][spool.Queued]
 	}
+	if pp, ok := s.pulled[c.Name]; ok {
+		s.viewPulled(&v, pp)
+		return v
+	}
 	st, err := p.ReadStatus(ctx)
 	switch {
 	case errors.Is(err, printers.ErrBusy):
@@ -111,6 +118,9 @@ func (s *Server) view(ctx context.Context, p *station.Station) printerView {
 
 // watchStatus reads p's status every interval until ctx ends.
 func (s *Server) watchStatus(ctx context.Context, p *station.Station, interval time.Duration) {
+	if _, pulled := s.pulled[p.Name()]; pulled {
+		return // its polls carry its status
+	}
 	every(ctx, interval, func() {
 		_, _ = p.ReadStatus(ctx) // the gauges carry the outcome, an error included
 	})

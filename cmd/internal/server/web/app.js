@@ -201,7 +201,9 @@ function printerRow(p, stale) {
   }
   const w = printerWords(p);
   const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
-    (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '');
+    (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '') +
+    (p.pull ? ' · ' + p.pull.protocol + ', polls every ' + p.pull.poll_interval + ', last poll ' + (p.pull.last_poll ? time(p.pull.last_poll) : 'none') +
+      (p.pull.client_type ? ' · ' + p.pull.client_type + (p.pull.printable_dots ? ', ' + p.pull.printable_dots + ' dots' : '') : '') : '');
   if (stale) {
     say(cell(tr, undefined, 'status'), {text: 'Unknown: no answer from the print service', cls: 'stale', todo: '',
       note: 'Last known: ' + w.text + (p.status_at ? ', ' + time(p.status_at) : '')}, tech);
