@@ -289,7 +289,8 @@ func (s *Station) TestPage(ctx context.Context, key string, source spool.Source)
 		return Accepted{}, fmt.Errorf("%w: %w", ErrRender, err)
 	}
 	if key == "" {
-		key = "test-page:" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		// Keys count for the whole service: named by the printer too.
+		key = "test-page:" + s.cfg.Name + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
 	return s.enqueue(key, spool.Job{Source: source}, page)
 }
