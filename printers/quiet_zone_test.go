@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
-	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/receipt"
 )
@@ -38,19 +37,11 @@ func TestCodesBackToBackScan(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			p, err := printers.Lookup(id)
 			require.NoError(t, err)
-			r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+			r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
 			require.NoError(t, err)
-			out, _, err := r.RenderTransaction(nil, tx)
+			job, _, err := r.RenderTransaction(nil, tx) // in the printer's language
 			require.NoError(t, err)
-			job, err := printers.Finish(p, out)
-			require.NoError(t, err)
-			var stream []byte
-			if p.Language == escpos.LanguageESCPOS {
-				stream = job
-			} else {
-				stream = star.ToESCPOS(star.Decode(job, p))
-			}
-			tk := printESCPOS(t, printers.ESCPOSTwin(p), stream)
+			tk := previewTicket(t, p, job)
 			assert.ElementsMatch(t, []string{"QR-Code:FIRST-QR-1", "QR-Code:SECOND-QR-2", "CODE-128:BAR-12345", "QR-Code:THIRD-QR-3"}, zbarScan(t, tk))
 		})
 	}

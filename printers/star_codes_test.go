@@ -16,6 +16,7 @@ import (
 	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/escpos/star"
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/receipt"
 )
 
 // zbarScan reads the codes on a ticket's PNG with zbarimg, a decoder this
@@ -68,18 +69,19 @@ func inkWidth(tk *paper.Ticket) int {
 	return hi - lo + 1
 }
 
-// starTicket prints a Star stream on the virtual printer's paper for id.
+// starTicket prints a Star stream on the paper of model id.
 func starTicket(t *testing.T, id string, stream []byte) *paper.Ticket {
 	t.Helper()
 	p, err := printers.Lookup(id)
 	require.NoError(t, err)
-	return printESCPOS(t, printers.ESCPOSTwin(p), star.ToESCPOS(star.Decode(stream, p)))
+	return previewTicket(t, p, stream)
 }
 
-// printESCPOS prints an ESC/POS stream on the paper of p: its first ticket.
-func printESCPOS(t *testing.T, p *escpos.Profile, stream []byte) *paper.Ticket {
+// previewTicket is the first ticket of stream, in p's language, drawn by
+// the one preview path (receipt.Preview).
+func previewTicket(t *testing.T, p *escpos.Profile, stream []byte) *paper.Ticket {
 	t.Helper()
-	res := paper.Print(stream, p)
+	res := receipt.Preview(stream, p, paper.Options{})
 	require.NotEmpty(t, res.Tickets)
 	return res.Tickets[0]
 }

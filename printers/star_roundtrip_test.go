@@ -37,12 +37,11 @@ func TestStarRoundTripSameLines(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			p, err := printers.Lookup(id)
 			require.NoError(t, err)
-			twin := printers.ESCPOSTwin(p)
+			twin := star.ESCPOSTwin(p)
 			want := paper.Print(render(twin), twin)
 			require.Len(t, want.Tickets, 1)
 
-			job, err := printers.Finish(p, render(printers.RenderProfile(p)))
-			require.NoError(t, err)
+			job := render(p) // in the printer's language
 			cmds := star.Decode(job, p)
 			for _, c := range cmds {
 				require.NoError(t, c.Err, "%s", c.Name)
@@ -92,7 +91,7 @@ func textLines(lines []string) []string {
 func TestThirdPartyStarPrints(t *testing.T) {
 	p, err := printers.Lookup("mC-Print3")
 	require.NoError(t, err)
-	twin := printers.ESCPOSTwin(p)
+	twin := star.ESCPOSTwin(p)
 	dir := filepath.Join("..", "testdata", "thirdparty", "star")
 	for _, tc := range []struct {
 		file  string

@@ -12,7 +12,7 @@ import (
 )
 
 // Packets built from the bit tables of Star's ASB appendix.
-func TestDecodeStarASB(t *testing.T) {
+func TestStarASBReasons(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		in     []byte
@@ -52,7 +52,7 @@ func TestDecodeStarASB(t *testing.T) {
 	}
 }
 
-func TestDecodeStarASBErrors(t *testing.T) {
+func TestStarASBErrors(t *testing.T) {
 	_, _, err := star.DecodeASB([]byte{0x23, 0x06, 0})
 	assert.ErrorIs(t, err, star.ErrShortASB)
 	_, _, err = star.DecodeASB(nil)
@@ -88,7 +88,7 @@ func TestStarASBRoundTrip(t *testing.T) {
 	assert.False(t, star.IsASBHeader(0x12), "an Epson status byte is no ASB header")
 }
 
-func FuzzDecodeStarASB(f *testing.F) {
+func FuzzStarASB(f *testing.F) {
 	f.Add([]byte{0x23, 0x06, 0, 0, 0, 0, 0, 0, 0})
 	f.Add([]byte{0x0F, 0x02, 0x28, 0, 0, 0x08, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -44,11 +44,9 @@ func starJob(t *testing.T, p *escpos.Profile) []byte {
 	require.NoError(t, err)
 	tx, err := receipt.ParseTransaction(data)
 	require.NoError(t, err)
-	r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+	r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
 	require.NoError(t, err)
-	job, _, err := r.RenderTransaction(nil, tx)
-	require.NoError(t, err)
-	job, err = printers.Finish(p, job)
+	job, _, err := r.RenderTransaction(nil, tx) // in the printer's language
 	require.NoError(t, err)
 	return job
 }

@@ -19,29 +19,36 @@ import (
 	"github.com/secuprint/receipt/receipt"
 )
 
-func graphicJob(tb testing.TB, doc string) (*escpos.Profile, []byte) {
+// graphicJob renders doc with the bakery template for a TSP100III twice:
+// for its ESC/POS twin (what the paper engine draws) and for the printer
+// (the renderer's Star Graphic raster).
+func graphicJob(tb testing.TB, doc string) (p *escpos.Profile, job, out []byte) {
 	tb.Helper()
 	p, err := printers.Lookup("TSP100III")
 	require.NoError(tb, err)
 	tpl, err := receipt.LoadTemplate(filepath.Join("..", "testdata", "templates", "bakery.json"))
 	require.NoError(tb, err)
-	r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial, Template: tpl})
-	require.NoError(tb, err)
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "secuconnect", doc+".json"))
 	require.NoError(tb, err)
 	tx, err := receipt.ParseTransaction(data)
 	require.NoError(tb, err)
-	job, _, err := r.RenderTransaction(nil, tx)
-	require.NoError(tb, err)
-	return p, job
+	render := func(prof *escpos.Profile) []byte {
+		r, err := receipt.NewRenderer(receipt.Options{Profile: prof, EndCut: escpos.CutPartial, Template: tpl})
+		require.NoError(tb, err)
+		b, _, err := r.RenderTransaction(nil, tx)
+		require.NoError(tb, err)
+		return b
+	}
+	return p, render(star.ESCPOSTwin(p)), render(p)
 }
 
 // The Star Graphic stream prints, dot for dot, what the paper engine draws
 // of the ESC/POS job; every command decodes cleanly.
-func TestFinishStarGraphic(t *testing.T) {
-	p, job := graphicJob(t, "pay-missing-sum")
-	out, err := printers.Finish(p, job)
+func TestStarGraphicDrawsTheTwin(t *testing.T) {
+	p, job, out := graphicJob(t, "pay-missing-sum")
+	drawn, err := star.AppendGraphic(nil, job, p)
 	require.NoError(t, err)
+	assert.Equal(t, drawn, out, "the renderer's raster is the drawing of its twin's commands")
 	cmds := star.Decode(out, p)
 	for _, c := range cmds {
 		require.NoError(t, c.Err, "%s at %d", c.Name, c.Offset)
@@ -54,7 +61,7 @@ func TestFinishStarGraphic(t *testing.T) {
 	tickets := star.GraphicTickets(cmds, p.WidthDots)
 	require.Len(t, tickets, 1)
 	assert.Equal(t, "13", tickets[0].EOT, "partial cut after the cut feed")
-	want := paper.Print(job, printers.RenderProfile(p)).Tickets[0].Image()
+	want := paper.Print(job, star.ESCPOSTwin(p)).Tickets[0].Image()
 	got := tickets[0].Image()
 	require.Equal(t, want.Bounds().Dx(), got.Bounds().Dx())
 	require.LessOrEqual(t, got.Bounds().Dy(), want.Bounds().Dy())
@@ -75,47 +82,28 @@ func TestFinishStarGraphic(t *testing.T) {
 	checkGolden(t, base+".png", pngBuf.Bytes())
 }
 
-func TestFinishIdentityAndErrors(t *testing.T) {
-	for _, id := range []string{"TM-T88V", "TSP600", "TSP650II"} {
-		p, err := printers.Lookup(id)
-		require.NoError(t, err)
-		job := []byte("\x1b@hello\n")
-		out, err := printers.Finish(p, job)
-		require.NoError(t, err)
-		assert.Equal(t, job, out, id)
-		assert.Same(t, p, printers.RenderProfile(p))
-	}
-	// StarPRNT prints by page: a job without a final cut gets the flush.
-	prnt, _ := printers.Lookup("mC-Print3")
-	out, err := printers.Finish(prnt, []byte("\x1b@hello\n"))
+// A Star Graphic profile has one ESC/POS twin with its dots; a job the
+// paper engine cannot draw is refused, not printed wrong.
+func TestStarGraphicTwinAndErrors(t *testing.T) {
+	p, err := printers.Lookup("TSP100III")
 	require.NoError(t, err)
-	assert.Equal(t, "\x1b@hello\n\x1b\x1dP0\x1b\x1dP1", string(out))
-	out, err = printers.Finish(prnt, []byte("\x1b@hello\n\x1bd\x03"))
-	require.NoError(t, err)
-	assert.Equal(t, "\x1b@hello\n\x1bd\x03", string(out), "a cut prints the page")
-	out, err = printers.Finish(prnt, []byte("\x1b@hello\n\x1b\x1dP0\x1b\x1dP1"))
-	require.NoError(t, err)
-	assert.Equal(t, "\x1b@hello\n\x1b\x1dP0\x1b\x1dP1", string(out), "finished by the renderer: one flush")
-	_, err = printers.Finish(nil, nil)
-	assert.Error(t, err)
-	p, _ := printers.Lookup("TSP100III")
-	twin := printers.RenderProfile(p)
-	assert.Same(t, twin, printers.RenderProfile(p), "one twin per profile")
+	twin := star.ESCPOSTwin(p)
+	assert.Same(t, twin, star.ESCPOSTwin(p), "one twin per profile")
 	assert.Equal(t, escpos.LanguageESCPOS, twin.Language)
 	assert.Equal(t, p.WidthDots, twin.WidthDots)
-	_, err = printers.Finish(p, []byte{0x1B, 't', 200, 0x80})
+	_, err = star.AppendGraphic(nil, []byte{0x1B, 't', 200, 0x80}, p)
 	assert.Error(t, err, "a job the engine cannot draw is refused")
 }
 
 // BenchmarkStarGraphic: the whole "pay the missing sum" receipt drawn and
 // sent as Star Graphic raster for a TSP100III (576 dots).
 func BenchmarkStarGraphic(b *testing.B) {
-	p, job := graphicJob(b, "pay-missing-sum")
+	p, job, _ := graphicJob(b, "pay-missing-sum")
 	var out []byte
 	b.ReportAllocs()
 	for b.Loop() {
 		var err error
-		if out, err = printers.Finish(p, job); err != nil {
+		if out, err = star.AppendGraphic(nil, job, p); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -148,9 +136,7 @@ func TestStarGraphicScans(t *testing.T) {
 	if err != nil {
 		t.Skip("zbarimg not installed (Debian zbar-tools)")
 	}
-	p, job := graphicJob(t, "pay-missing-sum")
-	out, err := printers.Finish(p, job)
-	require.NoError(t, err)
+	p, _, out := graphicJob(t, "pay-missing-sum")
 	tickets := star.GraphicTickets(star.Decode(out, p), p.WidthDots)
 	require.Len(t, tickets, 1)
 	var buf bytes.Buffer

@@ -23,7 +23,7 @@ func TestCodeTooWideIsDocumentError(t *testing.T) {
 	for _, id := range []string{"TM-T88V", "ZJ-5870", "mC-Print3", "TSP650II"} {
 		p, err := printers.Lookup(id)
 		require.NoError(t, err)
-		r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial})
+		r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial})
 		require.NoError(t, err)
 		_, _, err = r.RenderTransaction(nil, tx)
 		require.Error(t, err, id)

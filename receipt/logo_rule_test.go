@@ -29,7 +29,7 @@ func TestStoredLogoOneRule(t *testing.T) {
 	}{{"TM-T88V", true}, {"TSP100III", false}, {"ZJ-5870", false}, {"mC-Print3", false}, {"TSP650II", false}} {
 		p, err := printers.Lookup(tc.id)
 		require.NoError(t, err)
-		r, err := receipt.NewRenderer(receipt.Options{Profile: printers.RenderProfile(p), EndCut: escpos.CutPartial,
+		r, err := receipt.NewRenderer(receipt.Options{Profile: p, EndCut: escpos.CutPartial,
 			Template: tpl, Logos: receipt.LogoStored})
 		require.NoError(t, err)
 		_, rep, err := r.RenderTransaction(nil, tx)

@@ -224,6 +224,17 @@ func TestTestPageAndPrinters(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "", "test-page", "-printer-model", "ZJ-5870", "-out", t.TempDir(), "virtual://")
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "test page printed")
+	// Through the station, as receiptd makes it: drawn as raster for Star
+	// Graphic, refused on Star Line Mode (it reads no ESC/POS).
+	code, stdout, stderr = runCLI(t, "", "test-page", "-printer-model", "TSP100III", "-out", t.TempDir(), "virtual://")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "test page printed")
+	code, _, stderr = runCLI(t, "", "test-page", "-printer-model", "TSP650II", "-out", t.TempDir(), "virtual://")
+	assert.Equal(t, exitFailure, code)
+	assert.Contains(t, stderr, "the test page is ESC/POS")
+	code, _, stderr = runCLI(t, "", "test-page", "-printer-model", "NOPE", "virtual://")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `error: station: printers: unknown printer model "NOPE"`)
 	code, stdout, _ = runCLI(t, "", "printers", "-json")
 	require.Equal(t, exitOK, code)
 	assert.Contains(t, stdout, `"address": "virtual://"`)

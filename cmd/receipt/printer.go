@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secuprint/receipt/printers"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/transport"
 	"github.com/secuprint/receipt/transport/file"
@@ -196,17 +197,18 @@ func runTestPage(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() != 1 {
 		return fail(stderr, usageError{errors.New("want one printer ADDRESS (virtual:// for the built-in one)")})
 	}
-	prof, err := printers.Lookup(*model)
+	// The page as receiptd's station makes it for the printer.
+	st, err := station.New(station.Config{Model: *model}, station.Options{})
 	if err != nil {
 		return fail(stderr, err)
 	}
-	page, err := printers.TestPage(prof)
+	page, err := st.RenderTestPage()
 	if err != nil {
 		return fail(stderr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
 	defer cancel()
-	p, err := openPrinter(ctx, fs.Arg(0), *out, printers.OpenOptions{Profile: prof, Conn: printers.ConnOptions{Timeout: *timeout}})
+	p, err := openPrinter(ctx, fs.Arg(0), *out, printers.OpenOptions{Profile: st.Profile(), Conn: printers.ConnOptions{Timeout: *timeout}})
 	if err != nil {
 		fmt.Fprintf(stderr, "error: %v\n", err)
 		if errors.Is(err, transport.ErrInvalidAddress) {

@@ -40,6 +40,7 @@ type fileConfig struct {
 	StatusInterval    duration        `toml:"status_interval"`
 	Retention         duration        `toml:"retention"`
 	Printers          []printerConfig `toml:"printer"`
+	Fleet             fleetConfig     `toml:"fleet"`
 	webConfig                         // allowed_origins, listen_tls, tls…, epos_… (web.go)
 }
 
@@ -259,6 +260,12 @@ func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, 
 func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) error {
 	if err := checkBind(cfg); err != nil {
 		return usageError{err}
+	}
+	if err := cfg.Fleet.check(); err != nil {
+		return usageError{err}
+	}
+	if cfg.Fleet.Role == "hub" {
+		return serveHub(cfg, log, stdout)
 	}
 	for _, p := range cfg.Printers {
 		// A usb:// printer in a build without USB would wait out every

@@ -3,6 +3,7 @@ package station
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -27,8 +28,9 @@ var (
 	// ErrRender: a receipt that parsed could not be made into the
 	// printer's bytes or a preview (a bug, or a printer's limit).
 	ErrRender = errors.New("station: render failed")
-	// ErrUnsupported: the printer cannot print what was asked (the
-	// ESC/POS test page on a Star Line or StarPRNT printer).
+	// ErrUnsupported: the printer cannot print what was asked (an
+	// ESC/POS document or the test page on a Star Line or StarPRNT
+	// printer).
 	ErrUnsupported = errors.New("station: not supported by this printer")
 	// ErrNoSpool: a station without a spool (the CLI's) takes no jobs.
 	ErrNoSpool = errors.New("station: no spool: this station renders only")
@@ -93,7 +95,10 @@ func New(cfg Config, opt Options) (*Station, error) {
 	if err == nil {
 		_, err = receipt.NewRenderer(set.opt)
 	}
-	if err != nil {
+	switch {
+	case err != nil && cfg.Name == "": // the CLI's: the flags name no printer
+		return nil, fmt.Errorf("station: %w", err)
+	case err != nil:
 		return nil, fmt.Errorf("station: printer %q: %w", cfg.Name, err)
 	}
 	if opt.Logos == nil {
@@ -152,6 +157,15 @@ func DefaultKey(tx *receipt.Transaction) string {
 		id = "sha256:" + hex.EncodeToString(idSum[:16])
 	}
 	return id + ":" + hex.EncodeToString(digest[:8])
+}
+
+// NewKey is a key that names one request only, for an entrance whose
+// protocol has no idempotency key (ePOS): the source, a colon and 24
+// random hex digits.
+func NewKey(source spool.Source) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return string(source) + ":" + hex.EncodeToString(b[:])
 }
 
 // Job is a receipt rendered for the printer, as Submit would store it.
@@ -243,9 +257,10 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 type Document struct {
 	Bytes []byte
 	// ESCPOS: Bytes are ESC/POS whatever the printer speaks (an ePOS
-	// conversion); the station makes them the printer's (a Star Graphic
-	// printer gets them drawn as raster). Otherwise they are in the
-	// printer's own language already.
+	// conversion); the station makes them the printer's (languageOf: as
+	// they are for ESC/POS, drawn as raster for Star Graphic, refused
+	// with ErrUnsupported for Star Line Mode and StarPRNT). Otherwise
+	// they are in the printer's own language already.
 	ESCPOS bool
 	// Key makes a retry the same job; required.
 	Key           string
@@ -266,33 +281,44 @@ func (s *Station) SubmitDocument(ctx context.Context, doc Document) (Accepted, e
 	if doc.ESCPOS {
 		var err error
 		if b, err = s.lang.fromESCPOS(b); err != nil {
-			return Accepted{}, fmt.Errorf("%w: %w", ErrRender, err)
+			return Accepted{}, err
 		}
 	}
 	sum := sha256.Sum256(doc.Bytes)
 	return s.enqueue(doc.Key, spool.Job{TransactionID: doc.TransactionID, Source: doc.Source, Warnings: doc.Warnings, Digest: hex.EncodeToString(sum[:16])}, b)
 }
 
-// TestPage queues the printer's test page (its model, column rulers,
-// code pages, a QR code, barcodes and an image). key "" makes a new page
-// each call.
+// TestPage queues the printer's test page (RenderTestPage). key ""
+// makes a new page each call.
 func (s *Station) TestPage(ctx context.Context, key string, source spool.Source) (Accepted, error) {
 	if s.opt.Spool == nil {
 		return Accepted{}, ErrNoSpool
 	}
-	prof := s.set.profile
-	if !testPageSpoken(prof) {
-		return Accepted{}, fmt.Errorf("%w: the test page is ESC/POS; printer %s speaks %s", ErrUnsupported, s.cfg.Name, prof.Language)
-	}
-	page, err := printers.TestPage(prof) // in the printer's language
+	page, err := s.RenderTestPage()
 	if err != nil {
-		return Accepted{}, fmt.Errorf("%w: %w", ErrRender, err)
+		return Accepted{}, err
 	}
 	if key == "" {
 		// Keys count for the whole service: named by the printer too.
 		key = "test-page:" + s.cfg.Name + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
 	return s.enqueue(key, spool.Job{Source: source}, page)
+}
+
+// RenderTestPage is the printer's test page as it takes it
+// (printers.TestPage: its model, column rulers, code pages, a QR code,
+// barcodes and an image; ESC/POS, drawn as raster for Star Graphic). A
+// printer in Star Line Mode or StarPRNT has none (ErrUnsupported), as it
+// takes no ESC/POS document (languageOf).
+func (s *Station) RenderTestPage() ([]byte, error) {
+	page, err := printers.TestPage(s.set.profile)
+	switch {
+	case errors.Is(err, printers.ErrNoTestPage):
+		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrRender, err)
+	}
+	return page, nil
 }
 
 // Reprint queues a copy of job id, headed by the copy banner in the

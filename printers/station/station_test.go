@@ -160,6 +160,35 @@ func TestTestPageOnStarLineIsUnsupported(t *testing.T) {
 	a, err := ok.TestPage(context.Background(), "", spool.SourceAPI)
 	require.NoError(t, err)
 	assert.Contains(t, a.Job.Key, "test-page:")
+	b, err := sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	page, err := ok.RenderTestPage()
+	require.NoError(t, err)
+	assert.Equal(t, page, b)
+}
+
+// The test page is the printers package's, in the printer's language: as
+// it is for ESC/POS, drawn as raster for Star Graphic, refused on Star
+// Line Mode and StarPRNT, with or without a spool (the CLI's station).
+func TestRenderTestPageEachLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		model string
+		err   error
+	}{{"TM-T88V", nil}, {"ZJ-5870", nil}, {"TSP100III", nil}, {"TSP650II", ErrUnsupported}, {"mC-Print3", ErrUnsupported}} {
+		t.Run(tc.model, func(t *testing.T) {
+			st := newStation(t, Config{Model: tc.model}, Options{})
+			got, err := st.RenderTestPage()
+			if tc.err != nil {
+				assert.ErrorIs(t, err, tc.err)
+				assert.Contains(t, err.Error(), "speaks")
+				return
+			}
+			require.NoError(t, err)
+			want, err := printers.TestPage(st.Profile())
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
 }
 
 func TestConfigErrors(t *testing.T) {
@@ -233,4 +262,31 @@ func TestSubmitDocumentInESCPOSBecomesThePrintersLanguage(t *testing.T) {
 	b, err = sp.Bytes(a.Job.ID)
 	require.NoError(t, err)
 	assert.Equal(t, doc, b)
+
+	// ESC/POS goes as sent to an ESC/POS printer.
+	epson := newStation(t, Config{Name: "tm", Model: "TM-T88V"}, Options{Spool: sp})
+	a, err = epson.SubmitDocument(context.Background(), Document{Bytes: doc, ESCPOS: true, Key: "e3", Source: spool.SourceEPOS})
+	require.NoError(t, err)
+	b, err = sp.Bytes(a.Job.ID)
+	require.NoError(t, err)
+	assert.Equal(t, doc, b)
+
+	// Star Line Mode and StarPRNT read other commands: refused, nothing
+	// stored (it used to go as sent, a StarPRNT one with a page flush).
+	for _, model := range []string{"TSP650II", "mC-Print3"} {
+		star := newStation(t, Config{Name: "star", Model: model}, Options{Spool: sp})
+		_, err = star.SubmitDocument(context.Background(), Document{Bytes: doc, ESCPOS: true, Key: "e4-" + model, Source: spool.SourceEPOS})
+		assert.ErrorIs(t, err, ErrUnsupported, model)
+		assert.Contains(t, err.Error(), "ESC/POS", model)
+		// Its own language goes as sent; the key is new: nothing was stored.
+		a, err = star.SubmitDocument(context.Background(), Document{Bytes: []byte("\x1b@star\n"), Key: "e4-" + model, Source: spool.SourceEPOS})
+		require.NoError(t, err, model)
+		assert.False(t, a.Existing, model)
+	}
+}
+
+func TestNewKeyNamesOneRequest(t *testing.T) {
+	a, b := NewKey(spool.SourceEPOS), NewKey(spool.SourceEPOS)
+	assert.NotEqual(t, a, b)
+	assert.Regexp(t, `^epos:[0-9a-f]{24}$`, a)
 }

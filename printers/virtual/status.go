@@ -85,19 +85,7 @@ func (d *Device) sendASBLocked(p [4]byte) {
 // printerID is the answer to GS I n, nil for an n it does not know.
 func (d *Device) printerID(n int) []byte {
 	p := d.opt.Profile
-	info := func(s string) []byte {
-		// Header 0x5F, printable ASCII, NUL: profile text never carries
-		// control bytes to the host.
-		b := append(make([]byte, 0, len(s)+2), '_')
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			if c < 0x20 || c >= 0x7F {
-				c = '?'
-			}
-			b = append(b, c)
-		}
-		return append(b, 0)
-	}
+	info := idText // profile text never carries control bytes to the host
 	switch n {
 	case 1, 49: // printer model ID
 		return []byte{0x20}

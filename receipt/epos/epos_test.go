@@ -422,8 +422,9 @@ type iotestErr struct{}
 func (iotestErr) Read([]byte) (int, error) { return 0, errRead }
 
 func TestStarProfileText(t *testing.T) {
-	// A Star printer gets the same ESC/POS document; the spool translates
-	// it like every job. The code pages are Star's (ESC GS t).
+	// A Star profile gets an ESC/POS document with Star's code pages
+	// (ESC GS t); the station takes it for a Star Graphic printer (drawn
+	// as raster) and refuses it for Star Line Mode and StarPRNT.
 	d, err := convert(t, profile(t, "TSP650II"), doc(`<text>Grüße&#10;</text><cut/>`), epos.Options{})
 	require.NoError(t, err)
 	require.True(t, bytes.Contains(d.Bytes, []byte{0x1b, 0x1d, 't'}), "% x", d.Bytes)

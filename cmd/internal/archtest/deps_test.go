@@ -68,9 +68,11 @@ func TestDependencyRules(t *testing.T) {
 		applies func(pkg string) bool
 		banned  func(dep string) bool
 	}{
-		{"escpos imports nothing of printers, receipt or cmd",
+		{"escpos imports nothing of printers, receipt, transport or cmd",
 			func(p string) bool { return under(p, "escpos") },
-			func(d string) bool { return under(d, "printers") || under(d, "receipt") || under(d, "cmd") }},
+			func(d string) bool {
+				return under(d, "printers") || under(d, "receipt") || under(d, "transport") || under(d, "cmd")
+			}},
 		{"receipt imports nothing of printers, transport or cmd",
 			func(p string) bool { return under(p, "receipt") },
 			func(d string) bool { return under(d, "printers") || under(d, "transport") || under(d, "cmd") }},
@@ -79,6 +81,9 @@ func TestDependencyRules(t *testing.T) {
 			func(d string) bool { return strings.HasPrefix(d, module+"/") && !under(d, "transport") }},
 		{"printers does not import printers/virtual",
 			func(p string) bool { return p == module+"/printers" },
+			func(d string) bool { return under(d, "printers/virtual") }},
+		{"only the binaries import the virtual printer (they register it)",
+			func(p string) bool { return !under(p, "cmd") && !under(p, "printers/virtual") },
 			func(d string) bool { return under(d, "printers/virtual") }},
 		{"nothing but cmd imports cmd",
 			func(p string) bool { return !under(p, "cmd") },
@@ -116,6 +121,11 @@ func TestBinariesLinkNoTesting(t *testing.T) {
 		for _, d := range p.Deps {
 			if strings.HasSuffix(d, "test") && strings.HasPrefix(d, module+"/") {
 				t.Errorf("%s links the test helpers %s", p.ImportPath, d)
+			}
+			// The fleet's tests embed a NATS cluster; the programs are
+			// clients only.
+			if strings.HasPrefix(d, "github.com/nats-io/nats-server/") {
+				t.Errorf("%s links the NATS server %s", p.ImportPath, d)
 			}
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt/epos"
 )
 
@@ -277,6 +278,10 @@ func TestEposOutcomes(t *testing.T) {
 			nil, ready, true, nil, false, epos.CodeTooLarge, 0, ""},
 		{"no-device", "devid=back", eposBody, nil, ready, true, nil, false, epos.CodeDeviceNotFound, epos.StatusNoResponse, ""},
 		{"spool-refuses", "devid=front", eposBody, nil, ready, true, spool.ErrStoreFault, false, epos.CodeSpooler, 0, ""},
+		// A printer that reads no ESC/POS (Star Line Mode, StarPRNT): sending
+		// again would not help, so not EX_SPOOLER.
+		{"printer-refuses", "devid=front", eposBody, nil, ready, true, fmt.Errorf("%w: model TSP650II speaks Star Line Mode", station.ErrUnsupported), false, epos.CodePrintSystemError, 0, ""},
+		{"not-drawn", "devid=front", eposBody, nil, ready, true, fmt.Errorf("%w: no glyph", station.ErrRender), false, epos.CodePrintSystemError, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newFakeStation(t, "front")

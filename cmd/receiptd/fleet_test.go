@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/fleet"
+	"github.com/secuprint/receipt/printers/fleet/fleettest"
+	"github.com/secuprint/receipt/receipt"
+)
+
+func TestFleetConfigRefused(t *testing.T) {
+	for _, c := range []struct{ toml, want string }{
+		{"[fleet]\nrole = \"site\"\nsite = \"s1\"\nnats = [\"nats://127.0.0.1:4222\"]\n", "is not available in this build"},
+		{"[fleet]\nrole = \"boss\"\n", "want hub or site"},
+		{"[fleet]\nrole = \"hub\"\n", "list the NATS cluster's URLs"},
+		{"[fleet]\nrole = \"hub\"\nnats = [\"nats://127.0.0.1:4222\"]\nreplicas = 7\n", "replicas 7"},
+	} {
+		path := filepath.Join(t.TempDir(), "receiptd.toml")
+		require.NoError(t, os.WriteFile(path, []byte(c.toml), 0o600))
+		code, _, errOut := runReceiptd(t, "-config", path, "-data-dir", t.TempDir(), "-listen", "127.0.0.1:0")
+		assert.Equal(t, exitUsage, code, c.toml)
+		assert.Contains(t, errOut, c.want)
+	}
+}
+
+// sink is a site whose printer prints at once.
+type sink struct {
+	mu      sync.Mutex
+	site    *fleet.Site
+	printed map[string]int
+}
+
+func (l *sink) Submit(ctx context.Context, job fleet.Job, tx *receipt.Transaction) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.printed[job.ID]; !ok {
+		l.printed[job.ID]++
+		l.site.Report(fleet.Change{ID: job.ID, Printer: job.Printer, State: fleet.Printed})
+	}
+	return nil
+}
+func (l *sink) Cancel(context.Context, string) (bool, error) { return false, nil }
+func (l *sink) Printers() []fleet.PrinterStatus {
+	return []fleet.PrinterStatus{{Name: "front", Status: "ok"}}
+}
+func (l *sink) Jobs(context.Context) ([]fleet.Change, error) { return nil, nil }
+
+// startHubFleet is a 3-node cluster, receiptd hubs and site s1 (in the
+// test's process).
+func startHubFleet(t *testing.T, hubs int) ([]*daemon, *sink) {
+	c := fleettest.Start(t, fleettest.Options{SyncAlways: os.Getenv("RECEIPT_FLEET_SYNC") == "always"})
+	path := filepath.Join(t.TempDir(), "hub.toml")
+	conf := fmt.Sprintf("[fleet]\nrole = \"hub\"\nnats = [\"%s\"]\nreplicas = 3\n", strings.Join(c.URLs(), `", "`))
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	var ds []*daemon
+	for range hubs {
+		ds = append(ds, start(t, "-config", path, "-data-dir", t.TempDir()))
+	}
+	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &sink{printed: map[string]int{}}
+	site, err := fleet.NewSite(ctx, js, fleet.SiteOptions{Site: "s1", Local: l})
+	require.NoError(t, err)
+	l.site = site
+	require.NoError(t, site.Announce(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = site.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return ds, l
+}
+
+func postFleet(url, key string) (*http.Response, error) {
+	req, _ := http.NewRequest("POST", url+"/v1/sites/s1/printers/front/jobs", strings.NewReader(`{"id":"`+key+`","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", key)
+	return http.DefaultClient.Do(req)
+}
+
+// The hub binary: a job posted to it prints at its site; SIGTERM stops it.
+func TestHubBinary(t *testing.T) {
+	ds, l := startHubFleet(t, 1)
+	resp, err := postFleet(ds[0].url, "k1")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 202, resp.StatusCode)
+	resp, err = http.Get(ds[0].url + resp.Header.Get("Location") + "?wait=10s")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	l.mu.Lock()
+	assert.Len(t, l.printed, 1)
+	l.mu.Unlock()
+	assert.Equal(t, 0, ds[0].stop(t))
+}
+
+// TestHubThroughput measures accepted jobs/s through the hub binaries
+// over HTTP (RECEIPT_FLEET_BENCH=N jobs, RECEIPT_FLEET_HUBS=1 or 2,
+// RECEIPT_FLEET_SYNC=always to fsync every write); each
+// job is also printed at the site and its state folded.
+func TestHubThroughput(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_BENCH"))
+	if n == 0 {
+		t.Skip("set RECEIPT_FLEET_BENCH=N to measure")
+	}
+	hubs, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_HUBS"))
+	ds, l := startHubFleet(t, max(hubs, 1))
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for w := range 32 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				resp, err := postFleet(ds[w%len(ds)].url, "b"+strconv.FormatInt(i, 10))
+				if err != nil || resp.StatusCode != 202 {
+					failed.Add(1)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(begin)
+	t.Logf("%d jobs accepted through %d hub(s) in %v: %.0f jobs/s, %d failed", n, len(ds), took, float64(n)/took.Seconds(), failed.Load())
+	end := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(end) {
+		l.mu.Lock()
+		got := len(l.printed)
+		l.mu.Unlock()
+		if got == n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("all printed at the site %v after the first post", time.Since(begin))
+}
+
+// Two hub binaries; one is killed -9 under load and the clients retry
+// on the other with the same key: every job prints once.
+func TestHubKilledClientsRetry(t *testing.T) {
+	ds, l := startHubFleet(t, 2)
+	const n = 200
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > n {
+					return
+				}
+				if i == n/2 {
+					ds[0].kill()
+				}
+				key := "kill" + strconv.FormatInt(i, 10)
+				for try := w; ; try++ {
+					resp, err := postFleet(ds[try%2].url, key)
+					if err == nil {
+						resp.Body.Close()
+						if resp.StatusCode == 202 {
+							break
+						}
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	end := time.Now().Add(30 * time.Second)
+	for {
+		l.mu.Lock()
+		got, doubled := len(l.printed), 0
+		for _, c := range l.printed {
+			if c > 1 {
+				doubled++
+			}
+		}
+		l.mu.Unlock()
+		if got == n && doubled == 0 {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("printed %d of %d, %d doubled", got, n, doubled)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestHubLatency measures, at a steady RECEIPT_FLEET_RATE jobs/s (100)
+// for RECEIPT_FLEET_LATENCY jobs, the time from posting a job to the hub
+// answering it printed (GET ?wait), through one hub binary and a site
+// whose printer prints at once.
+func TestHubLatency(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_LATENCY"))
+	if n == 0 {
+		t.Skip("set RECEIPT_FLEET_LATENCY=N to measure")
+	}
+	rate, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_RATE"))
+	if rate == 0 {
+		rate = 100
+	}
+	ds, _ := startHubFleet(t, 1)
+	took := make([]time.Duration, n)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	for i := range n {
+		<-tick.C
+		wg.Go(func() {
+			begin := time.Now()
+			resp, err := postFleet(ds[0].url, "lat"+strconv.Itoa(i))
+			if err != nil || resp.StatusCode != 202 {
+				failed.Add(1)
+				return
+			}
+			resp.Body.Close()
+			resp, err = http.Get(ds[0].url + resp.Header.Get("Location") + "?wait=30s")
+			if err != nil {
+				failed.Add(1)
+				return
+			}
+			var rec fleet.Record
+			_ = json.NewDecoder(resp.Body).Decode(&rec)
+			resp.Body.Close()
+			if rec.State != fleet.Printed {
+				failed.Add(1)
+				return
+			}
+			took[i] = time.Since(begin)
+		})
+	}
+	wg.Wait()
+	slices.Sort(took)
+	t.Logf("%d jobs at %d/s through one hub, post to printed at the hub: p50 %v, p99 %v, max %v, %d failed",
+		n, rate, took[n/2].Round(time.Millisecond), took[n*99/100].Round(time.Millisecond), took[n-1].Round(time.Millisecond), failed.Load())
+}
+
+// The example configurations under deploy/fleet load: the hub's is
+// accepted, the site's is refused only for its role (for now).
+func TestDeployedFleetConfigs(t *testing.T) {
+	t.Setenv("RECEIPTD_CONFIG", "")
+	var stdout, stderr strings.Builder
+	cfg, _, code := loadConfig([]string{"-config", "../../deploy/fleet/hub.toml"}, &stdout, &stderr)
+	require.Equal(t, -1, code, stderr.String())
+	require.NoError(t, cfg.Fleet.check())
+	assert.Equal(t, "hub", cfg.Fleet.Role)
+	assert.Len(t, cfg.Fleet.NATS, 3)
+	assert.Equal(t, 3, cfg.Fleet.Replicas)
+	assert.Equal(t, 15*time.Minute, cfg.Fleet.JobTTL.Duration)
+	cfg, _, code = loadConfig([]string{"-config", "../../deploy/fleet/site.toml"}, &stdout, &stderr)
+	require.Equal(t, -1, code, stderr.String())
+	assert.Equal(t, "shop-0001", cfg.Fleet.Site)
+	assert.ErrorContains(t, cfg.Fleet.check(), "not available in this build")
+}

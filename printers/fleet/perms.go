@@ -1,0 +1,33 @@
+package fleet
+
+// InboxPrefix is the inbox prefix a site's connection must use
+// (nats.CustomInboxPrefix): its permissions let it receive replies only
+// there, so it cannot read the replies, and the jobs, delivered to others.
+func InboxPrefix(site string) string { return "_INBOX_" + site }
+
+// SitePermissions are the subjects a site's NATS user may publish to and
+// subscribe to: its own consumer on its own jobs, its own events, its own
+// announcement, and the cancel bucket; nothing of another site's jobs.
+// docs/fleet.md shows them as nats-server configuration.
+func SitePermissions(site string) (publish, subscribe []string) {
+	durable := SiteConsumer(site)
+	publish = []string{
+		// Its durable consumer, filtered to its own subjects, and pulling from it.
+		"$JS.API.CONSUMER.CREATE." + JobsStream + "." + durable + "." + JobsSubject + "." + site + ".>",
+		"$JS.API.CONSUMER.INFO." + JobsStream + "." + durable,
+		"$JS.API.CONSUMER.MSG.NEXT." + JobsStream + "." + durable,
+		"$JS.ACK." + JobsStream + "." + durable + ".>",
+		// Its events.
+		EventsSubject + "." + site + ".>",
+		// Its announcement.
+		"$JS.API.STREAM.INFO.KV_" + SitesBucket,
+		"$KV." + SitesBucket + "." + site,
+		// Cancels: its own keys, watched.
+		"$JS.API.STREAM.INFO.KV_" + CancelsBucket,
+		"$JS.API.CONSUMER.CREATE.KV_" + CancelsBucket + ".*.$KV." + CancelsBucket + "." + site + ".*",
+		"$JS.API.CONSUMER.DELETE.KV_" + CancelsBucket + ".*",
+		"$JS.FC.KV_" + CancelsBucket + ".>",
+	}
+	subscribe = []string{InboxPrefix(site) + ".>"}
+	return publish, subscribe
+}
