@@ -45,12 +45,10 @@ func (e *DocumentError) Error() string { return e.Err.Error() }
 func (e *DocumentError) Unwrap() error { return e.Err }
 
 // KeyReusedError: the idempotency key already names a job that prints
-// another receipt. Nothing was queued; Job is the key's job.
-type KeyReusedError struct{ Job spool.Job }
-
-func (e *KeyReusedError) Error() string {
-	return "this idempotency key already names job " + e.Job.ID + ", which prints another receipt; nothing was queued"
-}
+// another receipt, or a job of another printer (a key names one receipt
+// on one printer, across the service). Nothing was queued; Job is the
+// key's job.
+type KeyReusedError = spool.KeyReusedError
 
 // Options are what a station shares with the service around it.
 type Options struct {
@@ -242,8 +240,9 @@ func (s *Station) render(tx *receipt.Transaction, defines bool) (Job, error) {
 
 // Submit turns a parsed transaction into a durable job: rendered for the
 // printer (Render), stored under its key, queued for the printer. A key
-// already used for the same receipt returns its job (Existing); for
-// another receipt a *KeyReusedError.
+// already used for the same receipt returns its job (Existing), queued
+// again for its next attempt when it had failed (nothing of it printed);
+// for another receipt or another printer a *KeyReusedError.
 func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Request) (Accepted, error) {
 	if s.opt.Spool == nil {
 		return Accepted{}, ErrNoSpool
@@ -277,11 +276,6 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 			_ = s.opt.Logos.Finished(s.cfg.Name, key, false) // nothing goes out: forget the note
 		}
 		return a, err
-	}
-	if a.Existing && a.Job.Digest != "" && a.Job.Digest != proto.Digest {
-		// A retry sends the same receipt; another receipt under a used key
-		// is a client bug that would otherwise lose this receipt silently.
-		return a, &KeyReusedError{Job: a.Job}
 	}
 	return a, nil
 }
@@ -335,7 +329,8 @@ func (s *Station) TestPage(ctx context.Context, key string, source spool.Source)
 		return Accepted{}, err
 	}
 	if key == "" {
-		key = "test-page:" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		// Keys count for the whole service: named by the printer too.
+		key = "test-page:" + s.cfg.Name + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
 	return s.enqueue(key, spool.Job{Source: source}, page)
 }

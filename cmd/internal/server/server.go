@@ -276,6 +276,7 @@ func (s *Server) routes() {
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
+	api("POST /v1/jobs/{id}/retry", s.retry)
 	cancelRoutes(api, s.cancel)
 	api("POST /v1/printers/{name}/test-page", s.testPage)
 	api("POST /v1/render", s.render)

@@ -275,7 +275,7 @@ function jobRow(j) {
   const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
   // The technical reason, for whoever fixes the printer.
   say(cell(tr, undefined, 'state'), jobWords(j),
-    j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
+    j.state + (j.reason ? ': ' + j.reason : '') + ((j.attempt || 1) > 1 ? ' · attempt ' + j.attempt : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
     ' · via ' + (j.source || 'api'));
   cell(tr, j.printer, 'printer'); cell(tr, time(j.created_at), 'time');
   const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
@@ -296,6 +296,14 @@ function jobRow(j) {
     actions.appendChild(button('Cancel', 'cancel', () => {
       if (!confirm('Cancel ' + j.id + '? It will not print.')) return;
       act(() => request('/v1/jobs/' + j.id, {method: 'DELETE'}));
+    }));
+  }
+  if (j.state === 'failed' && j.source !== 'epos' && !/^not sent: |is no longer configured$/.test(j.reason || '')) {
+    // Nothing of it printed: it prints again as the original, once per
+    // attempt however often the button is pressed.
+    actions.appendChild(button('Try again', 'retry', () => {
+      if (!confirm('Print ' + j.id + ' again? It has not printed.')) return;
+      act(() => request('/v1/jobs/' + j.id + '/retry?attempt=' + (j.attempt || 1), {method: 'POST'}));
     }));
   }
   if (j.state === 'printed') {

@@ -90,7 +90,8 @@ function jobWords(j) {
     }
     case 'failed': {
       if (r.startsWith('confirmed not printed')) return {text: 'Not printed', todo: '', cls: 'bad'};
-      const again = 'Then print it again from the till.';
+      // "Try again" prints it as the original; an ePOS till sends its own.
+      const again = j.source === 'epos' ? 'Then print it again from the till.' : 'Then press "Try again".';
       const gave = r.match(/^gave up after ([^:]+): (?:waiting: )?(.*)$/s);
       if (gave) {
         const c = reasonCause(gave[2]) || {what: 'the printer was not ready', todo: ''};
