@@ -27,7 +27,16 @@ func limitMemory(ctx context.Context) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(softMemoryLimit)
 	}
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/free:bytes"}}
+	// The heap a burst leaves is garbage (objects) until a collection runs
+	// and free spans after it; counting free spans alone missed garbage the
+	// collector had no reason to visit yet. The live heap of the last
+	// collection is the base, so a service whose live heap is large is not
+	// collected again and again for nothing.
+	sample := []metrics.Sample{
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/gc/heap/live:bytes"},
+	}
 	t := time.NewTicker(idleHeapEvery)
 	defer t.Stop()
 	for {
@@ -37,7 +46,13 @@ func limitMemory(ctx context.Context) {
 		case <-t.C:
 		}
 		metrics.Read(sample)
-		if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > idleHeapKept {
+		var v [3]uint64
+		for i, s := range sample {
+			if s.Value.Kind() == metrics.KindUint64 {
+				v[i] = s.Value.Uint64()
+			}
+		}
+		if free, objects, live := v[0], v[1], v[2]; free+objects > live+idleHeapKept {
 			debug.FreeOSMemory()
 		}
 	}
