@@ -19,6 +19,41 @@ type ImageOptions struct {
 type CodeFallback struct {
 	Raster bool   // drawn as a raster image instead of the native command
 	Why    string // why; empty when Raster is false
+	// QuietZone, when not empty, says that a 1D barcode fits the head but
+	// not with its horizontal quiet zone (BarcodeQuietZone modules each
+	// side): it printed centred, and may not scan everywhere.
+	QuietZone string
+}
+
+// BarcodeQuietZone is the white margin, in narrow-bar modules, a 1D
+// barcode needs on each side: 10 × the narrow bar for CODE39, ITF and
+// CODE128 (GS1 asks 9 for UPC-A, 7 for EAN-8, 11 left / 7 right for
+// EAN-13: one module short on EAN-13's left) and in Epson's own barcode
+// notes ("The width of a quiet zone is 10 times the width of the narrow
+// bar", Epson 4100 Operator's Guide, "Quiet zone",
+// https://manualsdump.com/en/manuals/epson-4100model/155912/439). Neither
+// GS k nor Star's ESC b adds it: the sender does.
+const BarcodeQuietZone = 10
+
+// BarcodeQuietZoneFit returns the justification to print a barcode of
+// width dots (narrow bar m dots) with on a head of head dots, and a
+// non-empty reason when its horizontal quiet zone does not fit: such a
+// code is not refused (it fits the head) but centred, which leaves it the
+// widest margin on both sides.
+func BarcodeQuietZoneFit(width, m, head int, j Justification) (Justification, string) {
+	need := width + 2*BarcodeQuietZone*m
+	if need <= head {
+		return j, ""
+	}
+	return JustifyCenter, fmt.Sprintf("%d dots wide with its quiet zone (%d modules of %d dots each side) exceeds the %d-dot head: centred with %d dots each side",
+		need, BarcodeQuietZone, m, head, (head-width)/2)
+}
+
+// AppendBarcodeQuietZone feeds BarcodeQuietZone modules of m dots (ESC J)
+// before or after a 1D barcode, so that a code, text or logo above or
+// below it stays clear of the bars whatever precedes or follows.
+func AppendBarcodeQuietZone(b []byte, m int) []byte {
+	return append(b, ESC, 'J', byte(min(255, BarcodeQuietZone*m)))
 }
 
 // unknownWidthDots is the head width assumed when a profile does not know
@@ -145,6 +180,8 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 	if w := len(dots); w > e.headDots() {
 		return dst, CodeFallback{}, fmt.Errorf("escpos: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
+	mod, _ := bc.module() // validated by BarcodeDots
+	j, narrow := BarcodeQuietZoneFit(len(dots), mod, e.headDots(), j)
 	f := e.profile.Features
 	native := f.BarcodeB || f.BarcodeA && bc.Symbology != Code128
 	if native && bc.HRI != HRINone {
@@ -161,12 +198,13 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 		if err != nil {
 			return dst, CodeFallback{}, err
 		}
-		return out, CodeFallback{Raster: true, Why: why}, nil
+		return out, CodeFallback{Raster: true, Why: why, QuietZone: narrow}, nil
 	}
 	out, err := e.AppendJustification(dst, j)
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
+	out = AppendBarcodeQuietZone(out, mod)
 	if f.BarcodeB {
 		out, err = AppendBarcode(out, bc)
 	} else {
@@ -175,7 +213,7 @@ func (e *Encoder) AppendBarcode(dst []byte, bc Barcode, j Justification) ([]byte
 	if err != nil {
 		return dst, CodeFallback{}, err
 	}
-	return out, CodeFallback{}, nil
+	return AppendBarcodeQuietZone(out, mod), CodeFallback{QuietZone: narrow}, nil
 }
 
 // appendBarcodeRaster draws bc, with its human-readable text as a line of
@@ -194,11 +232,13 @@ func (e *Encoder) appendBarcodeRaster(dst []byte, bc Barcode, j Justification) (
 		p, _ := bc.payload() // validated by NewBarcodeRaster; EAN/UPC gain their check digit
 		text = string(p)
 	}
+	mod, _ := bc.module() // validated by NewBarcodeRaster
 	saved := e.st
 	out, err := e.AppendJustification(dst, j)
 	if err != nil {
 		return dst, err
 	}
+	out = AppendBarcodeQuietZone(out, mod)
 	if bc.HRI == HRIAbove || bc.HRI == HRIBoth {
 		out = AppendLF(e.AppendText(out, text))
 	}
@@ -209,7 +249,7 @@ func (e *Encoder) appendBarcodeRaster(dst []byte, bc Barcode, j Justification) (
 	if bc.HRI == HRIBelow || bc.HRI == HRIBoth {
 		out = AppendLF(e.AppendText(out, text))
 	}
-	return out, nil
+	return AppendBarcodeQuietZone(out, mod), nil
 }
 
 // AppendLogo appends ESC a j and prints the NV graphics logo key (defined

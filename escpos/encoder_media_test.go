@@ -139,14 +139,15 @@ func TestEncoderBarcode(t *testing.T) {
 	got, fb, err := newEnc(t, fullProfile).AppendBarcode(nil, ean, JustifyCenter)
 	require.NoError(t, err)
 	assert.Equal(t, CodeFallback{}, fb)
-	assert.Equal(t, append([]byte{ESC, 'a', 1}, nativeB...), got)
+	// The quiet zone: 10 modules of 2 dots fed above and below (ESC J 20).
+	assert.Equal(t, cat([]byte{ESC, 'a', 1, ESC, 'J', 20}, nativeB, []byte{ESC, 'J', 20}), got)
 
 	// Function A: NUL-terminated, m = 2 for EAN-13. Left is in force after
 	// ESC @, so no ESC a.
 	got, fb, err = newEnc(t, rasterOnly).AppendBarcode(nil, ean, JustifyLeft)
 	require.NoError(t, err)
 	assert.Equal(t, CodeFallback{}, fb)
-	assert.Equal(t, cat([]byte{GS, 'h', 80, GS, 'w', 2, GS, 'H', 2, GS, 'f', 0, GS, 'k', 2}, []byte("4006381333931"), []byte{NUL}), got)
+	assert.Equal(t, cat([]byte{ESC, 'J', 20, GS, 'h', 80, GS, 'w', 2, GS, 'H', 2, GS, 'f', 0, GS, 'k', 2}, []byte("4006381333931"), []byte{NUL, ESC, 'J', 20}), got)
 
 	// CODE128 has no function A: drawn.
 	c128 := Barcode{Symbology: Code128, Data: "A-123456", Height: 40}
@@ -155,9 +156,9 @@ func TestEncoderBarcode(t *testing.T) {
 	assert.Equal(t, CodeFallback{Raster: true, Why: "profile raster has only GS k function A, which has no code128"}, fb)
 	r, err := NewBarcodeRaster(c128)
 	require.NoError(t, err)
-	want, err := AppendRasterImage([]byte{ESC, 'a', 1}, r)
+	want, err := AppendRasterImage([]byte{ESC, 'a', 1, ESC, 'J', 20}, r)
 	require.NoError(t, err)
-	assert.Equal(t, want, got)
+	assert.Equal(t, append(want, ESC, 'J', 20), got)
 
 	// The raster fallback prints the HRI as text where GS H would.
 	both := Barcode{Symbology: Code128, Data: "A-1", Height: 8, HRI: HRIBoth}
@@ -165,15 +166,15 @@ func TestEncoderBarcode(t *testing.T) {
 	require.NoError(t, err)
 	r, err = NewBarcodeRaster(both)
 	require.NoError(t, err)
-	want, err = AppendRasterImage([]byte("\x1ba\x02A-1\n"), r)
+	want, err = AppendRasterImage([]byte("\x1ba\x02\x1bJ\x14A-1\n"), r)
 	require.NoError(t, err)
-	assert.Equal(t, append(want, "A-1\n"...), got)
+	assert.Equal(t, append(want, "A-1\n\x1bJ\x14"...), got)
 
 	got, fb, err = newEnc(t, graphicsOnly).AppendBarcode(nil, ean, JustifyCenter)
 	require.NoError(t, err)
 	assert.Equal(t, CodeFallback{Raster: true, Why: "profile graphics has no GS k"}, fb)
-	assert.Equal(t, []byte{ESC, 'a', 1, GS, '(', 'L'}, got[:6])
-	assert.Equal(t, "4006381333931\n", string(got[len(got)-14:]), "HRI below, with its check digit")
+	assert.Equal(t, []byte{ESC, 'a', 1, ESC, 'J', 20, GS, '(', 'L'}, got[:9])
+	assert.Equal(t, "4006381333931\n\x1bJ\x14", string(got[len(got)-17:]), "HRI below, with its check digit, then the quiet zone")
 
 	_, _, err = newEnc(t, bareProfile).AppendBarcode(nil, ean, JustifyCenter)
 	assert.EqualError(t, err, "escpos: profile bare prints no raster images (neither GS v 0 nor GS ( L)")
@@ -272,4 +273,37 @@ func TestMediaKeepsTextState(t *testing.T) {
 			assert.Equal(t, before, after, "%s on %s", name, p.ID)
 		}
 	}
+}
+
+// Issue 23 items 1 and 3: a code that fits the head but not with its
+// horizontal quiet zone is printed, centred, and the narrow margin said.
+func TestBarcodeQuietZoneFit(t *testing.T) {
+	for _, tc := range []struct {
+		width, m, head int
+		j, want        Justification
+		warn           bool
+	}{
+		{190, 2, 576, JustifyLeft, JustifyLeft, false},
+		{536, 2, 576, JustifyRight, JustifyRight, false}, // 536 + 2×20 = 576: just fits
+		{537, 2, 576, JustifyRight, JustifyCenter, true},
+		{491, 2, 512, JustifyLeft, JustifyCenter, true}, // issue 23 item 3's CODE39 at GS w 2
+		{300, 6, 384, JustifyCenter, JustifyCenter, true},
+	} {
+		j, why := BarcodeQuietZoneFit(tc.width, tc.m, tc.head, tc.j)
+		assert.Equal(t, tc.want, j, "%+v", tc)
+		assert.Equal(t, tc.warn, why != "", "%+v: %q", tc, why)
+	}
+	_, why := BarcodeQuietZoneFit(491, 2, 512, JustifyLeft)
+	assert.Equal(t, "531 dots wide with its quiet zone (10 modules of 2 dots each side) exceeds the 512-dot head: centred with 10 dots each side", why)
+
+	// Through the encoder: printed natively, centred, reported.
+	bc := Barcode{Symbology: Code128, Data: strings.Repeat("ab", 11), Module: 2} // 2 × (11 × 24 + 13) = 554 dots
+	dots, err := BarcodeDots(bc)
+	require.NoError(t, err)
+	require.Equal(t, 554, len(dots))
+	got, fb, err := newEnc(t, fullProfile).AppendBarcode(nil, bc, JustifyLeft)
+	require.NoError(t, err)
+	assert.False(t, fb.Raster)
+	assert.Contains(t, fb.QuietZone, "exceeds the 576-dot head")
+	assert.Equal(t, []byte{ESC, 'a', 1, ESC, 'J', 20}, got[:6], "centred, then the quiet zone fed")
 }

@@ -91,8 +91,9 @@ func TestMediaDecodes(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"ESC @", "GS ( L", "ESC a", "GS ( L", "GS v 0", "TEXT", "LF", "ESC J", "GS ( k", "ESC J", // a quiet zone above and below the QR code
-		"GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k",
-		"GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k", "GS h", "GS w", "GS H", "GS f", "GS k",
+		// and 10 modules above and below every barcode
+		"GS h", "GS w", "GS H", "GS f", "GS k", "ESC J", "GS h", "GS w", "GS H", "GS f", "GS k", "ESC J", "GS h", "GS w", "GS H", "GS f", "GS k", "ESC J",
+		"GS h", "GS w", "GS H", "GS f", "GS k", "ESC J", "GS h", "GS w", "GS H", "GS f", "GS k", "ESC J", "GS h", "GS w", "GS H", "GS f", "GS k", "ESC J",
 		"FS q", "FS p", "GS ( L", "ESC p", "DLE DC4 1", "GS V"}, names)
 	var raster, qr, kinds int
 	for _, c := range cmds {

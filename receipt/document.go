@@ -378,6 +378,10 @@ func (r *Renderer) codeFallback(rw *row, fb escpos.CodeFallback) {
 		r.report.Warnings = append(r.report.Warnings, Warning{Section: rw.from.section, Line: rw.from.index,
 			Kind: WarnCodeAsImage, Detail: fb.Why})
 	}
+	if fb.QuietZone != "" {
+		r.report.Warnings = append(r.report.Warnings, Warning{Section: rw.from.section, Line: rw.from.index,
+			Kind: WarnQuietZone, Detail: fb.QuietZone})
+	}
 }
 
 // AppendDefineLogos appends the commands that store logos in the printer's

@@ -39,6 +39,9 @@ const (
 	// a header (or both a footer): both print, so the shop's name, the
 	// basket or a QR code may print twice.
 	WarnTwoHeaders
+	// WarnQuietZone: a 1D barcode fits the head but not with its quiet
+	// zone (10 modules each side): it printed centred and may scan poorly.
+	WarnQuietZone
 )
 
 func (k WarningKind) String() string {
@@ -61,6 +64,8 @@ func (k WarningKind) String() string {
 		return "printed as a raster, not stored"
 	case WarnTwoHeaders:
 		return "template and document both bring one"
+	case WarnQuietZone:
+		return "barcode quiet zone does not fit"
 	}
 	return "WarningKind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -75,7 +80,7 @@ type Warning struct {
 	Kind       WarningKind
 	Decoration string          // WarnUnknownDecoration
 	Fallback   escpos.Fallback // WarnControlChar, WarnFallback
-	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics, WarnNotStored, WarnTwoHeaders
+	Detail     string          // WarnCodeAsImage, WarnBasketSum, WarnNoBasket, WarnNoGraphics, WarnNotStored, WarnTwoHeaders, WarnQuietZone
 }
 
 func (w Warning) String() string {

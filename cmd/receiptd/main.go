@@ -307,7 +307,11 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 		return err
 	}
 	defer sp.Close()
-	srv, err := server.New(server.Config{Printers: ps, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
+	tc, certNote, err := tlsConfigFor(cfg, log) // before the server: its page tells staff of a new certificate
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Printers: ps, Certificate: certNote, Tokens: cfg.Tokens, Open: openPrinter, Logger: log,
 		Worker: spool.WorkerOptions{Deadline: cfg.JobDeadline.Duration}, StatusInterval: cfg.StatusInterval.Duration, Retention: cfg.Retention.Duration,
 		LoopbackOnly: server.IsLoopbackHost(cfg.Listen) && (cfg.ListenTLS == "" || server.IsLoopbackHost(cfg.ListenTLS)), StateDir: cfg.DataDir, AllowedOrigins: cfg.AllowedOrigins, Epos: cfg.eposConfig()}, sp)
 	if err != nil {
@@ -335,7 +339,7 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	served := make(chan error, 2) // the HTTP and the HTTPS listener
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "receiptd listening on http://%s (printers: %d, data: %s)\n", ln.Addr(), len(ps), cfg.DataDir)
-	if err := serveTLS(hs, cfg, log, stdout, served); err != nil {
+	if err := serveTLS(hs, tc, cfg, log, stdout, served); err != nil {
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())

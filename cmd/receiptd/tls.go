@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/secuprint/receipt/cmd/internal/server"
 )
 
 // HTTPS for tills served over HTTPS, which browsers let call only HTTPS
@@ -97,49 +99,50 @@ func Fingerprint(der []byte) string {
 // selfSigned loads the data dir's self-signed certificate, or makes one
 // when there is none, it no longer names every one of names, or it nears
 // its end.
-func selfSigned(dataDir string, names hostNames, now time.Time, log *slog.Logger) (tls.Certificate, error) {
+func selfSigned(dataDir string, names hostNames, now time.Time, log *slog.Logger) (tls.Certificate, string, error) {
 	certPath, keyPath := filepath.Join(dataDir, selfSignedCert), filepath.Join(dataDir, selfSignedKey)
 	pair, err := tls.LoadX509KeyPair(certPath, keyPath)
+	why := "" // why a certificate was re-issued
 	switch {
 	case err == nil:
 		leaf, perr := x509.ParseCertificate(pair.Certificate[0])
 		if perr != nil {
-			return tls.Certificate{}, fmt.Errorf("tls: %s: %w", certPath, perr)
+			return tls.Certificate{}, "", fmt.Errorf("tls: %s: %w", certPath, perr)
 		}
 		missing := covers(leaf, names)
 		if len(missing) == 0 && now.Add(selfSignedRenew).Before(leaf.NotAfter) {
 			log.Info("tls: self-signed certificate reused", "file", certPath, "sha256", Fingerprint(leaf.Raw))
-			return pair, nil
+			return pair, "", nil
 		}
-		why := "it expires " + leaf.NotAfter.Format(time.DateOnly)
+		why = "it expires " + leaf.NotAfter.Format(time.DateOnly)
 		if len(missing) > 0 {
 			why = "the host's names or addresses changed (" + strings.Join(missing, ", ") + " not in it)"
 		}
 		log.Warn("tls: self-signed certificate re-issued: browsers must accept the new one", "reason", why)
 	case errors.Is(err, fs.ErrNotExist):
 	default:
-		return tls.Certificate{}, fmt.Errorf("tls: %s: %w (remove both files to make a new certificate)", certPath, err)
+		return tls.Certificate{}, "", fmt.Errorf("tls: %s: %w (remove both files to make a new certificate)", certPath, err)
 	}
 	certPEM, keyPEM, err := makeSelfSigned(names, now)
 	if err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, "", err
 	}
 	if err := os.MkdirAll(filepath.Dir(certPath), 0o700); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, "", err
 	}
 	if err := writeFileAtomic(keyPath, keyPEM, 0o600); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, "", err
 	}
 	if err := writeFileAtomic(certPath, certPEM, 0o644); err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, "", err
 	}
 	pair, err = tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		return tls.Certificate{}, err
+		return tls.Certificate{}, "", err
 	}
 	log.Info("tls: self-signed certificate made", "file", certPath, "sha256", Fingerprint(pair.Certificate[0]),
 		"names", strings.Join(names.DNS, ","), "addresses", fmt.Sprint(names.IPs))
-	return pair, nil
+	return pair, why, nil
 }
 
 func makeSelfSigned(names hostNames, now time.Time) (certPEM, keyPEM []byte, err error) {
@@ -183,30 +186,36 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 
 // tlsConfigFor builds the HTTPS listener's configuration, or nil when
 // listen_tls is not set.
-func tlsConfigFor(cfg fileConfig, log *slog.Logger) (*tls.Config, error) {
+func tlsConfigFor(cfg fileConfig, log *slog.Logger) (*tls.Config, *server.CertificateNote, error) {
 	w := cfg.webConfig
 	if w.ListenTLS == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var pair tls.Certificate
+	var note *server.CertificateNote
 	var err error
 	switch {
 	case w.TLSCert != "" || w.TLSKey != "":
 		pair, err = tls.LoadX509KeyPair(w.TLSCert, w.TLSKey)
 		if err != nil {
-			return nil, fmt.Errorf("tls_cert/tls_key: %w", err)
+			return nil, nil, fmt.Errorf("tls_cert/tls_key: %w", err)
 		}
 	case w.TLS == "self-signed":
 		names, nerr := currentHostNames()
 		if nerr != nil {
-			return nil, nerr
+			return nil, nil, nerr
 		}
-		pair, err = selfSigned(cfg.DataDir, names, time.Now(), log)
+		var why string
+		pair, why, err = selfSigned(cfg.DataDir, names, time.Now(), log)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		// The staff page shows it: a re-issued certificate must be
+		// accepted again in every till's browser.
+		_, port, _ := net.SplitHostPort(w.ListenTLS) // checked at start
+		note = &server.CertificateNote{SHA256: Fingerprint(pair.Certificate[0]), Port: port, Reissued: why}
 	default:
-		return nil, errors.New(`listen_tls needs tls_cert and tls_key, or tls = "self-signed"`)
+		return nil, nil, errors.New(`listen_tls needs tls_cert and tls_key, or tls = "self-signed"`)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, note, nil
 }

@@ -29,8 +29,9 @@ func TestSelfSignedReusedWhileNamesHold(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	names := hostNames{DNS: []string{"localhost", "till-host"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.ParseIP("192.168.1.20")}}
 	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	first, err := selfSigned(dir, names, now, log)
+	first, why, err := selfSigned(dir, names, now, log)
 	require.NoError(t, err)
+	assert.Empty(t, why, "a first certificate is made, not re-issued")
 	leaf, err := x509.ParseCertificate(first.Certificate[0])
 	require.NoError(t, err)
 	assert.ElementsMatch(t, names.DNS, leaf.DNSNames)
@@ -40,24 +41,27 @@ func TestSelfSignedReusedWhileNamesHold(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
 
-	again, err := selfSigned(dir, hostNames{DNS: []string{"localhost"}, IPs: []net.IP{net.ParseIP("192.168.1.20")}}, now.Add(24*time.Hour), log)
+	again, why, err := selfSigned(dir, hostNames{DNS: []string{"localhost"}, IPs: []net.IP{net.ParseIP("192.168.1.20")}}, now.Add(24*time.Hour), log)
 	require.NoError(t, err)
 	assert.Equal(t, Fingerprint(first.Certificate[0]), Fingerprint(again.Certificate[0]), "a subset of the names: reused")
+	assert.Empty(t, why)
 	assert.Contains(t, logs.String(), "reused")
 
 	moved := hostNames{DNS: names.DNS, IPs: []net.IP{net.ParseIP("10.0.0.7")}}
-	third, err := selfSigned(dir, moved, now.Add(48*time.Hour), log)
+	third, why, err := selfSigned(dir, moved, now.Add(48*time.Hour), log)
 	require.NoError(t, err)
 	assert.NotEqual(t, Fingerprint(first.Certificate[0]), Fingerprint(third.Certificate[0]))
 	assert.Contains(t, logs.String(), "re-issued")
 	assert.Contains(t, logs.String(), "10.0.0.7 not in it")
+	assert.Equal(t, "the host's names or addresses changed (10.0.0.7 not in it)", why, "what the staff page shows")
 
-	late, err := selfSigned(dir, moved, now.Add(selfSignedValidity-selfSignedRenew/2), log)
+	late, why, err := selfSigned(dir, moved, now.Add(selfSignedValidity-selfSignedRenew/2), log)
 	require.NoError(t, err)
 	assert.NotEqual(t, Fingerprint(third.Certificate[0]), Fingerprint(late.Certificate[0]), "near its end: re-issued")
+	assert.Contains(t, why, "it expires")
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, selfSignedCert), []byte("junk"), 0o644))
-	_, err = selfSigned(dir, moved, now, log)
+	_, _, err = selfSigned(dir, moved, now, log)
 	assert.ErrorContains(t, err, "remove both files")
 }
 

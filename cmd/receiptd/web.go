@@ -134,10 +134,9 @@ func checkWebBind(cfg fileConfig) error {
 
 // serveTLS starts the HTTPS listener, when configured, on the same
 // server as the HTTP one; its end is reported on served.
-func serveTLS(hs *http.Server, cfg fileConfig, log *slog.Logger, stdout io.Writer, served chan<- error) error {
-	tc, err := tlsConfigFor(cfg, log)
-	if err != nil || tc == nil {
-		return err
+func serveTLS(hs *http.Server, tc *tls.Config, cfg fileConfig, log *slog.Logger, stdout io.Writer, served chan<- error) error {
+	if tc == nil {
+		return nil
 	}
 	ln, err := net.Listen("tcp", cfg.ListenTLS)
 	if err != nil {

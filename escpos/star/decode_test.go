@@ -39,7 +39,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 		assert.NoError(t, c.Err, "%s", c.Name)
 	}
 	assert.Equal(t, []string{"ESC @", "ESC GS a", "ESC i", "ESC E", "ESC GS t", "TEXT", "LF",
-		"ESC a", "ESC GS y S 0", "ESC GS y S 1", "ESC GS y S 2", "ESC GS y D", "ESC GS y P", "ESC a", "ESC b",
+		"ESC a", "ESC GS y S 0", "ESC GS y S 1", "ESC GS y S 2", "ESC GS y D", "ESC GS y P", "ESC a", "ESC a", "ESC b", "ESC a", // the QR code's quiet zone, then a line of it above and below the bar code
 		"ESC GS a", "ESC GS S", "ESC BEL", "SUB", "ESC d"}, names(cmds))
 	var text string
 	for _, c := range cmds {

@@ -268,11 +268,14 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 	if w := len(dots); w > e.headDots() {
 		return dst, escpos.CodeFallback{}, fmt.Errorf("star: %v: %d dots wide exceeds the %d-dot head of %s", bc.Symbology, w, e.headDots(), e.profile.ID)
 	}
+	mod := bc.ModuleDots()
+	j, narrow := escpos.BarcodeQuietZoneFit(len(dots), mod, e.headDots(), j)
 	saved := e.st
 	out, err := e.AppendJustification(dst, j)
 	if err != nil {
 		return dst, escpos.CodeFallback{}, err
 	}
+	out = appendBarcodeQuietZone(out, mod)
 	text := bc.Data
 	if bc.HRI == escpos.HRIAbove || bc.HRI == escpos.HRIBoth {
 		out = AppendLF(e.AppendText(out, text))
@@ -282,7 +285,7 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 			e.st = saved
 			return dst, escpos.CodeFallback{}, err
 		}
-		return out, escpos.CodeFallback{}, nil
+		return appendBarcodeQuietZone(out, mod), escpos.CodeFallback{QuietZone: narrow}, nil
 	}
 	r, err := escpos.NewBarcodeRaster(bc)
 	if err != nil {
@@ -296,7 +299,15 @@ func (e *Encoder) AppendBarcode(dst []byte, bc escpos.Barcode, j escpos.Justific
 	if bc.HRI == escpos.HRIBelow || bc.HRI == escpos.HRIBoth {
 		out = AppendLF(e.AppendText(out, text))
 	}
-	return out, escpos.CodeFallback{Raster: true, Why: why}, nil
+	return appendBarcodeQuietZone(out, mod), escpos.CodeFallback{Raster: true, Why: why, QuietZone: narrow}, nil
+}
+
+// appendBarcodeQuietZone feeds escpos.BarcodeQuietZone modules of m dots
+// before or after a bar code, as whole lines like appendQuietZone: ESC b
+// adds no margin of its own, so whatever precedes or follows would touch
+// the bars.
+func appendBarcodeQuietZone(b []byte, m int) []byte {
+	return AppendFeedLines(b, uint8((escpos.BarcodeQuietZone*m+23)/24))
 }
 
 // AppendDrawer kicks the drawer on pin, if the profile has a drawer port.

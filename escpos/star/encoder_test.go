@@ -87,7 +87,8 @@ func TestEncoderCodes(t *testing.T) {
 	b, fb, err = e.AppendBarcode(nil, escpos.Barcode{Symbology: escpos.Code128, Data: "12345678", HRI: escpos.HRIBoth}, escpos.JustifyRight)
 	require.NoError(t, err)
 	assert.False(t, fb.Raster)
-	assert.Equal(t, append(append([]byte{0x1B, 0x1D, 'a', 2}, "12345678\n\x1bb\x06\x02\x01\x50"...), "12345678\x1e"...), b)
+	// ESC a 1: a line (≥ 20 dots, 10 modules of 2) of quiet zone above and below.
+	assert.Equal(t, append(append([]byte{0x1B, 0x1D, 'a', 2, 0x1B, 'a', 1}, "12345678\n\x1bb\x06\x02\x01\x50"...), "12345678\x1e\x1ba\x01"...), b)
 
 	_, _, err = e.AppendBarcode(nil, escpos.Barcode{Symbology: escpos.EAN8, Data: "12"}, escpos.JustifyLeft)
 	assert.Error(t, err)

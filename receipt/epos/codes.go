@@ -108,6 +108,9 @@ func (c *conv) barcodeEl(attrs []xml.Attr, content string) error {
 	if fb.Raster {
 		c.note("barcode %s drawn as a picture: %s", typ, fb.Why)
 	}
+	if fb.QuietZone != "" {
+		c.note("barcode %s: %s", typ, fb.QuietZone)
+	}
 	c.out = escpos.AppendLF(out)
 	return nil
 }
@@ -183,10 +186,14 @@ func (c *conv) nativeBarcode(typ string, m byte, bc escpos.Barcode, data string)
 	if err != nil {
 		return err
 	}
+	// The quiet zone above and below, as escpos.Encoder.AppendBarcode
+	// feeds it for the symbologies it knows.
+	out = escpos.AppendBarcodeQuietZone(out, int(bc.Module))
 	out = append(out, escpos.GS, 'H', byte(bc.HRI), escpos.GS, 'f', byte(bc.HRIFont),
 		escpos.GS, 'h', bc.Height, escpos.GS, 'w', bc.Module,
 		escpos.GS, 'k', m, byte(len(data)))
-	c.out = escpos.AppendLF(append(out, data...))
+	out = escpos.AppendBarcodeQuietZone(append(out, data...), int(bc.Module))
+	c.out = escpos.AppendLF(out)
 	return nil
 }
 

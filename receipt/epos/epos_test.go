@@ -107,7 +107,8 @@ func TestElementBytes(t *testing.T) {
 		{"sound-forever", `<sound pattern="error" repeat="0"/>`, "1b420906", "repeat 0"},
 		{"layout", `<layout type="receipt" width="580" height="0" margin-top="0" margin-bottom="0" offset-cut="0" offset-label="0"/>`, "", ""},
 		{"barcode-code93-native", `<barcode type="code93" hri="below" font="font_b" width="2" height="50">AB-12</barcode>`,
-			"1d4802 1d6601 1d6832 1d7702 1d6b4805 41422d3132 0a", ""},
+			// The quiet zone (10 modules of 2 dots, ESC J 20) before and after, as every 1D code gets it.
+			"1b4a14 1d4802 1d6601 1d6832 1d7702 1d6b4805 41422d3132 1b4a14 0a", ""},
 		{"pdf417", `<symbol type="pdf417_truncated" level="level_2" width="3" height="4" size="5">AB</symbol>`,
 			"1d286b0300304105 1d286b0300304200 1d286b0300304303 1d286b0300304404 1d286b040030453032 1d286b0300304601 1d286b0500305030 4142 1d286b0300305130 0a", ""},
 		{"qr-model2", `<symbol type="qrcode_model_2" level="level_h" width="4">AB</symbol>`,

@@ -131,7 +131,11 @@ func (s *Server) listPrinters(w http.ResponseWriter, r *http.Request) {
 	for _, p := range s.stations {
 		out = append(out, s.view(r.Context(), p))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"printers": out})
+	env := map[string]any{"printers": out}
+	if s.cfg.Certificate != nil {
+		env["certificate"] = s.cfg.Certificate
+	}
+	writeJSON(w, http.StatusOK, env)
 }
 
 func (s *Server) getPrinter(w http.ResponseWriter, r *http.Request) {

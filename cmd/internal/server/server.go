@@ -69,6 +69,20 @@ type Config struct {
 	// which logo each printer holds in NV memory (logos.json). "" keeps it
 	// in memory, so each start defines a stored logo once more.
 	StateDir string
+	// Certificate describes the HTTPS listener's self-signed certificate
+	// (nil: none), so the staff page can say when browsers must accept a
+	// new one.
+	Certificate *CertificateNote
+}
+
+// CertificateNote is GET /v1/printers' "certificate": the self-signed
+// certificate's SHA-256 fingerprint (as browsers show it), the HTTPS port
+// and, when it was re-issued at this start, why: every browser must then
+// accept it again.
+type CertificateNote struct {
+	SHA256   string `json:"sha256"`
+	Port     string `json:"port,omitempty"`
+	Reissued string `json:"reissued,omitempty"`
 }
 
 // Server is the HTTP handler plus the printer workers.

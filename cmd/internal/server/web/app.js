@@ -220,7 +220,9 @@ function printerRow(p, stale) {
 
 let printerList = [], printerNames = [];
 async function loadPrinters() {
-  const ps = (await request('/v1/printers')).printers || [];
+  const env = await request('/v1/printers');
+  certNote(env.certificate);
+  const ps = env.printers || [];
   printerList = ps;
   syncRows($('printers').tBodies[0], ps, p => p.name, p => printerRow(p, false));
   const names = ps.map(p => p.name);
@@ -234,6 +236,20 @@ async function loadPrinters() {
     }
     preview(); // the test form previews as its printer prints
   }
+}
+
+// certNote tells staff how tills' browsers accept receiptd's self-signed
+// HTTPS certificate, and, when it was re-issued, that they must again.
+function certNote(c) {
+  const n = $('certNote');
+  n.hidden = !c;
+  if (!c) return;
+  const how = 'On each till, open https://' + location.hostname + (c.port && c.port !== '443' ? ':' + c.port : '') +
+    '/ (this page over HTTPS), choose Advanced \u2192 Proceed, check that the browser shows the fingerprint SHA-256 ' + c.sha256 + ', then reload the till.';
+  n.textContent = c.reissued
+    ? 'The HTTPS certificate changed (' + c.reissued + '): every till\'s browser must accept it again. ' + how
+    : 'HTTPS uses a self-signed certificate that each till\'s browser accepts once. ' + how;
+  n.className = c.reissued ? 'msg' : 'stale-note';
 }
 
 // markStale says, when the service stops answering, that the statuses
