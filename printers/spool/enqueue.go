@@ -120,7 +120,7 @@ func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes
 	})
 	if claimed {
 		var h *handoff
-		if err == nil && !existing {
+		if err == nil && !existing && job.State == Printing {
 			h = &handoff{job: job, bytes: bytes}
 		}
 		s.hand(printer, h)
@@ -156,8 +156,10 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 	}
 	job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
 	job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
-	// Only a job with none queued ahead of it may skip the queue.
-	if claimed != nil && (*claimed || (queueEmpty(tx, printer) && s.claim(printer))) {
+	if expired(job, now) { // stored, so the key names it, but never sent
+		job.State, job.Reason = Failed, ReasonExpired
+	} else if claimed != nil && (*claimed || (queueEmpty(tx, printer) && s.claim(printer))) {
+		// Only a job with none queued ahead of it may skip the queue.
 		*claimed = true
 		job.State, job.Attempts = Printing, 1
 	}

@@ -132,6 +132,9 @@ type Request struct {
 	Key string
 	// Source is the entrance (spool.SourceAPI when empty).
 	Source spool.Source
+	// NotAfter, when set, is the last moment the job may start printing
+	// (spool.Job.NotAfter: a fleet job's deadline).
+	NotAfter time.Time
 }
 
 // Accepted is a job a station stored: new, or the one the key already
@@ -239,7 +242,7 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 		return Accepted{}, err
 	}
 	digest := tx.Digest()
-	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts}
+	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts, NotAfter: req.NotAfter}
 	// Noted before the job exists: an idle printer may print it before
 	// the enqueue returns.
 	s.opt.Logos.Sent(s.cfg.Name, key, job.Defines)
