@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,4 +199,68 @@ func TestSiteBinary(t *testing.T) {
 	}
 	assert.Equal(t, 0, site.stop(t))
 	t.Logf("%s", fmt.Sprint(len(dev.Tickets()), " tickets"))
+}
+
+// TestSiteCrashLoop posts RECEIPT_FLEET_SITE_CRASH jobs at a hub while
+// the site binary is killed -9 and restarted four times: every job ends
+// printed once, or unknown (printed at most once) at most once per kill;
+// none is lost.
+func TestSiteCrashLoop(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("RECEIPT_FLEET_SITE_CRASH"))
+	if n == 0 {
+		t.Skip("set RECEIPT_FLEET_SITE_CRASH=N to run")
+	}
+	const kills = 4
+	dev, addr := printerAt(t)
+	f := startSiteFleet(t, time.Hour, addr)
+	site := start(t, f.siteArgs...)
+	ids := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				ids[i] = postAt(t, f.long, fmt.Sprintf("K%05d", i))
+			}
+		})
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := range kills {
+		for next.Load() < int64(n*(k+1)/(kills+1)) {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(50)) * time.Millisecond)
+		site.kill()
+		site = start(t, f.siteArgs...)
+	}
+	wg.Wait()
+	var all []byte
+	printed, unknown := 0, 0
+	states := map[string]fleet.Record{}
+	for _, id := range ids {
+		states[id] = waitHub(t, f.long, id, func(r fleet.Record) bool { return r.State.Final() })
+	}
+	time.Sleep(300 * time.Millisecond)
+	for _, tk := range dev.Tickets() {
+		all = append(all, tk.Raw...)
+	}
+	for i, id := range ids {
+		c := bytes.Count(all, fmt.Appendf(nil, "FLEET K%05d\n", i))
+		switch rec := states[id]; rec.State {
+		case fleet.Printed:
+			printed++
+			assert.Equal(t, 1, c, "K%05d printed %d times", i, c)
+		case fleet.Unknown:
+			unknown++
+			assert.LessOrEqual(t, c, 1, "K%05d (unknown) printed %d times", i, c)
+		default:
+			t.Errorf("K%05d ended %s %s", i, rec.State, rec.Reason)
+		}
+	}
+	assert.LessOrEqual(t, unknown, kills, "at most one unknown per crash")
+	t.Logf("%d jobs, %d kills -9 of the site: %d printed once, %d unknown, 0 lost, 0 doubled", n, kills, printed, unknown)
 }
