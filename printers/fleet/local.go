@@ -114,8 +114,14 @@ func (l *StationLocal) Watch(ctx context.Context) {
 		}
 		l.mu.Unlock()
 		for _, id := range ids {
-			if j, err := l.sp.Get(id); err == nil {
+			j, err := l.sp.Get(id)
+			switch {
+			case err == nil:
 				l.note(j)
+			case errors.Is(err, spool.ErrNotFound): // pruned
+				l.mu.Lock()
+				delete(l.watched, id)
+				l.mu.Unlock()
 			}
 		}
 		select {
