@@ -92,6 +92,10 @@ type Result struct {
 	Sent   int     `json:"sent"`
 	Status *Status `json:"status,omitempty"`
 	Err    error   `json:"-"`
+	// Refused: nothing was sent and sending the job again cannot help
+	// (it was rendered for another model than the printer now is): the
+	// queue fails it with Err as the reason instead of retrying.
+	Refused bool `json:"refused,omitempty"`
 }
 
 func (r Result) String() string {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,6 +65,11 @@ func TestPrinterFlag(t *testing.T) {
 		{"=virtual://", printerConfig{}, "want NAME=ADDRESS"},
 		{"a=virtual://,copies=two", printerConfig{}, `copies "two"`},
 		{"a=virtual://,colour=red", printerConfig{}, `unknown printer option "colour=red"`},
+		{"bar=cloudprnt://00:11:62:1a:2b:3c,model=mC-Print3,secret=0123456789abcdef,poll_interval=2s",
+			printerConfig{Name: "bar", Address: "cloudprnt://00:11:62:1a:2b:3c", Model: "mC-Print3", Secret: "0123456789abcdef", PollInterval: 2 * time.Second}, ""},
+		{"e=sdp://shop-1,sdp_version=1", printerConfig{Name: "e", Address: "sdp://shop-1", SDPVersion: 1}, ""},
+		{"e=sdp://shop-1,poll_interval=5", printerConfig{}, `poll_interval "5"`},
+		{"e=sdp://shop-1,sdp_version=v1", printerConfig{}, `sdp_version "v1"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.flag, func(t *testing.T) {
@@ -83,7 +89,8 @@ func TestPrinterFlag(t *testing.T) {
 // printer that, written back as a flag, reads the same.
 func FuzzPrinterFlag(f *testing.F) {
 	for _, seed := range []string{"a=tcp://192.0.2.1:9100", "a=virtual://,model=ZJ-5870,copies=2,code_page=CP437,code_page=CP858",
-		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model=", "a=tcp://h,keep_open", "a=b,keep_open=0"} {
+		"noequals", "=x", "a=b,,", "a=b,copies=-1", "a=b,model=", "a=tcp://h,keep_open", "a=b,keep_open=0",
+		"a=cloudprnt://00:11:62:1a:2b:3c,secret=0123456789abcdef,poll_interval=2s", "a=sdp://x,sdp_version=1"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
@@ -107,6 +114,15 @@ func FuzzPrinterFlag(f *testing.F) {
 		}
 		if pc.KeepOpen {
 			back += ",keep_open"
+		}
+		if pc.Secret != "" {
+			back += ",secret=" + pc.Secret
+		}
+		if pc.PollInterval != 0 {
+			back += ",poll_interval=" + pc.PollInterval.String()
+		}
+		if pc.SDPVersion != 0 {
+			back += ",sdp_version=" + strconv.Itoa(pc.SDPVersion)
 		}
 		var again printerFlags
 		require.NoError(t, again.Set(back), back)

@@ -55,6 +55,10 @@ Configuration file (TOML; every key optional):
   code_pages = ["CP858"]            keep_open = false  (hold a tcp:// printer's link)
   template = "/etc/receiptd/shop.json"   locale = "de"           (docs/receipts.md)
   logo = "raster" | "stored"        drawer = "never" | "cash" | "always"   drawer_pin = 2
+  A printer that pulls its jobs (docs/pull-printers.md): address = "cloudprnt://MAC"
+  (Star CloudPRNT, polls /cloudprnt) or "sdp://ID" (Epson Server Direct Print, /sdp);
+  secret = "…" (required, at least 16 characters: openssl rand -hex 16)
+  poll_interval = "5s" (as set in the printer)   sdp_version = 1 (old Epson firmware)
   Web tills (docs/epos.md): CORS, HTTPS and Epson's ePOS-Print XML at
   POST /cgi-bin/epos/service.cgi?devid=local_printer (point Odoo at the IP address)
   allowed_origins = ["https://pos.example.com"]   epos_networks = ["192.168.1.0/24"]
@@ -80,7 +84,9 @@ const helpExamples = `
 The -printer form takes the configuration file's printer keys after the
 address, comma-separated: model=ID, copies=N, code_page=CP858 (repeatable),
 keep_open, template=FILE, locale=de|en, logo=raster|stored,
-drawer=never|cash|always, drawer_pin=2|5.
+drawer=never|cash|always, drawer_pin=2|5; secret=S, poll_interval=5s,
+sdp_version=1|2 for cloudprnt:// and sdp:// printers (a secret on the command
+line shows in the process list: prefer the file).
 
 Examples:
   receiptd

@@ -57,14 +57,15 @@ func (d *duration) UnmarshalText(b []byte) error {
 }
 
 // printerFlags collect repeated
-// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]….
+// -printer NAME=ADDRESS[,model=ID][,copies=N][,code_page=CP858][,keep_open]…;
+// a pulled printer's secret=…, poll_interval=5s, sdp_version=1.
 type printerFlags []printerConfig
 
 func (p *printerFlags) String() string { return fmt.Sprint(len(*p)) }
 func (p *printerFlags) Set(v string) error {
 	name, rest, ok := strings.Cut(v, "=")
 	if !ok || name == "" {
-		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open][,template=FILE][,locale=de][,logo=stored][,drawer=cash][,drawer_pin=2]")
+		return errors.New("want NAME=ADDRESS[,model=ID][,copies=N][,code_page=NAME][,keep_open][,template=FILE][,locale=de][,logo=stored][,drawer=cash][,drawer_pin=2][,secret=S][,poll_interval=5s][,sdp_version=1]")
 	}
 	addr, opts, _ := strings.Cut(rest, ",")
 	pc := printerConfig{Name: name, Address: addr}
@@ -96,6 +97,20 @@ func (p *printerFlags) Set(v string) error {
 				return fmt.Errorf("drawer_pin %q: want 2 or 5", v)
 			}
 			pc.DrawerPin = n
+		case k == "secret":
+			pc.Secret = v
+		case k == "poll_interval":
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("poll_interval %q: want a duration such as 5s", v)
+			}
+			pc.PollInterval = d
+		case k == "sdp_version":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("sdp_version %q: want 1 or 2", v)
+			}
+			pc.SDPVersion = n
 		case o == "keep_open":
 			pc.KeepOpen = true
 		case k == "keep_open":
@@ -196,7 +211,7 @@ func loadConfig(args []string, stdout, stderr io.Writer) (fileConfig, runFlags, 
 	insecure := fs.Bool("allow-insecure-bind", false, "allow a non-loopback listen address without tokens")
 	web := addWebFlags(fs)
 	var flagPrinters printerFlags
-	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,KEY=VALUE]…` (repeatable; replaces the config file's printers; the keys — model, copies, code_page, keep_open, template, locale, logo, drawer, drawer_pin — are below)")
+	fs.Var(&flagPrinters, "printer", "printer `NAME=ADDRESS[,KEY=VALUE]…` (repeatable; replaces the config file's printers; the keys — model, copies, code_page, keep_open, template, locale, logo, drawer, drawer_pin; secret, poll_interval, sdp_version for cloudprnt:// and sdp:// printers — are below)")
 	// Defaults the file may override, with 0 too (read status only when
 	// asked; keep jobs forever).
 	cfg := fileConfig{StatusInterval: duration{30 * time.Second}, Retention: duration{30 * 24 * time.Hour}}
@@ -268,6 +283,14 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 		return serveHub(cfg, log, stdout)
 	}
 	for _, p := range cfg.Printers {
+		if p.Pulled() {
+			// cloudprnt://, sdp://: nothing to open; it polls /cloudprnt
+			// or /sdp (docs/pull-printers.md).
+			if strings.EqualFold(p.Model, "auto") {
+				return usageError{fmt.Errorf("printer %q: model auto needs a link to ask the printer; a printer that pulls its jobs needs its model named", p.Name)}
+			}
+			continue
+		}
 		// A usb:// printer in a build without USB would wait out every
 		// job's deadline as "not reachable": refuse to start instead.
 		if err := transport.Supported(p.Address); err != nil {

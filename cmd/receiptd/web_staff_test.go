@@ -208,10 +208,10 @@ model = "TM-T88V"
 
 		gone, front := "#job-"+ids["gone"], "#job-"+ids["front"]
 		assert.Equal(t, "Not printed: nothing answers at the printer's address for longer than 1 s", text(gone+" .words"), vp.name)
-		assert.Equal(t, "Check that the printer is switched on and its network cable is plugged in; then check the address and port in the configuration. Then print it again from the till.",
+		assert.Equal(t, "Check that the printer is switched on and its network cable is plugged in; then check the address and port in the configuration. Then press \"Try again\".",
 			text(gone+" .todo"), vp.name)
 		assert.Equal(t, "Not printed: out of paper for longer than 1 s", text(front+" .words"), vp.name)
-		assert.Equal(t, "Load a new paper roll, then close the cover. Then print it again from the till.", text(front+" .todo"), vp.name)
+		assert.Equal(t, "Load a new paper roll, then close the cover. Then press \"Try again\".", text(front+" .todo"), vp.name)
 		assert.NotContains(t, text(front), "did not come back")
 		assert.Contains(t, text(gone+" details div"), "failed: gave up after 1s: waiting: printer not reachable: "+closed)
 		// Seen on the screen, not only in the document.
@@ -224,6 +224,36 @@ model = "TM-T88V"
 		require.NoError(t, err)
 		shoot("problems-" + vp.name)
 	}
+
+	// Paper is back: "Try again" on the failed receipt prints it as the
+	// original (the same job, attempt 2), not as a copy.
+	dev.SetFault(virtual.PaperEnd, false)
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
+	asked := make(chan string, 4)
+	go func() {
+		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#job-`+ids["front"]+` button')].map(b => b.className).join()`))
+	require.NoError(t, err)
+	assert.Equal(t, "retry", buttons, "a failed job is tried again, not reprinted")
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+ids["front"]+" button.retry")))
+	assert.Equal(t, "Print "+ids["front"]+" again? It has not printed.", <-asked)
+	again, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-`+ids["front"]+`'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
+	require.NoError(t, err)
+	assert.Contains(t, again, "Printed")
+	assert.Contains(t, again, "attempt 2", "the technical words name the attempt")
+	assert.NotContains(t, again, "(copy)")
+	shoot("tried-again")
+	require.Eventually(t, func() bool { return len(dev.Tickets()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	assert.NotContains(t, string(dev.Tickets()[0].Raw), "KOPIE", "the original, not a copy")
 
 	// Every reason the service records, read the same way: the words a
 	// person sees for each (state, reason) as the spool writes them.
@@ -240,7 +270,7 @@ model = "TM-T88V"
 		{"queued", "waiting: printer not reachable: usb://04b8:0202: access denied: open /dev/bus/usb/001/004: permission denied",
 			"Waiting: the print service is not allowed to use the printer", "Ask the installer to give the print service access to the printer."},
 		{"queued", "", "Waiting to print", ""},
-		{"failed", "gave up after 10m0s: waiting: cover open", "Not printed: the printer cover is open for longer than 10 min", "Close the printer cover. Then print it again from the till."},
+		{"failed", "gave up after 10m0s: waiting: cover open", "Not printed: the printer cover is open for longer than 10 min", "Close the printer cover. Then press \"Try again\"."},
 		{"failed", "confirmed not printed by a person", "Not printed", ""},
 		{"failed", `printer "bar" is no longer configured`, "Not printed: its printer was removed from the service", "Print it again from the till on another printer."},
 		{"unknown", "held in the printer by paper end: the rest prints when the printer recovers; check the receipt before reprinting",
@@ -266,6 +296,17 @@ model = "TM-T88V"
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`printerWords({ready: false, status: `+tt.status+`}).text`))
 		require.NoError(t, err)
 		assert.Equal(t, tt.words, got, tt.status)
+	}
+	// A printer that fetches its receipts (pull): its polls are its status.
+	for _, tt := range []struct{ printer, words string }{
+		{`{ready: false, error: 'the printer has not polled', pull: {polling: false}}`, "The printer has not asked for receipts yet"},
+		{`{ready: false, status: {online: false}, pull: {polling: false}}`, "The printer stopped asking for receipts"},
+		{`{ready: false, status: {online: true, paper_end: true}, pull: {polling: true}}`, "Out of paper"},
+		{`{ready: true, status: {online: true}, pull: {polling: true}}`, "Ready"},
+	} {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`printerWords(`+tt.printer+`).text`))
+		require.NoError(t, err)
+		assert.Equal(t, tt.words, got, tt.printer)
 	}
 	low, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const w = printerWords({ready: true, status: {online: true, paper_near_end: true}}); return [w.text, w.todo]; })()`))
 	require.NoError(t, err)

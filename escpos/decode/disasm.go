@@ -211,6 +211,8 @@ func describe(c *Command) string {
 			return "print stored graphics"
 		case 112:
 			return "store raster graphics"
+		case 64:
+			return "send NV graphics key list"
 		}
 	case OpBarcode:
 		return "barcode " + barcodeName(n) + " " + strconv.Quote(string(c.Data))

@@ -196,3 +196,12 @@ func (s *Store) bitImage(n int) *image.Gray {
 	}
 	return s.fsq[n-1]
 }
+
+// Clear deletes every NV graphics image and bit image (a printer reset to
+// its factory settings, or another unit).
+func (s *Store) Clear() {
+	s.remove([2]byte{}, true)
+	s.mu.Lock()
+	s.fsq, s.fsqRaw = nil, nil
+	s.mu.Unlock()
+}

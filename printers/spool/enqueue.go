@@ -88,14 +88,47 @@ func (s *Spool) EnqueueJob(printer, key string, proto Job, bytes []byte) (job Jo
 
 // keyRef is where an idempotency key is kept: the clients' keys and the
 // reprint keys live in buckets of their own, so no key of one kind can
-// stand for the other.
-type keyRef struct{ bucket, key []byte }
+// stand for the other. legacy, when set, is where a spool written before
+// keys were the service's may still hold it (bucketKeys, per printer).
+type keyRef struct{ bucket, key, legacy []byte }
 
-func clientKey(printer, key string) keyRef { return keyRef{bucketKeys, printerKey(printer, key)} }
+// clientKey is a client's key: one namespace for the whole service, so a
+// key sent for another printer is told apart from a retry.
+func clientKey(printer, key string) keyRef {
+	return keyRef{bucketClientKeys, []byte(key), printerKey(printer, key)}
+}
 
 // copyKey is a reprint's key: the original's id and the key it was asked
 // with.
-func copyKey(orig, key string) keyRef { return keyRef{bucketCopyKeys, printerKey(orig, key)} }
+func copyKey(orig, key string) keyRef {
+	return keyRef{bucket: bucketCopyKeys, key: printerKey(orig, key)}
+}
+
+// lookup returns the id ref names, nil when none.
+func (ref keyRef) lookup(tx *bolt.Tx) []byte {
+	if ref.legacy != nil {
+		if id := tx.Bucket(bucketKeys).Get(ref.legacy); id != nil {
+			return id
+		}
+	}
+	return tx.Bucket(ref.bucket).Get(ref.key)
+}
+
+// forget deletes ref where it names id.
+func (ref keyRef) forget(tx *bolt.Tx, id string) error {
+	for _, at := range []struct{ bucket, key []byte }{{bucketKeys, ref.legacy}, {ref.bucket, ref.key}} {
+		if at.key == nil {
+			continue
+		}
+		b := tx.Bucket(at.bucket)
+		if string(b.Get(at.key)) == id {
+			if err := b.Delete(at.key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // copyKeyPrefix begins the shown key of a copy (Job.Key), as it always has.
 func copyKeyPrefix(orig string) string { return "copy:" + orig + ":" }
@@ -128,7 +161,7 @@ func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes
 	if err != nil {
 		return Job{}, false, fmt.Errorf("spool: enqueue: %w", err)
 	}
-	if !existing {
+	if !existing || job.State == Queued { // new, or a failed job queued again
 		s.notify()
 	}
 	return job, existing, nil
@@ -137,13 +170,31 @@ func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes
 // insert stores a new job in tx, or returns the one ref names. claimed,
 // when not nil, lets the job go straight to printer's idle worker.
 func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, proto Job, bytes []byte, claimed *bool) (job Job, existing bool, err error) {
-	keys := tx.Bucket(ref.bucket)
-	if id := keys.Get(ref.key); id != nil {
+	if id := ref.lookup(tx); id != nil {
 		if isQuarantined(tx, string(id)) {
 			return Job{}, false, fmt.Errorf("%w: %s", ErrQuarantined, id)
 		}
 		j, err := getJob(tx, string(id))
-		return j, err == nil, err
+		if err != nil {
+			return Job{}, false, err
+		}
+		if j.Printer != printer || j.Digest != "" && proto.Digest != "" && j.Digest != proto.Digest {
+			// A retry sends the same receipt to the same printer; anything
+			// else under a used key is a client bug that would otherwise
+			// lose this receipt silently.
+			return Job{}, false, &KeyReusedError{Job: j, Printer: printer}
+		}
+		if j.State == Failed && j.Source != SourceEPOS && j.Source != SourceFleet {
+			// A failed job printed nothing: the client's retry is the
+			// original's next attempt. (An ePOS job's client was told it
+			// did not print: it sends a new job, never this key again; a
+			// fleet job's key is its fleet id, and the hub's next attempt
+			// has an id of its own: the same id again is a redelivery.)
+			if err := s.requeue(tx, &j); err != nil {
+				return Job{}, false, err
+			}
+		}
+		return j, true, nil
 	}
 	seq, err := tx.Bucket(bucketJobs).NextSequence()
 	if err != nil {
@@ -154,7 +205,7 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 	if job.Source == "" {
 		job.Source = SourceAPI
 	}
-	job.ID, job.Printer, job.Key, job.State = idFor(seq), printer, key, Queued
+	job.ID, job.Printer, job.Key, job.State, job.Attempt, job.History = idFor(seq), printer, key, Queued, 1, nil
 	job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
 	if expired(job, now) { // stored, so the key names it, but never sent
 		job.State, job.Reason = Failed, ReasonExpired
@@ -169,7 +220,7 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 	if err := putBytes(tx, job.ID, bytes); err != nil {
 		return Job{}, false, err
 	}
-	return job, false, keys.Put(ref.key, []byte(job.ID))
+	return job, false, tx.Bucket(ref.bucket).Put(ref.key, []byte(job.ID))
 }
 
 // queueEmpty reports whether printer has no queued job.

@@ -16,17 +16,19 @@ func expired(j Job, now time.Time) bool {
 }
 
 // KeyJob is the job printer holds under the client key key (ErrNotFound
-// when none): an entrance whose own ids are the keys (the fleet) finds
-// its jobs with it.
+// when none, or when the key names another printer's job): an entrance
+// whose own ids are the keys (the fleet) finds its jobs with it.
 func (s *Spool) KeyJob(printer, key string) (Job, error) {
 	var j Job
 	err := s.db.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketKeys).Get(printerKey(printer, key))
+		id := clientKey(printer, key).lookup(tx)
 		if id == nil {
 			return ErrNotFound
 		}
 		var err error
-		j, err = getJob(tx, string(id))
+		if j, err = getJob(tx, string(id)); err == nil && j.Printer != printer {
+			return ErrNotFound
+		}
 		return err
 	})
 	return j, err

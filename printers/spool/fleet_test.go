@@ -62,4 +62,5 @@ func TestNotAfterFailsExpiredJobs(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, existing)
 	assert.Equal(t, late.ID, again.ID)
+	assert.Equal(t, Failed, again.State, "a fleet job redelivered is not tried again: the hub's next attempt has its own id")
 }

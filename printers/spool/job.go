@@ -75,17 +75,25 @@ type Job struct {
 	Digest string `json:"receipt_digest,omitempty"`
 	// Receipts is how many times the receipt repeats in the job's bytes
 	// (a printer set to print copies); 0 means once.
-	Receipts  int       `json:"receipts,omitempty"`
-	Copy      bool      `json:"copy,omitempty"`
-	CopyOf    string    `json:"copy_of,omitempty"`
+	Receipts int    `json:"receipts,omitempty"`
+	Copy     bool   `json:"copy,omitempty"`
+	CopyOf   string `json:"copy_of,omitempty"`
+	// Attempt counts the times the job was queued as the original: 1,
+	// then one more each time a failed attempt is tried again (Retry, or
+	// its key posted again). A record written before attempts reads as 1.
+	Attempt int `json:"attempt"`
+	// History is the end of each earlier attempt, oldest first (at most
+	// maxHistory kept).
+	History []Attempt `json:"history,omitempty"`
+	// Attempts counts the sends to the printer, over every attempt.
 	Attempts  int       `json:"attempts"`
 	Sent      int       `json:"bytes_sent"`
 	Size      int       `json:"bytes"`
 	Warnings  []string  `json:"warnings,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	// RetriedAt is when a person sent an unknown job again; its deadline
-	// counts from then.
+	// RetriedAt is when the job was last queued again (an unknown job
+	// sent again, a failed one tried again); its deadline counts from then.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
 	// NotAfter, when set, is the last moment the job may start printing
 	// (a fleet job's deadline, stamped by the hub): past it the worker
@@ -155,6 +163,9 @@ func decodeJob(v []byte, j *Job) error {
 	}
 	if j.Source == "" {
 		j.Source = SourceAPI // written before jobs had a source
+	}
+	if j.Attempt == 0 {
+		j.Attempt = 1 // written before attempts
 	}
 	return nil
 }
@@ -284,12 +295,8 @@ func deleteJob(tx *bolt.Tx, j Job) error {
 	if err := deleteBytes(tx, j.ID); err != nil {
 		return err
 	}
-	ref := keyRefOf(j)
-	keys := tx.Bucket(ref.bucket)
-	if got := keys.Get(ref.key); string(got) == j.ID {
-		if err := keys.Delete(ref.key); err != nil {
-			return err
-		}
+	if err := keyRefOf(j).forget(tx, j.ID); err != nil {
+		return err
 	}
 	return tx.Bucket(bucketJobs).Delete(id)
 }

@@ -1,7 +1,10 @@
 package spool
 
 import (
+	"bytes"
+	"encoding/binary"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,11 +57,9 @@ func TestLegacyReprintKeysMigrate(t *testing.T) {
 		if tx.Bucket(bucketCopyKeys) != nil {
 			require.NoError(t, tx.DeleteBucket(bucketCopyKeys))
 		}
-		if tx.Bucket(bucketMeta) != nil {
-			require.NoError(t, tx.DeleteBucket(bucketMeta))
-		}
 		return nil
 	}))
+	asOldKeys(t, s, 0)
 	require.NoError(t, s.Close())
 
 	s2, err := Open(path)
@@ -71,4 +72,92 @@ func TestLegacyReprintKeysMigrate(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, existing, "the old reprint key left the client key space")
 	assert.NotEqual(t, old.ID, j.ID)
+}
+
+// asOldKeys makes s's key index as the code before schema version
+// schema kept it: the clients' keys per printer in bucketKeys (0: no
+// schema version at all).
+func asOldKeys(t *testing.T, s *Spool, schema uint64) {
+	t.Helper()
+	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
+		global, old := tx.Bucket(bucketClientKeys), tx.Bucket(bucketKeys)
+		type entry struct{ k, id []byte }
+		var all []entry
+		require.NoError(t, global.ForEach(func(k, v []byte) error {
+			all = append(all, entry{bytes.Clone(k), bytes.Clone(v)})
+			return nil
+		}))
+		for _, e := range all {
+			j, err := getJob(tx, string(e.id))
+			require.NoError(t, err)
+			require.NoError(t, old.Put(printerKey(j.Printer, string(e.k)), e.id))
+		}
+		require.NoError(t, tx.DeleteBucket(bucketClientKeys))
+		if schema == 0 {
+			return tx.DeleteBucket(bucketMeta)
+		}
+		return tx.Bucket(bucketMeta).Put(schemaKey, binary.BigEndian.AppendUint64(nil, schema))
+	}))
+}
+
+// A spool written while keys counted per printer keeps answering every
+// old key for its own printer, even a key two printers shared (a till
+// that failed over with the same key); for any other printer the key is
+// refused as reused, and new keys are the service's.
+func TestPerPrinterKeysMigrate(t *testing.T) {
+	s, path := open(t)
+	front, _, err := s.Enqueue("front", "k-front", "", []byte("front"), nil)
+	require.NoError(t, err)
+	shared1, _, err := s.Enqueue("a", "shared", "", []byte("on a"), nil)
+	require.NoError(t, err)
+	shared2, _, err := s.Enqueue("b", "shared-on-b", "", []byte("on b"), nil)
+	require.NoError(t, err)
+	asOldKeys(t, s, 3)
+	// The old code let the same key name a second job on another printer.
+	require.NoError(t, s.db.Update(func(tx *bolt.Tx) error {
+		j, err := getJob(tx, shared2.ID)
+		require.NoError(t, err)
+		j.Key = "shared"
+		require.NoError(t, putJob(tx, j.State, j))
+		require.NoError(t, tx.Bucket(bucketKeys).Delete(printerKey("b", "shared-on-b")))
+		return tx.Bucket(bucketKeys).Put(printerKey("b", "shared"), []byte(shared2.ID))
+	}))
+	require.NoError(t, s.Close())
+
+	s2, err := Open(path)
+	require.NoError(t, err)
+	defer s2.Close()
+	for _, tt := range []struct{ printer, key, id string }{
+		{"front", "k-front", front.ID},
+		{"a", "shared", shared1.ID},
+		{"b", "shared", "j1000000000003"},
+	} {
+		j, existing, err := s2.Enqueue(tt.printer, tt.key, "", []byte("again"), nil)
+		require.NoError(t, err, tt.printer+" "+tt.key)
+		assert.True(t, existing, tt.printer+" "+tt.key)
+		assert.Equal(t, tt.id, j.ID, tt.printer+" "+tt.key)
+	}
+	for _, tt := range []struct{ printer, key string }{{"back", "k-front"}, {"c", "shared"}} {
+		_, _, err := s2.Enqueue(tt.printer, tt.key, "", []byte("elsewhere"), nil)
+		assert.ErrorIs(t, err, ErrKeyReused, tt.printer+" "+tt.key)
+	}
+	require.NoError(t, s2.db.View(func(tx *bolt.Tx) error {
+		left := map[string]string{}
+		require.NoError(t, tx.Bucket(bucketKeys).ForEach(func(k, v []byte) error {
+			left[string(k)] = string(v)
+			return nil
+		}))
+		assert.Equal(t, map[string]string{"b\x00shared": "j1000000000003"}, left, "only the shared key stays per printer")
+		return nil
+	}))
+	// Pruning forgets the old per-printer key too.
+	_, err = s2.Cancel("j1000000000003")
+	require.NoError(t, err)
+	n, err := s2.Prune(time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	j, existing, err := s2.Enqueue("b", "shared", "", []byte("new"), nil)
+	require.ErrorIs(t, err, ErrKeyReused, "a's job still holds the key")
+	assert.False(t, existing)
+	assert.Empty(t, j.ID)
 }

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 
@@ -17,6 +18,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateCopyKeys,
 	migrateIndexes,
 	migrateSums,
+	migrateClientKeys,
 }
 
 func migrate(tx *bolt.Tx) error {
@@ -64,6 +66,33 @@ func migrateCopyKeys(tx *bolt.Tx) error {
 			return err
 		}
 		if err := keys.Delete(m.from); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateClientKeys moves the clients' keys, which older spools kept per
+// printer, to the service's one namespace. A key two printers shared (a
+// till that failed over with the same key) stays per printer for the
+// printers after the first, so each of those jobs still answers its own
+// retry; a key's job for a third printer is refused as reused.
+func migrateClientKeys(tx *bolt.Tx) error {
+	keys, global := tx.Bucket(bucketKeys), tx.Bucket(bucketClientKeys)
+	var moved [][]byte
+	err := keys.ForEach(func(k, v []byte) error {
+		_, key, ok := strings.Cut(string(k), "\x00")
+		if !ok || global.Get([]byte(key)) != nil {
+			return nil
+		}
+		moved = append(moved, bytes.Clone(k))
+		return global.Put([]byte(key), bytes.Clone(v))
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range moved {
+		if err := keys.Delete(k); err != nil {
 			return err
 		}
 	}

@@ -67,6 +67,19 @@ func TestOpensSpoolOf209a497(t *testing.T) {
 	b, err := s.Bytes(orig.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "\x1b@hello\n\x1b@hello\n", string(b))
+	assert.Equal(t, 1, orig.Attempt, "a record written before attempts is attempt 1")
+	assert.Empty(t, orig.History)
+
+	// Keys are the service's now: back's old key names its job for front
+	// too, refused as reused; front's old key still dedupes.
+	_, _, err = s.Enqueue("front", "k-queued", "tx-2", []byte("other"), nil)
+	var reused *KeyReusedError
+	require.ErrorAs(t, err, &reused)
+	assert.Equal(t, "back", reused.Job.Printer)
+	again, existing, err := s.EnqueueJob("front", "tx-1:aa", Job{TransactionID: "tx-1", Digest: "00112233"}, []byte("x"))
+	require.NoError(t, err)
+	assert.True(t, existing)
+	assert.Equal(t, orig.ID, again.ID)
 
 	// An old key still names its job; a new job gets its source.
 	j, existing, err := s.Enqueue("back", "k-queued", "tx-2", []byte("other"), nil)

@@ -180,7 +180,7 @@ func writeMarker(path string) error {
 // migrations, counts, quarantine of unreadable records, and the jobs cut
 // off mid-print.
 func (s *Spool) load(tx *bolt.Tx) ([]badRecord, error) {
-	for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketQueue, bucketCopyKeys, bucketMeta,
+	for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketClientKeys, bucketQueue, bucketCopyKeys, bucketMeta,
 		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return nil, err

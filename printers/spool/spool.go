@@ -18,8 +18,13 @@ import (
 var (
 	bucketJobs  = []byte("jobs")  // id -> job JSON (without bytes)
 	bucketBytes = []byte("bytes") // id -> ESC/POS
-	bucketKeys  = []byte("keys")  // printer NUL key -> id
-	bucketQueue = []byte("queue") // printer NUL id -> nothing, for queued jobs
+	// printer NUL key -> id: the clients' keys as spools kept them while
+	// keys counted per printer; only keys two printers shared stay here
+	// (migrateClientKeys)
+	bucketKeys = []byte("keys")
+	// client key -> id: one namespace for the whole service
+	bucketClientKeys = []byte("client_keys")
+	bucketQueue      = []byte("queue") // printer NUL id -> nothing, for queued jobs
 	// printer NUL state -> number of jobs, kept in the transaction that
 	// changes a state, so counting costs nothing per job
 	bucketCounts = []byte("counts")

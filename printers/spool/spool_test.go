@@ -40,10 +40,18 @@ func TestIdempotentEnqueue(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, existing)
 	assert.Equal(t, a.ID, b.ID, "the same key is the same job")
-	c, existing, err := s.Enqueue("back", "tx-1", "tx-1", []byte("job"), nil)
+	// Keys are the service's, not a printer's: the same key for another
+	// printer is refused, naming the key's job; nothing is stored.
+	_, _, err = s.Enqueue("back", "tx-1", "tx-1", []byte("job"), nil)
+	var reused *KeyReusedError
+	require.ErrorAs(t, err, &reused)
+	assert.ErrorIs(t, err, ErrKeyReused)
+	assert.Equal(t, a.ID, reused.Job.ID)
+	assert.Equal(t, "back", reused.Printer)
+	assert.Contains(t, err.Error(), "on printer front")
+	n, err := s.Counts()
 	require.NoError(t, err)
-	assert.False(t, existing, "keys are per printer")
-	assert.NotEqual(t, a.ID, c.ID)
+	assert.Empty(t, n["back"], "nothing queued for back")
 	got, err := s.Bytes(a.ID)
 	require.NoError(t, err)
 	assert.Equal(t, "job", string(got))
@@ -146,6 +154,7 @@ func TestWorkerOutcomes(t *testing.T) {
 		{"printer error, nothing sent: sent again", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}, Printed, 2},
 		{"printer error mid-job", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Sent: 2}}, Unknown, 1},
 		{"paper end mid-job: held in the printer", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPaperEnd, Sent: 3}}, Unknown, 1},
+		{"refused for good, nothing sent: failed, not sent again", []printers.Result{{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Refused: true}}, Failed, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ const storeRetryMax = 2 * time.Second
 // no byte of it left the host, so it cannot have printed, whatever the
 // printer said (paper end, cover open, an autocutter or other error).
 func resend(r printers.Result) bool {
-	return r.Outcome != printers.OutcomePrinted && r.Sent == 0
+	return r.Outcome != printers.OutcomePrinted && r.Sent == 0 && !r.Refused
 }
 
 // worker is one printer's Run.
@@ -348,6 +348,8 @@ func outcome(res printers.Result) (State, string) {
 	switch {
 	case res.Outcome == printers.OutcomePrinted:
 		return Printed, ""
+	case res.Refused && res.Sent == 0:
+		return Failed, "not sent: " + res.String()
 	case resend(res):
 		if res.Reason != printers.ReasonNone {
 			return Queued, "waiting: " + res.Reason.String()

@@ -3,10 +3,12 @@ package station
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/receipt"
+	"github.com/secuprint/receipt/transport"
 )
 
 // MaxCopies bounds a printer's copies per receipt.
@@ -48,6 +50,15 @@ type Config struct {
 	// (cash payments) or always; on DrawerPin 2 (default) or 5.
 	Drawer    string `toml:"drawer"`
 	DrawerPin int    `toml:"drawer_pin"`
+	// Secret, PollInterval and SDPVersion are for a printer that pulls
+	// its jobs (cloudprnt://MAC, sdp://ID; docs/pull-printers.md): the
+	// secret its requests prove themselves with (at least 16
+	// characters), the poll interval it is set to (0: 5 s), and for SDP
+	// 1 when its firmware predates print job ids (0: 2). Other printers
+	// leave them empty.
+	Secret       string        `toml:"secret"`
+	PollInterval time.Duration `toml:"poll_interval"`
+	SDPVersion   int           `toml:"sdp_version"`
 	// Identity is what the printer said it is, for a printer configured
 	// with model "auto" (receiptd identified it at start and put the
 	// profile chosen in Model); nil otherwise. Not a setting.
@@ -94,7 +105,9 @@ func (c Config) settle() (setting, error) {
 	if err := c.wholeReceipt(&opt); err != nil {
 		return st, err
 	}
-	if !lang.storedLogos {
+	// A pulled printer's job ends reach no worker (Finished), so a
+	// stored logo would be defined again with every receipt.
+	if !lang.storedLogos || c.Pulled() {
 		opt.Logos = receipt.LogoRaster // no NV graphics to keep a logo in
 	}
 	return setting{profile: prof, opt: opt}, nil
@@ -136,6 +149,13 @@ func (c Config) wholeReceipt(opt *receipt.Options) error {
 		return fmt.Errorf("drawer_pin %d: want 2 or 5", c.DrawerPin)
 	}
 	return nil
+}
+
+// Pulled says whether the printer pulls its jobs (cloudprnt://, sdp://):
+// no link is ever opened to it.
+func (c Config) Pulled() bool {
+	a, err := transport.ParseAddress(c.Address)
+	return err == nil && a.Kind.Pulled()
 }
 
 // CheckName refuses a printer name that cannot be a URL path segment.

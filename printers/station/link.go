@@ -9,6 +9,7 @@ import (
 
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/receipt"
 )
 
 // ErrPrinting is a status read while this service prints on the printer:
@@ -31,6 +32,8 @@ type link struct {
 	mu   chan struct{}
 	p    printers.Printer
 	last lastStatus // what the printer said last, for reads while it prints
+	// st defines the station's stored logos at send time (sendlogos.go).
+	st *Station
 }
 
 func newLink(open Opener, cfg Config) *link {
@@ -94,13 +97,40 @@ func (k keepOpen) Print(ctx context.Context, job []byte) printers.Result {
 	l.mu.Lock()
 	l.jobs++
 	l.mu.Unlock()
-	res := k.Printer.Print(ctx, job)
+	res, ok := printers.Result{}, true
+	if st := k.l.st; st != nil && st.identifyDue() {
+		st.reidentify(ctx, k.Printer)
+	}
+	if st := k.l.st; st != nil {
+		if why := st.refusal(); why != "" {
+			// Rendered for another model: its bytes would print wrong
+			// (width, code pages, codes). The job is not re-rendered: the
+			// spool keeps bytes, not the transaction.
+			res, ok = printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError, Err: errors.New(why), Refused: true}, false
+		}
+	}
+	if st := k.l.st; st != nil && ok {
+		var defines []byte
+		var used []receipt.StoredLogo
+		var err error
+		if job, defines, used, err = st.withLogos(ctx, k.Printer, job); err != nil {
+			res, ok = printers.Result{Outcome: printers.OutcomeFailed, Err: err}, false
+		} else if len(defines) > 0 {
+			res, ok = st.printLogos(ctx, k.Printer, defines, used)
+		}
+	}
+	if ok {
+		res = k.Printer.Print(ctx, job)
+	}
 	l.mu.Lock()
 	l.jobs--
 	if res.Status != nil {
 		l.st, l.at = *res.Status, time.Now()
 	}
 	l.mu.Unlock()
+	if st := k.l.st; st != nil && (res.Reason == printers.ReasonDisconnected || res.Reason == printers.ReasonTimeout) {
+		st.reconnected() // the next job may find another printer
+	}
 	return res
 }
 
@@ -111,11 +141,23 @@ type lastStatus struct {
 	jobs int // Print calls in progress
 	st   printers.Status
 	at   time.Time // zero: no status read yet
+	down bool      // the last status read failed
 }
 
-func (l *lastStatus) set(st printers.Status) {
+// set keeps st; true when the reads before it failed (the printer came
+// back).
+func (l *lastStatus) set(st printers.Status) (back bool) {
 	l.mu.Lock()
 	l.st, l.at = st, time.Now()
+	back, l.down = l.down, false
+	l.mu.Unlock()
+	return back
+}
+
+// failed notes a status read that found no printer.
+func (l *lastStatus) failed() {
+	l.mu.Lock()
+	l.down = true
 	l.mu.Unlock()
 }
 
@@ -142,7 +184,14 @@ func (s *Station) ReadStatus(ctx context.Context) (printers.Status, error) {
 		st, err = pr.Status(ctx)
 	}
 	if err == nil {
-		l.last.set(st)
+		if l.last.set(st) {
+			// Back after failed reads: perhaps another printer.
+			s.reconnected()
+			s.reidentify(ctx, pr)
+		}
+	} else {
+		// A shared printer that went away reads as busy too.
+		l.last.failed()
 	}
 	if s.opt.StatusRead != nil && !errors.Is(err, printers.ErrBusy) {
 		s.opt.StatusRead(s.cfg.Name, st, err)

@@ -124,6 +124,29 @@ func (lf *LogoFile) Finished(printer, key string, printed bool) error {
 	return os.Rename(tmp, lf.path)
 }
 
+// Forget implements Forgetter: the printer holds only the keys keep
+// accepts (it was reset, swapped, or its key list says so).
+func (lf *LogoFile) Forget(printer string, keep func(key string) bool) {
+	lf.mu.Lock()
+	changed := false
+	for k := range lf.held[printer] {
+		if !keep(k) {
+			delete(lf.held[printer], k)
+			changed = true
+		}
+	}
+	data, err := json.MarshalIndent(lf.held, "", "  ")
+	lf.mu.Unlock()
+	if !changed || err != nil || lf.path == "" {
+		return
+	}
+	// Best effort: a record not rewritten costs one define at a restart.
+	tmp := lf.path + ".tmp"
+	if os.WriteFile(tmp, data, 0o640) == nil {
+		_ = os.Rename(tmp, lf.path)
+	}
+}
+
 // Known implements LogoBook.
 func (lf *LogoFile) Known(printer string) []receipt.StoredLogo {
 	lf.mu.Lock()

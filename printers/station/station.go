@@ -45,12 +45,10 @@ func (e *DocumentError) Error() string { return e.Err.Error() }
 func (e *DocumentError) Unwrap() error { return e.Err }
 
 // KeyReusedError: the idempotency key already names a job that prints
-// another receipt. Nothing was queued; Job is the key's job.
-type KeyReusedError struct{ Job spool.Job }
-
-func (e *KeyReusedError) Error() string {
-	return "this idempotency key already names job " + e.Job.ID + ", which prints another receipt; nothing was queued"
-}
+// another receipt, or a job of another printer (a key names one receipt
+// on one printer, across the service). Nothing was queued; Job is the
+// key's job.
+type KeyReusedError = spool.KeyReusedError
 
 // Options are what a station shares with the service around it.
 type Options struct {
@@ -70,6 +68,11 @@ type Options struct {
 	Rendered   func(took time.Duration)
 	Accepted   func(j spool.Job)
 	StatusRead func(printer string, st printers.Status, err error)
+	// Identified, for a printer configured with model "auto", is told
+	// each identification after a reconnect: what it said, how it
+	// compares with the last (printers.ChangeSwapped: another unit;
+	// ChangeModel: another model), and a link error.
+	Identified func(printer string, res printers.Identification, change printers.Change, err error)
 }
 
 // Station is one configured printer as the service runs it: its profile,
@@ -86,6 +89,8 @@ type Station struct {
 	// one per render: a cold one costs 14 allocations, a warm one none);
 	// previews those of its previews (logos as pictures).
 	renderers, previews sync.Pool
+	logos               logoState  // sendlogos.go
+	ident               identState // reidentify.go
 }
 
 // New checks cfg and builds its station.
@@ -110,6 +115,8 @@ func New(cfg Config, opt Options) (*Station, error) {
 		opt.Gate = NewGate(0)
 	}
 	s := &Station{cfg: cfg, set: set, lang: languageOf(set.profile), opt: opt, link: newLink(opt.Open, cfg)}
+	s.link.st = s
+	s.watchIdentity()
 	// The options succeeded above: a new renderer cannot fail.
 	s.renderers.New = func() any { r, _ := receipt.NewRenderer(set.opt); return r }
 	s.previews.New = func() any { r, _ := receipt.NewRenderer(s.previewOptions(false)); return r }
@@ -192,6 +199,12 @@ type Job struct {
 // template around the transaction's own blocks, in the printer's
 // language, with its copies and the logo definitions it needs first.
 func (s *Station) Render(tx *receipt.Transaction) (Job, error) {
+	return s.render(tx, true)
+}
+
+// render is Render; defines false leaves the logo definitions out (a
+// queued job: they are decided when it is sent).
+func (s *Station) render(tx *receipt.Transaction, defines bool) (Job, error) {
 	start := time.Now()
 	r := s.renderers.Get().(*receipt.Renderer)
 	out, rep, err := r.RenderTransaction(nil, tx)
@@ -206,12 +219,17 @@ func (s *Station) Render(tx *receipt.Transaction) (Job, error) {
 	if err != nil {
 		return job, &DocumentError{err}
 	}
+	s.noteLogos(rep.Logos)
 	if s.cfg.Copies > 1 {
 		// One job, so the copies print together and are confirmed as one.
 		out, job.Receipts = bytes.Repeat(out, s.cfg.Copies), s.cfg.Copies
 	}
 	// A stored logo the printer does not hold yet is defined ahead of the
 	// receipt, once: NV memory wears out.
+	if !defines {
+		job.Bytes = out
+		return job, nil
+	}
 	if job.Defines = s.opt.Logos.Need(s.cfg.Name, rep.Logos); len(job.Defines) > 0 {
 		defines, err := receipt.AppendDefineLogos(nil, job.Defines)
 		if err != nil {
@@ -225,8 +243,9 @@ func (s *Station) Render(tx *receipt.Transaction) (Job, error) {
 
 // Submit turns a parsed transaction into a durable job: rendered for the
 // printer (Render), stored under its key, queued for the printer. A key
-// already used for the same receipt returns its job (Existing); for
-// another receipt a *KeyReusedError.
+// already used for the same receipt returns its job (Existing), queued
+// again for its next attempt when it had failed (nothing of it printed);
+// for another receipt or another printer a *KeyReusedError.
 func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Request) (Accepted, error) {
 	if s.opt.Spool == nil {
 		return Accepted{}, ErrNoSpool
@@ -237,24 +256,29 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 			return Accepted{}, ErrNoKey
 		}
 	}
-	job, err := s.Render(tx)
+	// The job prints stored logos by key only: their definitions are
+	// decided when it is sent through the station's link (sendlogos.go),
+	// from the configuration running then. A station without a link (a
+	// printer that pulls its jobs) has its jobs carry them, as noted in
+	// the LogoBook until the job's end (Finished).
+	linked := s.link.open != nil
+	job, err := s.render(tx, !linked)
 	if err != nil {
 		return Accepted{}, err
 	}
 	digest := tx.Digest()
 	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts, NotAfter: req.NotAfter}
-	// Noted before the job exists: an idle printer may print it before
-	// the enqueue returns.
-	s.opt.Logos.Sent(s.cfg.Name, key, job.Defines)
+	if !linked {
+		// Noted before the job exists: it may be fetched before the
+		// enqueue returns.
+		s.opt.Logos.Sent(s.cfg.Name, key, job.Defines)
+	}
 	a, err := s.enqueue(key, proto, job.Bytes)
 	if err != nil {
-		_ = s.opt.Logos.Finished(s.cfg.Name, key, false) // nothing goes out: forget the note
+		if !linked {
+			_ = s.opt.Logos.Finished(s.cfg.Name, key, false) // nothing goes out: forget the note
+		}
 		return a, err
-	}
-	if a.Existing && a.Job.Digest != "" && a.Job.Digest != proto.Digest {
-		// A retry sends the same receipt; another receipt under a used key
-		// is a client bug that would otherwise lose this receipt silently.
-		return a, &KeyReusedError{Job: a.Job}
 	}
 	return a, nil
 }
@@ -308,7 +332,8 @@ func (s *Station) TestPage(ctx context.Context, key string, source spool.Source)
 		return Accepted{}, err
 	}
 	if key == "" {
-		key = "test-page:" + strconv.FormatInt(time.Now().UnixNano(), 10)
+		// Keys count for the whole service: named by the printer too.
+		key = "test-page:" + s.cfg.Name + ":" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	}
 	return s.enqueue(key, spool.Job{Source: source}, page)
 }
@@ -362,7 +387,8 @@ func (s *Station) enqueue(key string, proto spool.Job, b []byte) (Accepted, erro
 }
 
 // Finished is told the end of one of the station's jobs (by the spool
-// worker's Observe): a printed job's logo definitions are held now.
+// worker's Observe). Logo definitions are settled by the link when a job
+// is sent; this finishes notes of a LogoBook's other users.
 func (s *Station) Finished(j spool.Job, r printers.Result) error {
 	return s.opt.Logos.Finished(s.cfg.Name, j.Key, r.Outcome == printers.OutcomePrinted)
 }

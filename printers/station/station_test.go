@@ -19,7 +19,7 @@ import (
 
 var _ = flag.Bool("update", false, "rewrite golden files (none in this package)")
 
-func transaction(t *testing.T, name string) *receipt.Transaction {
+func transaction(t testing.TB, name string) *receipt.Transaction {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "secuconnect", name+".json"))
 	require.NoError(t, err)
@@ -28,7 +28,7 @@ func transaction(t *testing.T, name string) *receipt.Transaction {
 	return tx
 }
 
-func newSpool(t *testing.T) *spool.Spool {
+func newSpool(t testing.TB) *spool.Spool {
 	t.Helper()
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func newSpool(t *testing.T) *spool.Spool {
 	return sp
 }
 
-func newStation(t *testing.T, cfg Config, opt Options) *Station {
+func newStation(t testing.TB, cfg Config, opt Options) *Station {
 	t.Helper()
 	st, err := New(cfg, opt)
 	require.NoError(t, err)
@@ -289,4 +289,29 @@ func TestNewKeyNamesOneRequest(t *testing.T) {
 	a, b := NewKey(spool.SourceEPOS), NewKey(spool.SourceEPOS)
 	assert.NotEqual(t, a, b)
 	assert.Regexp(t, `^epos:[0-9a-f]{24}$`, a)
+}
+
+// A printer that pulls its jobs takes jobs like any other with no link
+// opened, and its logos go as pictures: no worker tells the station its
+// jobs' ends, so a stored logo would be defined with every receipt.
+func TestPulledPrinterStation(t *testing.T) {
+	for _, tt := range []struct {
+		address string
+		pulled  bool
+	}{{"cloudprnt://00:11:62:1a:2b:3c", true}, {"sdp://shop-1", true}, {"tcp://127.0.0.1:9100", false}, {"virtual://", false}, {"nonsense", false}} {
+		assert.Equal(t, tt.pulled, Config{Address: tt.address}.Pulled(), tt.address)
+	}
+	cfg := Config{Name: "bar", Address: "sdp://shop-1", Model: "TM-m30II", Logo: "stored"}
+	set, err := cfg.settle()
+	require.NoError(t, err)
+	assert.Equal(t, receipt.LogoRaster, set.opt.Logos)
+	opened := false
+	st := newStation(t, cfg, Options{Spool: newSpool(t), Open: func(context.Context, Config) (printers.Printer, error) {
+		opened = true
+		return nil, errors.New("not to be opened")
+	}})
+	a, err := st.Submit(context.Background(), transaction(t, "card-topup"), Request{})
+	require.NoError(t, err)
+	assert.Equal(t, spool.Queued, a.Job.State)
+	assert.False(t, opened)
 }

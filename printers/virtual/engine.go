@@ -110,6 +110,11 @@ func (d *Device) execLocked(j job) (ticket []byte, cut bool) {
 		case decode.OpPrinterID:
 			d.answerLocked(j.from, "GS I "+n, d.idAnswerLocked(j.arg))
 			return nil, false
+		case decode.OpGraphics:
+			if j.arg == nvKeyListArg {
+				d.answerLocked(j.from, "GS ( L 64", d.nvKeyListLocked())
+				return nil, false
+			}
 		case decode.OpASB:
 			d.asb = uint8(escpos.ASB(j.arg) & escpos.ASBAll)
 			if d.asb == 0 {

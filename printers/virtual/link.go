@@ -45,6 +45,7 @@ type link struct {
 	xoff     bool // XOFF sent, XON pending
 	ended    bool
 	lastData time.Time
+	nvAck    int // key lists asked for whose ACK is still to come (nvkeys.go)
 }
 
 // send queues an answer for the host. It never blocks the print engine: a
@@ -285,9 +286,23 @@ func (d *Device) take(l *link, dec *decode.Decoder, buf []byte, start, n int) (o
 		}
 	}
 	for off < end {
+		if l.nvAck > 0 && isHandshake(buf[off]) {
+			// The host's answer to a key list: no data for the printer.
+			l.nvAck--
+			off++
+			continue
+		}
 		c, m, err := dec.Next(buf[off:end])
 		if err != nil { // ErrShort: the command continues in the next read
 			break
+		}
+		if isNVKeyList(&c) {
+			// Answered in turn, like GS I (nvkeys.go).
+			flush(off)
+			l.held.push(job{op: c.Op, arg: nvKeyListArg, bad: c.Err != nil, raw: buf[off : off+m], from: l})
+			l.nvAck++
+			off += m
+			continue
 		}
 		switch c.Op {
 		case decode.OpRealtimeStatus, decode.OpRealtimeRequest, decode.OpRealtimeCommand:

@@ -189,7 +189,18 @@ func TestHubAPIRefusals(t *testing.T) {
 	if resp.StatusCode != 422 || got["error"].(map[string]any)["code"] != "idempotency_key_reused" {
 		t.Fatalf("key reused: %d %v", resp.StatusCode, got)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The site prints asynchronously: wait for the first receipt (a loaded
+	// box may take seconds), then give a wrongly accepted second one time to
+	// arrive too.
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		local.mu.Lock()
+		n := len(local.printed)
+		local.mu.Unlock()
+		if n > 0 {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 	local.mu.Lock()
 	defer local.mu.Unlock()
 	if len(local.printed) != 1 {

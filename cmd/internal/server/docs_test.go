@@ -36,7 +36,7 @@ func TestDocumentedJobFields(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(example), &documented))
 
 	full := spool.Job{ID: "j", Printer: "p", Key: "k", TransactionID: "t", State: spool.Printed, Source: spool.SourceAPI, Reason: "r", Digest: "d",
-		Receipts: 2, Copy: true, CopyOf: "c", Attempts: 1, Sent: 1, Size: 1, Warnings: []string{"w"}, CreatedAt: time.Now(), UpdatedAt: time.Now(), RetriedAt: time.Now()}
+		Receipts: 2, Copy: true, CopyOf: "c", Attempt: 2, History: []spool.Attempt{{Attempt: 1}}, Attempts: 1, Sent: 1, Size: 1, Warnings: []string{"w"}, CreatedAt: time.Now(), UpdatedAt: time.Now(), RetriedAt: time.Now()}
 	b, err := json.Marshal(full)
 	require.NoError(t, err)
 	var actual map[string]any

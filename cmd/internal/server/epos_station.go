@@ -61,6 +61,9 @@ func (st serverStation) Status(name string) (printers.Status, bool) {
 	if !ok {
 		return printers.Status{}, false
 	}
+	if ps, known, pulled := st.s.pullStatus(name); pulled {
+		return ps, known // what its last poll said
+	}
 	last, at := p.LastStatus()
 	if !at.IsZero() && time.Since(at) < eposStatusFresh {
 		return last, true

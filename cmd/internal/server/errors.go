@@ -15,11 +15,11 @@ import (
 // the two together).
 var statusOf = map[string]int{
 	"invalid_json": 400, "bad_request": 400, "bad_decision": 400, "bad_idempotency_key": 400, "bad_wait": 400,
-	"bad_limit": 400, "bad_before": 400, "bad_state": 400, "bad_format": 400, "bad_options": 400, "unknown_model": 400,
+	"bad_limit": 400, "bad_before": 400, "bad_attempt": 400, "bad_state": 400, "bad_format": 400, "bad_options": 400, "unknown_model": 400,
 	"unauthorized": 401,
 	"forbidden":    403, "cross_origin": 403, "forbidden_host": 403,
 	"unknown_printer": 404, "unknown_job": 404, "not_found": 404, "empty": 404,
-	"printer_gone": 409, "not_unknown": 409, "not_queued": 409, "damaged_job": 409, "quarantined": 409, "unsupported": 409,
+	"printer_gone": 409, "not_unknown": 409, "not_queued": 409, "not_failed": 409, "not_retryable": 409, "damaged_job": 409, "quarantined": 409, "unsupported": 409,
 	"too_large":              413,
 	"unsupported_media_type": 415, "unsupported_encoding": 415,
 	"invalid_receipt": 422, "invalid_block": 422, "invalid_basket": 422, "invalid_transaction": 422,
@@ -45,6 +45,8 @@ var codeOf = []struct {
 	{spool.ErrBadBytes, "damaged_job"}, // fails its checksum: never sent, never copied
 	{spool.ErrNotQueued, "not_queued"},
 	{spool.ErrNotUnknown, "not_unknown"},
+	{spool.ErrNotFailed, "not_failed"},
+	{spool.ErrNotRetryable, "not_retryable"},
 	{spool.ErrBadDecision, "bad_decision"},
 	{spool.ErrBadQuery, "bad_limit"},
 }

@@ -186,6 +186,42 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// retry queues a failed job again as the original, its next attempt:
+// POST /v1/jobs/{id}/retry[?attempt=N]. N is the attempt the caller saw
+// fail: a retry of an attempt already tried again answers the job as it
+// is (Idempotent-Replayed), so a double click prints once.
+func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
+	attempt := 0
+	if v := r.URL.Query().Get("attempt"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, "bad_attempt", "attempt is the number of the attempt that failed: 1, 2, …")
+			return
+		}
+		attempt = n
+	}
+	j, err := s.spool.Get(r.PathValue("id"))
+	if err != nil {
+		writeFault(w, err)
+		return
+	}
+	if !s.servesPrinterOf(w, j) {
+		return
+	}
+	j, existing, err := s.spool.Retry(j.ID, attempt)
+	if err != nil {
+		writeFault(w, err)
+		return
+	}
+	if existing {
+		w.Header().Set("Idempotent-Replayed", "true")
+	} else {
+		s.log.Info("retry", "id", j.ID, "attempt", j.Attempt)
+	}
+	w.Header().Set("Location", "/v1/jobs/"+j.ID)
+	writeJSON(w, http.StatusAccepted, j)
+}
+
 // servesPrinterOf reports whether j's printer is still configured, and
 // answers 409 when not: a job queued for it would never print.
 func (s *Server) servesPrinterOf(w http.ResponseWriter, j spool.Job) bool {

@@ -30,7 +30,8 @@ func TestPreviewPNGHoldsEveryTicket(t *testing.T) {
 		rendered := decodePNG(t, body)
 		assert.GreaterOrEqual(t, escpostest.CutMarks(rendered), 1, "%s: /v1/render shows every ticket", name)
 
-		resp, body = e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", tx)
+		// Keys count for the whole service: a key per printer.
+		resp, body = e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", tx, "Idempotency-Key", "preview-"+name)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
 		resp, body = e.do(t, "GET", "/v1/jobs/j100000000000"+string(rune('1'+i))+"/preview.png", "", "")
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)

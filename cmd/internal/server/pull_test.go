@@ -273,7 +273,7 @@ func TestCloudPRNTGuards(t *testing.T) {
 	code, _, _ := do(t, "POST", base, pollOK, basic(testCPSecret)...)
 	assert.Equal(t, 200, code)
 	// Another printer's job cannot be fetched with this printer's secret.
-	other, _, err := b.sp.Enqueue("epson", "k", "", []byte("x"), nil)
+	other, _, err := b.sp.Enqueue("epson", "k-epson", "", []byte("x"), nil)
 	require.NoError(t, err)
 	code, _, _ = do(t, "GET", base+"/"+testCPSecret+"?type=image/png&token="+other.ID, "")
 	assert.Equal(t, 404, code)
@@ -309,7 +309,7 @@ func TestPulledJobsGiveUpAtTheDeadline(t *testing.T) {
 	b.h.Deadline = time.Millisecond
 	j, _, err := b.sp.Enqueue("star", "k", "", []byte("x"), nil)
 	require.NoError(t, err)
-	e, _, err := b.sp.Enqueue("epson", "k", "", []byte("x"), nil)
+	e, _, err := b.sp.Enqueue("epson", "k-epson", "", []byte("x"), nil)
 	require.NoError(t, err)
 	time.Sleep(5 * time.Millisecond)
 	// Paper out: the job is not offered, and the deadline passes.

@@ -89,6 +89,11 @@ type Server struct {
 	gate   *station.Gate     // renders and previews in progress, all stations
 	cache  *renderCache      // their recent results
 	logos  *station.LogoFile // stored logos per printer
+	// Printers that pull their jobs (pullwire.go): their handlers (nil:
+	// none configured), by name and in configuration order.
+	pull     *PullHandlers
+	pulled   map[string]*PulledPrinter
+	pullList []*PulledPrinter
 }
 
 // New checks cfg and builds the server; Run starts the workers.
@@ -109,7 +114,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	opt := station.Options{Spool: sp, Open: cfg.Open, Logos: logos, Gate: s.gate,
 		Rendered:   func(d time.Duration) { s.metrics.render.Observe(d.Seconds()) },
 		Accepted:   func(j spool.Job) { s.metrics.accepted.WithLabelValues(j.Printer, string(j.Source)).Inc() },
-		StatusRead: s.metrics.status}
+		StatusRead: s.metrics.status, Identified: s.identified}
 	for _, c := range cfg.Printers {
 		if err := station.CheckName(c.Name); err != nil {
 			return nil, fmt.Errorf("server: %w", err)
@@ -123,6 +128,9 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 		}
 		s.stations = append(s.stations, st)
 		s.byName[c.Name] = st
+	}
+	if err := s.setupPull(); err != nil {
+		return nil, err
 	}
 	s.registry = cfg.Registry
 	if s.registry == nil {
@@ -157,7 +165,7 @@ func New(cfg Config, sp *spool.Spool) (*Server, error) {
 	if cfg.LoopbackOnly {
 		s.handler = loopbackHosts(s.handler)
 	}
-	s.handler = noFraming(s.handler)
+	s.handler = noFraming(s.withPull(s.handler))
 	return s, nil
 }
 
@@ -211,6 +219,9 @@ func (s *Server) Run(ctx context.Context) error {
 		s.metrics.faults.WithLabelValues(printer, kind).Inc()
 	}
 	for _, p := range s.stations {
+		if _, pulled := s.pulled[p.Name()]; pulled {
+			continue // no link: its jobs go out when it polls (pullwire.go)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -225,6 +236,13 @@ func (s *Server) Run(ctx context.Context) error {
 				s.watchStatus(ctx, p, s.cfg.StatusInterval)
 			}()
 		}
+	}
+	if s.pull != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.sweepPull(ctx)
+		}()
 	}
 	if s.cfg.Retention > 0 {
 		wg.Add(1)
@@ -258,6 +276,7 @@ func (s *Server) routes() {
 	api("GET /v1/jobs", s.listJobs)
 	api("POST /v1/jobs/{id}/reprint", s.reprint)
 	api("POST /v1/jobs/{id}/decision", s.decide)
+	api("POST /v1/jobs/{id}/retry", s.retry)
 	cancelRoutes(api, s.cancel)
 	api("POST /v1/printers/{name}/test-page", s.testPage)
 	api("POST /v1/render", s.render)

@@ -214,7 +214,7 @@ func TestPrinterOptions(t *testing.T) {
 	require.NoError(t, err)
 	var jobs [3][]byte
 	for i, name := range []string{"front", "twice", "cp437"} {
-		resp, body := e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", string(umlauts), "Idempotency-Key", "u")
+		resp, body := e.do(t, "POST", "/v1/printers/"+name+"/jobs?wait=5s", "application/json", string(umlauts), "Idempotency-Key", "u-"+name)
 		require.Equal(t, http.StatusOK, resp.StatusCode, body)
 		require.Contains(t, body, `"state": "printed"`)
 		if name == "cp437" {

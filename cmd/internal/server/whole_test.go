@@ -12,7 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos/decode"
+	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/station"
+	"github.com/secuprint/receipt/printers/virtual"
+	"github.com/secuprint/receipt/printers/virtual/virtualtest"
 )
 
 func repoFile(t testing.TB, parts ...string) string {
@@ -97,12 +100,16 @@ func TestBadBlockIsRefusedNamingIt(t *testing.T) {
 	assert.Empty(t, jobs, "nothing was queued")
 }
 
-// TestStoredLogoDefinedOnce: with logo = "stored" the first receipt
-// defines the logo in the printer's NV memory and prints it by key; the
-// next ones only print it by key, also after a restart (logos.json).
+// TestStoredLogoDefinedOnce: with logo = "stored" a job prints the logo
+// by key only; the printer gets the definition once, ahead of the first
+// receipt, and not again, also after a restart (logos.json); GET
+// /v1/printers says the printer holds it.
 func TestStoredLogoDefinedOnce(t *testing.T) {
 	state := t.TempDir()
 	tpl := repoFile(t, "testdata", "templates", "bakery.json")
+	prof, err := printers.Lookup("TM-T88V")
+	require.NoError(t, err)
+	dev, addr := virtualtest.TCP(t, virtual.Options{Profile: prof})
 	post := func(e *env, doc string) []byte {
 		t.Helper()
 		resp, body := e.do(t, "POST", "/v1/printers/front/jobs?wait=5s", "application/json", sample(t, doc))
@@ -114,31 +121,43 @@ func TestStoredLogoDefinedOnce(t *testing.T) {
 		require.NoError(t, err)
 		return b
 	}
-	cfg := Config{Printers: []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}, StateDir: state}
+	printer := []station.Config{{Name: "front", Address: addr, Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	cfg := Config{Printers: printer, StateDir: state}
 	e := newEnvConfig(t, cfg)
 	first := post(e, "pay-missing-sum")
-	assert.Equal(t, 1, logoCommands(first, 67), "the first receipt defines the logo")
-	assert.Equal(t, 1, logoCommands(first, 69), "and prints it by key")
+	assert.Zero(t, logoCommands(first, 67), "a job never carries the definition")
+	assert.Equal(t, 1, logoCommands(first, 69), "it prints the logo by key")
+	assert.Equal(t, 1, dev.Store().Writes(), "the printer got the definition ahead of it")
 	second := post(e, "card-topup")
-	assert.Zero(t, logoCommands(second, 67), "then it is only printed by key")
 	assert.Equal(t, 1, logoCommands(second, 69))
 	assert.Less(t, len(second), 1500, "the logo costs a few bytes: %d", len(second))
+	assert.Equal(t, 1, dev.Store().Writes(), "then it is only printed by key")
 	assert.FileExists(t, filepath.Join(state, "logos.json"))
+	_, body := e.do(t, "GET", "/v1/printers/front", "", "")
+	var v struct{ Logos *station.LogoState }
+	require.NoError(t, json.Unmarshal([]byte(body), &v))
+	require.NotNil(t, v.Logos, body)
+	assert.Equal(t, []string{"LG"}, v.Logos.Keys)
+	assert.Equal(t, []string{"LG"}, v.Logos.Held)
+	assert.False(t, v.Logos.Verified.IsZero(), "checked against the printer")
 
-	cfg.Printers = []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	cfg.Printers = printer
 	e2 := newEnvConfig(t, cfg)
-	third := post(e2, "cash-start")
-	assert.Zero(t, logoCommands(third, 67), "a restart remembers what the printer holds")
+	post(e2, "cash-start")
+	assert.Equal(t, 1, dev.Store().Writes(), "a restart remembers what the printer holds")
 
 	// A damaged record costs one define, not the service.
 	require.NoError(t, os.WriteFile(filepath.Join(state, "logos.json"), []byte("{\"front\": [tru"), 0o600))
-	cfg.Printers = []station.Config{{Name: "front", Address: "virtual://", Model: "TM-T88V", Template: tpl, Logo: "stored"}}
+	cfg.Printers = printer
 	e3 := newEnvConfig(t, cfg)
-	fourth := post(e3, "capture-step4")
-	assert.Equal(t, 1, logoCommands(fourth, 67), "the logo is defined again")
+	post(e3, "capture-step4")
+	assert.Equal(t, 2, dev.Store().Writes(), "the logo is defined again")
 	data, err := os.ReadFile(filepath.Join(state, "logos.json"))
 	require.NoError(t, err)
 	assert.True(t, json.Valid(data), "and the record is whole again: %s", data)
+	for i, tk := range dev.Tickets() {
+		assert.Contains(t, tk.Paper.Text(), `logo "LG"`, "receipt %d prints the logo", i+1)
+	}
 }
 
 // logoCommands counts GS ( L / GS 8 L commands of function fn (67 define

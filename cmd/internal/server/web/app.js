@@ -185,15 +185,25 @@ function printerRow(p, stale) {
   const tr = document.createElement('tr'); tr.id = 'printer-' + p.name;
   cell(tr, p.name); cell(tr, decoded(p.address), 'wide');
   const mc = cell(tr, p.model, 'wide');
-  if (p.identity) { // model = "auto": what the printer said at start
+  if (p.identity) { // model = "auto": what the printer said last (at start, after a reconnect)
     const id = p.identity, s = document.createElement('span'); s.className = 'small';
     s.textContent = 'auto: ' + ([id.maker, id.model].filter(Boolean).join(' ') || 'no answer') +
-      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')';
-    s.title = id.match.reason; mc.appendChild(s);
+      (id.serial ? ' #' + id.serial : '') + ' (' + id.match.kind + ')' +
+      (id.change === 'swapped' ? ' · swapped' : '') + (id.problem ? ' · ' + id.problem : '');
+    s.title = id.match.reason + (id.identified_at ? ' · identified ' + time(id.identified_at) : ''); mc.appendChild(s);
+  }
+  if (p.logos && p.logos.keys) { // logo = "stored": what the printer's NV memory holds
+    const l = p.logos, held = l.held || [], s = document.createElement('span'); s.className = 'small';
+    const missing = l.keys.filter(k => !held.includes(k));
+    s.textContent = ' logo ' + l.keys.join(', ') + (missing.length ? ': stored with the next receipt' : ': stored in the printer');
+    s.title = (l.verified ? 'printer checked ' + time(l.verified) : 'not checked against the printer yet') + (l.problem ? ' · ' + l.problem : '');
+    mc.appendChild(s);
   }
   const w = printerWords(p);
   const tech = statusText(p) + (p.status_at ? ' · status read ' + time(p.status_at) : '') +
-    (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '');
+    (p.worker && p.worker.fault ? ' · worker: ' + p.worker.fault : '') +
+    (p.pull ? ' · ' + p.pull.protocol + ', polls every ' + p.pull.poll_interval + ', last poll ' + (p.pull.last_poll ? time(p.pull.last_poll) : 'none') +
+      (p.pull.client_type ? ' · ' + p.pull.client_type + (p.pull.printable_dots ? ', ' + p.pull.printable_dots + ' dots' : '') : '') : '');
   if (stale) {
     say(cell(tr, undefined, 'status'), {text: 'Unknown: no answer from the print service', cls: 'stale', todo: '',
       note: 'Last known: ' + w.text + (p.status_at ? ', ' + time(p.status_at) : '')}, tech);
@@ -265,7 +275,7 @@ function jobRow(j) {
   const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
   // The technical reason, for whoever fixes the printer.
   say(cell(tr, undefined, 'state'), jobWords(j),
-    j.state + (j.reason ? ': ' + j.reason : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
+    j.state + (j.reason ? ': ' + j.reason : '') + ((j.attempt || 1) > 1 ? ' · attempt ' + j.attempt : '') + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' +
     ' · via ' + (j.source || 'api'));
   cell(tr, j.printer, 'printer'); cell(tr, time(j.created_at), 'time');
   const img = document.createElement('img'); img.className = 'preview'; img.alt = 'preview of ' + j.id;
@@ -286,6 +296,14 @@ function jobRow(j) {
     actions.appendChild(button('Cancel', 'cancel', () => {
       if (!confirm('Cancel ' + j.id + '? It will not print.')) return;
       act(() => request('/v1/jobs/' + j.id, {method: 'DELETE'}));
+    }));
+  }
+  if (j.state === 'failed' && j.source !== 'epos' && !/^not sent: |is no longer configured$/.test(j.reason || '')) {
+    // Nothing of it printed: it prints again as the original, once per
+    // attempt however often the button is pressed.
+    actions.appendChild(button('Try again', 'retry', () => {
+      if (!confirm('Print ' + j.id + ' again? It has not printed.')) return;
+      act(() => request('/v1/jobs/' + j.id + '/retry?attempt=' + (j.attempt || 1), {method: 'POST'}));
     }));
   }
   if (j.state === 'printed') {

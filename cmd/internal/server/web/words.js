@@ -18,6 +18,9 @@ const causes = {
   'timeout': ['the printer stopped answering', 'Check the printer\'s power and its cable.'],
   'no confirmation': ['the printer did not confirm the receipt', 'Check the printer\'s power and its cable.'],
   'busy': ['another till or computer is using the printer', 'Wait a moment; if it stays, switch the printer off and on.'],
+  // A printer that fetches its receipts itself (CloudPRNT, Server Direct Print).
+  'never polled': ['the printer has not asked for receipts yet', 'Check that the printer is switched on and on the network, and that its server URL and secret match the print service\'s.'],
+  'stopped polling': ['the printer stopped asking for receipts', 'Check the printer\'s power and its network; its receipts wait for it.'],
 };
 function cause(name) { const c = causes[name]; return c && {what: c[0], todo: c[1]}; }
 
@@ -87,7 +90,8 @@ function jobWords(j) {
     }
     case 'failed': {
       if (r.startsWith('confirmed not printed')) return {text: 'Not printed', todo: '', cls: 'bad'};
-      const again = 'Then print it again from the till.';
+      // "Try again" prints it as the original; an ePOS till sends its own.
+      const again = j.source === 'epos' ? 'Then print it again from the till.' : 'Then press "Try again".';
       const gave = r.match(/^gave up after ([^:]+): (?:waiting: )?(.*)$/s);
       if (gave) {
         const c = reasonCause(gave[2]) || {what: 'the printer was not ready', todo: ''};
@@ -109,6 +113,10 @@ function printerWords(p) {
     return {text: 'Receipts cannot be saved', todo: 'Tell the installer: the print service\'s disk may be full or failing.', cls: 'bad'};
   }
   const st = p.status;
+  if (p.pull && (!st || !p.pull.polling)) { // a printer that fetches its receipts: its polls are its status
+    const c = cause(st ? 'stopped polling' : 'never polled');
+    return {text: sentence(c.what), todo: c.todo, cls: 'bad'};
+  }
   if (!st) {
     if (p.busy && !p.error) return {text: 'Printing…', todo: '', cls: 'warn'};
     if (p.busy) return {text: sentence(causes.busy[0]), todo: causes.busy[1], cls: 'warn'};
