@@ -32,10 +32,17 @@ type watched struct {
 	state spool.State
 }
 
-// NewStationLocal is the Local of the stations, all on sp.
+// NewStationLocal is the Local of the stations, all on sp. A pulled
+// printer (CloudPRNT, SDP) is left out: no worker of the site checks a
+// job's deadline before it fetches one, and the fleet does not serve
+// them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, stations: stations, byName: map[string]*station.Station{}, watched: map[string]watched{}}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, watched: map[string]watched{}}
 	for _, st := range stations {
+		if st.Config().Pulled() {
+			continue
+		}
+		l.stations = append(l.stations, st)
 		l.byName[st.Name()] = st
 	}
 	return l
