@@ -18,6 +18,7 @@ import (
 	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 // TestVirtualPrinterPullModeBinary runs the receipt binary's virtual
@@ -41,7 +42,7 @@ func TestVirtualPrinterPullModeBinary(t *testing.T) {
 	require.NoError(t, err)
 	const mac, secret = "00:11:62:1a:2b:3c", "cli-secret-0123456789"
 	p := &server.PulledPrinter{Name: "star", Kind: server.PullCloudPRNT, MAC: mac, Secret: secret,
-		Media: server.CloudPRNTMedia(prof), PollInterval: 50 * time.Millisecond, PNG: server.JobPNG(prof)}
+		Media: station.CloudPRNTMedia(prof), PollInterval: 50 * time.Millisecond, PNG: station.JobPNG(prof)}
 	dir, err := server.NewPullTable([]*server.PulledPrinter{p})
 	require.NoError(t, err)
 	h := &server.PullHandlers{Dir: dir, Spool: sp}

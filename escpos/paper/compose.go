@@ -15,9 +15,19 @@ const cutGap = 12
 // Strip draws tickets one below the other, as they come off the roll, with
 // a dashed line where the knife cut between them. No tickets make a 1-dot
 // blank strip.
-func Strip(tickets []*Ticket) *image.Gray {
+func Strip(tickets []*Ticket) *image.Gray { return stack(tickets, true) }
+
+// Stack draws tickets one below the other with nothing between them: the
+// picture a printer that prints pictures (a CloudPRNT client) is sent.
+func Stack(tickets []*Ticket) *image.Gray { return stack(tickets, false) }
+
+func stack(tickets []*Ticket, cutMarks bool) *image.Gray {
 	if len(tickets) == 1 {
 		return tickets[0].Image()
+	}
+	gap := 0
+	if cutMarks {
+		gap = cutGap
 	}
 	imgs := make([]*image.Gray, len(tickets))
 	w, h := 1, 0
@@ -26,19 +36,19 @@ func Strip(tickets []*Ticket) *image.Gray {
 		w = max(w, imgs[i].Bounds().Dx())
 		h += imgs[i].Bounds().Dy()
 		if i > 0 {
-			h += cutGap
+			h += gap
 		}
 	}
 	out := blank(w, max(h, 1))
 	y := 0
 	for i, img := range imgs {
-		if i > 0 {
+		if i > 0 && cutMarks {
 			for x := 0; x < w; x++ {
 				if x%8 < 4 {
-					out.Pix[(y+cutGap/2)*out.Stride+x] = black
+					out.Pix[(y+gap/2)*out.Stride+x] = black
 				}
 			}
-			y += cutGap
+			y += gap
 		}
 		draw.Draw(out, img.Bounds().Add(image.Pt(0, y)), img, image.Point{}, draw.Src)
 		y += img.Bounds().Dy()

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secuprint/receipt/escpos"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/pull/sdp"
@@ -71,19 +70,6 @@ const PrintAllowance = 60 * time.Second
 
 // confirmWithin is how long a handed job may wait for its confirmation.
 func (p *PulledPrinter) confirmWithin() time.Duration { return p.offlineAfter() + PrintAllowance }
-
-// CloudPRNTMedia is what a CloudPRNT printer of profile p is served, best
-// first: its own language when it speaks StarPRNT or Star Line Mode, and
-// always the paper engine's picture.
-func CloudPRNTMedia(p *escpos.Profile) []cloudprnt.MediaType {
-	switch {
-	case p != nil && p.Language == escpos.LanguageStarPRNT:
-		return []cloudprnt.MediaType{cloudprnt.MediaStarPRNT, cloudprnt.MediaPNG}
-	case p != nil && p.Language == escpos.LanguageStarLine:
-		return []cloudprnt.MediaType{cloudprnt.MediaStarLine, cloudprnt.MediaPNG}
-	}
-	return []cloudprnt.MediaType{cloudprnt.MediaPNG}
-}
 
 // PullDirectory finds pulled printers.
 type PullDirectory interface {

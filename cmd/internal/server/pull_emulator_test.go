@@ -22,6 +22,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 const emulatorDir = "../../../testdata/thirdparty/cloudprnt-emulator"
@@ -123,7 +124,7 @@ func TestCloudPRNTEmulator(t *testing.T) {
 		b := newPullBench(t, mac)
 		b.h.Now = nil
 		b.star.Media = []cloudprnt.MediaType{cloudprnt.MediaPNG}
-		b.star.PNG = JobPNG(prof)
+		b.star.PNG = station.JobPNG(prof)
 		var jobs []spool.Job
 		for _, text := range []string{"first receipt", "second receipt"} {
 			j, _, err := b.sp.Enqueue("star", text, "", []byte("\x1b@"+text+"\n\n\x1bd\x03"), nil)
@@ -138,7 +139,7 @@ func TestCloudPRNTEmulator(t *testing.T) {
 		stop()
 		imgs := pictures(t, dir)
 		require.Len(t, imgs, 2, "each job printed once")
-		want, err := JobPNG(prof)([]byte("\x1b@first receipt\n\n\x1bd\x03"))
+		want, err := station.JobPNG(prof)([]byte("\x1b@first receipt\n\n\x1bd\x03"))
 		require.NoError(t, err)
 		w, err := png.Decode(bytes.NewReader(want))
 		require.NoError(t, err)

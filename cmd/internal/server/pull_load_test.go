@@ -20,6 +20,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt"
 )
 
@@ -154,7 +155,7 @@ func BenchmarkCloudPRNTFetch(b *testing.B) {
 		b.Run(strings.ReplaceAll(string(typ), "/", "_"), func(b *testing.B) {
 			bench := newPullBench(b, testMAC)
 			bench.h.Now = nil
-			bench.star.PNG = JobPNG(prof)
+			bench.star.PNG = station.JobPNG(prof)
 			j, _, err := bench.sp.Enqueue("star", "k", "", job, nil)
 			require.NoError(b, err)
 			u := bench.srv.URL + "/cloudprnt/" + testCPSecret + "?" + url.Values{"type": {string(typ)}, "token": {j.ID}}.Encode()

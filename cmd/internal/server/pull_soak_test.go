@@ -15,6 +15,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/pullprinter"
 )
@@ -67,7 +68,7 @@ func TestPullSoak(t *testing.T) {
 	require.NoError(t, err)
 	// A second CloudPRNT printer, fed pictures.
 	pic := &PulledPrinter{Name: "star-png", Kind: PullCloudPRNT, MAC: "00:11:62:1a:2b:3d", Secret: "soak-secret-png-0123",
-		Media: []cloudprnt.MediaType{cloudprnt.MediaPNG}, PollInterval: time.Second, PNG: JobPNG(star3)}
+		Media: []cloudprnt.MediaType{cloudprnt.MediaPNG}, PollInterval: time.Second, PNG: station.JobPNG(star3)}
 	dir, err := NewPullTable([]*PulledPrinter{b.star, b.epson, pic})
 	require.NoError(t, err)
 	b.h.Dir = dir

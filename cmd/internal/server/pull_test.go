@@ -18,6 +18,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 )
 
 const (
@@ -332,6 +333,6 @@ func TestCloudPRNTMedia(t *testing.T) {
 	} {
 		p, err := printers.Lookup(model)
 		require.NoError(t, err)
-		assert.Equal(t, want, CloudPRNTMedia(p), model)
+		assert.Equal(t, want, station.CloudPRNTMedia(p), model)
 	}
 }

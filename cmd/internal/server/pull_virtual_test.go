@@ -13,6 +13,7 @@ import (
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/pull/cloudprnt"
 	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/pullprinter"
 )
@@ -79,7 +80,7 @@ func TestVirtualPrinterPullsPNG(t *testing.T) {
 	prof, err := printers.Lookup("mC-Print3")
 	require.NoError(t, err)
 	b.star.Media = []cloudprnt.MediaType{cloudprnt.MediaPNG}
-	b.star.PNG = JobPNG(prof)
+	b.star.PNG = station.JobPNG(prof)
 	dev := virtualPuller(t, b, "mC-Print3", false)
 	j, _, err := b.sp.Enqueue("star", "k1", "", []byte("\x1b@picture\n\x1bd\x03"), nil)
 	require.NoError(t, err)

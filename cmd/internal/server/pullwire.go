@@ -47,7 +47,7 @@ func pulledOf(c station.Config, st *station.Station) (*PulledPrinter, error) {
 			return nil, fmt.Errorf("server: printer %q: sdp_version is for sdp:// printers", c.Name)
 		}
 		p.Kind, p.MAC = PullCloudPRNT, a.CloudPRNT.MAC
-		p.Media, p.PNG = CloudPRNTMedia(st.Profile()), JobPNG(st.Profile())
+		p.Media, p.PNG = station.CloudPRNTMedia(st.Profile()), station.JobPNG(st.Profile())
 	case transport.KindSDP:
 		p.Kind, p.ID = PullSDP, a.SDP.ID
 		switch c.SDPVersion {
