@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"io"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,10 +21,10 @@ import (
 
 // keyListPrinter answers GS ( L function 64 with blocks, one per request
 // or ACK, and records what the host sent.
-func keyListPrinter(t testing.TB, blocks [][]byte) (*printers.ConnPrinter, *bytes.Buffer) {
+func keyListPrinter(t testing.TB, blocks [][]byte) (*printers.ConnPrinter, *received) {
 	t.Helper()
 	host, dev := transport.Pipe("fake", "host", 0)
-	got := &bytes.Buffer{}
+	got := &received{}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -45,6 +46,25 @@ func keyListPrinter(t testing.TB, blocks [][]byte) (*printers.ConnPrinter, *byte
 	}()
 	t.Cleanup(func() { dev.Close(); <-done })
 	return printers.NewConnPrinter("fake", dialOnce(host), scripted), got
+}
+
+// received is what the fake printer read, safe to read while it still
+// reads.
+type received struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (r *received) Write(p []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.b = append(r.b, p...)
+}
+
+func (r *received) Bytes() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Clone(r.b)
 }
 
 // The key list as Epson documents it, in one or two blocks, empty, and
