@@ -43,9 +43,9 @@ func (f fleetConfig) check() error {
 		return nil
 	case "hub":
 	case "site":
-		// The site's seam (fleet.Local) is implemented over the station of
-		// issue 18; until it lands a site runs only in tests.
-		return errors.New(`[fleet] role "site" is not available in this build yet: see docs/fleet.md`)
+		if !fleet.ValidName(f.Site) {
+			return fmt.Errorf("[fleet] site %q: letters, digits, '-' and '_', at most 64", f.Site)
+		}
 	default:
 		return fmt.Errorf("[fleet] role %q: want hub or site", f.Role)
 	}
@@ -63,7 +63,7 @@ func (f fleetConfig) check() error {
 
 // connectNATS connects with the fleet's credentials and reconnects for
 // ever: a hub or site outlives the cluster's restarts.
-func connectNATS(f fleetConfig, name string, log *slog.Logger) (*nats.Conn, error) {
+func connectNATS(f fleetConfig, name string, log *slog.Logger, more ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("nats disconnected", "err", err) }),
 		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("nats reconnected", "url", nc.ConnectedUrl()) })}
@@ -77,7 +77,7 @@ func connectNATS(f fleetConfig, name string, log *slog.Logger) (*nats.Conn, erro
 		}
 		opts = append(opts, o)
 	}
-	nc, err := nats.Connect(strings.Join(f.NATS, ","), opts...)
+	nc, err := nats.Connect(strings.Join(f.NATS, ","), append(opts, more...)...)
 	if err != nil {
 		return nil, fmt.Errorf("nats %v: %w", f.NATS, err)
 	}

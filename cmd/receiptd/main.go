@@ -324,6 +324,13 @@ func serve(cfg fileConfig, flags runFlags, log *slog.Logger, stdout io.Writer) e
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go limitMemory(ctx)
+	if cfg.Fleet.Role == "site" {
+		stopSite, err := startSite(ctx, cfg, srv, sp, log)
+		if err != nil {
+			return err
+		}
+		defer stopSite()
+	}
 	workers := make(chan error, 1)
 	go func() { workers <- srv.Run(ctx) }()
 	// Requests see the shutdown: a POST or GET waiting for a job's outcome

@@ -113,6 +113,12 @@ func (s *Site) Report(ch Change) {
 	s.out <- ch
 }
 
+// Synced is closed once the site knows every cancel the hubs recorded
+// for it: receiptd starts its printers' workers after it (or after a
+// bounded wait when the uplink is down), so a cancel recorded while the
+// site was stopped is honoured before a job already in its spool prints.
+func (s *Site) Synced() <-chan struct{} { return s.synced }
+
 // LastTerminated is the reason the last message was terminated with.
 func (s *Site) LastTerminated() string {
 	s.mu.Lock()
@@ -123,6 +129,9 @@ func (s *Site) LastTerminated() string {
 // Run takes jobs, reports changes, honours cancels and announces the
 // site until ctx ends.
 func (s *Site) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	// Publishing first: a spool may hold more jobs than Report buffers.
+	wg.Go(func() { s.publishLoop(ctx) })
 	if jobs, err := s.opt.Local.Jobs(ctx); err == nil {
 		for _, ch := range jobs {
 			s.Report(ch)
@@ -130,8 +139,6 @@ func (s *Site) Run(ctx context.Context) error {
 	} else {
 		s.opt.Log.Warn("fleet: local jobs", "err", err)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { s.publishLoop(ctx) })
 	wg.Go(func() { s.heartbeatLoop(ctx) })
 	wg.Go(func() { s.cancelLoop(ctx) })
 	select {

@@ -153,7 +153,7 @@ func (s *Spool) enqueue(printer string, ref keyRef, key string, proto Job, bytes
 	})
 	if claimed {
 		var h *handoff
-		if err == nil && !existing {
+		if err == nil && !existing && job.State == Printing {
 			h = &handoff{job: job, bytes: bytes}
 		}
 		s.hand(printer, h)
@@ -184,10 +184,12 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 			// lose this receipt silently.
 			return Job{}, false, &KeyReusedError{Job: j, Printer: printer}
 		}
-		if j.State == Failed && j.Source != SourceEPOS {
+		if j.State == Failed && j.Source != SourceEPOS && j.Source != SourceFleet {
 			// A failed job printed nothing: the client's retry is the
 			// original's next attempt. (An ePOS job's client was told it
-			// did not print: it sends a new job, never this key again.)
+			// did not print: it sends a new job, never this key again; a
+			// fleet job's key is its fleet id, and the hub's next attempt
+			// has an id of its own: the same id again is a redelivery.)
 			if err := s.requeue(tx, &j); err != nil {
 				return Job{}, false, err
 			}
@@ -205,8 +207,10 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 	}
 	job.ID, job.Printer, job.Key, job.State, job.Attempt, job.History = idFor(seq), printer, key, Queued, 1, nil
 	job.Size, job.CreatedAt, job.UpdatedAt = len(bytes), now, now
-	// Only a job with none queued ahead of it may skip the queue.
-	if claimed != nil && (*claimed || (queueEmpty(tx, printer) && s.claim(printer))) {
+	if expired(job, now) { // stored, so the key names it, but never sent
+		job.State, job.Reason = Failed, ReasonExpired
+	} else if claimed != nil && (*claimed || (queueEmpty(tx, printer) && s.claim(printer))) {
+		// Only a job with none queued ahead of it may skip the queue.
 		*claimed = true
 		job.State, job.Attempts = Printing, 1
 	}

@@ -95,6 +95,10 @@ type Job struct {
 	// RetriedAt is when the job was last queued again (an unknown job
 	// sent again, a failed one tried again); its deadline counts from then.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
+	// NotAfter, when set, is the last moment the job may start printing
+	// (a fleet job's deadline, stamped by the hub): past it the worker
+	// fails it with ReasonExpired and sends nothing.
+	NotAfter time.Time `json:"not_after,omitzero"`
 	// Bytes are the rendered ESC/POS, stored so a retry or reprint sends
 	// exactly what was accepted.
 	Bytes []byte `json:"-"`

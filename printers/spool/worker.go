@@ -237,15 +237,22 @@ func (w *worker) load(ctx context.Context, job Job) ([]byte, bool) {
 // Only a job still queued: one cancelled since next read it is left alone
 // (false), so a job is never both cancelled and printed.
 func (w *worker) markPrinting(ctx context.Context, job Job) bool {
-	_, err := w.s.update(job.ID, func(j *Job) error {
+	stored, err := w.s.update(job.ID, func(j *Job) error {
 		if err := stillQueued(j); err != nil {
 			return err
+		}
+		if expired(*j, w.s.now()) { // failed instead, nothing sent
+			j.State, j.Reason = Failed, ReasonExpired
+			return nil
 		}
 		j.State, j.Reason = Printing, ""
 		j.Attempts++
 		return nil
 	})
 	switch {
+	case err == nil && stored.State == Failed:
+		w.log.Info("job", "id", job.ID, "printer", w.printer, "state", string(Failed), "reason", ReasonExpired)
+		return false
 	case errors.Is(err, ErrNotQueued):
 		return false
 	case err != nil:

@@ -139,6 +139,9 @@ type Request struct {
 	Key string
 	// Source is the entrance (spool.SourceAPI when empty).
 	Source spool.Source
+	// NotAfter, when set, is the last moment the job may start printing
+	// (spool.Job.NotAfter: a fleet job's deadline).
+	NotAfter time.Time
 }
 
 // Accepted is a job a station stored: new, or the one the key already
@@ -264,7 +267,7 @@ func (s *Station) Submit(ctx context.Context, tx *receipt.Transaction, req Reque
 		return Accepted{}, err
 	}
 	digest := tx.Digest()
-	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts}
+	proto := spool.Job{TransactionID: tx.ID, Source: req.Source, Warnings: job.Warnings, Digest: hex.EncodeToString(digest[:16]), Receipts: job.Receipts, NotAfter: req.NotAfter}
 	if !linked {
 		// Noted before the job exists: it may be fetched before the
 		// enqueue returns.

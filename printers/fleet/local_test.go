@@ -1,0 +1,76 @@
+package fleet
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// StationLocal over a real spool and station (no worker: jobs stay
+// queued): the fleet id is the spool key, a redelivery is the same job,
+// every change is reported under the fleet id, cancels find the job by
+// key, a job past its deadline is stored failed and never queued.
+func TestStationLocal(t *testing.T) {
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	st, err := station.New(station.Config{Name: "front", Model: "TM-T88V"}, station.Options{Spool: sp})
+	require.NoError(t, err)
+	l := NewStationLocal(sp, []*station.Station{st})
+	var mu sync.Mutex
+	var got []Change
+	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
+	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
+	require.NoError(t, err)
+	ctx := context.Background()
+	job := Job{ID: "f0001", Site: "s1", Printer: "front", Deadline: time.Now().Add(time.Minute)}
+
+	require.NoError(t, l.Submit(ctx, job, tx))
+	require.NoError(t, l.Submit(ctx, job, tx), "redelivered: the same job")
+	assert.ErrorIs(t, l.Submit(ctx, Job{ID: "f0002", Printer: "back", Deadline: job.Deadline}, tx), ErrNoPrinter)
+	late := Job{ID: "f0003", Printer: "front", Deadline: time.Now().Add(-time.Second)}
+	require.NoError(t, l.Submit(ctx, late, tx))
+
+	j, err := sp.KeyJob("front", "f0001")
+	require.NoError(t, err)
+	assert.Equal(t, spool.SourceFleet, j.Source)
+	assert.Equal(t, spool.Queued, j.State)
+	assert.WithinDuration(t, job.Deadline, j.NotAfter, time.Millisecond)
+
+	ok, err := l.Cancel(ctx, "f0001")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = l.Cancel(ctx, "f9999")
+	require.NoError(t, err)
+	assert.False(t, ok, "no such job")
+	ok, err = l.Cancel(ctx, "f0003")
+	require.NoError(t, err)
+	assert.False(t, ok, "failed already")
+
+	mu.Lock()
+	assert.Equal(t, []Change{
+		{ID: "f0001", Printer: "front", State: Queued},
+		{ID: "f0003", Printer: "front", State: Failed, Reason: ReasonExpired},
+		{ID: "f0001", Printer: "front", State: Cancelled, Reason: ReasonCancelled},
+	}, got)
+	mu.Unlock()
+
+	all, err := NewStationLocal(sp, []*station.Station{st}).Jobs(ctx)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []Change{
+		{ID: "f0001", Printer: "front", State: Cancelled, Reason: ReasonCancelled},
+		{ID: "f0003", Printer: "front", State: Failed, Reason: ReasonExpired},
+	}, all, "what a restarted site publishes again")
+	ps := l.Printers()
+	require.Len(t, ps, 1)
+	assert.Equal(t, PrinterStatus{Name: "front", Status: "ok"}, ps[0])
+}
