@@ -15,7 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/secuprint/receipt/cmd/internal/fleethttp"
+	"github.com/secuprint/receipt/cmd/internal/server"
 	"github.com/secuprint/receipt/printers/fleet"
 )
 
@@ -110,7 +110,7 @@ func serveHub(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: fleethttp.New(hub, fleethttp.Options{Tokens: cfg.Tokens, Log: log}),
+	hs := &http.Server{Handler: server.NewHub(hub, server.HubOptions{Tokens: cfg.Tokens, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 90 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

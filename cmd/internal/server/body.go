@@ -44,33 +44,13 @@ func identityEncoding(w http.ResponseWriter, r *http.Request) bool {
 var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transaction, bool) {
-	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case needs no parsing
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			writeError(w, "unsupported_media_type", "send the transaction as application/json")
-			return nil, false
-		}
-	}
-	if !identityEncoding(w, r) {
-		return nil, false
-	}
 	buf := bodies.Get().(*bytes.Buffer)
 	defer putBody(buf)
 	buf.Reset()
-	// The buffer grows as bytes arrive, never to Content-Length first: a
-	// client announcing 1 MiB and trickling 150 bytes costs 150 bytes.
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody))
-	body := buf.Bytes()
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeError(w, "too_large", "the body exceeds 1 MiB")
-		} else {
-			writeError(w, "bad_request", err.Error())
-		}
+	if !readBody(w, r, buf) {
 		return nil, false
 	}
-	tx, err := receipt.ParseTransaction(body)
+	tx, err := receipt.ParseTransaction(buf.Bytes())
 	if err != nil {
 		if errors.Is(err, receipt.ErrSyntax) {
 			writeError(w, "invalid_json", err.Error())
@@ -80,4 +60,31 @@ func readTransaction(w http.ResponseWriter, r *http.Request) (*receipt.Transacti
 		return nil, false
 	}
 	return tx, true
+}
+
+// readBody applies the body rules, JSON, uncompressed, at most MaxBody,
+// and reads the body into buf; the hub's API reads its bodies here too.
+func readBody(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // the usual case needs no parsing
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			writeError(w, "unsupported_media_type", "send the transaction as application/json")
+			return false
+		}
+	}
+	if !identityEncoding(w, r) {
+		return false
+	}
+	// The buffer grows as bytes arrive, never to Content-Length first: a
+	// client announcing 1 MiB and trickling 150 bytes costs 150 bytes.
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBody)); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, "too_large", "the body exceeds 1 MiB")
+		} else {
+			writeError(w, "bad_request", err.Error())
+		}
+		return false
+	}
+	return true
 }

@@ -48,15 +48,22 @@ func (s *Server) postJob(w http.ResponseWriter, r *http.Request) {
 			j = got
 		}
 	}
+	writeAccepted(w, j.ID, j.State.Final(), a.Existing, j)
+}
+
+// writeAccepted answers a submitted job, the local API's and the hub's
+// alike: 200 when it finished within ?wait, 202 otherwise, marked
+// Idempotent-Replayed when the key already named it.
+func writeAccepted(w http.ResponseWriter, id string, final, existing bool, job any) {
 	status := http.StatusAccepted
-	if j.State.Final() {
+	if final {
 		status = http.StatusOK
 	}
-	if a.Existing {
+	if existing {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	w.Header().Set("Location", "/v1/jobs/"+j.ID)
-	writeJSON(w, status, j)
+	w.Header().Set("Location", "/v1/jobs/"+id)
+	writeJSON(w, status, job)
 }
 
 // maxKeyHeader bounds an Idempotency-Key, as payment APIs commonly do.

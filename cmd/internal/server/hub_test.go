@@ -1,4 +1,4 @@
-package fleethttp
+package server
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func start(t *testing.T) (a, b string, local *instant) {
 			t.Fatal(err)
 		}
 		wg.Go(func() { _ = hub.Run(ctx) })
-		srv := httptest.NewServer(New(hub, Options{}))
+		srv := httptest.NewServer(NewHub(hub, HubOptions{}))
 		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
 	}
@@ -84,7 +84,7 @@ func start(t *testing.T) (a, b string, local *instant) {
 	return urls[0], urls[1], local
 }
 
-func do(t *testing.T, method, url, key, body string) (*http.Response, map[string]any) {
+func hubDo(t *testing.T, method, url, key, body string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	if body != "" {
@@ -110,18 +110,18 @@ const receiptJSON = `{"id":"T-1","receipt":[{"type":"textline","value":{"text":"
 
 func TestHubAPI(t *testing.T) {
 	a, b, local := start(t)
-	resp, job := do(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-1", receiptJSON)
+	resp, job := hubDo(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-1", receiptJSON)
 	id, _ := job["id"].(string)
 	if resp.StatusCode != 202 || resp.Header.Get("Location") != "/v1/jobs/"+id || job["state"] != "queued" {
 		t.Fatalf("post: %d %v %v", resp.StatusCode, resp.Header, job)
 	}
 	// The client retries on the other hub with the same key: one job.
-	resp, again := do(t, "POST", b+"/v1/sites/shop1/printers/front/jobs?wait=10s", "k-1", receiptJSON)
+	resp, again := hubDo(t, "POST", b+"/v1/sites/shop1/printers/front/jobs?wait=10s", "k-1", receiptJSON)
 	if again["id"] != id || resp.Header.Get("Idempotent-Replayed") != "true" || resp.StatusCode != 200 || again["state"] != "printed" {
 		t.Fatalf("retry: %d %v %v", resp.StatusCode, resp.Header, again)
 	}
 	for _, hub := range []string{a, b} {
-		resp, got := do(t, "GET", hub+"/v1/jobs/"+id+"?wait=10s", "", "")
+		resp, got := hubDo(t, "GET", hub+"/v1/jobs/"+id+"?wait=10s", "", "")
 		if resp.StatusCode != 200 || got["state"] != "printed" || got["site"] != "shop1" || got["printer"] != "front" {
 			t.Fatalf("get on %s: %d %v", hub, resp.StatusCode, got)
 		}
@@ -129,11 +129,11 @@ func TestHubAPI(t *testing.T) {
 	if n := local.printed[id]; n != 1 {
 		t.Fatalf("printed %d times", n)
 	}
-	resp, got := do(t, "DELETE", b+"/v1/jobs/"+id, "", "")
+	resp, got := hubDo(t, "DELETE", b+"/v1/jobs/"+id, "", "")
 	if resp.StatusCode != 409 || got["error"].(map[string]any)["code"] != "not_queued" {
 		t.Fatalf("cancel printed: %d %v", resp.StatusCode, got)
 	}
-	resp, got = do(t, "GET", a+"/v1/sites", "", "")
+	resp, got = hubDo(t, "GET", a+"/v1/sites", "", "")
 	sites, _ := got["sites"].([]any)
 	if resp.StatusCode != 200 || len(sites) != 1 {
 		t.Fatalf("sites: %d %v", resp.StatusCode, got)
@@ -184,8 +184,8 @@ func TestHubAPIRefusals(t *testing.T) {
 		}
 	}
 	// Another receipt under a used key.
-	do(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-2", receiptJSON)
-	resp, got := do(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-2", strings.Replace(receiptJSON, "hello", "bye", 1))
+	hubDo(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-2", receiptJSON)
+	resp, got := hubDo(t, "POST", a+"/v1/sites/shop1/printers/front/jobs", "k-2", strings.Replace(receiptJSON, "hello", "bye", 1))
 	if resp.StatusCode != 422 || got["error"].(map[string]any)["code"] != "idempotency_key_reused" {
 		t.Fatalf("key reused: %d %v", resp.StatusCode, got)
 	}
