@@ -63,7 +63,7 @@ var raceBuild bool
 type daemon struct {
 	cmd  *exec.Cmd
 	url  string
-	logs *bytes.Buffer
+	logs *daemonLog
 }
 
 // start runs receiptd and waits until it answers /readyz.
@@ -72,15 +72,12 @@ func start(t testing.TB, args ...string) *daemon {
 	cmd := exec.Command(binary, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	logs := &bytes.Buffer{}
-	lw := &lockedWriter{w: logs}
-	cmd.Stderr = lw
+	logs := &daemonLog{}
+	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	d := &daemon{cmd: cmd, logs: logs}
 	t.Cleanup(func() {
 		d.kill()
-		lw.mu.Lock()
-		defer lw.mu.Unlock()
 		if bytes.Contains(logs.Bytes(), []byte("WARNING: DATA RACE")) {
 			t.Errorf("the daemon raced:\n%s", logs)
 		}
@@ -112,16 +109,27 @@ func (d *daemon) kill() {
 	}
 }
 
-type lockedWriter struct {
+// daemonLog is what a process wrote to its standard error, written by the
+// goroutine exec copies it with and read by the test: every access locked.
+type daemonLog struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *daemonLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.b.Write(p)
 }
+
+// Bytes is a copy of what was written so far.
+func (l *daemonLog) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+func (l *daemonLog) String() string { return string(l.Bytes()) }
 
 func printerAt(t testing.TB) (*virtual.Device, string) {
 	t.Helper()

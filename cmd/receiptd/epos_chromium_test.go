@@ -123,12 +123,12 @@ func tillServer(t *testing.T, tls bool) *httptest.Server {
 
 // startBoth runs receiptd and returns its http:// and, when it serves
 // one, https:// address.
-func startBoth(t *testing.T, args ...string) (string, string, *bytes.Buffer) {
+func startBoth(t *testing.T, args ...string) (string, string, *daemonLog) {
 	cmd := exec.Command(binary, append([]string{"-listen", "127.0.0.1:0"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	logs := &bytes.Buffer{}
-	cmd.Stderr = &lockedWriter{w: logs}
+	logs := &daemonLog{}
+	cmd.Stderr = logs
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 	r := bufio.NewReader(out)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -77,17 +76,17 @@ type puller struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	out   string
-	logs  *bytes.Buffer
+	logs  *daemonLog
 }
 
 func startPuller(t *testing.T, args ...string) *puller {
 	t.Helper()
 	bin, err := receiptBinary()
 	require.NoError(t, err)
-	p := &puller{out: t.TempDir(), logs: &bytes.Buffer{}}
+	p := &puller{out: t.TempDir(), logs: &daemonLog{}}
 	p.cmd = exec.Command(bin, append([]string{"virtual-printer", "-listen", "", "-out", p.out,
 		"-poll-interval", e2ePollEvery.String()}, args...)...)
-	p.cmd.Stderr = &lockedWriter{w: p.logs}
+	p.cmd.Stderr = p.logs
 	p.cmd.Stdout = io.Discard
 	p.stdin, err = p.cmd.StdinPipe()
 	require.NoError(t, err)
