@@ -5,14 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"image"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/secuprint/receipt/escpos/escpostest"
 	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/virtual"
 	"github.com/secuprint/receipt/printers/virtual/virtualtest"
@@ -239,7 +238,7 @@ func TestOdooTillInChromium(t *testing.T) {
 					}
 				}
 			}
-			assert.Equal(t, []string{"QR-Code:https://pos.example.com/receipt/00042-003-0007"}, zbarPaper(t, tickets[0].Paper.Image()))
+			assert.Equal(t, []string{"QR-Code:https://pos.example.com/receipt/00042-003-0007"}, escpostest.Zbar(t, tickets[0].Paper.Image()))
 
 			_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`window.till.drawer(`+jsString(ip)+`), true`))
 			require.NoError(t, err)
@@ -271,38 +270,4 @@ func printedJobs(t *testing.T, url string) int {
 	}
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&list))
 	return len(list.Jobs)
-}
-
-// zbarPaper reads the codes on a paper image with zbarimg (not our code),
-// on a white margin and scaled 2×, as a camera would see it.
-func zbarPaper(t *testing.T, img *image.Gray) []string {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		t.Skip("zbarimg not installed (apt-get install zbar-tools)")
-	}
-	b := img.Bounds()
-	const q = 40
-	big := image.NewGray(image.Rect(0, 0, 2*b.Dx()+2*q, 2*b.Dy()+2*q))
-	for i := range big.Pix {
-		big.Pix[i] = 0xFF
-	}
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			v := img.GrayAt(b.Min.X+x, b.Min.Y+y)
-			for d := 0; d < 4; d++ {
-				big.SetGray(q+2*x+d%2, q+2*y+d/2, v)
-			}
-		}
-	}
-	path := filepath.Join(t.TempDir(), "paper.png")
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	require.NoError(t, png.Encode(f, big))
-	require.NoError(t, f.Close())
-	out, err := exec.Command(bin, "-q", path).Output()
-	require.NoError(t, err, "zbarimg found nothing")
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	sort.Strings(lines)
-	return lines
 }

@@ -4,20 +4,15 @@ import (
 	"bytes"
 	"encoding/base64"
 	"flag"
-	"image"
-	"image/color"
-	"image/draw"
 	"image/png"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/escpos"
+	"github.com/secuprint/receipt/escpos/escpostest"
 	"github.com/secuprint/receipt/escpos/paper"
 	"github.com/secuprint/receipt/receipt/epos"
 )
@@ -31,38 +26,6 @@ const (
 func updating() bool {
 	f := flag.Lookup("update")
 	return f != nil && f.Value.String() == "true"
-}
-
-// zbar reads every code on img with zbarimg (not our code), after adding
-// a white quiet zone and scaling up 2×, as a phone camera would see it.
-func zbar(t *testing.T, img *image.Gray) []string {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	if err != nil {
-		t.Skip("zbarimg not installed (apt-get install zbar-tools)")
-	}
-	b := img.Bounds()
-	const q = 40
-	big := image.NewGray(image.Rect(0, 0, 2*b.Dx()+2*q, 2*b.Dy()+2*q))
-	draw.Draw(big, big.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	for y := 0; y < b.Dy(); y++ {
-		for x := 0; x < b.Dx(); x++ {
-			v := img.GrayAt(b.Min.X+x, b.Min.Y+y)
-			for d := 0; d < 4; d++ {
-				big.SetGray(q+2*x+d%2, q+2*y+d/2, v)
-			}
-		}
-	}
-	path := filepath.Join(t.TempDir(), "paper.png")
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	require.NoError(t, png.Encode(f, big))
-	require.NoError(t, f.Close())
-	out, err := exec.Command(bin, "-q", path).Output()
-	require.NoError(t, err, "zbarimg found nothing")
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	sort.Strings(lines)
-	return lines
 }
 
 // TestSDKTextDocument prints an Epson-SDK-style text document (umlauts and
@@ -86,7 +49,7 @@ func TestSDKTextDocument(t *testing.T) {
 				require.Contains(t, txt, want)
 			}
 			require.Contains(t, strings.Join(res.Tickets[0].Lines(), "\n"), "S u m m e")
-			require.Equal(t, []string{"EAN-13:4006381333931", "QR-Code:https://example.com/bon/4711"}, zbar(t, res.Tickets[0].Image()))
+			require.Equal(t, []string{"EAN-13:4006381333931", "QR-Code:https://example.com/bon/4711"}, escpostest.Zbar(t, res.Tickets[0].Image()))
 		})
 	}
 }
@@ -137,7 +100,7 @@ func TestOdooPicture(t *testing.T) {
 	res := paper.Print(d.Bytes, p)
 	require.Empty(t, res.Problems)
 	require.Len(t, res.Tickets, 1)
-	require.Equal(t, []string{"QR-Code:https://pos.example.com/receipt/00042-003-0007"}, zbar(t, res.Tickets[0].Image()))
+	require.Equal(t, []string{"QR-Code:https://pos.example.com/receipt/00042-003-0007"}, escpostest.Zbar(t, res.Tickets[0].Image()))
 
 	f, err := os.ReadFile(odooPNGPath)
 	require.NoError(t, err)
