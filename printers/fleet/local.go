@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/printers/station"
@@ -22,14 +23,9 @@ type StationLocal struct {
 	mu sync.Mutex
 	// report is the site's Report, once attached.
 	report func(Change)
-	// watched are the fleet jobs not settled yet, by spool id, with the
-	// state last reported: Watch reports what changed.
-	watched map[string]watched
-}
-
-type watched struct {
-	id    string // the fleet job id (the spool job's key)
-	state spool.State
+	// reads counts the spool reads the watcher made: the benchmark's
+	// figure.
+	reads atomic.Int64
 }
 
 // NewStationLocal is the Local of the stations, all on sp. A pulled
@@ -37,7 +33,7 @@ type watched struct {
 // job's deadline before it fetches one, and the fleet does not serve
 // them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, watched: map[string]watched{}}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}}
 	for _, st := range stations {
 		if st.Config().Pulled() {
 			continue
@@ -55,13 +51,14 @@ func (l *StationLocal) Attach(report func(Change)) {
 	l.mu.Unlock()
 }
 
-// Submit stores the job through its printer's station.
+// Submit stores the job through its printer's station. Its state is
+// reported by Watch, from the spool's change feed, like every later one.
 func (l *StationLocal) Submit(ctx context.Context, job Job, tx *receipt.Transaction) error {
 	st, ok := l.byName[job.Printer]
 	if !ok {
 		return ErrNoPrinter
 	}
-	a, err := st.Submit(ctx, tx, station.Request{Key: job.ID, Source: spool.SourceFleet, NotAfter: job.Deadline})
+	_, err := st.Submit(ctx, tx, station.Request{Key: job.ID, Source: spool.SourceFleet, NotAfter: job.Deadline})
 	var de *station.DocumentError
 	var kr *station.KeyReusedError
 	switch {
@@ -70,66 +67,62 @@ func (l *StationLocal) Submit(ctx context.Context, job Job, tx *receipt.Transact
 	case err != nil:
 		return err
 	}
-	l.note(a.Job)
 	return nil
 }
 
-// note reports j when its state differs from the last reported, and
-// watches it until it settles.
-func (l *StationLocal) note(j spool.Job) {
+// send reports changes to the site, if attached.
+func (l *StationLocal) send(chs ...Change) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	w, seen := l.watched[j.ID]
-	if seen && w.state == j.State {
+	if l.report == nil {
 		return
 	}
-	if settled(j.State) {
-		delete(l.watched, j.ID)
-	} else {
-		l.watched[j.ID] = watched{id: j.Key, state: j.State}
-	}
-	if l.report != nil {
-		l.report(changeOf(j))
+	for _, ch := range chs {
+		l.report(ch)
 	}
 }
 
-// settled: the spool's job will not change any more by itself or by a
-// person (unknown stays watched: a person's decision moves it on).
-func settled(s spool.State) bool {
-	return s == spool.Printed || s == spool.Failed || s == spool.Cancelled
-}
+// fleetJob: a job the hubs hear of (a copy printed at the shop is the
+// shop's).
+func fleetJob(src spool.Source, copied bool) bool { return src == spool.SourceFleet && !copied }
 
 func changeOf(j spool.Job) Change {
-	ch := Change{ID: j.Key, Printer: j.Printer, State: State(j.State), Reason: j.Reason}
-	if j.State == spool.Cancelled {
+	return changeOfEvent(spool.Event{ID: j.ID, Printer: j.Printer, Key: j.Key, Source: j.Source, Copy: j.Copy, State: j.State, Reason: j.Reason})
+}
+
+func changeOfEvent(e spool.Event) Change {
+	ch := Change{ID: e.Key, Printer: e.Printer, State: State(e.State), Reason: e.Reason}
+	if e.State == spool.Cancelled {
 		ch.Reason = ReasonCancelled
 	}
 	return ch
 }
 
-// Watch reports the watched jobs' state changes until ctx ends. It reads
-// them again on every change of the spool, so a state that lasts less
-// than one read (printing, at an instant printer) may go unreported: the
-// hubs fold states that never move back, so the final one is enough.
+// Watch reports the fleet jobs' state changes until ctx ends, as the
+// spool's change feed names them: each change costs nothing but its
+// report, however many jobs wait. Changes that come together are folded
+// to each job's newest (a state shorter than the watcher's turn, printing
+// at an instant printer, may go unreported: the hubs fold states that
+// never move back, so the final one is enough). Should the watcher fall
+// further behind than the feed keeps, it reads the fleet jobs afresh and
+// reports them all (Jobs), so no final state is ever missed.
 func (l *StationLocal) Watch(ctx context.Context) {
+	seq := l.sp.EventSeq()
 	for {
 		changed := l.sp.Changed()
-		l.mu.Lock()
-		ids := make([]string, 0, len(l.watched))
-		for id := range l.watched {
-			ids = append(ids, id)
-		}
-		l.mu.Unlock()
-		for _, id := range ids {
-			j, err := l.sp.Get(id)
-			switch {
-			case err == nil:
-				l.note(j)
-			case errors.Is(err, spool.ErrNotFound): // pruned
-				l.mu.Lock()
-				delete(l.watched, id)
-				l.mu.Unlock()
+		evs, complete := l.sp.Events(seq, 0)
+		switch {
+		case !complete:
+			seq = l.sp.EventSeq()
+			chs, err := l.Jobs(ctx)
+			if err != nil {
+				seq = 0 // read again at the next change
+				break
 			}
+			l.send(chs...)
+		case len(evs) > 0:
+			seq = evs[len(evs)-1].Seq
+			l.send(fold(evs)...)
 		}
 		select {
 		case <-ctx.Done():
@@ -137,6 +130,24 @@ func (l *StationLocal) Watch(ctx context.Context) {
 		case <-changed:
 		}
 	}
+}
+
+// fold is the changes of the fleet jobs among evs, each job's newest
+// only, in the order of those.
+func fold(evs []spool.Event) []Change {
+	last := map[string]int{}
+	for i, e := range evs {
+		if fleetJob(e.Source, e.Copy) && e.State != "" {
+			last[e.ID] = i
+		}
+	}
+	out := make([]Change, 0, len(last))
+	for i, e := range evs {
+		if j, ok := last[e.ID]; ok && j == i {
+			out = append(out, changeOfEvent(e))
+		}
+	}
+	return out
 }
 
 // find is the spool job of fleet job id, at whichever printer holds it.
@@ -159,14 +170,13 @@ func (l *StationLocal) Cancel(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	j, err = l.sp.Cancel(j.ID)
+	_, err = l.sp.Cancel(j.ID)
 	switch {
 	case errors.Is(err, spool.ErrNotQueued):
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	l.note(j)
 	return true, nil
 }
 
@@ -184,23 +194,17 @@ func (l *StationLocal) Printers() []PrinterStatus {
 	return ps
 }
 
-// Jobs are the spool's fleet jobs in their states; those not settled are
-// watched from now on.
+// Jobs are the spool's fleet jobs in their states.
 func (l *StationLocal) Jobs(ctx context.Context) ([]Change, error) {
 	all, err := l.sp.List("", "", 0)
+	l.reads.Add(int64(len(all)))
 	if err != nil {
 		return nil, err
 	}
 	var out []Change
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	for _, j := range all {
-		if j.Source != spool.SourceFleet || j.Copy {
-			continue
-		}
-		out = append(out, changeOf(j))
-		if !settled(j.State) {
-			l.watched[j.ID] = watched{id: j.Key, state: j.State}
+		if fleetJob(j.Source, j.Copy) {
+			out = append(out, changeOf(j))
 		}
 	}
 	return out, nil

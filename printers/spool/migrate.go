@@ -19,6 +19,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateIndexes,
 	migrateSums,
 	migrateClientKeys,
+	migrateNotAfter,
 }
 
 func migrate(tx *bolt.Tx) error {
