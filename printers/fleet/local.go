@@ -26,14 +26,25 @@ type StationLocal struct {
 	// reads counts the spool reads the watcher made: the benchmark's
 	// figure.
 	reads atomic.Int64
+
+	// acked are the changes JetStream stored, for Watch to take off the
+	// spool's unreported jobs; ackc wakes it.
+	ackMu sync.Mutex
+	acked []spool.Report
+	ackc  chan struct{}
 }
+
+// maxAcked bounds the acknowledgements waiting for Watch: past it they
+// are dropped, which only means their jobs are published again at the
+// next start.
+const maxAcked = 1 << 16
 
 // NewStationLocal is the Local of the stations, all on sp. A pulled
 // printer (CloudPRNT, SDP) is left out: no worker of the site checks a
 // job's deadline before it fetches one, and the fleet does not serve
 // them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, ackc: make(chan struct{}, 1)}
 	for _, st := range stations {
 		if st.Config().Pulled() {
 			continue
@@ -98,14 +109,51 @@ func changeOfEvent(e spool.Event) Change {
 	return ch
 }
 
+// published tells a Local that keeps which changes are still to be
+// published (StationLocal) that JetStream stored ch.
+func published(l Local, ch Change) {
+	if p, ok := l.(interface{ Published(Change) }); ok {
+		p.Published(ch)
+	}
+}
+
+// Published is the site's word that JetStream stored ch: once the job is
+// still in that state, it is no longer one to publish again at start.
+func (l *StationLocal) Published(ch Change) {
+	if ch.Printer == "" {
+		return // a change the site made of a job it never stored
+	}
+	l.ackMu.Lock()
+	if len(l.acked) < maxAcked {
+		l.acked = append(l.acked, spool.Report{Printer: ch.Printer, Key: ch.ID, State: spool.State(ch.State)})
+	}
+	l.ackMu.Unlock()
+	select {
+	case l.ackc <- struct{}{}:
+	default:
+	}
+}
+
+// flushAcked takes the acknowledged changes off the spool's unreported
+// jobs, in one write. Should it fail, they stay unreported: published
+// again at the next start, which the hubs fold.
+func (l *StationLocal) flushAcked() {
+	l.ackMu.Lock()
+	rs := l.acked
+	l.acked = nil
+	l.ackMu.Unlock()
+	_ = l.sp.Reported(rs)
+}
+
 // Watch reports the fleet jobs' state changes until ctx ends, as the
 // spool's change feed names them: each change costs nothing but its
 // report, however many jobs wait. Changes that come together are folded
 // to each job's newest (a state shorter than the watcher's turn, printing
 // at an instant printer, may go unreported: the hubs fold states that
 // never move back, so the final one is enough). Should the watcher fall
-// further behind than the feed keeps, it reads the fleet jobs afresh and
-// reports them all (Jobs), so no final state is ever missed.
+// further behind than the feed keeps, it reports the jobs whose newest
+// state is not acknowledged yet (Jobs), so no final state is ever missed.
+// It also takes the acknowledged changes (Published) off those.
 func (l *StationLocal) Watch(ctx context.Context) {
 	seq := l.sp.EventSeq()
 	for {
@@ -128,6 +176,8 @@ func (l *StationLocal) Watch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-changed:
+		case <-l.ackc:
+			l.flushAcked()
 		}
 	}
 }
@@ -194,18 +244,20 @@ func (l *StationLocal) Printers() []PrinterStatus {
 	return ps
 }
 
-// Jobs are the spool's fleet jobs in their states.
+// Jobs are the fleet jobs whose newest state JetStream has not
+// acknowledged (Published) since it changed, in their current states: a
+// change a crash kept from the hubs is among them, and a job the hubs
+// already know as it is is not, so a site's start costs what it has to
+// say, not what its spool keeps.
 func (l *StationLocal) Jobs(ctx context.Context) ([]Change, error) {
-	all, err := l.sp.List("", "", 0)
-	l.reads.Add(int64(len(all)))
+	js, err := l.sp.Unreported()
+	l.reads.Add(int64(len(js)))
 	if err != nil {
 		return nil, err
 	}
-	var out []Change
-	for _, j := range all {
-		if fleetJob(j.Source, j.Copy) {
-			out = append(out, changeOf(j))
-		}
+	out := make([]Change, 0, len(js))
+	for _, j := range js {
+		out = append(out, changeOf(j))
 	}
 	return out, nil
 }

@@ -130,6 +130,9 @@ func (s *Spool) putJob(tx *bolt.Tx, old State, j Job) error {
 		if err := indexNotAfter(tx, j); err != nil {
 			return err
 		}
+		if err := noteReport(tx, j); err != nil {
+			return err
+		}
 	}
 	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
 		return err
@@ -303,6 +306,9 @@ func (s *Spool) deleteJob(tx *bolt.Tx, j Job) error {
 		return err
 	}
 	if err := indexNotAfter(tx, j); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketReports).Delete(printerKey(j.Printer, j.ID)); err != nil {
 		return err
 	}
 	s.record(tx, j, "")

@@ -20,6 +20,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateSums,
 	migrateClientKeys,
 	migrateNotAfter,
+	migrateReports,
 }
 
 func migrate(tx *bolt.Tx) error {

@@ -182,7 +182,7 @@ func writeMarker(path string) error {
 // off mid-print.
 func (s *Spool) load(tx *bolt.Tx) ([]badRecord, error) {
 	for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketClientKeys, bucketQueue, bucketCopyKeys, bucketMeta,
-		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine, bucketNotAfter} {
+		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine, bucketNotAfter, bucketReports} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return nil, err
 		}
