@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -118,4 +119,80 @@ func benchBacklog(b *testing.B, n int, watch bool) {
 		b.Logf("%d jobs printed (watched: %v) in %v, %d spool reads by the watcher", n, watch, took, l.reads.Load())
 		require.NoError(b, sp.Close())
 	}
+}
+
+// BenchmarkSiteStart: what a site's start publishes again when its spool
+// keeps 100 000 settled fleet jobs (RECEIPT_FLEET_KEPT), all acknowledged
+// by JetStream, and one printed since its last publish. "unreported" is
+// Jobs as it is; "listed" is what Jobs did before the unreported mark:
+// read the whole spool and publish every fleet job.
+//
+//	go test -run '^$' -bench SiteStart -benchtime 3x ./printers/fleet/
+func BenchmarkSiteStart(b *testing.B) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("RECEIPT_FLEET_KEPT")); err == nil && v > 0 {
+		n = v
+	}
+	sp, err := spool.Open(filepath.Join(b.TempDir(), "spool.db"))
+	require.NoError(b, err)
+	defer sp.Close()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range 64 {
+		wg.Go(func() {
+			for i := w; i < n; i += 64 {
+				// Past its deadline: stored failed at once, settled.
+				_, _, err := sp.EnqueueJob("p", fmt.Sprintf("f%07d", i), spool.Job{Source: spool.SourceFleet, NotAfter: time.Now().Add(-time.Second)}, []byte("x"))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	acks := make([]spool.Report, n)
+	for i := range acks {
+		acks[i] = spool.Report{Printer: "p", Key: fmt.Sprintf("f%07d", i), State: spool.Failed}
+	}
+	require.NoError(b, sp.Reported(acks))
+	late, _, err := sp.EnqueueJob("p", "late", spool.Job{Source: spool.SourceFleet, NotAfter: time.Now().Add(-time.Second)}, []byte("x"))
+	require.NoError(b, err)
+	require.Equal(b, spool.Failed, late.State)
+	b.Logf("%d settled fleet jobs stored in %v", n+1, time.Since(start))
+	measure := func(b *testing.B, jobs func() (int, error)) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.ResetTimer()
+		published := 0
+		for range b.N {
+			var err error
+			published, err = jobs()
+			require.NoError(b, err)
+		}
+		b.StopTimer()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(published), "published")
+		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/(1<<20), "MiB/start")
+	}
+	b.Run("unreported", func(b *testing.B) {
+		measure(b, func() (int, error) {
+			chs, err := NewStationLocal(sp, nil).Jobs(context.Background())
+			return len(chs), err
+		})
+	})
+	b.Run("listed", func(b *testing.B) {
+		measure(b, func() (int, error) {
+			all, err := sp.List("", "", 0)
+			k := 0
+			for _, j := range all {
+				if fleetJob(j.Source, j.Copy) {
+					_ = changeOf(j)
+					k++
+				}
+			}
+			return k, err
+		})
+	})
 }
