@@ -151,9 +151,12 @@ func BenchmarkSiteStart(b *testing.B) {
 		})
 	}
 	wg.Wait()
-	acks := make([]spool.Report, n)
-	for i := range acks {
-		acks[i] = spool.Report{Printer: "p", Key: fmt.Sprintf("f%07d", i), State: spool.Failed}
+	kept, err := sp.Unreported()
+	require.NoError(b, err)
+	require.Len(b, kept, n)
+	acks := make([]spool.Report, 0, n)
+	for _, j := range kept {
+		acks = append(acks, spool.Report{ID: j.ID, State: j.State})
 	}
 	require.NoError(b, sp.Reported(acks))
 	late, _, err := sp.EnqueueJob("p", "late", spool.Job{Source: spool.SourceFleet, NotAfter: time.Now().Add(-time.Second)}, []byte("x"))
@@ -187,7 +190,7 @@ func BenchmarkSiteStart(b *testing.B) {
 			all, err := sp.List("", "", 0)
 			k := 0
 			for _, j := range all {
-				if fleetJob(j.Source, j.Copy) {
+				if fleetJob(j) {
 					_ = changeOf(j)
 					k++
 				}

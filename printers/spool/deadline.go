@@ -29,16 +29,21 @@ func notAfterKey(j Job) []byte {
 }
 
 // indexNotAfter keeps j's entry in the NotAfter index in step with its
-// state: there while it is queued.
-func indexNotAfter(tx *bolt.Tx, j Job) error {
+// state, j having been in state old: there while it is queued. A
+// NotAfter moved while the job stays queued leaves its old entry behind,
+// which the sweep drops when it reaches it.
+func indexNotAfter(tx *bolt.Tx, old State, j Job) error {
 	if j.NotAfter.IsZero() {
 		return nil
 	}
 	b := tx.Bucket(bucketNotAfter)
-	if j.State == Queued {
+	switch {
+	case j.State == Queued:
 		return b.Put(notAfterKey(j), nil)
+	case old == Queued || old == "":
+		return b.Delete(notAfterKey(j))
 	}
-	return b.Delete(notAfterKey(j))
+	return nil
 }
 
 // migrateNotAfter indexes the queued jobs of a spool from before the
@@ -62,7 +67,7 @@ func migrateNotAfter(tx *bolt.Tx) error {
 		return err
 	}
 	for _, j := range queued {
-		if err := indexNotAfter(tx, j); err != nil {
+		if err := indexNotAfter(tx, "", j); err != nil {
 			return err
 		}
 	}
@@ -100,8 +105,8 @@ func (s *Spool) ExpireQueued() (int, error) {
 				if err != nil && !errors.Is(err, ErrNotFound) {
 					return err
 				}
-				if err != nil || j.State != Queued || !expired(j, now) {
-					if err := idx.Delete(k); err != nil { // left behind
+				if err != nil || j.State != Queued || !bytes.Equal(k, notAfterKey(j)) || !expired(j, now) {
+					if err := idx.Delete(k); err != nil { // left behind, or moved
 						return err
 					}
 					continue

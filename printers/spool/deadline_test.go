@@ -122,3 +122,36 @@ func TestNotAfterIndexMigrated(t *testing.T) {
 	assert.Equal(t, Failed, got.State)
 	assert.Equal(t, ReasonExpired, got.Reason)
 }
+
+// A NotAfter moved while the job waits (a fleet copy given the hub's
+// deadline) counts from then on: moved earlier, the job expires at the
+// new time; moved later, not at the old one.
+func TestNotAfterMovedWhileQueued(t *testing.T) {
+	s, _ := open(t)
+	move := func(id string, to time.Time) {
+		t.Helper()
+		_, err := s.update(id, func(j *Job) error { j.NotAfter = to; return nil })
+		require.NoError(t, err)
+	}
+	earlier, _, err := s.EnqueueJob("p", "earlier", Job{Source: SourceFleet, NotAfter: time.Now().Add(time.Hour)}, []byte("a"))
+	require.NoError(t, err)
+	move(earlier.ID, time.Now().Add(100*time.Millisecond))
+	later, _, err := s.EnqueueJob("p", "later", Job{Source: SourceFleet, NotAfter: time.Now().Add(100 * time.Millisecond)}, []byte("b"))
+	require.NoError(t, err)
+	move(later.ID, time.Now().Add(time.Hour))
+	time.Sleep(150 * time.Millisecond)
+	n, err := s.ExpireQueued()
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	for id, want := range map[string]State{earlier.ID: Failed, later.ID: Queued} {
+		j, err := s.Get(id)
+		require.NoError(t, err)
+		assert.Equal(t, want, j.State, id)
+	}
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		// later's new entry, and earlier's old one (in an hour: the sweep
+		// drops it when it gets there); later's old one is gone.
+		assert.Equal(t, 2, tx.Bucket(bucketNotAfter).Stats().KeyN)
+		return nil
+	}))
+}

@@ -127,12 +127,12 @@ func (s *Spool) putJob(tx *bolt.Tx, old State, j Job) error {
 			return err
 		}
 		s.record(tx, j, j.State)
-		if err := indexNotAfter(tx, j); err != nil {
-			return err
-		}
 		if err := noteReport(tx, j); err != nil {
 			return err
 		}
+	}
+	if err := indexNotAfter(tx, old, j); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
 		return err
@@ -305,7 +305,7 @@ func (s *Spool) deleteJob(tx *bolt.Tx, j Job) error {
 	if err := keyRefOf(j).forget(tx, j.ID); err != nil {
 		return err
 	}
-	if err := indexNotAfter(tx, j); err != nil {
+	if err := indexNotAfter(tx, Queued, j); err != nil { // a final job: never indexed, but be sure
 		return err
 	}
 	if err := tx.Bucket(bucketReports).Delete(printerKey(j.Printer, j.ID)); err != nil {

@@ -78,16 +78,15 @@ func idOfIndexKey(k []byte) string {
 	return string(k)
 }
 
-// Report is the acknowledgement that a job's state was reported: the job
-// of printer under the client key Key, in State.
+// Report is the acknowledgement that job ID's state State was reported.
 type Report struct {
-	Printer, Key string
-	State        State
+	ID    string
+	State State
 }
 
 // Reported takes the acknowledged jobs off Unreported, in one
 // transaction: each only while it is still in the state acknowledged (a
-// newer state is still to be reported). Unknown keys are skipped.
+// newer state is still to be reported). Unknown jobs are skipped.
 func (s *Spool) Reported(rs []Report) error {
 	if len(rs) == 0 {
 		return nil
@@ -95,12 +94,8 @@ func (s *Spool) Reported(rs []Report) error {
 	return s.write(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketReports)
 		for _, r := range rs {
-			id := clientKey(r.Printer, r.Key).lookup(tx)
-			if id == nil {
-				continue
-			}
-			j, err := getJob(tx, string(id))
-			if err != nil || j.Printer != r.Printer || j.State != r.State {
+			j, err := getJob(tx, r.ID)
+			if err != nil || j.State != r.State {
 				continue
 			}
 			if err := b.Delete(printerKey(j.Printer, j.ID)); err != nil {
