@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -58,4 +59,13 @@ func (s *Spool) SetNotAfter(id string, notAfter time.Time) (Job, error) {
 		}
 		return nil
 	})
+}
+
+// ClientKey is the key j was asked for with: a copy's own reprint key
+// (its Key is kept with its original's id in front), another job's Key.
+func (j Job) ClientKey() string {
+	if j.Copy {
+		return strings.TrimPrefix(j.Key, copyKeyPrefix(j.CopyOf))
+	}
+	return j.Key
 }
