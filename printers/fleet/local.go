@@ -26,6 +26,11 @@ type StationLocal struct {
 	// reads counts the spool reads the watcher made: the benchmark's
 	// figure.
 	reads atomic.Int64
+	// copies are the spool ids of the fleet's copies (reprints through
+	// the hub) by their fleet id, as this process made or met them: a
+	// copy's spool key is kept under its original's id, so KeyJob does
+	// not find it (find asks the spool when a copy is not here).
+	copies map[string]string
 
 	// flights are the changes reported and not acknowledged yet, by
 	// fleet id; acked are those JetStream stored, for Watch to take off
@@ -41,7 +46,8 @@ type StationLocal struct {
 // job's deadline before it fetches one, and the fleet does not serve
 // them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, flights: map[string]*flight{}, ackc: make(chan struct{}, 1)}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, copies: map[string]string{},
+		flights: map[string]*flight{}, ackc: make(chan struct{}, 1)}
 	for _, st := range stations {
 		if st.Config().Pulled() {
 			continue
@@ -79,7 +85,8 @@ func (l *StationLocal) Submit(ctx context.Context, job Job, tx *receipt.Transact
 }
 
 func changeOf(j spool.Job) Change {
-	ch := Change{ID: j.Key, Printer: j.Printer, State: State(j.State), Reason: j.Reason}
+	ch := Change{ID: j.ClientKey(), Printer: j.Printer, State: State(j.State), Reason: j.Reason}
+	generation(&ch, j)
 	if j.State == spool.Cancelled {
 		ch.Reason = ReasonCancelled
 	}
@@ -88,13 +95,28 @@ func changeOf(j spool.Job) Change {
 
 // find is the spool job of fleet job id, at whichever printer holds it.
 func (l *StationLocal) find(id string) (spool.Job, error) {
+	if sid, ok := l.copy(id); ok {
+		return l.sp.Get(sid)
+	}
 	for _, st := range l.stations {
 		j, err := l.sp.KeyJob(st.Name(), id)
 		if !errors.Is(err, spool.ErrNotFound) {
 			return j, err
 		}
 	}
-	return spool.Job{}, spool.ErrNotFound
+	// A copy made before this process started (Jobs lists only what the
+	// hubs have not acknowledged).
+	j, err := l.sp.CopyByKey(id)
+	if err == nil && j.Source == spool.SourceFleet {
+		l.mu.Lock()
+		l.copies[id] = j.ID
+		l.mu.Unlock()
+		return j, nil
+	}
+	if err == nil {
+		err = spool.ErrNotFound
+	}
+	return spool.Job{}, err
 }
 
 // Cancel cancels fleet job id while it is queued.

@@ -24,9 +24,10 @@ type flight struct {
 	n  int
 }
 
-// fleetJob: a job the hubs hear of (a copy printed at the shop is the
-// shop's).
-func fleetJob(j spool.Job) bool { return j.Source == spool.SourceFleet && !j.Copy }
+// fleetJob: a job the hubs hear of, a copy too (a reprint through the
+// hubs has its own fleet id; one made at the shop is reported under its
+// local key, which the hubs do not know).
+func fleetJob(j spool.Job) bool { return j.Source == spool.SourceFleet }
 
 // send reports changes to the site, if attached, and keeps them in
 // flight until JetStream acknowledges them.

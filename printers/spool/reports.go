@@ -12,8 +12,8 @@ import (
 var bucketReports = []byte("reports")
 
 // reported: the jobs whose states an entrance reports elsewhere, the
-// fleet's (a copy printed at the shop is the shop's).
-func reported(j Job) bool { return j.Source == SourceFleet && !j.Copy }
+// fleet's (its copies too: a reprint keeps its original's source).
+func reported(j Job) bool { return j.Source == SourceFleet }
 
 // noteReport marks j's new state as not reported yet.
 func noteReport(tx *bolt.Tx, j Job) error {
