@@ -109,16 +109,16 @@ func (l *StationLocal) flushAcked() {
 // missed. It also takes the acknowledged changes (Published) off those.
 func (l *StationLocal) Watch(ctx context.Context) {
 	seq := l.sp.EventSeq()
+	behind := false // the feed lost changes not reported yet
 	for {
 		changed := l.sp.Changed()
 		evs, complete := l.sp.Events(seq, 0)
 		switch {
-		case !complete:
+		case !complete || behind:
 			seq = l.sp.EventSeq()
 			ss, err := l.unreported()
-			if err != nil {
-				seq = 0 // incomplete again at the next change: read afresh then
-				break
+			if behind = err != nil; behind {
+				break // read afresh at the next change
 			}
 			l.send(ss...)
 		case len(evs) > 0:
