@@ -118,6 +118,9 @@ func TestHubWebPage(t *testing.T) {
 	paper := text(`(() => { const r = document.querySelector('[id="printer-s1.front"]'); return r && r.textContent.includes('Out of paper') && r.textContent; })()`)
 	assert.Contains(t, paper, "Load a new paper roll, then close the cover.")
 	assert.Contains(t, paper, "paper end", "the site's words behind details")
+	// The job waiting on it says why, from the printer's report.
+	waiting := text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.textContent.includes('Its printer: Out of paper') && r.textContent; })()`)
+	assert.Contains(t, waiting, "Load a new paper roll")
 	shoot("hub-paper-end")
 	w.dev.SetFault(virtual.PaperEnd, false)
 	text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.dataset.state === 'printed' && 'ok'; })()`)

@@ -47,6 +47,17 @@ function sitePrinterRow(s, p, stale) {
   return tr;
 }
 
+// withPrinter adds to the words of a job waiting or printing at a site
+// what its printer last reported: a site reports a job's state, not why
+// it waits.
+function withPrinter(j, w) {
+  if (j.state !== 'queued' && j.state !== 'printing' || j.cancel_requested) return w;
+  const s = siteList.find(s => s.site === j.site), p = s && (s.printers || []).find(p => p.name === j.printer);
+  if (!s || !s.online || !p || p.status === 'ok') return w;
+  const pw = sitePrinterWords(p);
+  return {text: w.text, cls: w.cls, todo: pw.todo, note: 'Its printer: ' + pw.text};
+}
+
 if (atHub) {
   document.title = 'receiptd hub';
   $('title').textContent = 'receiptd hub: the fleet';

@@ -37,7 +37,7 @@ function jobRow(j) {
   const tr = document.createElement('tr'); tr.id = 'job-' + j.id; tr.className = 'job'; tr.dataset.state = j.state;
   const idc = cell(tr, (j.transaction_id || j.id) + (j.copy ? ' (copy)' : ''));
   const small = document.createElement('span'); small.className = 'small'; small.textContent = j.id; idc.appendChild(small);
-  say(cell(tr, undefined, 'state'), jobWords(j), jobTech(j));
+  say(cell(tr, undefined, 'state'), atHub ? withPrinter(j, jobWords(j)) : jobWords(j), jobTech(j));
   if (atHub) cell(tr, j.site, 'site');
   cell(tr, j.printer, 'printer'); cell(tr, time(j.created_at), 'time');
   if (!atHub) { // a hub renders nothing: the site holds the template
