@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,19 +74,7 @@ func TestHubWebPage(t *testing.T) {
 	require.Equal(t, 202, status)
 
 	ctx, shoot := browse(t, browser, 3*time.Minute)
-	asked := make(chan string, 8)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			asked <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	asked := acceptDialogs(ctx)
 	text := func(script string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Poll[string](script))

@@ -18,11 +18,7 @@ import (
 // longer holds is still read by its id.
 func (h *hubAPI) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	state, ok := parseState(w, q.Get("state"))
-	if !ok {
-		return
-	}
-	limit, ok := parseLimit(w, q.Get("limit"))
+	state, limit, ok := parseFilters(w, q)
 	if !ok {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -98,13 +99,20 @@ func parseState(w http.ResponseWriter, v string) (spool.State, bool) {
 	return state, true
 }
 
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+// parseFilters reads the ?state and ?limit that a site's list and a
+// hub's take alike.
+func parseFilters(w http.ResponseWriter, q url.Values) (spool.State, int, bool) {
 	state, ok := parseState(w, q.Get("state"))
 	if !ok {
-		return
+		return "", 0, false
 	}
 	limit, ok := parseLimit(w, q.Get("limit"))
+	return state, limit, ok
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state, limit, ok := parseFilters(w, q)
 	if !ok {
 		return
 	}
