@@ -162,22 +162,11 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 // decide settles a job in state unknown as a person found it:
 // {"decision": "printed" | "not_printed" | "retry"}.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeError(w, "unsupported_media_type", `send {"decision": …} as application/json`)
+	decision, ok := readDecision(w, r)
+	if !ok {
 		return
 	}
-	if !identityEncoding(w, r) {
-		return
-	}
-	var body struct {
-		Decision spool.Decision `json:"decision"`
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		writeError(w, "invalid_json", err.Error())
-		return
-	}
+	body := struct{ Decision spool.Decision }{decision}
 	if body.Decision == spool.DecidedRetry {
 		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
 			return
@@ -193,19 +182,51 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// readDecision reads a decision's body, {"decision": …}, the local API's
+// and the hub's alike.
+func readDecision(w http.ResponseWriter, r *http.Request) (spool.Decision, bool) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, "unsupported_media_type", `send {"decision": …} as application/json`)
+		return "", false
+	}
+	if !identityEncoding(w, r) {
+		return "", false
+	}
+	var body struct {
+		Decision spool.Decision `json:"decision"`
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		writeError(w, "invalid_json", err.Error())
+		return "", false
+	}
+	return body.Decision, true
+}
+
+// parseAttempt reads a retry's ?attempt: the attempt the caller saw
+// fail, 0 when absent.
+func parseAttempt(w http.ResponseWriter, r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("attempt")
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		writeError(w, "bad_attempt", "attempt is the number of the attempt that failed: 1, 2, …")
+		return 0, false
+	}
+	return n, true
+}
+
 // retry queues a failed job again as the original, its next attempt:
 // POST /v1/jobs/{id}/retry[?attempt=N]. N is the attempt the caller saw
 // fail: a retry of an attempt already tried again answers the job as it
 // is (Idempotent-Replayed), so a double click prints once.
 func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
-	attempt := 0
-	if v := r.URL.Query().Get("attempt"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, "bad_attempt", "attempt is the number of the attempt that failed: 1, 2, …")
-			return
-		}
-		attempt = n
+	attempt, ok := parseAttempt(w, r)
+	if !ok {
+		return
 	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {
