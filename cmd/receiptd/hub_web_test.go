@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 // binaries: s1 printing to a virtual printer, s2 to one nobody reads.
 type hubWeb struct {
 	hub      *daemon
+	short    *daemon // its jobs wait 5 s for their site
 	hubArgs  []string
 	s1, s2   []string
 	dev      *virtual.Device
@@ -36,6 +38,9 @@ func startHubWeb(t *testing.T) *hubWeb {
 	require.NoError(t, os.WriteFile(hub, []byte("[fleet]\nrole = \"hub\"\nreplicas = 3\nnats = "+w.natsURLs+"\n"), 0o600))
 	w.hubArgs = []string{"-config", hub, "-data-dir", t.TempDir()}
 	w.hub = start(t, w.hubArgs...)
+	short := filepath.Join(dir, "short.toml")
+	require.NoError(t, os.WriteFile(short, []byte("[fleet]\nrole = \"hub\"\nreplicas = 3\njob_ttl = \"5s\"\nnats = "+w.natsURLs+"\n"), 0o600))
+	w.short = start(t, "-config", short, "-data-dir", t.TempDir())
 	site := func(name, printer, addr string) []string {
 		path := filepath.Join(dir, name+".toml")
 		require.NoError(t, os.WriteFile(path, []byte("[fleet]\nrole = \"site\"\nsite = \""+name+"\"\nnats = "+w.natsURLs+
@@ -51,10 +56,12 @@ func startHubWeb(t *testing.T) *hubWeb {
 
 // TestHubWebPage loads the hub's page in headless Chromium: the sites
 // and their printers, a job posted to the hub shown with its site and
-// printer until it reads printed, a site printer out of paper in plain
-// words, a job of an offline site cancelled from the page (the site
-// honours it when it returns), the offline site shown offline, at three
-// sizes; then a hub with a token asks for it.
+// printer until it reads printed; reprint, the decision on an unknown job
+// and "Try again" on an expired one, each printing at the site; a site
+// printer out of paper in plain words; a job of an offline site
+// cancelled from the page (the site honours it when it returns); the
+// offline site shown offline, at three sizes; then a hub with a token
+// asks for it.
 func TestHubWebPage(t *testing.T) {
 	browser := chromium(t)
 	w := startHubWeb(t)
@@ -98,19 +105,61 @@ func TestHubWebPage(t *testing.T) {
 	assert.Contains(t, row, "front")
 	assert.Equal(t, "reprint", text(`[...document.querySelectorAll('#job-`+p1+` button')].map(b => b.className).join()`))
 
+	// Reprint from the page: a marked copy, a fleet job of its own, prints
+	// at s1 once.
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+p1+" button.reprint")))
+	assert.Equal(t, "Print a copy of "+p1+" (marked KOPIE / COPY)?", <-asked)
+	copyRow := text(`(() => { const r = [...document.querySelectorAll('#jobs tr.job')].find(r => r.textContent.includes('(copy)')); return r && r.dataset.state === 'printed' && r.textContent; })()`)
+	assert.Contains(t, copyRow, "s1")
+	require.Eventually(t, func() bool { return paper(w.dev, "KOPIE") == 1 }, 5*time.Second, 10*time.Millisecond, "one copy on paper")
+
+	// A job cut off mid-way is unknown at s1; the person sends it again
+	// from the hub's page, and it prints.
+	w.dev.DropAfter(50)
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, `{"type":"textline","value":{"text":"FLEET U `+strconv.Itoa(i)+`"}}`)
+	}
+	status, uj, err := post(w.hub.url+"/v1/sites/s1/printers/front/jobs", `{"id":"U","receipt":[`+strings.Join(lines, ",")+`]}`, "U")
+	require.NoError(t, err)
+	require.Equal(t, 202, status)
+	u := uj.ID
+	rec := waitHub(t, w.hub, u, func(r fleet.Record) bool { return r.State.Final() })
+	require.Equal(t, fleet.Unknown, rec.State, "%+v", rec)
+	unknown := text(`(() => { const r = document.querySelector('#job-` + u + `'); return r && r.querySelector('button.decide-retry') && r.textContent; })()`)
+	assert.Contains(t, unknown, "Check the paper: may have printed")
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+u+" button.decide-retry")))
+	assert.Equal(t, "Print "+u+" again (it is not on paper)?", <-asked)
+	text(`(() => { const r = document.querySelector('#job-` + u + `'); return r && r.dataset.state === 'printed' && 'ok'; })()`)
+	assert.Equal(t, 1, paper(w.dev, "FLEET U 19\n"), "the cut-off part ends early; the whole job once")
+
 	// Paper end at s1's printer: the site reports its worker's fault with
-	// the next heartbeat, and the hub's page says it in plain words.
+	// the next heartbeat, and the hub's page says it in plain words. F,
+	// from a hub whose jobs wait 5 s, waits behind P2 past its deadline.
 	w.dev.SetFault(virtual.PaperEnd, true)
 	p2 := postAt(t, w.hub, "P2")
-	paper := text(`(() => { const r = document.querySelector('[id="printer-s1.front"]'); return r && r.textContent.includes('Out of paper') && r.textContent; })()`)
-	assert.Contains(t, paper, "Load a new paper roll, then close the cover.")
-	assert.Contains(t, paper, "paper end", "the site's words behind details")
+	fj := postAt(t, w.short, "F")
+	fPosted := time.Now()
+	noPaper := text(`(() => { const r = document.querySelector('[id="printer-s1.front"]'); return r && r.textContent.includes('Out of paper') && r.textContent; })()`)
+	assert.Contains(t, noPaper, "Load a new paper roll, then close the cover.")
+	assert.Contains(t, noPaper, "paper end", "the site's words behind details")
 	// The job waiting on it says why, from the printer's report.
 	waiting := text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.textContent.includes('Its printer: Out of paper') && r.textContent; })()`)
 	assert.Contains(t, waiting, "Load a new paper roll")
 	shoot("hub-paper-end")
+	time.Sleep(time.Until(fPosted.Add(5 * time.Second)))
 	w.dev.SetFault(virtual.PaperEnd, false)
 	text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.dataset.state === 'printed' && 'ok'; })()`)
+	// F, behind P2, is taken past its deadline: failed, nothing printed.
+	failed := text(`(() => { const r = document.querySelector('#job-` + fj + `'); return r && r.querySelector('button.retry') && r.textContent; })()`)
+	assert.Contains(t, failed, "Not printed: its time ran out before the printer took it")
+	assert.Contains(t, failed, `Press "Try again" to print it now.`)
+	assert.Zero(t, paper(w.dev, "FLEET F\n"))
+	// Try again: F prints as the original, its next attempt.
+	require.NoError(t, chromedp.Do(ctx, press("#job-"+fj+" button.retry")))
+	assert.Equal(t, "Print "+fj+" again? It has not printed.", <-asked)
+	text(`(() => { const r = document.querySelector('#job-` + fj + `'); return r && r.dataset.state === 'printed' && 'ok'; })()`)
+	require.Eventually(t, func() bool { return paper(w.dev, "FLEET F\n") == 1 }, 5*time.Second, 10*time.Millisecond, "F once")
 
 	// Cancel from the page: a job its site has not taken yet is cancelling
 	// until the site, back, reports it cancelled; it never prints.
@@ -121,7 +170,7 @@ func TestHubWebPage(t *testing.T) {
 	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#job-`+c1.ID+` button').length`))
 	require.NoError(t, err)
 	assert.Zero(t, buttons, "no second cancel")
-	rec := hubJob(t, w.hub, c1.ID, 0)
+	rec = hubJob(t, w.hub, c1.ID, 0)
 	assert.True(t, rec.CancelRequested, "%+v", rec)
 
 	// s2 is offline once its last heartbeat is 30 s old; its printer's

@@ -62,7 +62,8 @@ function jobRow(j) {
       act(() => request('/v1/jobs/' + j.id, {method: 'DELETE'}));
     }));
   }
-  if (j.state === 'failed' && j.source !== 'epos' && !/^not sent: |is no longer configured$/.test(j.reason || '')) {
+  if (j.state === 'failed' && j.source !== 'epos' && !/^not sent: |is no longer configured$/.test(j.reason || '') &&
+      !(atHub && (!j.at_site || fleetReasons[j.reason] && !fleetReasons[j.reason][2]))) { // at a hub: the site must hold it
     // Nothing of it printed: it prints again as the original, once per
     // attempt however often the button is pressed.
     actions.appendChild(button('Try again', 'retry', () => {

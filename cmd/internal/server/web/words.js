@@ -55,6 +55,17 @@ function reasonCause(r) {
   return name && cause(name[1]);
 }
 
+// fleetReasons are why a fleet hub's job failed (printers/fleet's
+// reasons): what happened, what to do, and whether the site holds it so
+// that "Try again" can print it there.
+const fleetReasons = {
+  'site_offline': ['the site was offline until the receipt\'s time ran out', 'Print it again from the till.'],
+  'expired': ['its time ran out before the printer took it', 'Press "Try again" to print it now.', true],
+  'unknown_printer': ['the site has no such printer', 'Print it again from the till on another printer.'],
+  'render_failed': ['the site could not make the receipt', 'Tell the installer: the site\'s template or printer refused it.'],
+  'bad_transaction': ['the site could not read the receipt', 'Tell the installer: the site\'s print service may be of another version.'],
+};
+
 // duration shows a Go duration as people write it: 10m0s is 10 min.
 function duration(d) {
   return d.replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h').replace(/(\d)([hms])(?=\d|$)/g, (_, n, u) => n + ' ' + {h: 'h', m: 'min', s: 's'}[u] + ' ').trim();
@@ -98,6 +109,8 @@ function jobWords(j) {
         const c = reasonCause(gave[2]) || {what: 'the printer was not ready', todo: ''};
         return {text: 'Not printed: ' + c.what + ' for longer than ' + duration(gave[1]), todo: (c.todo ? c.todo + ' ' : '') + again, cls: 'bad'};
       }
+      const fleet = fleetReasons[r]; // a job through a fleet hub
+      if (fleet) return {text: 'Not printed: ' + fleet[0], todo: fleet[1], cls: 'bad'};
       if (/^printer ".*" is no longer configured$/.test(r)) return {text: 'Not printed: its printer was removed from the service', todo: 'Print it again from the till on another printer.', cls: 'bad'};
       if (r.startsWith('not sent: ')) return {text: 'Not printed: the stored receipt was damaged', todo: 'Print it again from the till.', cls: 'bad'};
       return {text: 'Not printed', todo: '', cls: 'bad'};
