@@ -212,6 +212,8 @@ func (x *jobIndex) list(q ListQuery, now time.Time) (JobPage, error) {
 		}
 		after = Record{CreatedAt: t, ID: id}
 	}
+	// Past Retention since its last change the bucket has dropped a record
+	// without a word to the watch: the index drops it from its answers.
 	oldest := now.Add(-Retention)
 	// The Limit+1 newest matches (one more tells whether a next page is),
 	// newest first; pointers: a Record is too big to copy per candidate.
@@ -220,7 +222,7 @@ func (x *jobIndex) list(q ListQuery, now time.Time) (JobPage, error) {
 	for _, v := range x.byID {
 		r := &v.rec
 		if q.Site != "" && r.Site != q.Site || q.Printer != "" && r.Printer != q.Printer ||
-			r.CreatedAt.Before(oldest) || q.Before != "" && newer(&after, r) >= 0 {
+			r.UpdatedAt.Before(oldest) || q.Before != "" && newer(&after, r) >= 0 {
 			continue
 		}
 		if q.State != "" && stateAt(r, now) != q.State {
