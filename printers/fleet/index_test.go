@@ -52,7 +52,8 @@ func ids(p JobPage) []string {
 
 // The index lists newest first with the filters, pages by its cursor,
 // reads a job its site never took by its deadline as failed
-// site_offline, forgets deleted records and refuses a bad cursor.
+// site_offline, forgets deleted records and those past Retention, and
+// refuses a bad cursor.
 func TestIndexList(t *testing.T) {
 	x := newJobIndex()
 	put(x, 1, rec(1, "A", "p1", Printed))
@@ -67,6 +68,9 @@ func TestIndexList(t *testing.T) {
 	put(x, 7, lost)
 	x.apply(entry{key: "junk", val: []byte("not a record"), rev: 8}, t0)
 	put(x, 9, rec(2, "A", "p2", Printed)) // f000002 printed: changed in place
+	aged := rec(7, "A", "p1", Unknown)
+	aged.CreatedAt, aged.UpdatedAt = t0.Add(-8*24*time.Hour), t0.Add(-Retention-time.Second)
+	put(x, 10, aged) // the bucket has dropped it by now
 
 	cases := []struct {
 		q    ListQuery
