@@ -166,18 +166,17 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body := struct{ Decision spool.Decision }{decision}
-	if body.Decision == spool.DecidedRetry {
+	if decision == spool.DecidedRetry {
 		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
 			return
 		}
 	}
-	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
+	j, err := s.spool.Decide(r.PathValue("id"), decision)
 	switch {
 	case err != nil:
 		writeFault(w, err)
 	default:
-		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
+		s.log.Info("decision", "id", j.ID, "decision", string(decision), "state", string(j.State))
 		writeJSON(w, http.StatusOK, j)
 	}
 }
