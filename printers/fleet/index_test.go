@@ -182,8 +182,7 @@ func TestHubJobList(t *testing.T) {
 		all = append(all, f.submit(site, printer, fmt.Sprint("list-", i), i).Job.ID)
 	}
 	f.waitFinal(all, 30*time.Second)
-	want := slices.Clone(all)
-	slices.Reverse(want) // newest first
+	want := newestFirst(all)
 
 	late, err := NewHub(f.ctx, connect(t, f.c.URL()), HubOptions{})
 	if err != nil {
@@ -194,29 +193,9 @@ func TestHubJobList(t *testing.T) {
 	wg.Go(func() { _ = late.Run(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 
-	for i, h := range append(slices.Clone(f.hubs), late) {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
-			p, err := h.Jobs(ctx, ListQuery{})
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			printed := 0
-			for _, r := range p.Jobs {
-				if r.State == Printed {
-					printed++
-				}
-			}
-			if slices.Equal(ids(p), want) && printed == len(want) {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("hub %d lists %v (%d printed), want %v printed", i, ids(p), printed, want)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+	f.hubs = append(f.hubs, late)
+	f.listed(want)
+	for i, h := range f.hubs {
 		p, err := h.Jobs(f.ctx, ListQuery{Site: "A", Printer: "p2", Limit: 3})
 		if err != nil {
 			t.Fatal(err)
@@ -232,6 +211,40 @@ func TestHubJobList(t *testing.T) {
 	}
 	if _, err := f.hubs[0].Jobs(f.ctx, ListQuery{State: "lost"}); err == nil {
 		t.Error("a state that is none listed")
+	}
+}
+
+// newestFirst is ids, submitted one after another, as a list shows them.
+func newestFirst(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
+}
+
+// listed waits until every hub lists exactly want, newest first, all
+// printed.
+func (f *fleet) listed(want []string) {
+	f.t.Helper()
+	for i, h := range f.hubs {
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ctx, cancel := context.WithTimeout(f.ctx, 5*time.Second)
+			p, err := h.Jobs(ctx, ListQuery{Limit: 1000})
+			cancel()
+			printed := 0
+			for _, r := range p.Jobs {
+				if r.State == Printed {
+					printed++
+				}
+			}
+			if err == nil && slices.Equal(ids(p), want) && printed == len(want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				f.t.Fatalf("hub %d lists %v (%d printed, %v), want %v printed", i, ids(p), printed, err, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 }
 
