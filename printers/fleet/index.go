@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -134,7 +135,7 @@ func (x *jobIndex) compact(now time.Time) {
 	for _, v := range x.byID {
 		all = append(all, v)
 	}
-	slices.SortFunc(all, func(a, b *indexed) int { return compareRev(b.rev, a.rev) })
+	slices.SortFunc(all, func(a, b *indexed) int { return cmp.Compare(b.rev, a.rev) })
 	kept := 0
 	for i, v := range all {
 		if i < x.recent {
@@ -146,16 +147,6 @@ func (x *jobIndex) compact(now time.Time) {
 		}
 		delete(x.byID, v.rec.ID)
 	}
-}
-
-func compareRev(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // viewAt is Hub.view at now: a job its site never took before its
