@@ -59,6 +59,10 @@ type JobPage struct {
 type jobIndex struct {
 	mu   sync.RWMutex
 	byID map[string]*indexed
+	// order holds byID's records oldest first (by creation, then id): a
+	// list walks it from the newest end and stops at its limit. Jobs are
+	// mostly created in order, so a new one is appended.
+	order []*indexed
 	// rev is the last bucket revision applied: a new watch resumes after it.
 	rev               uint64
 	ready             chan struct{}
@@ -105,19 +109,48 @@ func (x *jobIndex) caughtUp() { x.once.Do(func() { close(x.ready) }) }
 func (x *jobIndex) apply(e jetstream.KeyValueEntry, now time.Time) {
 	var rec Record
 	put := e.Operation() == jetstream.KeyValuePut
-	if put && json.Unmarshal(e.Value(), &rec) != nil {
+	if put && (json.Unmarshal(e.Value(), &rec) != nil || rec.ID != e.Key()) {
 		put = false // not a record: never listed
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.rev = max(x.rev, e.Revision())
-	if !put {
-		delete(x.byID, e.Key())
+	old, had := x.byID[e.Key()]
+	switch {
+	case !put:
+		if had {
+			x.remove(old)
+		}
 		return
+	case had && old.rec.CreatedAt.Equal(rec.CreatedAt):
+		old.rec, old.rev = rec, e.Revision() // its place is the same
+		return
+	case had:
+		x.remove(old)
 	}
-	x.byID[e.Key()] = &indexed{rec: rec, rev: e.Revision()}
+	v := &indexed{rec: rec, rev: e.Revision()}
+	x.byID[rec.ID] = v
+	if n := len(x.order); n == 0 || older(&x.order[n-1].rec, &rec) < 0 {
+		x.order = append(x.order, v)
+	} else {
+		x.order = slices.Insert(x.order, x.place(&rec), v)
+	}
 	if len(x.byID) > x.recent+x.attention+x.recent/8 {
 		x.compact(now)
+	}
+}
+
+// place is where r is or would be in order: the records before it are
+// older.
+func (x *jobIndex) place(r *Record) int {
+	i, _ := slices.BinarySearchFunc(x.order, r, func(e *indexed, r *Record) int { return older(&e.rec, r) })
+	return i
+}
+
+func (x *jobIndex) remove(v *indexed) {
+	delete(x.byID, v.rec.ID)
+	if i := x.place(&v.rec); i < len(x.order) && x.order[i] == v {
+		x.order = slices.Delete(x.order, i, i+1)
 	}
 }
 
@@ -147,6 +180,7 @@ func (x *jobIndex) compact(now time.Time) {
 		}
 		delete(x.byID, v.rec.ID)
 	}
+	x.order = slices.DeleteFunc(x.order, func(v *indexed) bool { return x.byID[v.rec.ID] != v })
 }
 
 // viewAt is Hub.view at now: a job its site never took before its
@@ -180,17 +214,17 @@ func parseCursor(s string) (time.Time, string, error) {
 	return time.Unix(0, n), id, nil
 }
 
-// newer orders records newest first: by creation, then by id.
-func newer(a, b *Record) int {
-	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+// older orders records oldest first: by creation, then by id.
+func older(a, b *Record) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
 		return c
 	}
-	return strings.Compare(b.ID, a.ID)
+	return strings.Compare(a.ID, b.ID)
 }
 
-// list answers q from the index at now: a pass over the index keeping
-// the newest Limit matches, so a page costs the index's size, not a sort
-// of it.
+// list answers q from the index at now: a walk from the newest record
+// (or the cursor) that stops at Limit matches, so an unfiltered page
+// costs its jobs, a filtered one at most the index.
 func (x *jobIndex) list(q ListQuery, now time.Time) (JobPage, error) {
 	if q.Limit <= 0 {
 		q.Limit = 200
@@ -206,35 +240,24 @@ func (x *jobIndex) list(q ListQuery, now time.Time) (JobPage, error) {
 	// Past Retention since its last change the bucket has dropped a record
 	// without a word to the watch: the index drops it from its answers.
 	oldest := now.Add(-Retention)
-	// The Limit+1 newest matches (one more tells whether a next page is),
-	// newest first; pointers: a Record is too big to copy per candidate.
-	top := make([]*Record, 0, min(q.Limit+1, 1024))
 	x.mu.RLock()
-	for _, v := range x.byID {
-		r := &v.rec
+	defer x.mu.RUnlock()
+	page := JobPage{Jobs: make([]Record, 0, min(q.Limit, len(x.order)))}
+	end := len(x.order)
+	if q.Before != "" {
+		end = x.place(&after)
+	}
+	for i := end - 1; i >= 0; i-- {
+		r := &x.order[i].rec
 		if q.Site != "" && r.Site != q.Site || q.Printer != "" && r.Printer != q.Printer ||
-			r.UpdatedAt.Before(oldest) || q.Before != "" && newer(&after, r) >= 0 {
+			r.UpdatedAt.Before(oldest) || q.State != "" && stateAt(r, now) != q.State {
 			continue
 		}
-		if q.State != "" && stateAt(r, now) != q.State {
-			continue
+		if len(page.Jobs) == q.Limit { // one more: there is a next page
+			page.Next = cursor(page.Jobs[q.Limit-1])
+			break
 		}
-		if len(top) == q.Limit+1 && newer(r, top[len(top)-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(top, r, newer)
-		if len(top) == q.Limit+1 {
-			top = top[:len(top)-1]
-		}
-		top = slices.Insert(top, i, r)
-	}
-	page := JobPage{Jobs: make([]Record, 0, min(len(top), q.Limit))}
-	for _, r := range top[:min(len(top), q.Limit)] {
 		page.Jobs = append(page.Jobs, viewAt(*r, now))
-	}
-	x.mu.RUnlock()
-	if len(top) > q.Limit {
-		page.Next = cursor(page.Jobs[q.Limit-1])
 	}
 	return page, nil
 }

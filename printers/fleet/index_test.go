@@ -67,7 +67,12 @@ func TestIndexList(t *testing.T) {
 	lost.AtSite, lost.Deadline = false, t0.Add(-time.Second)
 	put(x, 7, lost)
 	x.apply(entry{key: "junk", val: []byte("not a record"), rev: 8}, t0)
-	put(x, 9, rec(2, "A", "p2", Printed)) // f000002 printed: changed in place
+	put(x, 9, rec(2, "A", "p2", Printed))  // f000002 printed: changed in place
+	put(x, 11, rec(0, "B", "p2", Printed)) // created before the others, recorded after
+	moved := rec(8, "C", "p2", Printed)
+	put(x, 12, moved)
+	moved.CreatedAt = rec(0, "", "", "").CreatedAt.Add(-time.Millisecond) // never so, but its place follows
+	put(x, 13, moved)
 	aged := rec(7, "A", "p1", Unknown)
 	aged.CreatedAt, aged.UpdatedAt = t0.Add(-8*24*time.Hour), t0.Add(-Retention-time.Second)
 	put(x, 10, aged) // the bucket has dropped it by now
@@ -77,10 +82,12 @@ func TestIndexList(t *testing.T) {
 		want []string
 		next bool
 	}{
-		{ListQuery{}, []string{"f000006", "f000004", "f000003", "f000002", "f000001"}, false},
+		{ListQuery{}, []string{"f000006", "f000004", "f000003", "f000002", "f000001", "f000000", "f000008"}, false},
 		{ListQuery{Site: "A"}, []string{"f000002", "f000001"}, false},
 		{ListQuery{Site: "B", Printer: "p1"}, []string{"f000004", "f000003"}, false},
+		{ListQuery{Site: "B", Printer: "p2"}, []string{"f000000"}, false},
 		{ListQuery{Printer: "p1", State: Printed}, []string{"f000004", "f000001"}, false},
+		{ListQuery{Printer: "p2", State: Printed}, []string{"f000002", "f000000", "f000008"}, false},
 		{ListQuery{State: Failed}, []string{"f000006"}, false},
 		{ListQuery{State: Queued}, nil, false},
 		{ListQuery{Limit: 2}, []string{"f000006", "f000004"}, true},
@@ -112,7 +119,7 @@ func TestIndexList(t *testing.T) {
 		}
 		q.Before = p.Next
 	}
-	if want := []string{"f000006", "f000004", "f000003", "f000002", "f000001"}; !slices.Equal(all, want) {
+	if want := []string{"f000006", "f000004", "f000003", "f000002", "f000001", "f000000", "f000008"}; !slices.Equal(all, want) {
 		t.Errorf("paged %v, want %v", all, want)
 	}
 	for _, bad := range []string{"x", "12", ".f1", "12.", "a.f1"} {
@@ -261,10 +268,15 @@ func BenchmarkIndexList(b *testing.B) {
 		}
 		put(x, uint64(i), rec(i, sites[i%len(sites)], fmt.Sprint("p", i%3), st))
 	}
-	for _, q := range []ListQuery{{Limit: 50}, {Limit: 1000}, {Site: "B", State: Printed, Limit: 50}} {
+	// The last walks the whole index: a site with no job in it.
+	for _, q := range []ListQuery{{Limit: 50}, {Limit: 1000}, {Site: "B", State: Printed, Limit: 50}, {Site: "Z", Limit: 50}} {
+		want := q.Limit
+		if q.Site == "Z" {
+			want = 0
+		}
 		b.Run(fmt.Sprintf("site=%s,state=%s,limit=%d", q.Site, q.State, q.Limit), func(b *testing.B) {
 			for b.Loop() {
-				if p, err := x.list(q, t0); err != nil || len(p.Jobs) != q.Limit {
+				if p, err := x.list(q, t0); err != nil || len(p.Jobs) != want {
 					b.Fatal(len(p.Jobs), err)
 				}
 			}
