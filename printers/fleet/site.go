@@ -297,6 +297,12 @@ func (s *Site) publishLoop(ctx context.Context) {
 			}
 		}
 		batch = s.publishBatch(ctx, batch)
+		if ctx.Err() != nil {
+			// Stopped: what is unpublished stays marked in the spool and is
+			// published at the next start. (A connection that refuses every
+			// publish made this loop spin for ever once ctx ended.)
+			return
+		}
 		if len(batch) > 0 {
 			sleep(ctx, 200*time.Millisecond)
 		}
