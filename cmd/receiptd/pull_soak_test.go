@@ -65,15 +65,20 @@ type procSample struct {
 	goroutines int
 	fds        int
 	rssKiB     int
+	// anonKiB is the RSS's heap and stacks; the rest is mostly the spool's
+	// file, which the spool maps and which grows with the jobs it keeps.
+	anonKiB  int
+	spoolKiB int
 }
 
 func (s procSample) String() string {
-	return fmt.Sprintf("%4.0fs %5d jobs: %3d goroutines, %3d fds, RSS %5.1f MB", s.at.Seconds(), s.jobs, s.goroutines, s.fds, float64(s.rssKiB)/1024)
+	return fmt.Sprintf("%4.0fs %5d jobs: %3d goroutines, %3d fds, RSS %5.1f MB (anonymous %5.1f MB), spool file %5.1f MB",
+		s.at.Seconds(), s.jobs, s.goroutines, s.fds, float64(s.rssKiB)/1024, float64(s.anonKiB)/1024, float64(s.spoolKiB)/1024)
 }
 
 // sample reads the daemon's goroutines (its goroutine profile's total),
 // open files (/proc/PID/fd) and resident memory (VmRSS).
-func sample(t *testing.T, d *daemon, debugURL string) procSample {
+func sample(t *testing.T, d *daemon, debugURL, spoolFile string) procSample {
 	t.Helper()
 	resp, err := http.Get(debugURL + "/debug/pprof/goroutine?debug=1")
 	require.NoError(t, err)
@@ -87,6 +92,16 @@ func sample(t *testing.T, d *daemon, debugURL string) procSample {
 	require.NoError(t, err)
 	s.fds = len(fds)
 	s.rssKiB, _ = d.memKB(t)
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(d.cmd.Process.Pid) + "/status")
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "RssAnon:" {
+			s.anonKiB, _ = strconv.Atoi(f[1])
+		}
+	}
+	if fi, err := os.Stat(spoolFile); err == nil {
+		s.spoolKiB = int(fi.Size() / 1024)
+	}
 	return s
 }
 
@@ -148,7 +163,7 @@ poll_interval = "1s"
 
 	t.Logf("load at the start: %s", uptime())
 	begin := time.Now()
-	first := sample(t, d, debugURL)
+	first := sample(t, d, debugURL, filepath.Join(data, "spool.db"))
 	t.Logf("start %s", first)
 	samples := []procSample{first}
 	sent := map[string][]string{} // printer → transaction ids
@@ -165,7 +180,7 @@ poll_interval = "1s"
 		jobOf[id] = j.ID
 		posted++
 		if time.Now().After(nextSample) {
-			s := sample(t, d, debugURL)
+			s := sample(t, d, debugURL, filepath.Join(data, "spool.db"))
 			s.at, s.jobs = time.Since(begin), posted
 			t.Logf("      %s", s)
 			samples = append(samples, s)
@@ -213,7 +228,7 @@ poll_interval = "1s"
 	}
 	assert.Len(t, done, len(sent["star-png"]), "star-png: nothing else printed")
 
-	last := sample(t, d, debugURL)
+	last := sample(t, d, debugURL, filepath.Join(data, "spool.db"))
 	last.at, last.jobs = time.Since(begin), posted
 	t.Logf("end   %s", last)
 	t.Logf("load at the end: %s", uptime())
