@@ -1,6 +1,8 @@
 package spool
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,6 +16,17 @@ const ReasonExpired = "expired"
 // expired reports whether j may no longer start printing at now.
 func expired(j Job, now time.Time) bool {
 	return !j.NotAfter.IsZero() && !now.Before(j.NotAfter)
+}
+
+// pastFleetDeadline refuses to queue again, without a new deadline, a
+// fleet job whose hub's deadline has passed: it would only fail expired
+// again, and the hub has told its client it failed (so the client may
+// have sent it anew). Through the hub it gets a fresh deadline.
+func pastFleetDeadline(j Job, now time.Time) error {
+	if j.Source == SourceFleet && expired(j, now) {
+		return fmt.Errorf("%w: %s is a fleet job past its hub's deadline; try it again through the hub, which gives it a new one", ErrNotRetryable, j.ID)
+	}
+	return nil
 }
 
 // KeyJob is the job printer holds under the client key key (ErrNotFound
@@ -68,4 +81,24 @@ func (j Job) ClientKey() string {
 		return strings.TrimPrefix(j.Key, copyKeyPrefix(j.CopyOf))
 	}
 	return j.Key
+}
+
+// CopyByKey is the copy asked for with key (its reprint key, whichever
+// job it copies): an entrance whose copies have ids of their own (the
+// fleet's) finds them with it. It reads the reprint keys, not the jobs.
+func (s *Spool) CopyByKey(key string) (Job, error) {
+	var j Job
+	suffix := []byte("\x00" + key)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCopyKeys).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if bytes.HasSuffix(k, suffix) {
+				var err error
+				j, err = getJob(tx, string(v))
+				return err
+			}
+		}
+		return ErrNotFound
+	})
+	return j, err
 }

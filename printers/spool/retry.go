@@ -78,7 +78,11 @@ func (s *Spool) retry(id string, attempt int, notAfter time.Time) (job Job, exis
 		}
 		switch {
 		case attempt == 0 || attempt == job.Attempt:
-			if !notAfter.IsZero() && job.State == Failed {
+			if notAfter.IsZero() {
+				if err := pastFleetDeadline(job, s.now()); err != nil {
+					return err
+				}
+			} else if job.State == Failed {
 				job.NotAfter = notAfter
 			}
 			return s.requeue(tx, &job)
@@ -119,5 +123,5 @@ func (s *Spool) requeue(tx *bolt.Tx, j *Job) error {
 	j.Attempt++
 	j.State, j.Reason, j.Sent = Queued, "", 0
 	j.RetriedAt, j.UpdatedAt = now, now
-	return putJob(tx, Failed, *j)
+	return s.putJob(tx, Failed, *j)
 }
