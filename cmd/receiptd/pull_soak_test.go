@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -69,11 +70,13 @@ type procSample struct {
 	// file, which the spool maps and which grows with the jobs it keeps.
 	anonKiB  int
 	spoolKiB int
+	// heapKiB is the heap in use just after a collection.
+	heapKiB int
 }
 
 func (s procSample) String() string {
-	return fmt.Sprintf("%4.0fs %5d jobs: %3d goroutines, %3d fds, RSS %5.1f MB (anonymous %5.1f MB), spool file %5.1f MB",
-		s.at.Seconds(), s.jobs, s.goroutines, s.fds, float64(s.rssKiB)/1024, float64(s.anonKiB)/1024, float64(s.spoolKiB)/1024)
+	return fmt.Sprintf("%4.0fs %5d jobs: %3d goroutines, %3d fds, RSS %5.1f MB (anonymous %5.1f MB), heap after a collection %4.1f MB, spool file %5.1f MB",
+		s.at.Seconds(), s.jobs, s.goroutines, s.fds, float64(s.rssKiB)/1024, float64(s.anonKiB)/1024, float64(s.heapKiB)/1024, float64(s.spoolKiB)/1024)
 }
 
 // sample reads the daemon's goroutines (its goroutine profile's total),
@@ -99,6 +102,17 @@ func sample(t *testing.T, d *daemon, debugURL, spoolFile string) procSample {
 			s.anonKiB, _ = strconv.Atoi(f[1])
 		}
 	}
+	// The heap profile with gc=1 collects first; its text ends with the
+	// runtime's MemStats.
+	resp, err = http.Get(debugURL + "/debug/pprof/heap?gc=1&debug=1")
+	require.NoError(t, err)
+	heap, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	m := regexp.MustCompile(`# HeapInuse = (\d+)`).FindSubmatch(heap)
+	require.NotNil(t, m, "no HeapInuse in the heap profile")
+	inuse, _ := strconv.Atoi(string(m[1]))
+	s.heapKiB = inuse / 1024
 	if fi, err := os.Stat(spoolFile); err == nil {
 		s.spoolKiB = int(fi.Size() / 1024)
 	}
