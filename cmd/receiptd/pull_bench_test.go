@@ -73,11 +73,71 @@ func TestPulledPollLoadBinary(t *testing.T) {
 	}
 	wg.Wait()
 	require.NoError(t, sp.Close())
-	dm := start(t, "-config", config)
+	// RECEIPTD_PULL_PROFILE=DIR runs the debug build and keeps, from the
+	// middle of the run, a CPU profile, an execution trace and the
+	// collector's trace (gctrace) in DIR.
+	profDir := os.Getenv("RECEIPTD_PULL_PROFILE")
+	var dm *daemon
+	var debugURL string
+	if profDir != "" {
+		_, err := debugBinary()
+		require.NoError(t, err)
+		t.Setenv("GODEBUG", "gctrace=1")
+		dm, debugURL = startDebug(t, "-config", config)
+		go func() {
+			time.Sleep(d / 4)
+			for _, f := range []struct{ path, file string }{
+				{"/debug/pprof/trace?seconds=" + strconv.Itoa(int(d.Seconds()/4)), "trace.out"},
+				{"/debug/pprof/profile?seconds=" + strconv.Itoa(int(d.Seconds()/4)), "cpu.pprof"},
+			} {
+				resp, err := http.Get(debugURL + f.path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				b, err := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if err == nil {
+					err = os.WriteFile(filepath.Join(profDir, f.file), b, 0o644)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		t.Cleanup(func() {
+			_ = os.WriteFile(filepath.Join(profDir, "stderr.log"), dm.logs.Bytes(), 0o644)
+		})
+	} else {
+		dm = start(t, "-config", config)
+	}
 
 	var mu sync.Mutex
 	var took []time.Duration
 	stop := time.Now().Add(d)
+	// A control beside the polls: GET /healthz, which touches neither the
+	// spool nor the pull handlers, every 50 ms on a connection of its own.
+	// A tail it shares is the box's and the HTTP stack's, not the poll's.
+	var health []time.Duration
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c := &http.Client{Transport: &http.Transport{}}
+		for time.Now().Before(stop) {
+			t0 := time.Now()
+			resp, err := c.Get(dm.url + "/healthz")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			health = append(health, time.Since(t0))
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	waited0, ran0 := runQueue(dm.cmd.Process.Pid)
+	self0, selfRan0 := runQueue(os.Getpid())
 	for i := range printerCount {
 		wg.Add(1)
 		go func() {
@@ -107,12 +167,38 @@ func TestPulledPollLoadBinary(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	waited, ran := runQueue(dm.cmd.Process.Pid)
+	self, selfRan := runQueue(os.Getpid())
 	require.NotEmpty(t, took)
-	slices.Sort(took)
-	q := func(f float64) time.Duration { return took[int(f*float64(len(took)-1))] }
+	q := func(took []time.Duration, f float64) time.Duration {
+		slices.Sort(took)
+		return took[int(f*float64(len(took)-1))]
+	}
 	load, _ := exec.Command("uptime").Output()
 	t.Logf("%d polls from %d printers over %s, spool of %d jobs, through receiptd: p50 %s, p99 %s, max %s; %s",
-		len(took), printerCount, d, jobs, q(0.50), q(0.99), took[len(took)-1], strings.TrimSpace(string(load)))
+		len(took), printerCount, d, jobs, q(took, 0.50), q(took, 0.99), q(took, 1), strings.TrimSpace(string(load)))
+	t.Logf("control, %d GET /healthz: p50 %s, p99 %s, max %s", len(health), q(health, 0.50), q(health, 0.99), q(health, 1))
+	t.Logf("run queue (schedstat): receiptd ran %s and waited %s for a CPU; this test process ran %s and waited %s",
+		ran-ran0, waited-waited0, selfRan-selfRan0, self-self0)
+}
+
+// runQueue is how long the threads of process pid have waited on the
+// kernel's run queue for a CPU, and how long they ran, so far
+// (/proc/PID/task/*/schedstat; threads that ended are not counted).
+func runQueue(pid int) (waited, ran time.Duration) {
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/schedstat")
+	for _, f := range tasks {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var run, wait int64
+		if _, err := fmt.Sscan(string(b), &run, &wait); err == nil {
+			ran += time.Duration(run)
+			waited += time.Duration(wait)
+		}
+	}
+	return waited, ran
 }
 
 // BenchmarkPulledFetchBinary is a whole receipt (card top-up) posted to

@@ -46,6 +46,11 @@ type PullState struct {
 	// Next is the oldest queued job (without bytes); valid when HasNext.
 	Next    Job
 	HasNext bool
+	// NextDue is when Next's wait for the printer began (its creation or
+	// its retry) and Read when this state was read, both by the spool's
+	// clock: FailOverdue fails Next once Read - NextDue passes its
+	// deadline.
+	NextDue, Read time.Time
 }
 
 // Handed is a job out with a pulled printer.
@@ -58,7 +63,7 @@ type Handed struct {
 // jobs out with it and the oldest queued job. It costs two index seeks
 // and one record read, whatever the spool's size: a poll's answer.
 func (s *Spool) PullPeek(printer string) (PullState, error) {
-	var st PullState
+	st := PullState{Read: s.now()}
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var err error
 		if st.Out, err = handedOut(tx, printer, true); err != nil {
@@ -69,7 +74,7 @@ func (s *Spool) PullPeek(printer string) (PullState, error) {
 			if err != nil {
 				return err // a damaged record: the fetch quarantines it
 			}
-			st.Next, st.HasNext = j, true
+			st.Next, st.HasNext, st.NextDue = j, true, j.due()
 			break
 		}
 		return nil

@@ -130,8 +130,6 @@ func (h *PullHandlers) cpPoll(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	})
-	h.expire(p, poll.PrintingInProgress)
-	h.overdue(p)
 	var ans cloudprnt.Answer
 	if !seen.asked {
 		// Once per printer and run: what it is, what it decodes, how
@@ -139,7 +137,7 @@ func (h *PullHandlers) cpPoll(w http.ResponseWriter, r *http.Request) {
 		h.saw(p, func(s *pullSeen) { s.asked = true })
 		ans.ClientAction = []cloudprnt.ActionRequest{{Request: cloudprnt.ActionClientType}, {Request: cloudprnt.ActionEncodings}, {Request: cloudprnt.ActionPageInfo}}
 	}
-	st, err := h.Spool.PullPeek(p.Name)
+	st, err := h.peek(p, poll.PrintingInProgress)
 	if err != nil {
 		h.log().Error("cloudprnt: poll", "printer", p.Name, "err", err)
 		pullError(w, http.StatusServiceUnavailable, "spool unavailable")

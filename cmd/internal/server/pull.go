@@ -258,34 +258,74 @@ func (h *PullHandlers) Status(p *PulledPrinter) PullStatus {
 	return ps
 }
 
+// peek is what waits for p, as a poll answers it, after the deadline
+// and the confirmation time were applied. A poll reads the spool once
+// unless one of them is due (then it writes and reads again): it used to
+// read the oldest queued job twice and open three read transactions, a
+// third of the handler's time. Hand-out records whose job was settled
+// otherwise are left to Sweep.
+func (h *PullHandlers) peek(p *PulledPrinter, printing bool) (spool.PullState, error) {
+	st, err := h.Spool.PullPeek(p.Name)
+	if err != nil {
+		return st, err
+	}
+	changed := false
+	if !printing {
+		cutoff := h.now().Add(-p.confirmWithin())
+		for _, o := range st.Out {
+			if o.At.Before(cutoff) {
+				changed = h.expire(p, false) > 0
+				break
+			}
+		}
+	}
+	if st.HasNext && st.Read.Sub(st.NextDue) > h.deadline() {
+		changed = h.overdue(p) > 0 || changed
+	}
+	if changed {
+		return h.Spool.PullPeek(p.Name)
+	}
+	return st, nil
+}
+
 // expire turns p's jobs handed out too long ago, never confirmed, into
-// unknown; not while the printer says it is printing.
-func (h *PullHandlers) expire(p *PulledPrinter, printing bool) {
+// unknown; not while the printer says it is printing. It returns how many.
+func (h *PullHandlers) expire(p *PulledPrinter, printing bool) int {
 	if printing {
-		return
+		return 0
 	}
 	cutoff := h.now().Add(-p.confirmWithin())
 	reason := "fetched by the printer but never confirmed within " + p.confirmWithin().String() +
 		": check the paper, then reprint or dismiss"
-	if n, err := h.Spool.ExpirePulled(p.Name, cutoff, reason); err != nil {
+	n, err := h.Spool.ExpirePulled(p.Name, cutoff, reason)
+	if err != nil {
 		h.log().Error("pull: expire", "printer", p.Name, "err", err)
 	} else if n > 0 {
 		h.log().Warn("pull: jobs never confirmed are unknown", "printer", p.Name, "jobs", n)
 	}
+	return n
 }
 
-// overdue fails p's jobs that waited past the deadline.
-func (h *PullHandlers) overdue(p *PulledPrinter) {
-	d := h.Deadline
-	if d <= 0 {
-		d = 10 * time.Minute
+// deadline is how long a job waits for its printer to fetch it.
+func (h *PullHandlers) deadline() time.Duration {
+	if h.Deadline <= 0 {
+		return 10 * time.Minute
 	}
+	return h.Deadline
+}
+
+// overdue fails p's jobs that waited past the deadline; it returns how
+// many.
+func (h *PullHandlers) overdue(p *PulledPrinter) int {
+	d := h.deadline()
 	reason := "gave up after " + d.String() + ": the printer did not fetch it (offline, out of paper, cover open…); reprint it when the printer is back"
-	if n, err := h.Spool.FailOverdue(p.Name, d, reason); err != nil {
+	n, err := h.Spool.FailOverdue(p.Name, d, reason)
+	if err != nil {
 		h.log().Error("pull: deadline", "printer", p.Name, "err", err)
 	} else if n > 0 {
 		h.log().Warn("pull: jobs gave up waiting", "printer", p.Name, "jobs", n)
 	}
+	return n
 }
 
 // Sweep applies the deadline and the confirmation time to printers that

@@ -97,16 +97,15 @@ func (h *PullHandlers) sdpGet(w http.ResponseWriter, p *PulledPrinter) {
 			s.status.Online = true
 		}
 	})
-	h.expire(p, false)
-	h.overdue(p)
+	st, err := h.peek(p, false)
 	w.Header().Set("Cache-Control", "no-store")
-	if !ready(seen.status) {
-		w.WriteHeader(http.StatusOK) // the jobs wait
+	if err != nil {
+		h.log().Error("sdp: poll", "printer", p.Name, "err", err)
+		pullError(w, http.StatusServiceUnavailable, "spool unavailable")
 		return
 	}
-	st, err := h.Spool.PullPeek(p.Name)
-	if err != nil {
-		pullError(w, http.StatusServiceUnavailable, "spool unavailable")
+	if !ready(seen.status) {
+		w.WriteHeader(http.StatusOK) // the jobs wait
 		return
 	}
 	if p.SDPVersion == sdp.V1 && len(st.Out) > 0 {
