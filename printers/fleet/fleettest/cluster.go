@@ -20,11 +20,12 @@ import (
 
 // Cluster is a JetStream cluster of len(Nodes) servers on 127.0.0.1.
 type Cluster struct {
-	t          testing.TB
-	Name       string
-	Nodes      []*Node
-	users      []*server.User
-	syncAlways bool
+	t           testing.TB
+	Name        string
+	Nodes       []*Node
+	users       []*server.User
+	syncAlways  bool
+	noAdvertise bool
 }
 
 // Node is one server of a Cluster; its ports and store survive a restart.
@@ -45,6 +46,10 @@ type Options struct {
 	// SyncAlways fsyncs every write (sync_interval: always), to measure
 	// its cost.
 	SyncAlways bool
+	// NoAdvertise keeps the nodes from telling clients the other nodes'
+	// addresses: a client reaches only the URLs it was given (a site
+	// behind a Proxy stays behind it when the proxy cuts).
+	NoAdvertise bool
 }
 
 // Start starts a cluster and waits until JetStream has a meta leader.
@@ -54,7 +59,7 @@ func Start(t testing.TB, opt Options) *Cluster {
 	if opt.Nodes == 0 {
 		opt.Nodes = 3
 	}
-	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways}
+	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways, noAdvertise: opt.NoAdvertise}
 	dir := t.TempDir()
 	for i := range opt.Nodes {
 		c.Nodes = append(c.Nodes, &Node{
@@ -106,6 +111,8 @@ func (c *Cluster) options(n *Node) *server.Options {
 			Name: c.Name,
 			Host: "127.0.0.1",
 			Port: n.ClusterPort,
+			// Clients still learn nothing of the others' client URLs.
+			NoAdvertise: c.noAdvertise,
 		},
 		Routes: routes,
 	}
