@@ -150,6 +150,12 @@ type load struct {
 	accepted atomic.Int64
 	failed   atomic.Int64 // given up after retrying for two minutes
 	stopped  atomic.Bool
+	// refused counts the posts not accepted by answer (0: no answer).
+	mu      sync.Mutex
+	refused map[int]int
+	// stall is the longest time no job was accepted while posting, and
+	// when (since began) it ended.
+	stall, stallEnd time.Duration
 	done     chan struct{}
 	began    time.Time
 	took     time.Duration // until the last was accepted
@@ -162,7 +168,7 @@ var fleetClient = &http.Client{Timeout: 20 * time.Second}
 // pausing pace after a job; with one client a printer's jobs are
 // accepted in the order of i.
 func (f *realFleet) startLoad(prefix string, n, clients int, pace time.Duration) *load {
-	l := &load{jobs: make([]fleetJob, n), done: make(chan struct{}), began: time.Now()}
+	l := &load{jobs: make([]fleetJob, n), done: make(chan struct{}), began: time.Now(), refused: map[int]int{}}
 	for i := range l.jobs {
 		s := f.sites[i%len(f.sites)]
 		p := sitePrinters[(i/len(f.sites))%len(sitePrinters)]
@@ -184,11 +190,15 @@ func (f *realFleet) startLoad(prefix string, n, clients int, pace time.Duration)
 				end := time.Now().Add(2 * time.Minute)
 				for try := c; ; try++ {
 					j.tries++
-					if id, ok := f.post(f.hub(try), *j); ok {
+					id, code := f.post(f.hub(try), *j)
+					if id != "" {
 						j.id = id
 						l.accepted.Add(1)
 						break
 					}
+					l.mu.Lock()
+					l.refused[code]++
+					l.mu.Unlock()
 					if time.Now().After(end) {
 						l.failed.Add(1)
 						break
@@ -199,6 +209,25 @@ func (f *realFleet) startLoad(prefix string, n, clients int, pace time.Duration)
 			}
 		})
 	}
+	go func() {
+		last, at := int64(0), time.Now()
+		for {
+			select {
+			case <-l.done:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if a := l.accepted.Load(); a != last {
+				last, at = a, time.Now()
+				continue
+			}
+			l.mu.Lock()
+			if d := time.Since(at); d > l.stall {
+				l.stall, l.stallEnd = d, time.Since(l.began)
+			}
+			l.mu.Unlock()
+		}
+	}()
 	go func() {
 		wg.Wait()
 		l.took = time.Since(l.began)
@@ -217,22 +246,32 @@ func (l *load) stop() {
 	<-l.done
 }
 
-// post posts j once at hub and returns the job id when it was accepted.
-func (f *realFleet) post(hub *daemon, j fleetJob) (string, bool) {
+// post posts j once at hub and returns the job id when it was accepted,
+// else the answer's status (0: none).
+func (f *realFleet) post(hub *daemon, j fleetJob) (string, int) {
 	body := `{"id":"` + j.key + `","receipt":[{"type":"textline","value":{"text":"FLEET ` + j.key + `"}}]}`
 	req, _ := http.NewRequest("POST", hub.url+"/v1/sites/"+j.site+"/printers/"+j.printer+"/jobs", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", j.key)
 	resp, err := fleetClient.Do(req)
 	if err != nil {
-		return "", false
+		return "", 0
 	}
 	defer resp.Body.Close()
 	var rec fleet.Record
 	if resp.StatusCode != 202 && resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&rec) != nil {
-		return "", false
+		return "", resp.StatusCode
 	}
-	return rec.ID, rec.ID != ""
+	return rec.ID, resp.StatusCode
+}
+
+// refusals are the posts not accepted, by answer, and the longest
+// pause in accepting.
+func (l *load) refusals() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprintf("posts refused by answer %v (0: none), longest pause in accepting %v (ended at %v)",
+		l.refused, l.stall.Round(10*time.Millisecond), l.stallEnd.Round(100*time.Millisecond))
 }
 
 // waitAccepted waits until k jobs were accepted (or all were tried).
@@ -381,6 +420,17 @@ func tickets(dev *virtual.Device) map[string]int {
 	n := map[string]int{}
 	for _, k := range printedKeys(dev) {
 		n[k]++
+	}
+	return n
+}
+
+// onPaper counts the FLEET lines printed so far at every site.
+func (f *realFleet) onPaper() int {
+	n := 0
+	for _, s := range f.sites {
+		for _, dev := range s.printers {
+			n += len(printedKeys(dev))
+		}
 	}
 	return n
 }
