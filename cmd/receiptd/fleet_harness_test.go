@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/secuprint/receipt/printers/fleet"
@@ -321,6 +325,11 @@ func (f *realFleet) settle(l *load, wait time.Duration) outcome {
 		wg.Wait()
 	}
 	o := outcome{unknownAt: map[string]int{}, took: time.Since(l.began)}
+	defer func() {
+		if t.Failed() {
+			t.Logf("%s\n%s", f.c, f.clusterState())
+		}
+	}()
 	time.Sleep(300 * time.Millisecond) // a stray ticket would come now
 	paper := map[string]map[string]int{}
 	for _, s := range f.sites {
@@ -349,6 +358,7 @@ func (f *realFleet) settle(l *load, wait time.Duration) outcome {
 		case rec.State == fleet.Unknown && c <= 1:
 			o.unknown++
 			o.unknownAt[j.site+"/"+j.printer]++
+			t.Logf("%s (%s) at %s/%s: unknown (%s), printed %d times; the site's log of it:\n%s", j.key, j.id, j.site, j.printer, rec.Reason, c, f.siteLog(j.site, j.id))
 		case rec.State == fleet.Printed && c == 1:
 			o.printed++
 		case c > 1:
@@ -378,22 +388,65 @@ func (f *realFleet) settle(l *load, wait time.Duration) outcome {
 	return o
 }
 
-// final reads job id at hub until it is final or end passes.
+// final reads job id at hub until it is final or end passes (at least
+// once): the state, or what the hub answered instead as its Reason.
 func (f *realFleet) final(hub *daemon, id string, end time.Time) fleet.Record {
 	var rec fleet.Record
-	for time.Now().Before(end) {
-		wait := min(time.Until(end), 20*time.Second).Round(time.Second)
+	for {
+		wait := max(min(time.Until(end), 20*time.Second), 0).Round(time.Second)
 		resp, err := fleetClient.Get(hub.url + "/v1/jobs/" + id + "?wait=" + wait.String())
-		if err == nil {
-			_ = json.NewDecoder(resp.Body).Decode(&rec)
+		if err != nil {
+			rec = fleet.Record{Reason: err.Error()}
+		} else {
+			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			rec = fleet.Record{}
+			if resp.StatusCode != 200 && resp.StatusCode != 202 || json.Unmarshal(body, &rec) != nil {
+				rec = fleet.Record{Reason: fmt.Sprintf("%d %s", resp.StatusCode, body)}
+			}
 			if rec.State.Final() {
 				return rec
 			}
 		}
+		if !time.Now().Before(end) {
+			return rec
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return rec
+}
+
+// clusterState names each fleet stream's leader and replicas, and the
+// hubs' logs: what a failed run needs to be read.
+func (f *realFleet) clusterState() string {
+	var b strings.Builder
+	nc, err := nats.Connect(f.c.URL(), nats.Timeout(2*time.Second))
+	if err != nil {
+		return err.Error()
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, name := range []string{fleet.JobsStream, fleet.EventsStream, "KV_" + fleet.JobsBucket, "KV_" + fleet.SitesBucket, "KV_" + fleet.CancelsBucket} {
+		st, err := js.Stream(ctx, name)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", name, err)
+			continue
+		}
+		info := st.CachedInfo()
+		fmt.Fprintf(&b, "%s: %d msgs", name, info.State.Msgs)
+		if info.Cluster != nil {
+			fmt.Fprintf(&b, ", leader %q", info.Cluster.Leader)
+			for _, r := range info.Cluster.Replicas {
+				fmt.Fprintf(&b, ", %s current=%v offline=%v lag=%d", r.Name, r.Current, r.Offline, r.Lag)
+			}
+		}
+		b.WriteString("\n")
+	}
+	for i := range f.hubs {
+		fmt.Fprintf(&b, "--- hub %d:\n%s\n", i, f.hub(i).logs)
+	}
+	return b.String()
 }
 
 // printedKeys are the keys of the lines "FLEET <key>" on dev's paper, in
@@ -433,6 +486,24 @@ func (f *realFleet) onPaper() int {
 		}
 	}
 	return n
+}
+
+// siteLog is the lines of site's log that name job id.
+func (f *realFleet) siteLog(site, id string) string {
+	var b strings.Builder
+	for _, s := range f.sites {
+		if s.name != site {
+			continue
+		}
+		s.mu.Lock()
+		for line := range strings.Lines(s.d.logs.String()) {
+			if strings.Contains(line, id) {
+				b.WriteString(line)
+			}
+		}
+		s.mu.Unlock()
+	}
+	return b.String()
 }
 
 // logs is every binary's log, for a failure's message.
