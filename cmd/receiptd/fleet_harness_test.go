@@ -160,9 +160,9 @@ type load struct {
 	// stall is the longest time no job was accepted while posting, and
 	// when (since began) it ended.
 	stall, stallEnd time.Duration
-	done     chan struct{}
-	began    time.Time
-	took     time.Duration // until the last was accepted
+	done            chan struct{}
+	began           time.Time
+	took            time.Duration // until the last was accepted
 }
 
 var fleetClient = &http.Client{Timeout: 20 * time.Second}
