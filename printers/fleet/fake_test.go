@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secuprint/receipt/receipt"
@@ -22,16 +23,29 @@ type fakeLocal struct {
 	printed  map[string]int      // job id → times printed
 	order    map[string][]string // printer → ids as printed
 	failNext int                 // Submit calls that fail as a full disk would
+	// outcome, when set for a printer, is how its jobs end instead of
+	// printing: unknown (a printer that hung mid-job) or failed.
+	outcome map[string]State
+	// stall delays Control: a site that answers too late.
+	stall atomic.Int64
 }
 
 type fakeJob struct {
-	job   Job
-	state State
+	job     Job
+	state   State
+	attempt int
+	retried time.Time
+	history []Attempt
+}
+
+// change is j's report, with its generation.
+func (j *fakeJob) change(reason string) Change {
+	return Change{ID: j.job.ID, Printer: j.job.Printer, State: j.state, Reason: reason, Attempt: max(j.attempt, 1), RetriedAt: j.retried, Deadline: j.job.Deadline, History: j.history}
 }
 
 func newFakeLocal(printers ...string) *fakeLocal {
 	l := &fakeLocal{printers: printers, jobs: map[string]*fakeJob{}, queue: make(chan string, 100000),
-		printed: map[string]int{}, order: map[string][]string{}}
+		printed: map[string]int{}, order: map[string][]string{}, outcome: map[string]State{}}
 	go l.work()
 	return l
 }
@@ -75,12 +89,15 @@ func (l *fakeLocal) work() {
 		case j.state != Queued:
 		case !time.Now().Before(j.job.Deadline):
 			j.state = Failed
-			l.report(Change{ID: id, Printer: j.job.Printer, State: Failed, Reason: ReasonExpired})
+			l.report(j.change(ReasonExpired))
+		case l.outcome[j.job.Printer] != "":
+			j.state = l.outcome[j.job.Printer]
+			l.report(j.change("as the test set it"))
 		default:
 			l.printed[id]++
 			l.order[j.job.Printer] = append(l.order[j.job.Printer], id)
 			j.state = Printed
-			l.report(Change{ID: id, Printer: j.job.Printer, State: Printed})
+			l.report(j.change(""))
 		}
 		l.mu.Unlock()
 	}

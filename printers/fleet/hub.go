@@ -456,17 +456,7 @@ func (h *Hub) fold(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.TermWithReason("not an event of this site")
 		return
 	}
-	err := h.update(ctx, ch.ID, func(r *Record) bool {
-		if r.Site != ch.Site || ch.State.rank() == 0 {
-			return false
-		}
-		if ch.State.rank() < r.State.rank() || (r.AtSite && ch.State == r.State && ch.Reason == r.Reason) {
-			h.Stale.Add(1)
-			return false
-		}
-		r.State, r.Reason, r.AtSite, r.UpdatedAt = ch.State, ch.Reason, true, ch.At
-		return true
-	})
+	err := h.apply(ctx, ch)
 	switch {
 	case errors.Is(err, ErrUnknownJob):
 		_ = msg.TermWithReason("no such job")
@@ -477,4 +467,18 @@ func (h *Hub) fold(ctx context.Context, msg jetstream.Msg) {
 		h.Folded.Add(1)
 		_ = msg.Ack()
 	}
+}
+
+// apply folds ch into its job's record (fold: by generation, then state).
+func (h *Hub) apply(ctx context.Context, ch Change) error {
+	return h.update(ctx, ch.ID, func(r *Record) bool {
+		if r.Site != ch.Site || ch.State.rank() == 0 {
+			return false
+		}
+		if !fold(r, ch) {
+			h.Stale.Add(1)
+			return false
+		}
+		return true
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -87,11 +88,28 @@ type Record struct {
 	State         State  `json:"state"`
 	Reason        string `json:"reason,omitempty"`
 	// AtSite: the site has reported the job (stored in its spool).
-	AtSite          bool      `json:"at_site"`
-	CancelRequested bool      `json:"cancel_requested,omitempty"`
-	Deadline        time.Time `json:"deadline"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	AtSite          bool `json:"at_site"`
+	CancelRequested bool `json:"cancel_requested,omitempty"`
+	// Copy, CopyOf: a reprint through the hub, a fleet job of its own,
+	// and the job it copies.
+	Copy   bool   `json:"copy,omitempty"`
+	CopyOf string `json:"copy_of,omitempty"`
+	// RetriedAt is when the site last queued the job again (a retry, or a
+	// person's retry decision); with Attempt it is the job's generation.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
+	// History is how each earlier attempt ended, as the site reported it.
+	History   []Attempt `json:"history,omitempty"`
+	Deadline  time.Time `json:"deadline"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Attempt is how an earlier attempt of a job ended (Record.History).
+type Attempt struct {
+	Attempt int       `json:"attempt"`
+	State   State     `json:"state"`
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // Change is a site's report of one job's new state, published on
@@ -103,6 +121,72 @@ type Change struct {
 	State   State     `json:"state"`
 	Reason  string    `json:"reason,omitempty"`
 	At      time.Time `json:"at"`
+	// Attempt and RetriedAt are the spool job's generation at the site:
+	// its attempt (one more per retry) and when it was last queued again
+	// (a retry decision queues it again without a new attempt). 0: a
+	// change the site made without its spool (a job refused as it was
+	// taken), of the generation the hub holds.
+	Attempt   int       `json:"attempt,omitempty"`
+	RetriedAt time.Time `json:"retried_at,omitzero"`
+	// Deadline is the spool job's not_after, moved by a retry.
+	Deadline time.Time `json:"deadline,omitzero"`
+	History  []Attempt `json:"history,omitempty"`
+}
+
+// baseAttempt is the hub's attempt in job id (JobID's "-N"): a site's
+// attempt n of it is the record's attempt base+n-1.
+func baseAttempt(id string) int {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		if n, err := strconv.Atoi(id[i+1:]); err == nil && n > 1 {
+			return n
+		}
+	}
+	return 1
+}
+
+// fold applies a site's change to r and reports whether r changed. Changes
+// are ordered by generation (attempt, then when it was queued again),
+// then by state rank within one generation: a retry (failed → queued)
+// and a retry decision (unknown → queued) move a job back, and a late
+// report of an earlier generation is still ignored.
+func fold(r *Record, ch Change) bool {
+	attempt, retried := r.Attempt, r.RetriedAt
+	if ch.Attempt > 0 {
+		attempt, retried = baseAttempt(r.ID)+ch.Attempt-1, ch.RetriedAt
+	}
+	c := cmpInt(attempt, r.Attempt)
+	if c == 0 {
+		c = retried.Compare(r.RetriedAt)
+	}
+	switch {
+	case c < 0:
+		return false
+	case c == 0 && (ch.State.rank() < r.State.rank() || (r.AtSite && ch.State == r.State && ch.Reason == r.Reason)):
+		return false
+	}
+	r.State, r.Reason, r.AtSite, r.UpdatedAt = ch.State, ch.Reason, true, ch.At
+	r.Attempt, r.RetriedAt = attempt, retried
+	if !ch.Deadline.IsZero() {
+		r.Deadline = ch.Deadline
+	}
+	if ch.Attempt > 0 {
+		r.History = nil
+		for _, a := range ch.History {
+			a.Attempt += baseAttempt(r.ID) - 1
+			r.History = append(r.History, a)
+		}
+	}
+	return true
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // SiteInfo is a site's announcement in SitesBucket, renewed each

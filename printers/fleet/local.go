@@ -25,6 +25,10 @@ type StationLocal struct {
 	// watched are the fleet jobs not settled yet, by spool id, with the
 	// state last reported: Watch reports what changed.
 	watched map[string]watched
+	// copies are the spool ids of the fleet's copies (reprints through
+	// the hub) by their fleet id: a copy's spool key is kept under its
+	// original's id, so KeyJob does not find it.
+	copies map[string]string
 }
 
 type watched struct {
@@ -37,7 +41,7 @@ type watched struct {
 // job's deadline before it fetches one, and the fleet does not serve
 // them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, watched: map[string]watched{}}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, watched: map[string]watched{}, copies: map[string]string{}}
 	for _, st := range stations {
 		if st.Config().Pulled() {
 			continue
@@ -100,7 +104,8 @@ func settled(s spool.State) bool {
 }
 
 func changeOf(j spool.Job) Change {
-	ch := Change{ID: j.Key, Printer: j.Printer, State: State(j.State), Reason: j.Reason}
+	ch := Change{ID: j.ClientKey(), Printer: j.Printer, State: State(j.State), Reason: j.Reason}
+	generation(&ch, j)
 	if j.State == spool.Cancelled {
 		ch.Reason = ReasonCancelled
 	}
@@ -141,6 +146,9 @@ func (l *StationLocal) Watch(ctx context.Context) {
 
 // find is the spool job of fleet job id, at whichever printer holds it.
 func (l *StationLocal) find(id string) (spool.Job, error) {
+	if sid, ok := l.copy(id); ok {
+		return l.sp.Get(sid)
+	}
 	for _, st := range l.stations {
 		j, err := l.sp.KeyJob(st.Name(), id)
 		if !errors.Is(err, spool.ErrNotFound) {
@@ -195,8 +203,11 @@ func (l *StationLocal) Jobs(ctx context.Context) ([]Change, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, j := range all {
-		if j.Source != spool.SourceFleet || j.Copy {
+		if j.Source != spool.SourceFleet {
 			continue
+		}
+		if j.Copy {
+			l.copies[j.ClientKey()] = j.ID
 		}
 		out = append(out, changeOf(j))
 		if !settled(j.State) {

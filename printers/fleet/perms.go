@@ -7,7 +7,9 @@ func InboxPrefix(site string) string { return "_INBOX_" + site }
 
 // SitePermissions are the subjects a site's NATS user may publish to and
 // subscribe to: its own consumer on its own jobs, its own events, its own
-// announcement, and the cancel bucket; nothing of another site's jobs.
+// announcement, the cancel bucket, and its own control subject, where it
+// answers the hubs' commands (its user also needs allow_responses:
+// SiteAllowResponses); nothing of another site's jobs or commands.
 // docs/fleet.md shows them as nats-server configuration.
 func SitePermissions(site string) (publish, subscribe []string) {
 	durable := SiteConsumer(site)
@@ -28,6 +30,11 @@ func SitePermissions(site string) (publish, subscribe []string) {
 		"$JS.API.CONSUMER.DELETE.KV_" + CancelsBucket + ".*",
 		"$JS.FC.KV_" + CancelsBucket + ".>",
 	}
-	subscribe = []string{InboxPrefix(site) + ".>"}
+	subscribe = []string{InboxPrefix(site) + ".>", ControlSubjectOf(site)}
 	return publish, subscribe
 }
+
+// SiteAllowResponses: a site's user may publish one reply to each request
+// it received (nats-server's allow_responses: true), and nowhere else:
+// its answers to the hubs' commands on its control subject.
+const SiteAllowResponses = true

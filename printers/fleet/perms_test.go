@@ -20,6 +20,7 @@ func siteUser(site string) *server.User {
 	return &server.User{Username: "site-" + site, Password: "pw-" + site, Permissions: &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: pub},
 		Subscribe: &server.SubjectPermission{Allow: sub},
+		Response:  &server.ResponsePermission{MaxMsgs: 1, Expires: time.Minute},
 	}}
 }
 
@@ -105,11 +106,35 @@ func TestSitePermissions(t *testing.T) {
 			t.Errorf("A read B's subject: %q", m.Data)
 		}
 	}
+	// Nor B's commands: a subscription to B's control subject is refused
+	// and hears nothing of a command sent there.
+	if sub, err := nc.SubscribeSync(ControlSubjectOf("B")); err == nil {
+		_ = nc.Flush()
+		time.Sleep(100 * time.Millisecond)
+		if err := nc.LastError(); err == nil || !strings.Contains(err.Error(), ControlSubjectOf("B")) {
+			t.Errorf("subscribing to B's commands was not refused: %v", err)
+		}
+		if err := connectAsHub(t, c).Conn().Publish(ControlSubjectOf("B"), []byte(`{"op":"retry","id":"x"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if m, err := sub.NextMsg(time.Second); err == nil {
+			t.Errorf("A read B's command: %q", m.Data)
+		}
+	}
+	// A answers its own commands (allow_responses): a reprint of its job
+	// through the hub prints a copy at A.
+	cp, err := hub.Reprint(ctx, a.Job.ID, "copy")
+	if err != nil || !cp.Job.AtSite {
+		t.Fatalf("A's reprint: %+v %v", cp, err)
+	}
+	if rec, err := hub.Wait(wctx, cp.Job.ID); err != nil || rec.State != Printed {
+		t.Fatalf("A's copy: %+v %v", rec, err)
+	}
 	// B's job is still there, whole, for B.
 	if rec, err := hub.Job(ctx, b.Job.ID); err != nil || rec.State != Queued || rec.AtSite {
 		t.Fatalf("B's job: %+v %v", rec, err)
 	}
-	if len(locals["A"].printed) != 1 {
+	if len(locals["A"].printed) != 2 || locals["A"].times(cp.Job.ID) != 1 {
 		t.Fatalf("A printed %v", locals["A"].printed)
 	}
 }
@@ -145,6 +170,9 @@ func TestDeployedPermissions(t *testing.T) {
 		pub, sub := SitePermissions(site)
 		if !slices.Equal(u.Permissions.Publish.Allow, pub) || !slices.Equal(u.Permissions.Subscribe.Allow, sub) {
 			t.Errorf("site %s: publish %q subscribe %q,\nwant %q %q", site, u.Permissions.Publish.Allow, u.Permissions.Subscribe.Allow, pub, sub)
+		}
+		if answers := u.Permissions.Response != nil && u.Permissions.Response.MaxMsgs == 1; answers != SiteAllowResponses {
+			t.Errorf("site %s: allow_responses %+v, want %v", site, u.Permissions.Response, SiteAllowResponses)
 		}
 	}
 	if !sites["shop-0001"] || !sites["shop-0002"] {

@@ -141,6 +141,10 @@ func (s *Site) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { s.heartbeatLoop(ctx) })
 	wg.Go(func() { s.cancelLoop(ctx) })
+	if lc, ok := s.opt.Local.(LocalControl); ok {
+		// After Jobs: the local knows every fleet job (copies too) first.
+		wg.Go(func() { s.controlLoop(ctx, lc) })
+	}
 	select {
 	case <-s.synced:
 	case <-ctx.Done():

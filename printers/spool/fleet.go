@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -32,4 +33,39 @@ func (s *Spool) KeyJob(printer, key string) (Job, error) {
 		return err
 	})
 	return j, err
+}
+
+// RetryUntil is Retry of a fleet job whose new attempt may start
+// printing until notAfter (the hub's fresh deadline: the old one may have
+// passed). The deadline is set in the same write that queues the job, so
+// the worker never sees it queued with the old one.
+func (s *Spool) RetryUntil(id string, attempt int, notAfter time.Time) (Job, bool, error) {
+	return s.retry(id, attempt, notAfter)
+}
+
+// DecideUntil is Decide of a fleet job: a retry decision queues it with
+// notAfter as its deadline, in the same write.
+func (s *Spool) DecideUntil(id string, d Decision, notAfter time.Time) (Job, error) {
+	return s.decide(id, d, notAfter)
+}
+
+// SetNotAfter sets the NotAfter of job id while it is queued (a fleet
+// copy, made by Reprint, then given the hub's deadline); a job that
+// started printing or ended is left as it is and returned.
+func (s *Spool) SetNotAfter(id string, notAfter time.Time) (Job, error) {
+	return s.update(id, func(j *Job) error {
+		if j.State == Queued {
+			j.NotAfter = notAfter
+		}
+		return nil
+	})
+}
+
+// ClientKey is the key j was asked for with: a copy's own reprint key
+// (its Key is kept with its original's id in front), another job's Key.
+func (j Job) ClientKey() string {
+	if j.Copy {
+		return strings.TrimPrefix(j.Key, copyKeyPrefix(j.CopyOf))
+	}
+	return j.Key
 }

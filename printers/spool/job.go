@@ -342,6 +342,12 @@ var ErrBadDecision = errors.New("spool: decision is printed, not_printed or retr
 
 // Decide settles a job in state unknown as a person found it.
 func (s *Spool) Decide(id string, d Decision) (Job, error) {
+	return s.decide(id, d, time.Time{})
+}
+
+// decide is Decide that also sets the job's NotAfter when it sends it
+// again and notAfter is set.
+func (s *Spool) decide(id string, d Decision, notAfter time.Time) (Job, error) {
 	var reason string
 	var st State
 	switch d {
@@ -361,6 +367,9 @@ func (s *Spool) Decide(id string, d Decision) (Job, error) {
 		j.State, j.Reason = st, reason
 		if d == DecidedRetry {
 			j.RetriedAt = s.now()
+			if !notAfter.IsZero() {
+				j.NotAfter = notAfter
+			}
 		}
 		return nil
 	})

@@ -64,6 +64,12 @@ func (e *KeyReusedError) Unwrap() error { return ErrKeyReused }
 // Only a failed job: nothing of it was printed (ErrNotFailed otherwise);
 // never one its entrance answered "not printed" (ErrNotRetryable).
 func (s *Spool) Retry(id string, attempt int) (job Job, existing bool, err error) {
+	return s.retry(id, attempt, time.Time{})
+}
+
+// retry is Retry that also sets the job's NotAfter when it queues it and
+// notAfter is set.
+func (s *Spool) retry(id string, attempt int, notAfter time.Time) (job Job, existing bool, err error) {
 	err = s.write(func(tx *bolt.Tx) error {
 		existing = false // write may run this twice
 		var err error
@@ -72,6 +78,9 @@ func (s *Spool) Retry(id string, attempt int) (job Job, existing bool, err error
 		}
 		switch {
 		case attempt == 0 || attempt == job.Attempt:
+			if !notAfter.IsZero() && job.State == Failed {
+				job.NotAfter = notAfter
+			}
 			return s.requeue(tx, &job)
 		case attempt < job.Attempt:
 			existing = true // tried again already

@@ -19,13 +19,15 @@ var statusOf = map[string]int{
 	"unauthorized": 401,
 	"forbidden":    403, "cross_origin": 403, "forbidden_host": 403,
 	"unknown_printer": 404, "unknown_site": 404, "unknown_job": 404, "not_found": 404, "empty": 404,
-	"printer_gone": 409, "not_unknown": 409, "not_queued": 409, "not_failed": 409, "not_retryable": 409, "damaged_job": 409, "quarantined": 409, "unsupported": 409,
+	"printer_gone": 409, "not_at_site": 409, "not_unknown": 409, "not_queued": 409, "not_failed": 409, "not_retryable": 409, "damaged_job": 409, "quarantined": 409, "unsupported": 409,
 	"too_large":              413,
 	"unsupported_media_type": 415, "unsupported_encoding": 415,
 	"invalid_receipt": 422, "invalid_block": 422, "invalid_basket": 422, "invalid_transaction": 422,
 	"no_idempotency_key": 422, "idempotency_key_reused": 422,
 	"render_failed":     500,
-	"spool_unavailable": 503, "not_ready": 503, "store_fault": 503, "render_busy": 503, "fleet_unavailable": 503,
+	"site_fault":        502,
+	"spool_unavailable": 503, "not_ready": 503, "store_fault": 503, "render_busy": 503, "fleet_unavailable": 503, "site_offline": 503,
+	"site_unreachable": 504,
 }
 
 // codeOf is what an error of the station or the spool is called in the

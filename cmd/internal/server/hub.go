@@ -40,6 +40,9 @@ func NewHub(hub *fleet.Hub, opt HubOptions) http.Handler {
 	h.mux.HandleFunc("GET /v1/jobs/{id}", h.get)
 	h.mux.HandleFunc("DELETE /v1/jobs/{id}", h.cancel)
 	h.mux.HandleFunc("POST /v1/jobs/{id}/cancel", h.cancel)
+	h.mux.HandleFunc("POST /v1/jobs/{id}/reprint", h.reprint)
+	h.mux.HandleFunc("POST /v1/jobs/{id}/decision", h.decide)
+	h.mux.HandleFunc("POST /v1/jobs/{id}/retry", h.retry)
 	h.mux.HandleFunc("GET /v1/sites", h.sites)
 	h.mux.HandleFunc("GET /readyz", h.ready)
 	h.mux.HandleFunc("GET /healthz", h.ready)
@@ -78,6 +81,14 @@ var hubCodeOf = []struct {
 	{fleet.ErrUnknownPrinter, "unknown_printer"},
 	{fleet.ErrUnknownJob, "unknown_job"},
 	{fleet.ErrTooLate, "not_queued"},
+	// Reprint, decisions and retry routed to the site (hub_control.go).
+	{fleet.ErrSiteOffline, "site_offline"},
+	{fleet.ErrSiteUnreachable, "site_unreachable"},
+	{fleet.ErrNotAtSite, "not_at_site"},
+	{fleet.ErrPrinterGone, "printer_gone"},
+	{fleet.ErrNoReprintKey, "no_idempotency_key"},
+	{fleet.ErrKeyPostedAgain, "not_retryable"},
+	{fleet.ErrSiteFault, "site_fault"},
 }
 
 // writeHubFault answers what the hub refused, as the local API would.
@@ -100,6 +111,8 @@ func writeHubFault(w http.ResponseWriter, err error) {
 	case writeDocumentError(w, err):
 	case errors.As(err, new(*fleet.InvalidError)):
 		writeError(w, "invalid_transaction", err.Error())
+	case knownFault(err):
+		writeFault(w, err) // the site's spool refused it, as a local receiptd would
 	default:
 		// NATS unreachable or without quorum: nothing was accepted, retry
 		// with the same key (on any hub).

@@ -162,12 +162,34 @@ func (s *Server) reprint(w http.ResponseWriter, r *http.Request) {
 // decide settles a job in state unknown as a person found it:
 // {"decision": "printed" | "not_printed" | "retry"}.
 func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeError(w, "unsupported_media_type", `send {"decision": …} as application/json`)
+	decision, ok := readDecision(w, r)
+	if !ok {
 		return
 	}
+	if decision == spool.DecidedRetry {
+		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
+			return
+		}
+	}
+	j, err := s.spool.Decide(r.PathValue("id"), decision)
+	switch {
+	case err != nil:
+		writeFault(w, err)
+	default:
+		s.log.Info("decision", "id", j.ID, "decision", string(decision), "state", string(j.State))
+		writeJSON(w, http.StatusOK, j)
+	}
+}
+
+// readDecision reads a decision's body, {"decision": …}, the local API's
+// and the hub's alike.
+func readDecision(w http.ResponseWriter, r *http.Request) (spool.Decision, bool) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeError(w, "unsupported_media_type", `send {"decision": …} as application/json`)
+		return "", false
+	}
 	if !identityEncoding(w, r) {
-		return
+		return "", false
 	}
 	var body struct {
 		Decision spool.Decision `json:"decision"`
@@ -176,21 +198,24 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
 		writeError(w, "invalid_json", err.Error())
-		return
+		return "", false
 	}
-	if body.Decision == spool.DecidedRetry {
-		if j, err := s.spool.Get(r.PathValue("id")); err == nil && !s.servesPrinterOf(w, j) {
-			return
-		}
+	return body.Decision, true
+}
+
+// parseAttempt reads a retry's ?attempt: the attempt the caller saw
+// fail, 0 when absent.
+func parseAttempt(w http.ResponseWriter, r *http.Request) (int, bool) {
+	v := r.URL.Query().Get("attempt")
+	if v == "" {
+		return 0, true
 	}
-	j, err := s.spool.Decide(r.PathValue("id"), body.Decision)
-	switch {
-	case err != nil:
-		writeFault(w, err)
-	default:
-		s.log.Info("decision", "id", j.ID, "decision", string(body.Decision), "state", string(j.State))
-		writeJSON(w, http.StatusOK, j)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		writeError(w, "bad_attempt", "attempt is the number of the attempt that failed: 1, 2, …")
+		return 0, false
 	}
+	return n, true
 }
 
 // retry queues a failed job again as the original, its next attempt:
@@ -198,14 +223,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 // fail: a retry of an attempt already tried again answers the job as it
 // is (Idempotent-Replayed), so a double click prints once.
 func (s *Server) retry(w http.ResponseWriter, r *http.Request) {
-	attempt := 0
-	if v := r.URL.Query().Get("attempt"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeError(w, "bad_attempt", "attempt is the number of the attempt that failed: 1, 2, …")
-			return
-		}
-		attempt = n
+	attempt, ok := parseAttempt(w, r)
+	if !ok {
+		return
 	}
 	j, err := s.spool.Get(r.PathValue("id"))
 	if err != nil {

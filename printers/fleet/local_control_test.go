@@ -1,0 +1,106 @@
+package fleet
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/secuprint/receipt/printers/spool"
+	"github.com/secuprint/receipt/printers/station"
+	"github.com/secuprint/receipt/receipt"
+)
+
+// StationLocal's commands over a real spool and station (no worker): a
+// reprint is a marked copy keyed by its fleet id, with the hub's
+// deadline, the same copy when asked again, reported, cancelled and
+// listed again after a restart under its fleet id; a retry queues the
+// failed job's next attempt with a fresh deadline, once; a decision only
+// from unknown; a job the site does not hold is ErrNotAtSite.
+func TestStationLocalControl(t *testing.T) {
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	st, err := station.New(station.Config{Name: "front", Model: "TM-T88V"}, station.Options{Spool: sp})
+	require.NoError(t, err)
+	l := NewStationLocal(sp, []*station.Station{st})
+	var mu sync.Mutex
+	var got []Change
+	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
+	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
+	require.NoError(t, err)
+	ctx := context.Background()
+	job := Job{ID: "f0001", Site: "s1", Printer: "front", Deadline: time.Now().Add(time.Minute)}
+	require.NoError(t, l.Submit(ctx, job, tx))
+
+	deadline := time.Now().Add(15 * time.Minute).UTC().Truncate(time.Millisecond)
+	cid := CopyID("f0001", "k")
+	ch, existing, err := l.Control(ctx, Command{Op: OpReprint, ID: "f0001", Copy: cid, Deadline: deadline})
+	require.NoError(t, err)
+	assert.False(t, existing)
+	assert.Equal(t, Change{ID: cid, Printer: "front", State: Queued, Attempt: 1, Deadline: deadline}, ch)
+	c, err := sp.Get(l.copies[cid])
+	require.NoError(t, err)
+	assert.True(t, c.Copy)
+	assert.Equal(t, cid, c.ClientKey())
+	assert.True(t, deadline.Equal(c.NotAfter))
+	b, err := sp.Bytes(c.ID)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "KOPIE")
+	ch, existing, err = l.Control(ctx, Command{Op: OpReprint, ID: "f0001", Copy: cid, Deadline: deadline})
+	require.NoError(t, err)
+	assert.True(t, existing, "the same copy")
+	assert.Equal(t, cid, ch.ID)
+
+	// The original failed: tried again once, with the new deadline.
+	_, err = sp.FailUnsent(l.mustFind(t, "f0001").ID, "offline")
+	require.NoError(t, err)
+	_, _, err = l.Control(ctx, Command{Op: OpDecide, ID: "f0001", Decision: "retry", Deadline: deadline})
+	assert.ErrorIs(t, err, spool.ErrNotUnknown)
+	ch, existing, err = l.Control(ctx, Command{Op: OpRetry, ID: "f0001", Attempt: 1, Deadline: deadline})
+	require.NoError(t, err)
+	assert.False(t, existing)
+	assert.Equal(t, Queued, ch.State)
+	assert.Equal(t, 2, ch.Attempt)
+	assert.False(t, ch.RetriedAt.IsZero())
+	assert.True(t, deadline.Equal(ch.Deadline))
+	assert.Equal(t, []Attempt{{Attempt: 1, State: Failed, Reason: "offline", At: ch.History[0].At}}, ch.History)
+	_, existing, err = l.Control(ctx, Command{Op: OpRetry, ID: "f0001", Attempt: 1, Deadline: deadline})
+	require.NoError(t, err)
+	assert.True(t, existing, "attempt 1 was tried again already")
+	_, _, err = l.Control(ctx, Command{Op: OpRetry, ID: "f9999", Deadline: deadline})
+	assert.ErrorIs(t, err, ErrNotAtSite)
+
+	// The copy is cancelled by its fleet id, and listed again after a
+	// restart under it.
+	ok, err := l.Cancel(ctx, cid)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	all, err := NewStationLocal(sp, []*station.Station{st}).Jobs(ctx)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []Change{
+		{ID: "f0001", Printer: "front", State: Queued},
+		{ID: cid, Printer: "front", State: Cancelled, Reason: ReasonCancelled},
+	}, stateOnly(all))
+	// Reported by note (the retry's queued is not: without Watch, note
+	// never saw the failure in between; the site reports each command's
+	// answer itself).
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []Change{
+		{ID: "f0001", Printer: "front", State: Queued},
+		{ID: cid, Printer: "front", State: Queued},
+		{ID: cid, Printer: "front", State: Cancelled, Reason: ReasonCancelled},
+	}, stateOnly(got))
+}
+
+func (l *StationLocal) mustFind(t *testing.T, id string) spool.Job {
+	t.Helper()
+	j, err := l.find(id)
+	require.NoError(t, err)
+	return j
+}
