@@ -385,6 +385,11 @@ func (f *realFleet) settle(l *load, wait time.Duration) outcome {
 			}
 		}
 	}
+	for i := range f.hubs {
+		if n := strings.Count(f.hub(i).logs.String(), "slow consumer"); n > 0 {
+			t.Logf("hub %d dropped messages as a slow consumer %d times", i, n)
+		}
+	}
 	return o
 }
 
