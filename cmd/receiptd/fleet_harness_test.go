@@ -398,7 +398,8 @@ func (f *realFleet) settle(l *load, wait time.Duration) outcome {
 func (f *realFleet) final(hub *daemon, id string, end time.Time) fleet.Record {
 	var rec fleet.Record
 	for {
-		wait := max(min(time.Until(end), 20*time.Second), 0).Round(time.Second)
+		// Shorter than fleetClient's timeout, so the answer comes.
+		wait := max(min(time.Until(end), 15*time.Second), 0).Round(time.Second)
 		resp, err := fleetClient.Get(hub.url + "/v1/jobs/" + id + "?wait=" + wait.String())
 		if err != nil {
 			rec = fleet.Record{Reason: err.Error()}
