@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secuprint/receipt/printers/fleet"
 )
 
 // The faults through real sites (fleet_harness_test.go): receiptd
@@ -32,7 +34,7 @@ func TestFleetFaultNodeKilled(t *testing.T) {
 // jobsLeader is the node leading the jobs stream (0 if none does).
 func (f *realFleet) jobsLeader() int {
 	for i, n := range f.c.Nodes {
-		if n.Server != nil && n.Server.JetStreamIsStreamLeader("$G", "RECEIPT_JOBS") {
+		if n.Server != nil && n.Server.JetStreamIsStreamLeader("$G", fleet.JobsStream) {
 			return i
 		}
 	}
