@@ -37,11 +37,22 @@ func device(t *testing.T, opt virtual.Options) *virtual.Device {
 	return d
 }
 
+// patient is for tests of jobs that print: a passing job is confirmed the
+// moment the printer's answer arrives, so a long Poll costs it nothing,
+// while a loaded machine (a pty at 9600 baud behind a full buffer) may
+// take more than fast's 50 ms to answer a real-time request.
+var patient = printers.ConnOptions{Timeout: 20 * time.Second, Poll: time.Second}
+
 func open(t *testing.T, address string) printers.Printer {
+	t.Helper()
+	return openWith(t, address, fast)
+}
+
+func openWith(t *testing.T, address string, opt printers.ConnOptions) printers.Printer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	p, err := printers.Open(ctx, address, printers.OpenOptions{Conn: fast})
+	p, err := printers.Open(ctx, address, printers.OpenOptions{Conn: opt})
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Close() })
 	return p
@@ -77,7 +88,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, l := range links {
 		t.Run(l.name, func(t *testing.T) {
 			d := device(t, virtual.Options{})
-			p := open(t, l.addr(t, d))
+			p := openWith(t, l.addr(t, d), patient)
 			for i, doc := range documented {
 				job := golden(t, doc)
 				r := p.Print(context.Background(), job)

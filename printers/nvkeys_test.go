@@ -159,20 +159,29 @@ func TestNVGraphicsKeysVirtual(t *testing.T) {
 }
 
 // FuzzNVGraphicsKeys: whatever a printer answers to the key list request,
-// the reader returns keys it can print by, or an error, within its
-// deadline, and never panics.
+// the reader returns keys it can print by, or an error, and never panics
+// or hangs. The link answers each host write (the request, each ACK) with
+// the next block at once, and a read with nothing left fails as a passed
+// deadline would, at once: the reader's whole path (ASB packets, XON/XOFF,
+// late status answers, headers, the ACK handshake) runs without waiting
+// out real deadlines, thousands of inputs a second instead of one.
 func FuzzNVGraphicsKeys(f *testing.F) {
 	f.Add([]byte{0x37, 0x72, 0x40, 0})
 	f.Add([]byte{0x37, 0x72, 0x40, 'L', 'G', 'A', '1', 0})
 	f.Add([]byte{0x37, 0x72, 0x41, 'L', 'G', 0})
 	f.Add([]byte{0x10, 0x00, 0x00, 0x00, 0x37, 0x72, 0x40, 0}) // behind an ASB packet
 	f.Add([]byte{0x37, 0x72, 0x40, 'L'})
+	f.Add([]byte{0x13, 0x37, 0x72, 0x41, 'L', 'G', 0, 0x11}) // XOFF before, XON after
 	f.Fuzz(func(t *testing.T, answer []byte) {
-		p, _ := keyListPrinter(t, [][]byte{answer, answer})
+		c := &answeringConn{blocks: [][]byte{answer, answer}}
+		p := printers.NewConnPrinter("fake", dialOnce(c), scripted)
 		defer p.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
 		keys, err := p.NVGraphicsKeys(ctx)
+		if sent := c.sent(); !bytes.HasPrefix(sent, printers.AppendNVKeyListRequest(nil)) {
+			t.Fatalf("the host sent %x, not the request first", sent)
+		}
 		if err != nil {
 			return
 		}
@@ -182,4 +191,60 @@ func FuzzNVGraphicsKeys(f *testing.F) {
 			}
 		}
 	})
+}
+
+// answeringConn is a link whose printer answers each host write with the
+// next of its blocks, already there when the host reads; a read finding
+// nothing fails at once as a passed deadline does, so no test waits.
+type answeringConn struct {
+	mu     sync.Mutex
+	blocks [][]byte
+	in     []byte // answered, not yet read by the host
+	out    []byte // what the host sent
+	closed bool
+}
+
+func (c *answeringConn) Name() string                     { return "fake" }
+func (c *answeringConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *answeringConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (c *answeringConn) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, transport.ErrClosed
+	}
+	if len(c.in) == 0 {
+		return 0, transport.ErrTimeout
+	}
+	n := copy(p, c.in)
+	c.in = c.in[n:]
+	return n, nil
+}
+
+func (c *answeringConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0, transport.ErrClosed
+	}
+	c.out = append(c.out, p...)
+	if len(c.blocks) > 0 {
+		c.in = append(c.in, c.blocks[0]...)
+		c.blocks = c.blocks[1:]
+	}
+	return len(p), nil
+}
+
+func (c *answeringConn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	return nil
+}
+
+func (c *answeringConn) sent() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.out...)
 }

@@ -85,8 +85,13 @@ func connectNATS(f fleetConfig, name string, log *slog.Logger, more ...nats.Opti
 }
 
 // serveHub runs receiptd as a fleet hub: the hub API on the listen
-// address, the events folded into job states.
+// address (and on listen_tls, with the local API's certificate settings),
+// the events folded into job states.
 func serveHub(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
+	tc, _, err := tlsConfigFor(cfg, log) // the note is for a shop's staff page: a hub has none
+	if err != nil {
+		return err
+	}
 	nc, err := connectNATS(cfg.Fleet, "receiptd hub", log)
 	if err != nil {
 		return err
@@ -115,6 +120,12 @@ func serveHub(cfg fileConfig, log *slog.Logger, stdout io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "receiptd hub listening on http://%s (nats: %s)\n", ln.Addr(), nc.ConnectedUrl())
+	if err := serveTLS(hs, tc, cfg, log, stdout, served); err != nil {
+		_ = hs.Close()
+		stop()
+		<-folded
+		return err
+	}
 	log.Info("hub listening", "addr", ln.Addr().String())
 	select {
 	case <-ctx.Done():

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -279,4 +284,71 @@ func TestDeployedFleetConfigs(t *testing.T) {
 	require.Equal(t, -1, code, stderr.String())
 	assert.Equal(t, "shop-0001", cfg.Fleet.Site)
 	assert.NoError(t, cfg.Fleet.check())
+}
+
+// The hub binary with listen_tls and a self-signed certificate: the hub
+// API answers over HTTPS (the certificate checked against the file the
+// hub wrote), and a job posted there prints at its site.
+func TestHubTLS(t *testing.T) {
+	c := fleettest.Start(t, fleettest.Options{})
+	dir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "hub.toml")
+	conf := fmt.Sprintf("listen_tls = \"127.0.0.1:0\"\ntls = \"self-signed\"\n[fleet]\nrole = \"hub\"\nnats = [\"%s\"]\nreplicas = 3\n", strings.Join(c.URLs(), `", "`))
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))
+	cmd := exec.Command(binary, "-listen", "127.0.0.1:0", "-config", path, "-data-dir", dir)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	logs := &daemonLog{}
+	cmd.Stderr = logs
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	r := bufio.NewReader(out)
+	first, err := r.ReadString('\n')
+	require.NoError(t, err, "hub did not start: %s", logs)
+	require.Contains(t, first, "receiptd hub listening on http://")
+	line, err := r.ReadString('\n')
+	require.NoError(t, err, "no HTTPS listener: %s", logs)
+	_, rest, ok := strings.Cut(line, "listening on ")
+	require.True(t, ok, line)
+	url := strings.Fields(rest)[0]
+	require.True(t, strings.HasPrefix(url, "https://127.0.0.1:"), line)
+	go io.Copy(io.Discard, r)
+
+	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1))
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &sink{printed: map[string]int{}}
+	site, err := fleet.NewSite(ctx, js, fleet.SiteOptions{Site: "s1", Local: l})
+	require.NoError(t, err)
+	l.site = site
+	require.NoError(t, site.Announce(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = site.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+
+	pem, err := os.ReadFile(filepath.Join(dir, selfSignedCert))
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 20 * time.Second}
+	req, _ := http.NewRequest("POST", url+"/v1/sites/s1/printers/front/jobs", strings.NewReader(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", "t1")
+	resp, err := client.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 202, resp.StatusCode)
+	resp, err = client.Get(url + resp.Header.Get("Location") + "?wait=10s")
+	require.NoError(t, err)
+	var got struct {
+		State string `json:"state"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	resp.Body.Close()
+	assert.Equal(t, "printed", got.State)
+	// A client that does not trust the certificate is refused.
+	_, err = http.Get(url + "/v1/sites")
+	require.Error(t, err)
 }

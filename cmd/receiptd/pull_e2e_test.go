@@ -122,17 +122,6 @@ func (p *puller) tickets(t *testing.T) []string {
 	return out
 }
 
-// ticketsWhen is tickets once n of them are on disk: the virtual printer
-// confirms a job once its buffer drained, and writes the ticket's files
-// just after.
-func (p *puller) ticketsWhen(t *testing.T, n int) []string {
-	t.Helper()
-	var tk []string
-	require.Eventually(t, func() bool { tk = p.tickets(t); return len(tk) >= n }, 5*time.Second, 20*time.Millisecond, "%d tickets, want %d", len(tk), n)
-	require.Len(t, tk, n)
-	return tk
-}
-
 // pulledView is a printer of GET /v1/printers, pull fields included.
 type pulledView struct {
 	Name   string `json:"name"`
@@ -192,7 +181,8 @@ func TestPulledPrintersThroughTheBinary(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, 200, status)
 		require.Equal(t, "printed", j.State, "%s: %s\n%s\n%s", c.printer, j.Reason, d.logs, c.p.logs)
-		tk := c.p.ticketsWhen(t, 1)
+		tk := c.p.tickets(t)
+		require.Len(t, tk, 1, c.printer)
 		assert.Contains(t, tk[0], "pulled by "+c.printer)
 	}
 	ps := pulledPrinters(t, d.url)
@@ -221,7 +211,8 @@ func TestPulledPrintersThroughTheBinary(t *testing.T) {
 	star.control(t, "clear paper-end")
 	got := getJob(t, d.url+"/v1/jobs/"+j.ID+"?wait=30s")
 	require.Equal(t, "printed", got.State, got.Reason)
-	tk := star.ticketsWhen(t, 2)
+	tk := star.tickets(t)
+	require.Len(t, tk, 2)
 	assert.Contains(t, tk[1], "after the paper")
 
 	// The printers' endpoints are not behind the loopback host guard: a
@@ -446,7 +437,7 @@ func TestEposToAPulledPrinter(t *testing.T) {
 	status, r := postEpos(t, url, body, origin)
 	require.Equal(t, 200, status)
 	require.True(t, r.Success, "%+v\n%s\n%s", r, d.logs, epson.logs)
-	epson.ticketsWhen(t, 1)
+	require.Len(t, epson.tickets(t), 1)
 
 	epson.control(t, "fault paper-end")
 	require.Eventually(t, func() bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/printers/station"
@@ -22,18 +23,22 @@ type StationLocal struct {
 	mu sync.Mutex
 	// report is the site's Report, once attached.
 	report func(Change)
-	// watched are the fleet jobs not settled yet, by spool id, with the
-	// state last reported: Watch reports what changed.
-	watched map[string]watched
+	// reads counts the spool reads the watcher made: the benchmark's
+	// figure.
+	reads atomic.Int64
 	// copies are the spool ids of the fleet's copies (reprints through
-	// the hub) by their fleet id: a copy's spool key is kept under its
-	// original's id, so KeyJob does not find it.
+	// the hub) by their fleet id, as this process made or met them: a
+	// copy's spool key is kept under its original's id, so KeyJob does
+	// not find it (find asks the spool when a copy is not here).
 	copies map[string]string
-}
 
-type watched struct {
-	id    string // the fleet job id (the spool job's key)
-	state spool.State
+	// flights are the changes reported and not acknowledged yet, by
+	// fleet id; acked are those JetStream stored, for Watch to take off
+	// the spool's unreported jobs; ackc wakes it (local_feed.go).
+	ackMu   sync.Mutex
+	flights map[string]*flight
+	acked   []spool.Report
+	ackc    chan struct{}
 }
 
 // NewStationLocal is the Local of the stations, all on sp. A pulled
@@ -41,7 +46,8 @@ type watched struct {
 // job's deadline before it fetches one, and the fleet does not serve
 // them (the site keeps them for its local tills).
 func NewStationLocal(sp *spool.Spool, stations []*station.Station) *StationLocal {
-	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, watched: map[string]watched{}, copies: map[string]string{}}
+	l := &StationLocal{sp: sp, byName: map[string]*station.Station{}, copies: map[string]string{},
+		flights: map[string]*flight{}, ackc: make(chan struct{}, 1)}
 	for _, st := range stations {
 		if st.Config().Pulled() {
 			continue
@@ -59,13 +65,14 @@ func (l *StationLocal) Attach(report func(Change)) {
 	l.mu.Unlock()
 }
 
-// Submit stores the job through its printer's station.
+// Submit stores the job through its printer's station. Its state is
+// reported by Watch, from the spool's change feed, like every later one.
 func (l *StationLocal) Submit(ctx context.Context, job Job, tx *receipt.Transaction) error {
 	st, ok := l.byName[job.Printer]
 	if !ok {
 		return ErrNoPrinter
 	}
-	a, err := st.Submit(ctx, tx, station.Request{Key: job.ID, Source: spool.SourceFleet, NotAfter: job.Deadline})
+	_, err := st.Submit(ctx, tx, station.Request{Key: job.ID, Source: spool.SourceFleet, NotAfter: job.Deadline})
 	var de *station.DocumentError
 	var kr *station.KeyReusedError
 	switch {
@@ -74,33 +81,7 @@ func (l *StationLocal) Submit(ctx context.Context, job Job, tx *receipt.Transact
 	case err != nil:
 		return err
 	}
-	l.note(a.Job)
 	return nil
-}
-
-// note reports j when its state differs from the last reported, and
-// watches it until it settles.
-func (l *StationLocal) note(j spool.Job) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	w, seen := l.watched[j.ID]
-	if seen && w.state == j.State {
-		return
-	}
-	if settled(j.State) {
-		delete(l.watched, j.ID)
-	} else {
-		l.watched[j.ID] = watched{id: j.Key, state: j.State}
-	}
-	if l.report != nil {
-		l.report(changeOf(j))
-	}
-}
-
-// settled: the spool's job will not change any more by itself or by a
-// person (unknown stays watched: a person's decision moves it on).
-func settled(s spool.State) bool {
-	return s == spool.Printed || s == spool.Failed || s == spool.Cancelled
 }
 
 func changeOf(j spool.Job) Change {
@@ -110,38 +91,6 @@ func changeOf(j spool.Job) Change {
 		ch.Reason = ReasonCancelled
 	}
 	return ch
-}
-
-// Watch reports the watched jobs' state changes until ctx ends. It reads
-// them again on every change of the spool, so a state that lasts less
-// than one read (printing, at an instant printer) may go unreported: the
-// hubs fold states that never move back, so the final one is enough.
-func (l *StationLocal) Watch(ctx context.Context) {
-	for {
-		changed := l.sp.Changed()
-		l.mu.Lock()
-		ids := make([]string, 0, len(l.watched))
-		for id := range l.watched {
-			ids = append(ids, id)
-		}
-		l.mu.Unlock()
-		for _, id := range ids {
-			j, err := l.sp.Get(id)
-			switch {
-			case err == nil:
-				l.note(j)
-			case errors.Is(err, spool.ErrNotFound): // pruned
-				l.mu.Lock()
-				delete(l.watched, id)
-				l.mu.Unlock()
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-changed:
-		}
-	}
 }
 
 // find is the spool job of fleet job id, at whichever printer holds it.
@@ -155,7 +104,19 @@ func (l *StationLocal) find(id string) (spool.Job, error) {
 			return j, err
 		}
 	}
-	return spool.Job{}, spool.ErrNotFound
+	// A copy made before this process started (Jobs lists only what the
+	// hubs have not acknowledged).
+	j, err := l.sp.CopyByKey(id)
+	if err == nil && j.Source == spool.SourceFleet {
+		l.mu.Lock()
+		l.copies[id] = j.ID
+		l.mu.Unlock()
+		return j, nil
+	}
+	if err == nil {
+		err = spool.ErrNotFound
+	}
+	return spool.Job{}, err
 }
 
 // Cancel cancels fleet job id while it is queued.
@@ -167,14 +128,13 @@ func (l *StationLocal) Cancel(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	j, err = l.sp.Cancel(j.ID)
+	_, err = l.sp.Cancel(j.ID)
 	switch {
 	case errors.Is(err, spool.ErrNotQueued):
 		return false, nil
 	case err != nil:
 		return false, err
 	}
-	l.note(j)
 	return true, nil
 }
 
@@ -192,27 +152,21 @@ func (l *StationLocal) Printers() []PrinterStatus {
 	return ps
 }
 
-// Jobs are the spool's fleet jobs in their states; those not settled are
-// watched from now on.
+// Jobs are the fleet jobs whose newest state JetStream has not
+// acknowledged (Published) since it changed, in their current states: a
+// change a crash kept from the hubs is among them, and a job the hubs
+// already know as it is is not, so a site's start costs what it has to
+// say, not what its spool keeps. The site publishes them: they are in
+// flight from now on.
 func (l *StationLocal) Jobs(ctx context.Context) ([]Change, error) {
-	all, err := l.sp.List("", "", 0)
+	ss, err := l.unreported()
 	if err != nil {
 		return nil, err
 	}
-	var out []Change
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, j := range all {
-		if j.Source != spool.SourceFleet {
-			continue
-		}
-		if j.Copy {
-			l.copies[j.ClientKey()] = j.ID
-		}
-		out = append(out, changeOf(j))
-		if !settled(j.State) {
-			l.watched[j.ID] = watched{id: j.Key, state: j.State}
-		}
+	l.track(ss)
+	out := make([]Change, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, s.ch)
 	}
 	return out, nil
 }

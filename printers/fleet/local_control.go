@@ -29,7 +29,7 @@ func (l *StationLocal) copy(id string) (string, bool) {
 // local API would: a reprint through the printer's station (its copy
 // mark, the copy's fleet id as its key), a decision or a retry on the
 // spool with the hub's fresh deadline. Each state change is reported by
-// note, and the copy is watched like any fleet job.
+// Watch like any fleet job's, the copy's too.
 func (l *StationLocal) Control(ctx context.Context, cmd Command) (Change, bool, error) {
 	j, err := l.find(cmd.ID)
 	if errors.Is(err, spool.ErrNotFound) {
@@ -72,6 +72,6 @@ func (l *StationLocal) Control(ctx context.Context, cmd Command) (Change, bool, 
 	if err != nil {
 		return Change{}, false, err
 	}
-	l.note(j)
+	// Watch reports the change too, from the spool's change feed.
 	return changeOf(j), existing, nil
 }

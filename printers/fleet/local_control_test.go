@@ -31,6 +31,10 @@ func TestStationLocalControl(t *testing.T) {
 	var mu sync.Mutex
 	var got []Change
 	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
+	wctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Watch(wctx) })
+	defer func() { stop(); wg.Wait() }()
 	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -80,22 +84,34 @@ func TestStationLocalControl(t *testing.T) {
 	ok, err := l.Cancel(ctx, cid)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	all, err := NewStationLocal(sp, []*station.Station{st}).Jobs(ctx)
+	restarted := NewStationLocal(sp, []*station.Station{st})
+	assert.Equal(t, l.copies[cid], restarted.mustFind(t, cid).ID, "a copy found by its fleet id after a restart")
+	all, err := restarted.Jobs(ctx)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []Change{
 		{ID: "f0001", Printer: "front", State: Queued},
 		{ID: cid, Printer: "front", State: Cancelled, Reason: ReasonCancelled},
 	}, stateOnly(all))
-	// Reported by note (the retry's queued is not: without Watch, note
-	// never saw the failure in between; the site reports each command's
-	// answer itself).
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []Change{
-		{ID: "f0001", Printer: "front", State: Queued},
-		{ID: cid, Printer: "front", State: Queued},
-		{ID: cid, Printer: "front", State: Cancelled, Reason: ReasonCancelled},
-	}, stateOnly(got))
+	// Every change reported by Watch from the spool's change feed: each
+	// job's last report is its state now (the original's second attempt
+	// queued, the copy cancelled).
+	last := func() map[string]Change {
+		mu.Lock()
+		defer mu.Unlock()
+		m := map[string]Change{}
+		for _, ch := range got {
+			m[ch.ID] = ch
+		}
+		return m
+	}
+	require.Eventually(t, func() bool {
+		m := last()
+		return m["f0001"].Attempt == 2 && m[cid].State == Cancelled
+	}, 5*time.Second, time.Millisecond, "%+v", last())
+	m := last()
+	assert.Equal(t, Change{ID: "f0001", Printer: "front", State: Queued}, stateOnly([]Change{m["f0001"]})[0])
+	assert.Equal(t, Change{ID: cid, Printer: "front", State: Cancelled, Reason: ReasonCancelled}, stateOnly([]Change{m[cid]})[0])
+	assert.True(t, deadline.Equal(m["f0001"].Deadline), "the retry's deadline reported")
 }
 
 func (l *StationLocal) mustFind(t *testing.T, id string) spool.Job {

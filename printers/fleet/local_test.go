@@ -29,16 +29,27 @@ func TestStationLocal(t *testing.T) {
 	var mu sync.Mutex
 	var got []Change
 	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
+	wctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Watch(wctx) })
+	defer func() { stop(); wg.Wait() }()
+	// reported waits until the watcher reported n changes in all.
+	reported := func(n int) {
+		t.Helper()
+		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= n }, 5*time.Second, time.Millisecond)
+	}
 	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
 	require.NoError(t, err)
 	ctx := context.Background()
 	job := Job{ID: "f0001", Site: "s1", Printer: "front", Deadline: time.Now().Add(time.Minute)}
 
 	require.NoError(t, l.Submit(ctx, job, tx))
+	reported(1)
 	require.NoError(t, l.Submit(ctx, job, tx), "redelivered: the same job")
 	assert.ErrorIs(t, l.Submit(ctx, Job{ID: "f0002", Printer: "back", Deadline: job.Deadline}, tx), ErrNoPrinter)
 	late := Job{ID: "f0003", Printer: "front", Deadline: time.Now().Add(-time.Second)}
 	require.NoError(t, l.Submit(ctx, late, tx))
+	reported(2)
 
 	j, err := sp.KeyJob("front", "f0001")
 	require.NoError(t, err)
@@ -49,6 +60,7 @@ func TestStationLocal(t *testing.T) {
 	ok, err := l.Cancel(ctx, "f0001")
 	require.NoError(t, err)
 	assert.True(t, ok)
+	reported(3)
 	ok, err = l.Cancel(ctx, "f9999")
 	require.NoError(t, err)
 	assert.False(t, ok, "no such job")
@@ -73,6 +85,43 @@ func TestStationLocal(t *testing.T) {
 	ps := l.Printers()
 	require.Len(t, ps, 1)
 	assert.Equal(t, PrinterStatus{Name: "front", Status: "ok"}, ps[0])
+}
+
+// A watcher stuck in its report while more changes pass than the spool's
+// feed keeps never holds up the spool, and misses no state: it reads the
+// fleet jobs afresh and reports each.
+func TestWatchFallsBehind(t *testing.T) {
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	l := NewStationLocal(sp, nil)
+	stuck, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	got := map[string]State{}
+	var once sync.Once
+	l.Attach(func(ch Change) {
+		once.Do(func() { close(stuck); <-release })
+		mu.Lock()
+		got[ch.ID] = ch.State
+		mu.Unlock()
+	})
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Watch(ctx) })
+	defer func() { stop(); wg.Wait() }()
+	first, _, err := sp.EnqueueJob("p", "first", spool.Job{Source: spool.SourceFleet}, []byte("x"))
+	require.NoError(t, err)
+	<-stuck
+	const n = 5000 // more than the feed keeps
+	fillSpool(t, sp, n)
+	_, err = sp.FailUnsent(first.ID, "gone")
+	require.NoError(t, err)
+	close(release)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == n+1 }, 20*time.Second, 10*time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, Failed, got["first"])
+	assert.Equal(t, Queued, got["f0004999"])
 }
 
 // stateOnly is changes without their generation and deadline.

@@ -324,6 +324,7 @@ func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
 		}
 		select {
 		case <-f.Ok():
+			published(s.opt.Local, batch[i])
 		case err := <-f.Err():
 			s.opt.Log.Warn("fleet: report", "job", batch[i].ID, "err", err)
 			failed = append(failed, batch[i])

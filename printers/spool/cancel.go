@@ -38,7 +38,7 @@ func (s *Spool) Cancel(id string) (Job, error) {
 		}
 		j.State, j.Reason, j.UpdatedAt = Cancelled, "cancelled by a person before printing", s.now()
 		changed = true
-		return putJob(tx, Queued, j)
+		return s.putJob(tx, Queued, j)
 	})
 	if err != nil {
 		return Job{}, err

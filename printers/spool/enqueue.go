@@ -214,7 +214,7 @@ func (s *Spool) insert(tx *bolt.Tx, printer string, ref keyRef, key string, prot
 		*claimed = true
 		job.State, job.Attempts = Printing, 1
 	}
-	if err := putJob(tx, "", job); err != nil {
+	if err := s.putJob(tx, "", job); err != nil {
 		return Job{}, false, err
 	}
 	if err := putBytes(tx, job.ID, bytes); err != nil {

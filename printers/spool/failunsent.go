@@ -29,7 +29,7 @@ func (s *Spool) FailUnsent(id, reason string) (Job, error) {
 		}
 		j.State, j.Reason, j.UpdatedAt = Failed, reason, s.now()
 		changed = true
-		return putJob(tx, Queued, j)
+		return s.putJob(tx, Queued, j)
 	})
 	if err != nil {
 		return Job{}, err

@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"strings"
 	"time"
 
@@ -68,4 +69,24 @@ func (j Job) ClientKey() string {
 		return strings.TrimPrefix(j.Key, copyKeyPrefix(j.CopyOf))
 	}
 	return j.Key
+}
+
+// CopyByKey is the copy asked for with key (its reprint key, whichever
+// job it copies): an entrance whose copies have ids of their own (the
+// fleet's) finds them with it. It reads the reprint keys, not the jobs.
+func (s *Spool) CopyByKey(key string) (Job, error) {
+	var j Job
+	suffix := []byte("\x00" + key)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketCopyKeys).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if bytes.HasSuffix(k, suffix) {
+				var err error
+				j, err = getJob(tx, string(v))
+				return err
+			}
+		}
+		return ErrNotFound
+	})
+	return j, err
 }

@@ -141,7 +141,7 @@ func (s *Spool) quarantine(tx *bolt.Tx, bad []badRecord) error {
 		}
 	}
 	// Index keys end in NUL id (the jobs bucket's keys are ids alone).
-	for _, name := range [][]byte{bucketQueue, bucketByPrinter, bucketByState, bucketByPrinterState} {
+	for _, name := range [][]byte{bucketQueue, bucketByPrinter, bucketByState, bucketByPrinterState, bucketNotAfter, bucketReports} {
 		b := tx.Bucket(name)
 		var doomed [][]byte
 		err := b.ForEach(func(k, _ []byte) error {

@@ -109,7 +109,7 @@ var ErrNotFound = errors.New("spool: no such job")
 
 // putJob stores j, which was in state old ("" for a new job), and keeps
 // the queue index and the counts in step with its state.
-func putJob(tx *bolt.Tx, old State, j Job) error {
+func (s *Spool) putJob(tx *bolt.Tx, old State, j Job) error {
 	v, err := json.Marshal(j)
 	if err != nil {
 		return err
@@ -126,6 +126,13 @@ func putJob(tx *bolt.Tx, old State, j Job) error {
 		if err := reindex(tx, j.Printer, j.ID, old, j.State); err != nil {
 			return err
 		}
+		s.record(tx, j, j.State)
+		if err := noteReport(tx, j); err != nil {
+			return err
+		}
+	}
+	if err := indexNotAfter(tx, old, j); err != nil {
+		return err
 	}
 	if err := tx.Bucket(bucketJobs).Put([]byte(j.ID), v); err != nil {
 		return err
@@ -221,7 +228,7 @@ func (s *Spool) FailQueued(printer, reason string) (int, error) {
 				continue // damaged: the worker or the next start sets it aside
 			}
 			j.State, j.Reason, j.UpdatedAt = Failed, reason, s.now()
-			if err := putJob(tx, Queued, j); err != nil {
+			if err := s.putJob(tx, Queued, j); err != nil {
 				return err
 			}
 			n++
@@ -266,7 +273,7 @@ func (s *Spool) Prune(cutoff time.Time) (int, error) {
 				}
 			}
 			for _, j := range doomed {
-				if err := deleteJob(tx, j); err != nil {
+				if err := s.deleteJob(tx, j); err != nil {
 					return err
 				}
 			}
@@ -284,7 +291,7 @@ func (s *Spool) Prune(cutoff time.Time) (int, error) {
 }
 
 // deleteJob removes a final job and everything kept for it.
-func deleteJob(tx *bolt.Tx, j Job) error {
+func (s *Spool) deleteJob(tx *bolt.Tx, j Job) error {
 	id := []byte(j.ID)
 	if err := count(tx, j.Printer, j.State, -1); err != nil {
 		return err
@@ -298,6 +305,13 @@ func deleteJob(tx *bolt.Tx, j Job) error {
 	if err := keyRefOf(j).forget(tx, j.ID); err != nil {
 		return err
 	}
+	if err := indexNotAfter(tx, Queued, j); err != nil { // a final job: never indexed, but be sure
+		return err
+	}
+	if err := tx.Bucket(bucketReports).Delete(printerKey(j.Printer, j.ID)); err != nil {
+		return err
+	}
+	s.record(tx, j, "")
 	return tx.Bucket(bucketJobs).Delete(id)
 }
 
@@ -314,7 +328,7 @@ func (s *Spool) update(id string, f func(*Job) error) (Job, error) {
 			return err
 		}
 		j.UpdatedAt = s.now()
-		return putJob(tx, old, j)
+		return s.putJob(tx, old, j)
 	})
 	if err == nil {
 		s.notify()

@@ -118,7 +118,7 @@ func TestPerPrinterKeysMigrate(t *testing.T) {
 		j, err := getJob(tx, shared2.ID)
 		require.NoError(t, err)
 		j.Key = "shared"
-		require.NoError(t, putJob(tx, j.State, j))
+		require.NoError(t, s.putJob(tx, j.State, j))
 		require.NoError(t, tx.Bucket(bucketKeys).Delete(printerKey("b", "shared-on-b")))
 		return tx.Bucket(bucketKeys).Put(printerKey("b", "shared"), []byte(shared2.ID))
 	}))

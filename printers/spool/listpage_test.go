@@ -33,7 +33,7 @@ func history(t testing.TB, s *Spool, n int) []Job {
 				case i%5 == 0:
 					j.State = Failed
 				}
-				if err := putJob(tx, old, j); err != nil {
+				if err := s.putJob(tx, old, j); err != nil {
 					return err
 				}
 				out = append(out, j)

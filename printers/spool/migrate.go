@@ -19,6 +19,8 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateIndexes,
 	migrateSums,
 	migrateClientKeys,
+	migrateNotAfter,
+	migrateReports,
 }
 
 func migrate(tx *bolt.Tx) error {

@@ -129,7 +129,7 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		return nil, fmt.Errorf("spool: %s: %w", path, err)
 	}
 	s = &Spool{db: db, now: time.Now, changed: make(chan struct{}), desks: map[string]*desk{}, health: map[string]*Health{},
-		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+		writes: make(chan writeReq), quit: make(chan struct{}), stopped: make(chan struct{}), swept: make(chan struct{}), log: log}
 	var bad []badRecord
 	if err := db.Update(func(tx *bolt.Tx) error { var err error; bad, err = s.load(tx); return err }); err != nil {
 		db.Close()
@@ -143,6 +143,7 @@ func OpenWith(path string, opt Options) (s *Spool, err error) {
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	go s.commitLoop()
+	go s.sweepLoop()
 	return s, nil
 }
 
@@ -181,7 +182,7 @@ func writeMarker(path string) error {
 // off mid-print.
 func (s *Spool) load(tx *bolt.Tx) ([]badRecord, error) {
 	for _, b := range [][]byte{bucketJobs, bucketBytes, bucketKeys, bucketClientKeys, bucketQueue, bucketCopyKeys, bucketMeta,
-		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine} {
+		bucketByPrinter, bucketByState, bucketByPrinterState, bucketSums, bucketQuarantine, bucketNotAfter, bucketReports} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return nil, err
 		}
@@ -220,7 +221,7 @@ func (s *Spool) load(tx *bolt.Tx) ([]badRecord, error) {
 	}
 	for _, j := range cut {
 		j.State, j.Reason, j.UpdatedAt = Unknown, "interrupted while printing: check the paper, then reprint or dismiss", s.now()
-		if err := putJob(tx, Printing, j); err != nil {
+		if err := s.putJob(tx, Printing, j); err != nil {
 			return nil, err
 		}
 	}

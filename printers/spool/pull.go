@@ -229,7 +229,7 @@ func (s *Spool) handOut(tx *bolt.Tx, printer string, ids []string) ([]Job, [][]b
 		j.State, j.Reason, j.UpdatedAt = Printing, "fetched by the printer", now
 		j.Sent = j.Size // the whole job went out in the answer
 		j.Attempts++
-		if err := putJob(tx, Queued, j); err != nil {
+		if err := s.putJob(tx, Queued, j); err != nil {
 			return nil, nil, err
 		}
 		if err := pulled.Put(printerKey(printer, id), binary.BigEndian.AppendUint64(nil, uint64(now.UnixNano()))); err != nil {
@@ -293,7 +293,7 @@ func (s *Spool) PullConfirm(printer, id string, o PullOutcome, reason string) (J
 		if st == Queued {
 			j.Sent = 0 // not printed: as a job never sent
 		}
-		if err := putJob(tx, old, j); err != nil {
+		if err := s.putJob(tx, old, j); err != nil {
 			return err
 		}
 		return b.Delete(k)

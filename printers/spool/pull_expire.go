@@ -36,7 +36,7 @@ func (s *Spool) ExpirePulled(printer string, cutoff time.Time, reason string) (i
 			j, err := getJob(tx, h.ID)
 			if err == nil && j.State == Printing {
 				j.State, j.Reason, j.UpdatedAt = Unknown, reason, s.now()
-				if err := putJob(tx, Printing, j); err != nil {
+				if err := s.putJob(tx, Printing, j); err != nil {
 					return err
 				}
 				n++
@@ -97,7 +97,7 @@ func (s *Spool) FailOverdue(printer string, deadline time.Duration, reason strin
 				continue // fetched or cancelled meanwhile
 			}
 			j.State, j.Reason, j.UpdatedAt = Failed, reason, now
-			if err := putJob(tx, Queued, j); err != nil {
+			if err := s.putJob(tx, Queued, j); err != nil {
 				return err
 			}
 			n++

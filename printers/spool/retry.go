@@ -119,5 +119,5 @@ func (s *Spool) requeue(tx *bolt.Tx, j *Job) error {
 	j.Attempt++
 	j.State, j.Reason, j.Sent = Queued, "", 0
 	j.RetriedAt, j.UpdatedAt = now, now
-	return putJob(tx, Failed, *j)
+	return s.putJob(tx, Failed, *j)
 }

@@ -3,6 +3,7 @@ package spool
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,21 +68,56 @@ func TestCutterErrorFailsNoQueuedJob(t *testing.T) {
 
 // Bytes sent and no confirmation: unknown, as before; nothing sent and the
 // deadline passed: failed, with the printer's reason.
+//
+// The deadline runs in real time from the job's creation, and on a loaded
+// machine one attempt can outlast 20 ms. So the job is created an hour
+// ahead, where it cannot expire, and once the printer has refused it
+// twice it is moved an hour back: the deadline has passed then, whatever
+// the load, and after more than one attempt.
 func TestNothingSentFailsAtItsDeadline(t *testing.T) {
 	s, _ := open(t)
-	cutter := printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}
-	results := make([]printers.Result, 50)
-	for i := range results {
-		results[i] = cutter
-	}
-	p := &script{results: results}
-	runWorker(t, s, p, WorkerOptions{Backoff: 2 * time.Millisecond, Deadline: 20 * time.Millisecond})
+	s.now = func() time.Time { return time.Now().Add(time.Hour) }
+	p := &refuser{result: printers.Result{Outcome: printers.OutcomeFailed, Reason: printers.ReasonPrinterError}}
+	runWorker(t, s, p, WorkerOptions{Backoff: 2 * time.Millisecond, MaxBackoff: 4 * time.Millisecond, Deadline: 20 * time.Millisecond})
 	j, _, err := s.Enqueue("p", "k", "", []byte("job"), nil)
 	require.NoError(t, err)
-	got := waitFinal(t, s, j.ID)
+	require.Eventually(t, func() bool { return p.attempts() >= 2 }, 5*time.Second, time.Millisecond)
+	got, err := s.Get(j.ID)
+	require.NoError(t, err)
+	require.False(t, got.State.Final(), "before its deadline: %s %s", got.State, got.Reason)
+	_, err = s.update(j.ID, func(j *Job) error { j.CreatedAt = time.Now().Add(-time.Hour); return nil })
+	require.NoError(t, err)
+	got = waitFinal(t, s, j.ID)
 	assert.Equal(t, Failed, got.State)
+	assert.Contains(t, got.Reason, "gave up after 20ms")
 	assert.Contains(t, got.Reason, "printer error")
 	assert.Greater(t, got.Attempts, 1)
+}
+
+// refuser turns every job away with result, nothing sent, and counts the
+// attempts.
+type refuser struct {
+	mu     sync.Mutex
+	result printers.Result
+	n      int
+}
+
+func (p *refuser) Name() string { return "refuser" }
+func (p *refuser) Print(context.Context, []byte) printers.Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	return p.result
+}
+func (p *refuser) Status(context.Context) (printers.Status, error) {
+	return printers.Status{Online: true}, nil
+}
+func (p *refuser) Close() error { return nil }
+
+func (p *refuser) attempts() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n
 }
 
 // recoverPrinter fails with a recoverable error until Recover is called.

@@ -7,6 +7,7 @@ package spool
 
 import (
 	"errors"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,7 @@ type Spool struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
+	feed    feed          // which jobs changed (feed.go)
 	desks   map[string]*desk
 	health  map[string]*Health // each worker's, by printer
 
@@ -57,6 +59,8 @@ type Spool struct {
 	writes  chan writeReq // to the committer
 	quit    chan struct{} // closed by Close
 	stopped chan struct{} // closed when the committer has ended
+	swept   chan struct{} // closed when the deadline sweep has ended
+	log     *slog.Logger  // the sweep's
 }
 
 // writeReq is one change waiting for the committer.
@@ -82,6 +86,7 @@ func (s *Spool) Close() error {
 		close(s.quit)
 	}
 	<-s.stopped
+	<-s.swept
 	return s.db.Close()
 }
 

@@ -178,6 +178,10 @@ type State struct {
 	Links     int     // open links
 	Waiting   int     // links whose data waits for room in the buffer
 	Tickets   int
+	// Idle: nothing is buffered or at the print head, so every ticket cut
+	// so far has its files written and is counted in Tickets. Buffered
+	// reaches 0 as the last command is taken, before its ticket is done.
+	Idle bool
 }
 
 // Has reports whether fault f is in force.
@@ -222,6 +226,7 @@ type Device struct {
 	dropLeft  int // bytes until the next link is dropped; -1: off
 
 	current []byte       // raw bytes of the ticket being printed
+	atHead  bool         // the engine holds a command or finishes its ticket
 	store   *paper.Store // NV graphics and bit images: kept across links
 	nvSaved int          // store version last written to OutDir
 	// dec and press decode and print the tickets; the print engine alone
@@ -341,7 +346,8 @@ func (d *Device) Status() State {
 
 func (d *Device) stateLocked() State {
 	s := State{Online: !d.stoppedLocked(), Stalled: d.stalled, ASB: d.asb, Buffered: d.used,
-		Received: d.received, Processed: d.processed, Links: len(d.links), Waiting: d.waiting, Tickets: len(d.tickets)}
+		Received: d.received, Processed: d.processed, Links: len(d.links), Waiting: d.waiting, Tickets: len(d.tickets),
+		Idle: d.queue.len() == 0 && !d.atHead}
 	for f := PaperEnd; f < faultEnd; f++ {
 		if d.faults[f] {
 			s.Faults = append(s.Faults, f)

@@ -30,6 +30,7 @@ func (d *Device) engine() {
 			return
 		}
 		j := d.queue.pop()
+		d.atHead = true
 		d.mu.Unlock()
 
 		if d.opt.Speed > 0 && len(j.raw) > 0 {
@@ -50,10 +51,15 @@ func (d *Device) engine() {
 		j.from.queued -= len(j.raw)
 		d.releaseLocked()
 		d.flowLocked()
+		d.atHead = raw != nil // until the ticket's files are written and it is counted
 		d.changed()
 		d.mu.Unlock()
 		if raw != nil {
 			d.finishTicket(raw, cut)
+			d.mu.Lock()
+			d.atHead = false
+			d.changed()
+			d.mu.Unlock()
 		}
 	}
 }

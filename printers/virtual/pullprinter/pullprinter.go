@@ -68,7 +68,8 @@ type printed struct {
 }
 
 // printJob feeds a job to the device as a host would over a link and waits
-// until it printed, a fault held it, or the timeout passed.
+// until it printed (its tickets written and counted), a fault held it, or
+// the timeout passed.
 func printJob(ctx context.Context, dev *virtual.Device, job []byte, timeout time.Duration) printed {
 	host, printer := net.Pipe()
 	served := make(chan error, 1)
@@ -83,9 +84,12 @@ func printJob(ctx context.Context, dev *virtual.Device, job []byte, timeout time
 	case <-served:
 	case <-ctx.Done():
 	}
-	err := dev.Wait(ctx, func(s virtual.State) bool { return (s.Buffered == 0 && s.Waiting == 0) || !s.Online })
+	// Idle, not only an empty buffer: the job is confirmed once its
+	// tickets' files are written, so whoever reads them on the
+	// confirmation finds them.
+	err := dev.Wait(ctx, func(s virtual.State) bool { return (s.Idle && s.Waiting == 0) || !s.Online })
 	st := dev.Status()
-	if err == nil && st.Online && st.Buffered == 0 {
+	if err == nil && st.Online && st.Idle {
 		return printed{ok: true}
 	}
 	for _, f := range []virtual.Fault{virtual.PaperEnd, virtual.CoverOpen, virtual.AutocutterError, virtual.Offline} {
