@@ -61,13 +61,28 @@ func Start(t testing.TB, opt Options) *Cluster {
 	}
 	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways, noAdvertise: opt.NoAdvertise}
 	dir := t.TempDir()
+	// Every port is held until all are chosen: a port closed at once may
+	// be handed out again by the next Listen, and two nodes sharing one
+	// never get ready.
+	var held []net.Listener
+	port := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("fleettest: free port: %v", err)
+		}
+		held = append(held, l)
+		return l.Addr().(*net.TCPAddr).Port
+	}
 	for i := range opt.Nodes {
 		c.Nodes = append(c.Nodes, &Node{
 			Name:        "n" + strconv.Itoa(i+1),
-			Port:        freePort(t),
-			ClusterPort: freePort(t),
+			Port:        port(),
+			ClusterPort: port(),
 			StoreDir:    filepath.Join(dir, "n"+strconv.Itoa(i+1)),
 		})
+	}
+	for _, l := range held {
+		l.Close()
 	}
 	t.Cleanup(c.Shutdown)
 	for i := range c.Nodes {
@@ -75,16 +90,6 @@ func Start(t testing.TB, opt Options) *Cluster {
 	}
 	c.WaitMetaLeader(30 * time.Second)
 	return c
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("fleettest: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func (c *Cluster) options(n *Node) *server.Options {
