@@ -229,18 +229,7 @@ model = "TM-T88V"
 	// original (the same job, attempt 2), not as a copy.
 	dev.SetFault(virtual.PaperEnd, false)
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)))
-	asked := make(chan string, 4)
-	go func() {
-		for ev, err := range chromedp.Events(ctx, page.JavascriptDialogOpening) {
-			if err != nil {
-				return
-			}
-			asked <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	asked := acceptDialogs(ctx)
 	buttons, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#job-`+ids["front"]+` button')].map(b => b.className).join()`))
 	require.NoError(t, err)
 	assert.Equal(t, "retry", buttons, "a failed job is tried again, not reprinted")

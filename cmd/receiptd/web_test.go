@@ -95,6 +95,25 @@ func browse(t *testing.T, browser string, limit time.Duration) (context.Context,
 	}
 }
 
+// acceptDialogs accepts every confirm() the page asks from now on, as a
+// person pressing OK, and passes on its question.
+func acceptDialogs(ctx context.Context) <-chan string {
+	asked := make(chan string, 8)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			asked <- ev.Message
+			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+				return
+			}
+		}
+	}()
+	return asked
+}
+
 // shown is a script giving the text of the element sel when a person can
 // see it (laid out, inside the screen's width), else "".
 func shown(sel string) string {
@@ -180,19 +199,7 @@ func TestWebPage(t *testing.T) {
 	assert.Contains(t, bad, "—", "an edit that does not parse says why")
 
 	// Reprint from the page: it asks first, then the copy prints.
-	asked := make(chan string, 8)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for ev, err := range dialogs {
-			if err != nil {
-				return
-			}
-			asked <- ev.Message
-			if _, err := chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
-				return
-			}
-		}
-	}()
+	asked := acceptDialogs(ctx)
 	require.NoError(t, chromedp.Do(ctx, press("#job-"+j.ID+" button.reprint")))
 	copyRow, err := chromedp.Run(ctx, chromedp.Poll[string](`(() => { const r = document.querySelector('#job-j1000000000002'); return r && r.dataset.state === 'printed' && r.textContent; })()`))
 	require.NoError(t, err)

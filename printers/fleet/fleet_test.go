@@ -344,6 +344,7 @@ func TestNodeKilledDuringLoad(t *testing.T) {
 		ids = append(ids, f.submit(site, printer, fmt.Sprint("load", i), i).Job.ID)
 	}
 	f.exact(ids, f.waitFinal(ids, 45*time.Second))
+	f.listed(newestFirst(ids)) // the hubs' job lists followed the node's death
 }
 
 // A site whose clock is 20 minutes fast: the hubs flag it, and it
@@ -426,4 +427,5 @@ func TestClusterRestarted(t *testing.T) {
 	f.c.WaitMetaLeader(30 * time.Second)
 	submit(10)
 	f.exact(ids, f.waitFinal(ids, 45*time.Second))
+	f.listed(newestFirst(ids)) // the hubs' job lists resumed after each restart
 }

@@ -71,6 +71,8 @@ type Hub struct {
 	seen map[string]siteSeen
 	// waiters are the Waits by job id.
 	waiters map[string][]chan struct{}
+	// index is what GET /v1/jobs lists (index.go).
+	index *jobIndex
 }
 
 type siteSeen struct {
@@ -101,7 +103,7 @@ func NewHub(ctx context.Context, js jetstream.JetStream, opt HubOptions) (*Hub, 
 	if err := Ensure(ctx, js, opt.Replicas); err != nil {
 		return nil, err
 	}
-	h := &Hub{js: js, opt: opt, seen: map[string]siteSeen{}, waiters: map[string][]chan struct{}{}}
+	h := &Hub{js: js, opt: opt, seen: map[string]siteSeen{}, waiters: map[string][]chan struct{}{}, index: newJobIndex()}
 	var err error
 	if h.jobs, err = js.KeyValue(ctx, JobsBucket); err != nil {
 		return nil, fmt.Errorf("fleet: %w", err)
@@ -258,12 +260,7 @@ func (h *Hub) get(ctx context.Context, id string) (Record, uint64, error) {
 
 // view is rec as answered: a job its site never took before its
 // deadline is failed, site_offline (the site refuses it as expired).
-func (h *Hub) view(rec Record) Record {
-	if !rec.AtSite && !rec.State.Final() && h.opt.Now().After(rec.Deadline) {
-		rec.State, rec.Reason = Failed, ReasonSiteOffline
-	}
-	return rec
-}
+func (h *Hub) view(rec Record) Record { return viewAt(rec, h.opt.Now()) }
 
 // Job is job id's state as its site last reported it.
 func (h *Hub) Job(ctx context.Context, id string) (Record, error) {
@@ -311,18 +308,25 @@ func (h *Hub) Wait(ctx context.Context, id string) (Record, error) {
 	}
 }
 
-// watchJobs wakes the waiters of each job the bucket changes.
+// watchJobs wakes the waiters of each job the bucket changes and keeps
+// the hub's job index current, from the bucket's tail on (index.go).
 func (h *Hub) watchJobs(ctx context.Context) {
 	for ctx.Err() == nil {
-		w, err := h.jobs.WatchAll(ctx, jetstream.UpdatesOnly())
+		from, err := h.index.resume(ctx, h.js)
+		var w jetstream.KeyWatcher
+		if err == nil {
+			w, err = h.jobs.WatchAll(ctx, from)
+		}
 		if err != nil {
 			sleep(ctx, time.Second)
 			continue
 		}
 		for e := range w.Updates() {
 			if e == nil {
+				h.index.caughtUp()
 				continue
 			}
+			h.index.apply(e, h.opt.Now())
 			h.mu.Lock()
 			for _, c := range h.waiters[e.Key()] {
 				select {

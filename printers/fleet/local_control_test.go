@@ -2,8 +2,6 @@ package fleet
 
 import (
 	"context"
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,19 +20,7 @@ import (
 // failed job's next attempt with a fresh deadline, once; a decision only
 // from unknown; a job the site does not hold is ErrNotAtSite.
 func TestStationLocalControl(t *testing.T) {
-	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { sp.Close() })
-	st, err := station.New(station.Config{Name: "front", Model: "TM-T88V"}, station.Options{Spool: sp})
-	require.NoError(t, err)
-	l := NewStationLocal(sp, []*station.Station{st})
-	var mu sync.Mutex
-	var got []Change
-	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
-	wctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { l.Watch(wctx) })
-	defer func() { stop(); wg.Wait() }()
+	sp, st, l, got := watchedLocal(t)
 	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -96,10 +82,8 @@ func TestStationLocalControl(t *testing.T) {
 	// job's last report is its state now (the original's second attempt
 	// queued, the copy cancelled).
 	last := func() map[string]Change {
-		mu.Lock()
-		defer mu.Unlock()
 		m := map[string]Change{}
-		for _, ch := range got {
+		for _, ch := range got() {
 			m[ch.ID] = ch
 		}
 		return m

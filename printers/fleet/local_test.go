@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -15,28 +16,37 @@ import (
 	"github.com/secuprint/receipt/receipt"
 )
 
+// watchedLocal is StationLocal over a real spool and one station "front"
+// (no worker: jobs stay queued), its Watch running until the test ends;
+// got returns what it reported so far.
+func watchedLocal(t *testing.T) (sp *spool.Spool, st *station.Station, l *StationLocal, got func() []Change) {
+	t.Helper()
+	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { sp.Close() })
+	st, err = station.New(station.Config{Name: "front", Model: "TM-T88V"}, station.Options{Spool: sp})
+	require.NoError(t, err)
+	l = NewStationLocal(sp, []*station.Station{st})
+	var mu sync.Mutex
+	var changes []Change
+	l.Attach(func(ch Change) { mu.Lock(); changes = append(changes, ch); mu.Unlock() })
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { l.Watch(ctx) })
+	t.Cleanup(func() { stop(); wg.Wait() })
+	return sp, st, l, func() []Change { mu.Lock(); defer mu.Unlock(); return slices.Clone(changes) }
+}
+
 // StationLocal over a real spool and station (no worker: jobs stay
 // queued): the fleet id is the spool key, a redelivery is the same job,
 // every change is reported under the fleet id, cancels find the job by
 // key, a job past its deadline is stored failed and never queued.
 func TestStationLocal(t *testing.T) {
-	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { sp.Close() })
-	st, err := station.New(station.Config{Name: "front", Model: "TM-T88V"}, station.Options{Spool: sp})
-	require.NoError(t, err)
-	l := NewStationLocal(sp, []*station.Station{st})
-	var mu sync.Mutex
-	var got []Change
-	l.Attach(func(ch Change) { mu.Lock(); got = append(got, ch); mu.Unlock() })
-	wctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { l.Watch(wctx) })
-	defer func() { stop(); wg.Wait() }()
+	sp, st, l, got := watchedLocal(t)
 	// reported waits until the watcher reported n changes in all.
 	reported := func(n int) {
 		t.Helper()
-		require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= n }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return len(got()) >= n }, 5*time.Second, time.Millisecond)
 	}
 	tx, err := receipt.ParseTransaction([]byte(`{"id":"t1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`))
 	require.NoError(t, err)
@@ -68,13 +78,11 @@ func TestStationLocal(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok, "failed already")
 
-	mu.Lock()
 	assert.Equal(t, []Change{
 		{ID: "f0001", Printer: "front", State: Queued},
 		{ID: "f0003", Printer: "front", State: Failed, Reason: ReasonExpired},
 		{ID: "f0001", Printer: "front", State: Cancelled, Reason: ReasonCancelled},
-	}, stateOnly(got))
-	mu.Unlock()
+	}, stateOnly(got()))
 
 	all, err := NewStationLocal(sp, []*station.Station{st}).Jobs(ctx)
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"time"
 
@@ -15,6 +16,17 @@ const ReasonExpired = "expired"
 // expired reports whether j may no longer start printing at now.
 func expired(j Job, now time.Time) bool {
 	return !j.NotAfter.IsZero() && !now.Before(j.NotAfter)
+}
+
+// pastFleetDeadline refuses to queue again, without a new deadline, a
+// fleet job whose hub's deadline has passed: it would only fail expired
+// again, and the hub has told its client it failed (so the client may
+// have sent it anew). Through the hub it gets a fresh deadline.
+func pastFleetDeadline(j Job, now time.Time) error {
+	if j.Source == SourceFleet && expired(j, now) {
+		return fmt.Errorf("%w: %s is a fleet job past its hub's deadline; try it again through the hub, which gives it a new one", ErrNotRetryable, j.ID)
+	}
+	return nil
 }
 
 // KeyJob is the job printer holds under the client key key (ErrNotFound

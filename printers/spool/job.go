@@ -380,6 +380,11 @@ func (s *Spool) decide(id string, d Decision, notAfter time.Time) (Job, error) {
 		}
 		j.State, j.Reason = st, reason
 		if d == DecidedRetry {
+			if notAfter.IsZero() {
+				if err := pastFleetDeadline(*j, s.now()); err != nil {
+					return err
+				}
+			}
 			j.RetriedAt = s.now()
 			if !notAfter.IsZero() {
 				j.NotAfter = notAfter

@@ -64,3 +64,52 @@ func TestFleetDeadlineOnRetryAndDecision(t *testing.T) {
 	_, err = s.SetNotAfter("j9", fresh)
 	assert.ErrorIs(t, err, ErrNotFound)
 }
+
+// A person's retry at the site's own API gives no new deadline: a fleet
+// job past its hub's deadline is refused (it would fail expired again,
+// and the hub told its client it failed), one within it is queued, and a
+// job of another entrance has no deadline to pass.
+func TestLocalRetryOfAFleetJobPastItsDeadline(t *testing.T) {
+	past := time.Now().Add(-time.Minute)
+	future := time.Now().Add(time.Hour)
+	for _, tc := range []struct {
+		name     string
+		job      Job
+		decision bool // unknown, then a retry decision; else failed, then Retry
+		refused  bool
+	}{
+		{"failed fleet job past its deadline", Job{Source: SourceFleet, NotAfter: past}, false, true},
+		{"failed fleet job within its deadline", Job{Source: SourceFleet, NotAfter: future}, false, false},
+		{"failed api job", Job{Source: SourceAPI}, false, false},
+		{"unknown fleet job past its deadline", Job{Source: SourceFleet, NotAfter: future}, true, true},
+		{"unknown fleet job within its deadline", Job{Source: SourceFleet, NotAfter: future}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := open(t)
+			j, _, err := s.EnqueueJob("p", "k", tc.job, []byte("a"))
+			require.NoError(t, err)
+			if tc.decision {
+				s.finish(j.ID, Unknown, "interrupted while printing", 1)
+				if tc.refused { // the deadline passes while it is unknown
+					s.now = func() time.Time { return future.Add(time.Second) }
+				}
+				_, err = s.Decide(j.ID, DecidedRetry)
+			} else {
+				if j.State != Failed {
+					s.finish(j.ID, Failed, "printer error", 0)
+				}
+				_, _, err = s.Retry(j.ID, 0)
+			}
+			got, gerr := s.Get(j.ID)
+			require.NoError(t, gerr)
+			if tc.refused {
+				assert.ErrorIs(t, err, ErrNotRetryable)
+				assert.Contains(t, err.Error(), "through the hub")
+				assert.NotEqual(t, Queued, got.State, "nothing queued")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, Queued, got.State)
+		})
+	}
+}

@@ -78,7 +78,11 @@ func (s *Spool) retry(id string, attempt int, notAfter time.Time) (job Job, exis
 		}
 		switch {
 		case attempt == 0 || attempt == job.Attempt:
-			if !notAfter.IsZero() && job.State == Failed {
+			if notAfter.IsZero() {
+				if err := pastFleetDeadline(job, s.now()); err != nil {
+					return err
+				}
+			} else if job.State == Failed {
 				job.NotAfter = notAfter
 			}
 			return s.requeue(tx, &job)

@@ -37,6 +37,7 @@ func NewHub(hub *fleet.Hub, opt HubOptions) http.Handler {
 	}
 	h := &hubAPI{hub: hub, opt: opt, mux: http.NewServeMux()}
 	h.mux.HandleFunc("POST /v1/sites/{site}/printers/{printer}/jobs", h.post)
+	h.mux.HandleFunc("GET /v1/jobs", h.list)
 	h.mux.HandleFunc("GET /v1/jobs/{id}", h.get)
 	h.mux.HandleFunc("DELETE /v1/jobs/{id}", h.cancel)
 	h.mux.HandleFunc("POST /v1/jobs/{id}/cancel", h.cancel)
@@ -46,13 +47,17 @@ func NewHub(hub *fleet.Hub, opt HubOptions) http.Handler {
 	h.mux.HandleFunc("GET /v1/sites", h.sites)
 	h.mux.HandleFunc("GET /readyz", h.ready)
 	h.mux.HandleFunc("GET /healthz", h.ready)
+	h.mux.Handle("GET /", hubPage())
 	return noFraming(h)
 }
 
 func (h *hubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	probe := r.URL.Path == "/readyz" || r.URL.Path == "/healthz"
-	if len(h.opt.Tokens) > 0 && !probe && !h.authorized(r) {
+	// The probes and the page's files need no token (the page asks for
+	// one, as a site's does); the API does.
+	public := r.URL.Path == "/readyz" || r.URL.Path == "/healthz" ||
+		(r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/v1/")
+	if len(h.opt.Tokens) > 0 && !public && !h.authorized(r) {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		writeError(w, "unauthorized", "send Authorization: Bearer TOKEN")
 		return

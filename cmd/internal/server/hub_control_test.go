@@ -1,9 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/secuprint/receipt/printers/fleet"
@@ -42,22 +39,9 @@ func TestHubControlRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req, _ := http.NewRequest("POST", a+c.path, strings.NewReader(c.body))
-			if c.ctype != "" {
-				req.Header.Set("Content-Type", c.ctype)
-			}
-			if c.key != "" {
-				req.Header.Set("Idempotency-Key", c.key)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var e apiError
-			err = json.NewDecoder(resp.Body).Decode(&e)
-			resp.Body.Close()
-			if err != nil || resp.StatusCode != c.status || e.Error.Code != c.code {
-				t.Fatalf("%d %q %v, want %d %s", resp.StatusCode, e.Error.Code, err, c.status, c.code)
+			status, e := askError(t, "POST", a+c.path, c.ctype, c.key, c.body)
+			if status != c.status || e.Error.Code != c.code {
+				t.Fatalf("%d %q, want %d %s", status, e.Error.Code, c.status, c.code)
 			}
 			_, got := hubDo(t, "GET", a+"/v1/jobs/"+id, "", "")
 			if got["state"] != "printed" {

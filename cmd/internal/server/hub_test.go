@@ -167,20 +167,9 @@ func TestHubAPIRefusals(t *testing.T) {
 		if c.body == "" {
 			method = "GET"
 		}
-		req, _ := http.NewRequest(method, a+c.path, strings.NewReader(c.body))
-		req.Header.Set("Content-Type", c.ctype)
-		if c.key != "" {
-			req.Header.Set("Idempotency-Key", c.key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var e apiError
-		_ = json.NewDecoder(resp.Body).Decode(&e)
-		resp.Body.Close()
-		if resp.StatusCode != c.status || e.Error.Code != c.code {
-			t.Errorf("%s: %d %q, want %d %q (%s)", c.name, resp.StatusCode, e.Error.Code, c.status, c.code, e.Error.Message)
+		status, e := askError(t, method, a+c.path, c.ctype, c.key, c.body)
+		if status != c.status || e.Error.Code != c.code {
+			t.Errorf("%s: %d %q, want %d %q (%s)", c.name, status, e.Error.Code, c.status, c.code, e.Error.Message)
 		}
 	}
 	// Another receipt under a used key.
@@ -206,4 +195,24 @@ func TestHubAPIRefusals(t *testing.T) {
 	if len(local.printed) != 1 {
 		t.Fatalf("printed %v, want only k-2's first receipt", local.printed)
 	}
+}
+
+// askError sends one request and reads the error answer it expects.
+func askError(t *testing.T, method, url, ctype, key, body string) (int, apiError) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e apiError
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e
 }

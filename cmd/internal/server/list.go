@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -45,7 +46,7 @@ func (s *Server) listPage(printer string, state spool.State, limit int, before s
 // writePage answers {"jobs": [...], "next_before": next}, in writeJSON's
 // layout, encoding one job at a time: a page costs its jobs, not a second
 // copy of them as JSON.
-func writePage(w http.ResponseWriter, jobs []spool.Job, next string) {
+func writePage[J any](w http.ResponseWriter, jobs []J, next string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriter(w)
@@ -75,21 +76,45 @@ func writePage(w http.ResponseWriter, jobs []spool.Job, next string) {
 	_ = bw.Flush()
 }
 
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	state := spool.State(q.Get("state"))
+// parseLimit reads ?limit, 200 when absent.
+func parseLimit(w http.ResponseWriter, v string) (int, bool) {
+	if v == "" {
+		return 200, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxListLimit {
+		writeError(w, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more")
+		return 0, false
+	}
+	return n, true
+}
+
+// parseState reads ?state, "" when absent.
+func parseState(w http.ResponseWriter, v string) (spool.State, bool) {
+	state := spool.State(v)
 	if state != "" && !state.Valid() {
 		writeError(w, "bad_state", "state is one of queued, printing, printed, failed, unknown, cancelled")
-		return
+		return "", false
 	}
-	limit := 200
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxListLimit {
-			writeError(w, "bad_limit", "limit is 1 to "+strconv.Itoa(maxListLimit)+": page with before for more")
-			return
-		}
-		limit = n
+	return state, true
+}
+
+// parseFilters reads the ?state and ?limit that a site's list and a
+// hub's take alike.
+func parseFilters(w http.ResponseWriter, q url.Values) (spool.State, int, bool) {
+	state, ok := parseState(w, q.Get("state"))
+	if !ok {
+		return "", 0, false
+	}
+	limit, ok := parseLimit(w, q.Get("limit"))
+	return state, limit, ok
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	state, limit, ok := parseFilters(w, q)
+	if !ok {
+		return
 	}
 	before, ok := parseBefore(w, q.Get("before"))
 	if !ok {

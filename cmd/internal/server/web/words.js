@@ -55,6 +55,17 @@ function reasonCause(r) {
   return name && cause(name[1]);
 }
 
+// fleetReasons are why a fleet hub's job failed (printers/fleet's
+// reasons): what happened, what to do, and whether the site holds it so
+// that "Try again" can print it there.
+const fleetReasons = {
+  'site_offline': ['the site was offline until the receipt\'s time ran out', 'Print it again from the till.'],
+  'expired': ['its time ran out before the printer took it', 'Press "Try again" to print it now.', true],
+  'unknown_printer': ['the site has no such printer', 'Print it again from the till on another printer.'],
+  'render_failed': ['the site could not make the receipt', 'Tell the installer: the site\'s template or printer refused it.'],
+  'bad_transaction': ['the site could not read the receipt', 'Tell the installer: the site\'s print service may be of another version.'],
+};
+
 // duration shows a Go duration as people write it: 10m0s is 10 min.
 function duration(d) {
   return d.replace(/([hm])0s$/, '$1').replace(/h0m$/, 'h').replace(/(\d)([hms])(?=\d|$)/g, (_, n, u) => n + ' ' + {h: 'h', m: 'min', s: 's'}[u] + ' ').trim();
@@ -71,6 +82,7 @@ function jobWords(j) {
     case 'printing': return {text: 'Printing…', todo: '', cls: 'warn'};
     case 'cancelled': return {text: 'Cancelled', todo: '', cls: ''};
     case 'queued': {
+      if (j.cancel_requested) return {text: 'Cancelling…', todo: '', cls: 'warn', note: 'The site\'s print service drops it before it prints.'};
       const c = (m = r.match(/^waiting: (.*)$/s)) && reasonCause(m[1]);
       if (!c) return {text: 'Waiting to print', todo: '', cls: 'warn'};
       if (c.what === causes['paper end'][0]) return {text: 'Waiting for paper', todo: c.todo, cls: 'warn'};
@@ -97,6 +109,8 @@ function jobWords(j) {
         const c = reasonCause(gave[2]) || {what: 'the printer was not ready', todo: ''};
         return {text: 'Not printed: ' + c.what + ' for longer than ' + duration(gave[1]), todo: (c.todo ? c.todo + ' ' : '') + again, cls: 'bad'};
       }
+      const fleet = fleetReasons[r]; // a job through a fleet hub
+      if (fleet) return {text: 'Not printed: ' + fleet[0], todo: fleet[1], cls: 'bad'};
       if (/^printer ".*" is no longer configured$/.test(r)) return {text: 'Not printed: its printer was removed from the service', todo: 'Print it again from the till on another printer.', cls: 'bad'};
       if (r.startsWith('not sent: ')) return {text: 'Not printed: the stored receipt was damaged', todo: 'Print it again from the till.', cls: 'bad'};
       return {text: 'Not printed', todo: '', cls: 'bad'};
@@ -105,13 +119,13 @@ function jobWords(j) {
   return {text: j.state, todo: '', cls: ''};
 }
 
+const storeFault = {text: 'Receipts cannot be saved', todo: 'Tell the installer: the print service\'s disk may be full or failing.', cls: 'bad'};
+
 // printerWords is what a person reads about a printer, from its status
 // fields when the printer answered, else from the error met reaching it.
 function printerWords(p) {
   const fault = p.worker && p.worker.fault || '';
-  if (fault.startsWith('spool: store fault')) {
-    return {text: 'Receipts cannot be saved', todo: 'Tell the installer: the print service\'s disk may be full or failing.', cls: 'bad'};
-  }
+  if (fault.startsWith('spool: store fault')) return storeFault;
   const st = p.status;
   if (p.pull && (!st || !p.pull.polling)) { // a printer that fetches its receipts: its polls are its status
     const c = cause(st ? 'stopped polling' : 'never polled');
@@ -133,4 +147,26 @@ function printerWords(p) {
   const text = p.busy ? 'Ready, printing' : 'Ready';
   if (st.paper_near_end) return {text: text + ': paper is running low', todo: 'Have a new paper roll ready.', cls: 'warn'};
   return {text, todo: '', cls: 'ready'};
+}
+
+// siteWords is what a person reads about a site's print service at the hub.
+function siteWords(s) {
+  if (!s.online) return {text: 'Offline: no word from the site since ' + new Date(s.heartbeat).toLocaleString(), cls: 'bad',
+    todo: 'Check the site\'s internet connection and that its print service runs; its receipts wait for it.'};
+  if (s.clock_wrong) return {text: 'Online, but its clock is wrong by ' + Math.round(Math.abs(s.clock_skew_ms) / 1000) + ' s', cls: 'warn',
+    todo: 'Set the clock of the site\'s computer right (time sync): receipts may expire too early or too late.'};
+  return {text: 'Online', todo: '', cls: 'good'};
+}
+
+// sitePrinterWords is what a person reads at the hub about a site's
+// printer: the site reports its worker's fault in the spool's words
+// ("spool: printer fault: front: failed: paper end"), or none.
+function sitePrinterWords(p) {
+  if (p.status === 'ok') return {text: 'No problem reported', todo: '', cls: 'ready'};
+  const fault = (p.problems || [])[0] || '';
+  if (fault.startsWith('spool: store fault')) return storeFault;
+  const m = fault.match(/^spool: printer fault: [^:]*: (?:not reachable: (.*)|[a-z]+: (.*))$/s);
+  const c = m && (m[1] !== undefined ? connectProblem(m[1]) : reasonCause(m[2]));
+  if (c) return {text: sentence(c.what), todo: c.todo, cls: 'bad'};
+  return {text: 'The printer has a problem', todo: 'Open the site\'s own page to see which.', cls: 'bad'};
 }
