@@ -32,7 +32,9 @@ func startSite(ctx context.Context, cfg fileConfig, srv *server.Server, sp *spoo
 	if err != nil {
 		return nil, err
 	}
-	js, err := jetstream.New(nc)
+	// An event's ack lost with a stream leader that stopped never comes:
+	// its future fails after this, freeing its place among the pending.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(10*time.Second))
 	if err != nil {
 		nc.Close()
 		return nil, err

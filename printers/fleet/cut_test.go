@@ -3,8 +3,6 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -13,69 +11,9 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/secuprint/receipt/printers/fleet/fleettest"
 )
-
-// cutter is a TCP proxy on loopback in front of one NATS node: cut drops
-// every connection through it and refuses new ones until mend.
-type cutter struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	cut    bool
-	conns  []net.Conn
-}
-
-func newCutter(t *testing.T, target string) *cutter {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &cutter{ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); c.drop() })
-	go func() {
-		for {
-			in, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.mu.Lock()
-			if c.cut {
-				c.mu.Unlock()
-				in.Close()
-				continue
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				c.mu.Unlock()
-				in.Close()
-				continue
-			}
-			c.conns = append(c.conns, in, out)
-			c.mu.Unlock()
-			go func() { _, _ = io.Copy(out, in); out.Close() }()
-			go func() { _, _ = io.Copy(in, out); in.Close() }()
-		}
-	}()
-	return c
-}
-
-func (c *cutter) drop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, conn := range c.conns {
-		conn.Close()
-	}
-	c.conns = nil
-}
-
-func (c *cutter) setCut(cut bool) {
-	c.mu.Lock()
-	c.cut = cut
-	c.mu.Unlock()
-	if cut {
-		c.drop()
-	}
-}
 
 // A site's connection is cut during load and comes back (the process
 // keeps running, its client reconnects): every job prints once, in order.
@@ -87,8 +25,8 @@ func TestSiteConnectionCut(t *testing.T) {
 		cutFor = time.Duration(v) * time.Second
 	}
 	f := startFleet(t, HubOptions{}, map[string][]string{})
-	proxy := newCutter(t, f.c.URLs()[0][len("nats://"):])
-	nc, err := nats.Connect("nats://"+proxy.ln.Addr().String(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond),
+	proxy := fleettest.NewProxy(t, f.c.URLs()[0])
+	nc, err := nats.Connect(proxy.URLs()[0], nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond),
 		nats.IgnoreDiscoveredServers())
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +50,8 @@ func TestSiteConnectionCut(t *testing.T) {
 	var ids []string
 	for i := range 60 {
 		if i == 20 {
-			proxy.setCut(true)
-			time.AfterFunc(cutFor, func() { proxy.setCut(false) })
+			proxy.Cut()
+			time.AfterFunc(cutFor, proxy.Mend)
 		}
 		ids = append(ids, f.submit("A", "p1", fmt.Sprint("cut", i), i).Job.ID)
 		time.Sleep(cutFor / 20) // the submissions span the cut

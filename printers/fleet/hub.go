@@ -430,26 +430,28 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fleet: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second))
+	// Consume, not Messages: the iterator's buffer holds one batch and
+	// drops what overflows it (a slow consumer), and after a reconnect
+	// the server may still answer the old pull as well as the new one;
+	// each dropped event then waited AckWait (30 s), and a hub read a
+	// job's state that late (TestFleetFaultClusterRestart caught it).
+	cc, err := cons.Consume(func(msg jetstream.Msg) { h.fold(ctx, msg) },
+		jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if ctx.Err() == nil {
+				h.opt.Log.Warn("fleet: events", "err", err)
+			}
+		}))
 	if err != nil {
 		return fmt.Errorf("fleet: %w", err)
 	}
-	stop := context.AfterFunc(ctx, it.Stop)
-	defer stop()
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	wg.Go(func() { h.watchJobs(ctx) })
-	for {
-		msg, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				return ctx.Err()
-			}
-			h.opt.Log.Warn("fleet: events", "err", err)
-			continue
-		}
-		h.fold(ctx, msg)
-	}
+	<-ctx.Done()
+	cc.Stop()
+	<-cc.Closed()
+	wg.Wait()
+	return ctx.Err()
 }
 
 func (h *Hub) fold(ctx context.Context, msg jetstream.Msg) {

@@ -309,6 +309,9 @@ func (s *Site) publishLoop(ctx context.Context) {
 	}
 }
 
+// publishWait is how long a batch of events waits for JetStream's acks.
+var publishWait = 10 * time.Second
+
 // publishBatch publishes batch and returns what JetStream did not store.
 func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
 	futures := make([]jetstream.PubAckFuture, len(batch))
@@ -322,10 +325,24 @@ func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
 		}
 		futures[i] = f
 	}
-	timeout := time.NewTimer(10 * time.Second)
+	// One wait (publishWait) for the whole batch. An ack lost with a stream
+	// leader that stopped never comes: once the wait is over, what has
+	// not answered is failed at once (waiting on the fired timer again
+	// hung the loop, and with it every report of the site, for good).
+	timeout := time.NewTimer(publishWait)
 	defer timeout.Stop()
+	expired := false
 	for i, f := range futures {
 		if f == nil {
+			continue
+		}
+		if expired {
+			select {
+			case <-f.Ok():
+				published(s.opt.Local, batch[i])
+			default:
+				failed = append(failed, batch[i])
+			}
 			continue
 		}
 		select {
@@ -335,6 +352,7 @@ func (s *Site) publishBatch(ctx context.Context, batch []Change) []Change {
 			s.opt.Log.Warn("fleet: report", "job", batch[i].ID, "err", err)
 			failed = append(failed, batch[i])
 		case <-timeout.C:
+			expired = true
 			failed = append(failed, batch[i])
 		case <-ctx.Done():
 			return nil

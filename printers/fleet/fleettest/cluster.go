@@ -20,11 +20,12 @@ import (
 
 // Cluster is a JetStream cluster of len(Nodes) servers on 127.0.0.1.
 type Cluster struct {
-	t          testing.TB
-	Name       string
-	Nodes      []*Node
-	users      []*server.User
-	syncAlways bool
+	t           testing.TB
+	Name        string
+	Nodes       []*Node
+	users       []*server.User
+	syncAlways  bool
+	noAdvertise bool
 }
 
 // Node is one server of a Cluster; its ports and store survive a restart.
@@ -45,6 +46,10 @@ type Options struct {
 	// SyncAlways fsyncs every write (sync_interval: always), to measure
 	// its cost.
 	SyncAlways bool
+	// NoAdvertise keeps the nodes from telling clients the other nodes'
+	// addresses: a client reaches only the URLs it was given (a site
+	// behind a Proxy stays behind it when the proxy cuts).
+	NoAdvertise bool
 }
 
 // Start starts a cluster and waits until JetStream has a meta leader.
@@ -54,15 +59,30 @@ func Start(t testing.TB, opt Options) *Cluster {
 	if opt.Nodes == 0 {
 		opt.Nodes = 3
 	}
-	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways}
+	c := &Cluster{t: t, Name: "receipt-test", users: opt.Users, syncAlways: opt.SyncAlways, noAdvertise: opt.NoAdvertise}
 	dir := t.TempDir()
+	// Every port is held until all are chosen: a port closed at once may
+	// be handed out again by the next Listen, and two nodes sharing one
+	// never get ready.
+	var held []net.Listener
+	port := func() int {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("fleettest: free port: %v", err)
+		}
+		held = append(held, l)
+		return l.Addr().(*net.TCPAddr).Port
+	}
 	for i := range opt.Nodes {
 		c.Nodes = append(c.Nodes, &Node{
 			Name:        "n" + strconv.Itoa(i+1),
-			Port:        freePort(t),
-			ClusterPort: freePort(t),
+			Port:        port(),
+			ClusterPort: port(),
 			StoreDir:    filepath.Join(dir, "n"+strconv.Itoa(i+1)),
 		})
+	}
+	for _, l := range held {
+		l.Close()
 	}
 	t.Cleanup(c.Shutdown)
 	for i := range c.Nodes {
@@ -70,16 +90,6 @@ func Start(t testing.TB, opt Options) *Cluster {
 	}
 	c.WaitMetaLeader(30 * time.Second)
 	return c
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("fleettest: free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 func (c *Cluster) options(n *Node) *server.Options {
@@ -106,6 +116,8 @@ func (c *Cluster) options(n *Node) *server.Options {
 			Name: c.Name,
 			Host: "127.0.0.1",
 			Port: n.ClusterPort,
+			// Clients still learn nothing of the others' client URLs.
+			NoAdvertise: c.noAdvertise,
 		},
 		Routes: routes,
 	}
