@@ -43,7 +43,9 @@ func startHubWeb(t *testing.T) *hubWeb {
 	w.short = start(t, "-config", short, "-data-dir", t.TempDir())
 	site := func(name, printer, addr string) []string {
 		path := filepath.Join(dir, name+".toml")
-		require.NoError(t, os.WriteFile(path, []byte("[fleet]\nrole = \"site\"\nsite = \""+name+"\"\nnats = "+w.natsURLs+
+		// Its printer's status read each second: the hub hears a change
+		// with the heartbeat after.
+		require.NoError(t, os.WriteFile(path, []byte("status_interval = \"1s\"\n\n[fleet]\nrole = \"site\"\nsite = \""+name+"\"\nnats = "+w.natsURLs+
 			"\n\n[[printer]]\nname = \""+printer+"\"\naddress = \""+addr+"\"\nmodel = \"TM-T88V\"\n"), 0o600))
 		return []string{"-config", path, "-data-dir", t.TempDir()}
 	}
@@ -90,7 +92,8 @@ func TestHubWebPage(t *testing.T) {
 	}
 	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(w.hub.url+"/"), present("#site-s1"), present(`[id="printer-s1.front"]`), present("#job-"+p0)))
 	assert.Contains(t, text(`document.querySelector('#site-s1').textContent`), "Online")
-	assert.Contains(t, text(`document.querySelector('[id="printer-s1.front"]').textContent`), "No problem reported")
+	// Its status read, in the words of the site's own page.
+	assert.Contains(t, text(`(() => { const r = document.querySelector('[id="printer-s1.front"]'); return r && r.textContent.includes('Ready') && r.textContent; })()`), "Ready")
 	assert.Equal(t, "s1", text(`document.querySelector('#job-`+p0+` td.site').textContent`))
 	assert.Equal(t, "front", text(`document.querySelector('#job-`+p0+` td.printer').textContent`))
 	local, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#printer, #post, #livePreview, #jobs img')].filter(e => e.offsetParent).map(e => e.id || e.tagName).join()`))
@@ -133,18 +136,21 @@ func TestHubWebPage(t *testing.T) {
 	text(`(() => { const r = document.querySelector('#job-` + u + `'); return r && r.dataset.state === 'printed' && 'ok'; })()`)
 	assert.Equal(t, 1, paper(w.dev, "FLEET U 19\n"), "the cut-off part ends early; the whole job once")
 
-	// Paper end at s1's printer: the site reports its worker's fault with
-	// the next heartbeat, and the hub's page says it in plain words. F,
-	// from a hub whose jobs wait 5 s, waits behind P2 past its deadline.
+	// Paper end at s1's printer, idle: the site reads its status, says it
+	// with the next heartbeat, and the hub's page says it in the words of
+	// the site's own page. F, from a hub whose jobs wait 5 s, waits behind
+	// P2 past its deadline.
 	w.dev.SetFault(virtual.PaperEnd, true)
-	p2 := postAt(t, w.hub, "P2")
-	fj := postAt(t, w.short, "F")
-	fPosted := time.Now()
 	noPaper := text(`(() => { const r = document.querySelector('[id="printer-s1.front"]'); return r && r.textContent.includes('Out of paper') && r.textContent; })()`)
 	assert.Contains(t, noPaper, "Load a new paper roll, then close the cover.")
 	assert.Contains(t, noPaper, "paper end", "the site's words behind details")
-	// The job waiting on it says why, from the printer's report.
-	waiting := text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.textContent.includes('Its printer: Out of paper') && r.textContent; })()`)
+	assert.Contains(t, getBody(t, w.hub.url+"/v1/sites"), `"paper_end": true`, "no job: the status read, not a worker's fault")
+	p2 := postAt(t, w.hub, "P2")
+	fj := postAt(t, w.short, "F")
+	fPosted := time.Now()
+	// The job waiting on it reads as on the site's page (the printer
+	// refused it: back in the site's queue), and its printer's report.
+	waiting := text(`(() => { const r = document.querySelector('#job-` + p2 + `'); return r && r.textContent.includes('Waiting for paper') && r.textContent.includes('Its printer: Out of paper') && r.textContent; })()`)
 	assert.Contains(t, waiting, "Load a new paper roll")
 	shoot("hub-paper-end")
 	time.Sleep(time.Until(fPosted.Add(5 * time.Second)))

@@ -3,6 +3,8 @@ package fleet
 import (
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
 )
 
 // Changes fold by generation (the site's attempt, then when it was queued
@@ -53,5 +55,40 @@ func TestFoldOrder(t *testing.T) {
 				t.Errorf("state moved to %s", r.State)
 			}
 		})
+	}
+}
+
+// A job sent and put back in its site's queue (the printer refused it:
+// out of paper) stays printing at the hub, which notes why it waits
+// until the job moves on; a late or repeated report changes nothing.
+func TestFoldWaiting(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	printing := func(at time.Time) Change { return Change{State: Printing, Attempt: 1, At: at} }
+	waiting := func(at time.Time) Change {
+		return Change{State: Queued, Reason: "waiting: paper end", Attempt: 1, At: at}
+	}
+	r := Record{ID: "f1", Attempt: 1, State: Queued}
+	steps := []struct {
+		name    string
+		ch      Change
+		applied bool
+		state   State
+		waiting string
+	}{
+		{"sent", printing(t0), true, Printing, ""},
+		{"refused: back in the queue", waiting(t0.Add(time.Second)), true, Printing, "waiting: paper end"},
+		{"the same again", waiting(t0.Add(2 * time.Second)), false, Printing, "waiting: paper end"},
+		{"the first send, late", printing(t0), false, Printing, "waiting: paper end"},
+		{"sent again", printing(t0.Add(3 * time.Second)), true, Printing, ""},
+		{"the wait, late", waiting(t0.Add(time.Second)), false, Printing, ""},
+		{"a queued change without a wait", Change{State: Queued, Attempt: 1, At: t0.Add(4 * time.Second)}, false, Printing, ""},
+		{"refused again", waiting(t0.Add(5 * time.Second)), true, Printing, "waiting: paper end"},
+		{"printed", Change{State: Printed, Attempt: 1, At: t0.Add(6 * time.Second)}, true, Printed, ""},
+		{"a wait after it printed", waiting(t0.Add(7 * time.Second)), false, Printed, ""},
+	}
+	for _, s := range steps {
+		assert.Equal(t, s.applied, fold(&r, s.ch), s.name)
+		assert.Equal(t, s.state, r.State, s.name)
+		assert.Equal(t, s.waiting, r.Waiting, s.name)
 	}
 }

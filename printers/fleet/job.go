@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secuprint/receipt/printers"
 )
 
 // State is where a fleet job is, as its site last reported it (the local
@@ -87,6 +89,10 @@ type Record struct {
 	Attempt       int    `json:"attempt"`
 	State         State  `json:"state"`
 	Reason        string `json:"reason,omitempty"`
+	// Waiting: the job is printing at the hub's record, but its site put
+	// it back in its queue to wait, for this reason in the spool's words
+	// ("waiting: paper end"): what the site's own page shows of it.
+	Waiting string `json:"waiting,omitempty"`
 	// AtSite: the site has reported the job (stored in its spool).
 	AtSite          bool `json:"at_site"`
 	CancelRequested bool `json:"cancel_requested,omitempty"`
@@ -161,10 +167,13 @@ func fold(r *Record, ch Change) bool {
 	switch {
 	case c < 0:
 		return false
-	case c == 0 && (ch.State.rank() < r.State.rank() || (r.AtSite && ch.State == r.State && ch.Reason == r.Reason)):
+	case c == 0 && ch.State.rank() < r.State.rank():
+		return waits(r, ch)
+	case c == 0 && r.AtSite && ch.State == r.State && ch.Reason == r.Reason && (r.Waiting == "" || ch.At.Before(r.UpdatedAt)):
 		return false
 	}
 	r.State, r.Reason, r.AtSite, r.UpdatedAt = ch.State, ch.Reason, true, ch.At
+	r.Waiting = ""
 	r.Attempt, r.RetriedAt = attempt, retried
 	if !ch.Deadline.IsZero() {
 		r.Deadline = ch.Deadline
@@ -176,6 +185,21 @@ func fold(r *Record, ch Change) bool {
 			r.History = append(r.History, a)
 		}
 	}
+	return true
+}
+
+// waits notes, on a job the hub holds as printing, that its site put it
+// back in its queue to wait (the printer refused it before printing: out
+// of paper, cover open): the state does not move back within a
+// generation, the site's reason is kept in Waiting until the job moves
+// on (sent again, printed). A report older than the record's is not
+// taken (the site's clock orders one job's reports).
+func waits(r *Record, ch Change) bool {
+	if r.State != Printing || ch.State != Queued || !strings.HasPrefix(ch.Reason, "waiting: ") ||
+		ch.Reason == r.Waiting || ch.At.Before(r.UpdatedAt) {
+		return false
+	}
+	r.Waiting, r.UpdatedAt = ch.Reason, ch.At
 	return true
 }
 
@@ -199,11 +223,28 @@ type SiteInfo struct {
 
 // PrinterStatus is a site printer's last status as the site read it.
 type PrinterStatus struct {
-	Name     string    `json:"name"`
-	Status   string    `json:"status"` // "ok", "offline", or the problem
-	Problems []string  `json:"problems,omitempty"`
-	Queued   int       `json:"queued"`
-	ReadAt   time.Time `json:"read_at,omitzero"`
+	Name string `json:"name"`
+	// Status: "ok"; why the printer cannot print, in printers.Reason's
+	// words ("paper end", "cover open", "printer error", "offline");
+	// "offline" also when the last status read failed ("busy": another
+	// host holds the printer); else "fault" when its worker has one.
+	// Problems says more: the worker's fault first, then the read's
+	// error or the status's conditions.
+	Status   string   `json:"status"`
+	Problems []string `json:"problems,omitempty"`
+	Queued   int      `json:"queued"`
+	// ReadAt is when the site last read the printer's status (or failed
+	// to): each job's confirmation, and its status_interval reads.
+	ReadAt time.Time `json:"read_at,omitzero"`
+	// PrinterStatus, Ready, Busy, Error are what the site's own GET
+	// /v1/printers shows as status, ready, busy and error, from the
+	// station's last read (station.LastRead) rather than a new one:
+	// PrinterStatus is absent when none was read or the last read
+	// failed (Error says why). Sites before these fields announce none.
+	PrinterStatus *printers.Status `json:"printer_status,omitempty"`
+	Ready         bool             `json:"ready"`
+	Busy          bool             `json:"busy,omitempty"`
+	Error         string           `json:"error,omitempty"`
 }
 
 // JobID is the fleet job id of a key's attempt at site's printer: the

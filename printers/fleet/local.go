@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/secuprint/receipt/printers"
 	"github.com/secuprint/receipt/printers/spool"
 	"github.com/secuprint/receipt/printers/station"
 	"github.com/secuprint/receipt/receipt"
@@ -138,14 +139,38 @@ func (l *StationLocal) Cancel(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// Printers are the stations with their workers' health.
+// Printers are the stations with their workers' health and the status
+// each last read (station.LastRead: no new read, so a heartbeat never
+// waits for a printer). A printer's change reaches the hubs with the
+// first heartbeat after the site read it: its status_interval reads, or
+// a job's confirmation.
 func (l *StationLocal) Printers() []PrinterStatus {
 	counts, _ := l.sp.Counts()
 	ps := make([]PrinterStatus, 0, len(l.stations))
 	for _, st := range l.stations {
 		p := PrinterStatus{Name: st.Name(), Status: "ok", Queued: counts[st.Name()][spool.Queued]}
+		lr := st.LastRead()
+		p.Busy = lr.Printing
+		switch {
+		case lr.Err != nil:
+			p.Status, p.Error, p.ReadAt = "offline", lr.Err.Error(), lr.ErrAt
+			if errors.Is(lr.Err, printers.ErrBusy) { // another host holds it
+				p.Status, p.Busy = "busy", true
+			}
+			p.Problems = append(p.Problems, p.Error)
+		case !lr.At.IsZero():
+			s := lr.Status
+			p.PrinterStatus, p.Ready, p.ReadAt = &s, s.Ready(), lr.At
+			if r := s.Reason(); r != printers.ReasonNone {
+				p.Status = r.String()
+				p.Problems = append(p.Problems, s.String())
+			}
+		}
 		if h := l.sp.Health(st.Name()); h.Err != "" {
-			p.Status, p.Problems = "fault", []string{h.Err}
+			if p.Status == "ok" { // else the printer's own word says more
+				p.Status = "fault"
+			}
+			p.Problems = append([]string{h.Err}, p.Problems...)
 		}
 		ps = append(ps, p)
 	}

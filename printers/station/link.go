@@ -142,6 +142,9 @@ type lastStatus struct {
 	st   printers.Status
 	at   time.Time // zero: no status read yet
 	down bool      // the last status read failed
+	// err, errAt: why the last status read failed, and when.
+	err   error
+	errAt time.Time
 }
 
 // set keeps st; true when the reads before it failed (the printer came
@@ -149,15 +152,15 @@ type lastStatus struct {
 func (l *lastStatus) set(st printers.Status) (back bool) {
 	l.mu.Lock()
 	l.st, l.at = st, time.Now()
-	back, l.down = l.down, false
+	back, l.down, l.err = l.down, false, nil
 	l.mu.Unlock()
 	return back
 }
 
 // failed notes a status read that found no printer.
-func (l *lastStatus) failed() {
+func (l *lastStatus) failed(err error) {
 	l.mu.Lock()
-	l.down = true
+	l.down, l.err, l.errAt = true, err, time.Now()
 	l.mu.Unlock()
 }
 
@@ -191,7 +194,7 @@ func (s *Station) ReadStatus(ctx context.Context) (printers.Status, error) {
 		}
 	} else {
 		// A shared printer that went away reads as busy too.
-		l.last.failed()
+		l.last.failed(err)
 	}
 	if s.opt.StatusRead != nil && !errors.Is(err, printers.ErrBusy) {
 		s.opt.StatusRead(s.cfg.Name, st, err)
@@ -206,6 +209,33 @@ func (s *Station) LastStatus() (printers.Status, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.st, l.at
+}
+
+// LastRead is what the station's status reads found last, read without
+// asking the printer (a fleet site announces it each heartbeat).
+type LastRead struct {
+	// Status is the last status the printer gave, at At (zero: none yet).
+	Status printers.Status
+	At     time.Time
+	// Err is why the read after it failed, at ErrAt (nil: it did not):
+	// Status is then older than what the printer is now.
+	Err   error
+	ErrAt time.Time
+	// Printing: a job of ours is printing on it now.
+	Printing bool
+}
+
+// LastRead is what the last status reads found (ReadStatus, and the
+// confirmation each job carries).
+func (s *Station) LastRead() LastRead {
+	l := &s.link.last
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := LastRead{Status: l.st, At: l.at, Printing: l.jobs > 0}
+	if l.down && !l.errAt.Before(l.at) { // a job's confirmation since says more
+		r.Err, r.ErrAt = l.err, l.errAt
+	}
+	return r
 }
 
 // Printer is the printer for the station's spool worker (spool.Run's

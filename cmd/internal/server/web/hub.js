@@ -36,7 +36,8 @@ function sitePrinterRow(s, p, stale) {
   const tr = document.createElement('tr'); tr.id = 'printer-' + s.site + '.' + p.name;
   cell(tr, s.site, 'site'); cell(tr, p.name);
   const w = sitePrinterWords(p);
-  const tech = p.status + (p.problems ? ': ' + p.problems.join('; ') : '') + ' · reported ' + time(s.heartbeat);
+  const tech = p.status + (p.problems ? ': ' + p.problems.join('; ') : '') + (p.read_at ? ' · status read ' + time(p.read_at) : '') +
+    ' · reported ' + time(s.heartbeat);
   if (stale || !s.online) {
     say(cell(tr, undefined, 'status'), {text: stale ? 'Unknown: no answer from the hub' : 'Unknown: the site does not answer', cls: 'stale', todo: '',
       note: 'Last known: ' + w.text + ', ' + time(s.heartbeat)}, tech);
@@ -48,10 +49,12 @@ function sitePrinterRow(s, p, stale) {
 }
 
 // withPrinter adds to the words of a job waiting or printing at a site
-// what its printer last reported: a site reports a job's state, not why
-// it waits.
+// what its printer last reported. A job its printer refused (out of
+// paper) stays printing at the hub, which keeps the site's reason in
+// waiting: it reads as on the site's page, queued for that reason.
 function withPrinter(j, w) {
   if (j.state !== 'queued' && j.state !== 'printing' || j.cancel_requested) return w;
+  if (j.state === 'printing' && j.waiting) w = jobWords({...j, state: 'queued', reason: j.waiting});
   const s = siteList.find(s => s.site === j.site), p = s && (s.printers || []).find(p => p.name === j.printer);
   if (!s || !s.online || !p || p.status === 'ok') return w;
   const pw = sitePrinterWords(p);

@@ -28,7 +28,7 @@ async function loadJobs() {
 // jobTech is a job's technical state, for whoever fixes the printer.
 function jobTech(j) {
   const t = j.state + (j.reason ? ': ' + j.reason : '') + ((j.attempt || 1) > 1 ? ' · attempt ' + j.attempt : '');
-  if (atHub) return t + ' · ' + (j.at_site ? 'at the site' : 'not at the site yet') + (j.cancel_requested ? ' · cancel asked' : '') + ' · key ' + j.idempotency_key;
+  if (atHub) return t + (j.waiting ? ' (' + j.waiting + ')' : '') + ' · ' + (j.at_site ? 'at the site' : 'not at the site yet') + (j.cancel_requested ? ' · cancel asked' : '') + ' · key ' + j.idempotency_key;
   return t + ' · attempts ' + j.attempts + ' · ' + j.bytes_sent + '/' + j.bytes + ' bytes' + ' · via ' + (j.source || 'api');
 }
 

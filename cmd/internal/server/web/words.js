@@ -159,9 +159,16 @@ function siteWords(s) {
 }
 
 // sitePrinterWords is what a person reads at the hub about a site's
-// printer: the site reports its worker's fault in the spool's words
-// ("spool: printer fault: front: failed: paper end"), or none.
+// printer. A site announces its printer's last status read as its own
+// page shows it (printer_status, ready, busy, error): the same words as
+// there. A site that has read none yet, or of a version before, reports
+// only its worker's fault in the spool's words ("spool: printer fault:
+// front: failed: paper end"), or none.
 function sitePrinterWords(p) {
+  if (p.printer_status || p.error) {
+    const fault = (p.problems || []).find(x => x.startsWith('spool: ')) || '';
+    return printerWords({status: p.printer_status, ready: p.ready, busy: p.busy, error: p.error, worker: {fault}});
+  }
   if (p.status === 'ok') return {text: 'No problem reported', todo: '', cls: 'ready'};
   const fault = (p.problems || [])[0] || '';
   if (fault.startsWith('spool: store fault')) return storeFault;
