@@ -79,6 +79,13 @@ func startHubFleet(t *testing.T, hubs int) ([]*daemon, *sink) {
 	for range hubs {
 		ds = append(ds, start(t, "-config", path, "-data-dir", t.TempDir()))
 	}
+	return ds, startSink(t, c)
+}
+
+// startSink runs site s1 in the test's process on cluster c, its printer
+// front "printing" at once, until the test ends.
+func startSink(t *testing.T, c *fleettest.Cluster) *sink {
+	t.Helper()
 	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
@@ -92,7 +99,7 @@ func startHubFleet(t *testing.T, hubs int) ([]*daemon, *sink) {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = site.Run(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	return ds, l
+	return l
 }
 
 func postFleet(url, key string) (*http.Response, error) {
@@ -343,19 +350,7 @@ func TestHubTLS(t *testing.T) {
 	require.True(t, strings.HasPrefix(url, "https://127.0.0.1:"), line)
 	go io.Copy(io.Discard, r)
 
-	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1))
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &sink{printed: map[string]int{}}
-	site, err := fleet.NewSite(ctx, js, fleet.SiteOptions{Site: "s1", Local: l})
-	require.NoError(t, err)
-	l.site = site
-	require.NoError(t, site.Announce(ctx))
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = site.Run(ctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	startSink(t, c)
 
 	pem, err := os.ReadFile(filepath.Join(dir, selfSignedCert))
 	require.NoError(t, err)
