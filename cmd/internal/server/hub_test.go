@@ -86,9 +86,24 @@ func start(t *testing.T) (a, b string, local *instant) {
 
 func hubDo(t *testing.T, method, url, key, body string) (*http.Response, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	ctype := ""
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		ctype = "application/json"
+	}
+	resp, data := hubAsk(t, method, url, ctype, key, body)
+	var v map[string]any
+	if err := json.Unmarshal(data, &v); err != nil {
+		t.Fatalf("%s %s: %q: %v", method, url, data, err)
+	}
+	return resp, v
+}
+
+// hubAsk sends one request and reads its whole answer.
+func hubAsk(t *testing.T, method, url, ctype, key, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
@@ -99,11 +114,7 @@ func hubDo(t *testing.T, method, url, key, body string) (*http.Response, map[str
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var v map[string]any
-	if err := json.Unmarshal(data, &v); err != nil {
-		t.Fatalf("%s %s: %q: %v", method, url, data, err)
-	}
-	return resp, v
+	return resp, data
 }
 
 const receiptJSON = `{"id":"T-1","receipt":[{"type":"textline","value":{"text":"hello"}}]}`
@@ -200,19 +211,8 @@ func TestHubAPIRefusals(t *testing.T) {
 // askError sends one request and reads the error answer it expects.
 func askError(t *testing.T, method, url, ctype, key, body string) (int, apiError) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, data := hubAsk(t, method, url, ctype, key, body)
 	var e apiError
-	_ = json.NewDecoder(resp.Body).Decode(&e)
+	_ = json.Unmarshal(data, &e)
 	return resp.StatusCode, e
 }
