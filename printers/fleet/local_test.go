@@ -19,7 +19,7 @@ import (
 // watchedLocal is StationLocal over a real spool and one station "front"
 // (no worker: jobs stay queued), its Watch running until the test ends;
 // got returns what it reported so far.
-func watchedLocal(t *testing.T) (sp *spool.Spool, st *station.Station, l *StationLocal, got func() []Change) {
+func watchedLocal(t testing.TB) (sp *spool.Spool, st *station.Station, l *StationLocal, got func() []Change) {
 	t.Helper()
 	sp, err := spool.Open(filepath.Join(t.TempDir(), "spool.db"))
 	require.NoError(t, err)
