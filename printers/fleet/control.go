@@ -138,6 +138,17 @@ func errOfCode(code, msg string) error {
 	return &RemoteError{Err: ErrSiteFault, Msg: msg}
 }
 
+// noCopyMade reports whether a reprint command that failed with err
+// certainly made no copy at the site: it was never delivered, or the site
+// refused it before copying (a site fault may come after the copy).
+func noCopyMade(err error) bool {
+	if errors.Is(err, ErrSiteOffline) {
+		return true
+	}
+	var re *RemoteError
+	return errors.As(err, &re) && !errors.Is(err, ErrSiteFault)
+}
+
 // CopyID is the fleet id of the copy of job id that key asks for: the
 // same key is the same copy on every hub and at the site.
 func CopyID(id, key string) string {
@@ -351,9 +362,15 @@ func (h *Hub) Reprint(ctx context.Context, id, key string) (Submission, error) {
 	}
 	r, err := h.command(ctx, orig.Site, Command{Op: OpReprint, ID: id, Copy: cid, Deadline: cp.Deadline})
 	if err != nil {
-		if created && (errors.As(err, new(*RemoteError)) || errors.Is(err, ErrSiteOffline)) {
-			// The site refused it, or nobody received it: no copy exists.
-			_ = h.jobs.Delete(ctx, cid)
+		if created && noCopyMade(err) {
+			// The site refused it before making a copy, or nobody received
+			// it: no copy exists. A record left by a failed delete, or kept
+			// after any other error (the site may have made the copy before
+			// failing), reads queued and then the copy's own state, or
+			// failed site_offline at its deadline.
+			if derr := h.jobs.Delete(ctx, cid); derr != nil {
+				h.opt.Log.Warn("fleet: forget copy record", "copy", cid, "err", derr)
+			}
 		}
 		return Submission{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -435,7 +436,32 @@ func (h *Hub) Run(ctx context.Context) error {
 	// the server may still answer the old pull as well as the new one;
 	// each dropped event then waited AckWait (30 s), and a hub read a
 	// job's state that late (TestFleetFaultClusterRestart caught it).
-	cc, err := cons.Consume(func(msg jetstream.Msg) { h.fold(ctx, msg) },
+	// Folding is a read and a compare-and-set write through the bucket's
+	// stream leader per event: one at a time, a hub folds a few hundred
+	// events a second. foldWorkers fold side by side, a job's events
+	// always on the same one, in the order they came.
+	var folders sync.WaitGroup
+	queues := make([]chan jetstream.Msg, foldWorkers)
+	for i := range queues {
+		queues[i] = make(chan jetstream.Msg, 64)
+		folders.Go(func() {
+			for msg := range queues[i] {
+				h.fold(ctx, msg)
+			}
+		})
+	}
+	defer func() {
+		for _, q := range queues {
+			close(q)
+		}
+		folders.Wait()
+	}()
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		select {
+		case queues[foldShard(msg.Data())] <- msg:
+		case <-ctx.Done(): // not acked: folded by a hub after
+		}
+	},
 		jetstream.PullMaxMessages(256), jetstream.PullExpiry(5*time.Second),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if ctx.Err() == nil {
@@ -452,6 +478,21 @@ func (h *Hub) Run(ctx context.Context) error {
 	<-cc.Closed()
 	wg.Wait()
 	return ctx.Err()
+}
+
+// foldWorkers is how many events a hub folds at once.
+const foldWorkers = 8
+
+// foldShard is the folder of an event: by its job id, so that one job's
+// events are folded in the order they came.
+func foldShard(data []byte) int {
+	var ev struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(data, &ev) // not an event: fold refuses it on any folder
+	f := fnv.New32a()
+	_, _ = f.Write([]byte(ev.ID))
+	return int(f.Sum32() % foldWorkers)
 }
 
 func (h *Hub) fold(ctx context.Context, msg jetstream.Msg) {

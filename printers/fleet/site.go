@@ -73,6 +73,11 @@ type Site struct {
 	// no job is taken before.
 	cancelled map[string]bool
 	synced    chan struct{}
+	// stopped is closed when Run's context ends: no one publishes any
+	// more, so Report stops waiting (what it drops stays marked
+	// unreported in the spool and is published at the next start).
+	stopped     chan struct{}
+	stoppedOnce sync.Once
 }
 
 // NewSite prepares site name on js; the hubs created the streams.
@@ -92,7 +97,7 @@ func NewSite(ctx context.Context, js jetstream.JetStream, opt SiteOptions) (*Sit
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	s := &Site{js: js, opt: opt, out: make(chan Change, 4096), cancelled: map[string]bool{}, synced: make(chan struct{})}
+	s := &Site{js: js, opt: opt, out: make(chan Change, 4096), cancelled: map[string]bool{}, synced: make(chan struct{}), stopped: make(chan struct{})}
 	var err error
 	if s.sites, err = js.KeyValue(ctx, SitesBucket); err != nil {
 		return nil, fmt.Errorf("fleet: %w (has a hub started?)", err)
@@ -110,7 +115,10 @@ func (s *Site) Report(ch Change) {
 	if ch.At.IsZero() {
 		ch.At = s.opt.Now().UTC()
 	}
-	s.out <- ch
+	select {
+	case s.out <- ch:
+	case <-s.stopped:
+	}
 }
 
 // Synced is closed once the site knows every cancel the hubs recorded
@@ -129,6 +137,7 @@ func (s *Site) LastTerminated() string {
 // Run takes jobs, reports changes, honours cancels and announces the
 // site until ctx ends.
 func (s *Site) Run(ctx context.Context) error {
+	context.AfterFunc(ctx, func() { s.stoppedOnce.Do(func() { close(s.stopped) }) })
 	var wg sync.WaitGroup
 	// Publishing first: a spool may hold more jobs than Report buffers.
 	wg.Go(func() { s.publishLoop(ctx) })
