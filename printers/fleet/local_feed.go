@@ -78,7 +78,7 @@ func (l *StationLocal) Published(ch Change) {
 		delete(l.flights, ch.ID)
 	}
 	if len(l.acked) < maxAcked {
-		l.acked = append(l.acked, spool.Report{ID: f.id, State: spool.State(ch.State)})
+		l.acked = append(l.acked, spool.Report{ID: f.id, State: spool.State(ch.State), Attempt: ch.Attempt, RetriedAt: ch.RetriedAt})
 	}
 	l.ackMu.Unlock()
 	select {

@@ -2,6 +2,7 @@ package spool
 
 import (
 	bolt "go.etcd.io/bbolt"
+	"time"
 )
 
 // bucketReports holds the jobs whose newest state has not been
@@ -78,10 +79,22 @@ func idOfIndexKey(k []byte) string {
 	return string(k)
 }
 
-// Report is the acknowledgement that job ID's state State was reported.
+// Report is the acknowledgement that job ID's state State was reported,
+// of the job's generation Attempt and RetriedAt (Attempt 0: any).
 type Report struct {
-	ID    string
-	State State
+	ID        string
+	State     State
+	Attempt   int
+	RetriedAt time.Time
+}
+
+// covers reports whether r acknowledges j as it is now: the same state of
+// the same generation (a failed attempt's ack is not the next one's).
+func (r Report) covers(j Job) bool {
+	if j.State != r.State {
+		return false
+	}
+	return r.Attempt == 0 || max(j.Attempt, 1) == r.Attempt && j.RetriedAt.Equal(r.RetriedAt)
 }
 
 // Reported takes the acknowledged jobs off Unreported, in one
@@ -95,7 +108,7 @@ func (s *Spool) Reported(rs []Report) error {
 		b := tx.Bucket(bucketReports)
 		for _, r := range rs {
 			j, err := getJob(tx, r.ID)
-			if err != nil || j.State != r.State {
+			if err != nil || !r.covers(j) {
 				continue
 			}
 			if err := b.Delete(printerKey(j.Printer, j.ID)); err != nil {

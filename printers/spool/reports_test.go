@@ -64,3 +64,30 @@ func TestUnreported(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{a.ID + " cancelled"}, ids(u))
 }
+
+// An acknowledgement of an earlier attempt's failure does not take a
+// later attempt's failure off the unreported jobs: a crash before that
+// one is published would leave the hubs with the retry's queued state.
+func TestReportedByGeneration(t *testing.T) {
+	s, _ := open(t)
+	j, _, err := s.EnqueueJob("p", "a", Job{Source: SourceFleet}, []byte("a"))
+	require.NoError(t, err)
+	s.finish(j.ID, Failed, "printer error", 0)
+	first, err := s.Get(j.ID)
+	require.NoError(t, err)
+	_, _, err = s.Retry(j.ID, 1)
+	require.NoError(t, err)
+	s.finish(j.ID, Failed, "printer error", 0)
+	second, err := s.Get(j.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, second.Attempt)
+
+	require.NoError(t, s.Reported([]Report{{ID: j.ID, State: Failed, Attempt: first.Attempt, RetriedAt: first.RetriedAt}}))
+	u, err := s.Unreported()
+	require.NoError(t, err)
+	assert.Equal(t, []string{j.ID + " failed"}, ids(u), "attempt 1's ack leaves attempt 2 unreported")
+	require.NoError(t, s.Reported([]Report{{ID: j.ID, State: Failed, Attempt: 2, RetriedAt: second.RetriedAt}}))
+	u, err = s.Unreported()
+	require.NoError(t, err)
+	assert.Empty(t, u)
+}
